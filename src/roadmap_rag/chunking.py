@@ -1,0 +1,223 @@
+"""Documents to chunks that follow the document's structure.
+
+Headings are found three ways: markdown ``#`` lines, numbered lines ("6." and
+"6.2 Scaling & Efficiency") and short title-case lines followed by text. Each
+section is packed into chunks of about ``chunk_size`` characters, cut between
+lines (then sentences, then words), never right after a heading. A chunk's text
+is always ``document.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from roadmap_rag.corpus import Document
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUM_TOP = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
+_NUM_SUB = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(\S.*)$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_MINOR_WORDS = {
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+    "the", "to", "vs", "vs.", "with", "your", "is", "are", "what", "how",
+}  # fmt: skip
+SECTION_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    doc_title: str
+    kind: str
+    section: str
+    text: str
+    start: int
+    end: int
+    ordinal: int
+    page: int | None = None
+    url: str | None = None
+
+    def embedding_text(self) -> str:
+        """What the embedder and BM25 read: the text with its place in the document."""
+        header = self.doc_title if not self.section else f"{self.doc_title} > {self.section}"
+        return f"{header}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, pos = [], 0
+    for raw in text.split("\n"):
+        lines.append(_Line(pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return lines
+
+
+def _is_title_like(text: str) -> bool:
+    s = text.strip()
+    if not (2 <= len(s) <= 70) or s[0] in "-*+>|!([`" or ". " in s:
+        return False
+    if s.endswith((".", ",", ";")) or (":" in s[:-1]):
+        return False
+    words = [w for w in re.split(r"\s+", s.rstrip(":?")) if any(c.isalpha() for c in w)]
+    if not words or len(words) > 9:
+        return False
+    significant = [w for i, w in enumerate(words) if i == 0 or w.lower() not in _MINOR_WORDS]
+    capitalised = sum(1 for w in significant if not w[0].isalpha() or w[0].isupper())
+    return capitalised == len(significant)
+
+
+def _clean_title(text: str) -> str:
+    return re.sub(r"[*_`]", "", text).strip().rstrip(":").strip()
+
+
+def find_headings(doc: Document) -> dict[int, tuple[int, str]]:
+    """Line index -> (level, title) for every heading line of ``doc``."""
+    lines = _lines(doc.text)
+    if doc.is_markdown:
+        return _markdown_headings(lines)
+    headings: dict[int, tuple[int, str]] = {}
+    last_top = 0
+    numbered_depth = 0
+    for i, line in enumerate(lines):
+        s = line.text.strip()
+        if not s or i == 0:
+            continue  # the first line is the document's title, not a section
+        prev_blank = not lines[i - 1].text.strip()
+        nxt = next((ln.text.strip() for ln in lines[i + 1 :] if ln.text.strip()), "")
+        next_is_text = i + 1 < len(lines) and bool(lines[i + 1].text.strip())
+        if (m := _NUM_SUB.match(s)) and len(s) <= 80 and int(m.group(1)) == last_top:
+            headings[i] = (2, _clean_title(s))
+            numbered_depth = 2
+            continue
+        if (m := _NUM_TOP.match(s)) and len(s) <= 80 and int(m.group(1)) == last_top + 1:
+            opens_subsections = nxt.startswith(f"{m.group(1)}.1 ")
+            if prev_blank or opens_subsections:
+                headings[i] = (1, _clean_title(s))
+                last_top = int(m.group(1))
+                numbered_depth = 1
+                continue
+        if _is_title_like(s) and next_is_text and not _NUM_TOP.match(s):
+            headings[i] = (numbered_depth + 1, _clean_title(s))
+    return headings
+
+
+def _markdown_headings(lines: list[_Line]) -> dict[int, tuple[int, str]]:
+    headings: dict[int, tuple[int, str]] = {}
+    in_fence = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line.text):
+            in_fence = not in_fence
+        elif not in_fence and (m := _MD_HEADING.match(line.text)):
+            headings[i] = (len(m.group(1)), _clean_title(m.group(2)))
+    return headings
+
+
+def _split_long(start: int, text: str, limit: int) -> list[tuple[int, int]]:
+    """Cut one over-long line into spans at sentence ends, then at spaces."""
+    spans: list[tuple[int, int]] = []
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"\S.*?(?:[.!?;](?=\s)|$)", text)]
+    for a, b in pieces or [(0, len(text))]:
+        while b - a > limit:
+            cut = text.rfind(" ", a, a + limit)
+            cut = cut if cut > a else a + limit
+            spans.append((start + a, start + cut))
+            a = cut + 1 if text[cut : cut + 1] == " " else cut
+        if b > a:
+            spans.append((start + a, start + b))
+    return spans
+
+
+def chunk_document(doc: Document, chunk_size: int = 600, chunk_max: int = 900) -> list[Chunk]:
+    """Split ``doc`` into chunks with heading paths, offsets and stable ids."""
+    lines = _lines(doc.text)
+    headings = find_headings(doc)
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    stack: list[tuple[int, str]] = []
+
+    def emit(spans: list[tuple[int, int]], section: str) -> None:
+        start, end = spans[0][0], spans[-1][1]
+        text = doc.text[start:end]
+        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}".encode()).hexdigest()[:16]
+        n = seen.get(digest, 0)
+        seen[digest] = n + 1
+        chunk_id = f"{doc.id}:{digest}" + (f"-{n + 1}" if n else "")
+        chunks.append(
+            Chunk(
+                id=chunk_id, doc_id=doc.id, doc_title=doc.title, kind=doc.kind,
+                section=section, text=text, start=start, end=end, ordinal=len(chunks),
+                page=doc.page_at(start), url=doc.url,
+            )
+        )  # fmt: skip
+
+    # Sections: (section path, [(start, end, is_heading)]) in document order.
+    sections: list[tuple[str, list[tuple[int, int, bool]]]] = []
+    current: list[tuple[int, int, bool]] = []
+    path = ""
+    for i, line in enumerate(lines):
+        if i in headings:
+            level, title = headings[i]
+            has_body = any(not h for _, _, h in current)
+            if has_body:
+                sections.append((path, current))
+                current = []
+            # A heading with no body yet (e.g. "6." right before "6.1") stays with what follows.
+            stack = [(lv, t) for lv, t in stack if lv < level]
+            if title.casefold() != doc.title.casefold():  # an H1 repeating the title adds nothing
+                stack.append((level, title))
+            path = SECTION_SEPARATOR.join(t for _, t in stack)
+            current.append((line.start, line.end, True))
+        elif line.text.strip():
+            if line.end - line.start > chunk_max:
+                current.extend((a, b, False) for a, b in _split_long(line.start, line.text, chunk_max))
+            else:
+                current.append((line.start, line.end, False))
+    if current:
+        sections.append((path, current))
+    # A preamble that is only the title line goes with the first section.
+    if len(sections) > 1 and not sections[0][0]:
+        units = sections[0][1]
+        if units[-1][1] - units[0][0] < chunk_size // 4:
+            sections[1] = (sections[1][0], units + sections[1][1])
+            sections.pop(0)
+
+    for section, units in sections:
+        spans: list[tuple[int, int]] = []
+        only_headings = True
+        for a, b, is_heading in units:
+            if spans:
+                length = spans[-1][1] - spans[0][0]
+                new_length = b - spans[0][0]
+                page_change = doc.pages and doc.page_at(a) != doc.page_at(spans[0][0])
+                full = length >= chunk_size or new_length > chunk_max or page_change
+                if full and not only_headings:
+                    emit(spans, section)
+                    spans, only_headings = [], True
+            spans.append((a, b))
+            only_headings = only_headings and is_heading
+        if spans:
+            # Fold a short tail into the previous chunk of the same section when it fits.
+            prev = chunks[-1] if chunks and chunks[-1].section == section else None
+            tail = spans[-1][1] - spans[0][0]
+            if (
+                prev is not None
+                and tail < chunk_size // 4
+                and spans[-1][1] - prev.start <= chunk_max
+                and doc.page_at(prev.start) == doc.page_at(spans[0][0])
+            ):
+                chunks.pop()
+                seen_key = prev.id.rsplit(":", 1)[1].split("-")[0]
+                seen[seen_key] -= 1
+                spans = [(prev.start, prev.end), *spans]
+            emit(spans, section)
+    return chunks

@@ -1,0 +1,116 @@
+"""The `roadmap-rag` command: thin commands that call the library and print numbers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from roadmap_rag.errors import RoadmapRagError
+from roadmap_rag.ingest import index_status, ingest
+from roadmap_rag.settings import Settings
+
+app = typer.Typer(
+    help="Cited answers from LLM learning roadmaps, local-first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(exc: RoadmapRagError, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    return typer.Exit(code)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the corpus).")
+    ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Chunk, embed and index documents; only what changed is embedded again."""
+    settings = _settings()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = ingest(settings, paths or None, rebuild=rebuild, progress=on_progress)
+        except RoadmapRagError as exc:
+            raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for failure in report.failures:
+            err.print(f"[red]skipped[/] {escape(str(failure))}")
+        throughput = f"; embedded {report.added / report.embed_seconds:.1f} chunks/s" if report.added else ""
+        console.print(f"ingest: {report.summary()}{throughput}")
+        kinds = ", ".join(f"{n} {k} chunks" for k, n in sorted(report.by_kind.items()))
+        console.print(f"index: {kinds or 'empty'} in {settings.store_location}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("status")
+def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What is indexed: documents, chunks, embedding model, store location."""
+    settings = _settings()
+    try:
+        status = index_status(settings)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(status.__dict__, indent=2, default=str))
+        return
+    table = Table("document", "kind", "chunks", "title", title="Indexed documents")
+    for doc_id, info in sorted(status.documents.items()):
+        table.add_row(doc_id, info["kind"], str(info["chunks"]), escape(info["title"]))
+    console.print(table)
+    by_kind = ", ".join(
+        f"{status.documents_by_kind[k]} {k}s / {n} chunks" for k, n in sorted(status.chunks_by_kind.items())
+    )
+    console.print(f"chunks in store: {status.chunks} ({by_kind or 'nothing indexed yet'})")
+    console.print(f"embedding model: {status.embedding_model}")
+    console.print(f"store: {escape(status.store)}")
+    if status.last_ingest:
+        console.print(f"last ingest: {status.last_ingest['at']} ({status.last_ingest['seconds']:.2f} s)")
+    else:
+        console.print("last ingest: never; run `roadmap-rag ingest`")
+
+
+@app.command("config")
+def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show the effective settings (env ROADMAP_RAG_*, roadmap-rag.toml, defaults)."""
+    settings = _settings()
+    values = settings.model_dump(mode="json")
+    if as_json:
+        print(json.dumps(values, indent=2))
+        return
+    table = Table("setting", "env variable", "value", title="roadmap-rag settings")
+    for name, value in values.items():
+        table.add_row(name, f"ROADMAP_RAG_{name.upper()}", escape(repr(value)))
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m roadmap_rag`
+    sys.exit(app())

@@ -1,0 +1,292 @@
+"""Files to documents: the manifest, the loaders (.md .txt .html .pdf) and normalisation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import ftfy
+import yaml
+
+from roadmap_rag.errors import ConfigError, InputFileError
+from roadmap_rag.settings import Settings
+
+Kind = Literal["roadmap", "paper"]
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    id: str
+    title: str
+    kind: Kind
+    path: Path  # absolute
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A normalised document; chunk offsets index into ``text``."""
+
+    id: str
+    title: str
+    kind: Kind
+    source: Path
+    text: str
+    url: str | None = None
+    is_markdown: bool = False
+    # (page number, start offset, end offset) for PDFs, in order.
+    pages: tuple[tuple[int, int, int], ...] = field(default=())
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def page_at(self, offset: int) -> int | None:
+        for number, start, end in self.pages:
+            if start <= offset < end:
+                return number
+        return self.pages[-1][0] if self.pages else None
+
+
+_LOST_MIDDLE_BYTE = re.compile("\u00e2([\u0080-\u00ff\u0152-\u2122])")
+_LONE_A_CIRCUMFLEX = re.compile("\u00e2(?=[\\s)\\]*_]|$)")
+# Bytes that cp1252 cannot show: a UTF-8 sequence that contained one lost it.
+_CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+
+
+def _repair_lost_byte(match: re.Match[str]) -> str:
+    """'â' + a cp1252 char whose middle byte was dropped: restore it when only one
+    candidate is a symbol from the dingbat/emoji blocks (e.g. 'â—' -> '❗')."""
+    try:
+        last = match.group(1).encode("cp1252")
+    except UnicodeEncodeError:
+        return match.group(0)
+    found = []
+    for middle in _CP1252_UNDEFINED:
+        try:
+            char = bytes([0xE2, middle, last[0]]).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if 0x2700 <= ord(char) <= 0x27BF or 0x2B00 <= ord(char) <= 0x2BFF:
+            found.append(char)
+    return found[0] if len(found) == 1 else match.group(0)
+
+
+def normalise(text: str) -> str:
+    """Repair mojibake and encoding debris; the result is what offsets refer to."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = ftfy.fix_text(text, normalization="NFC")
+    if "\u00e2" in text:
+        text = _LOST_MIDDLE_BYTE.sub(_repair_lost_byte, text)
+        # What is left of an emoji whose last two bytes were lost cannot be rebuilt.
+        text = _LONE_A_CIRCUMFLEX.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return unicodedata.normalize("NFC", text).strip("\n")
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "document"
+
+
+def load_manifest(corpus_dir: Path) -> dict[Path, ManifestEntry]:
+    """Manifest entries keyed by resolved file path; an absent manifest is fine."""
+    for name in MANIFEST_NAMES:
+        path = corpus_dir / name
+        if path.exists():
+            break
+    else:
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML/JSON ({exc}); fix the file or remove it") from exc
+    entries: dict[Path, ManifestEntry] = {}
+    for i, item in enumerate(data.get("documents") or []):
+        where = f"{path}: documents[{i}]"
+        for key in ("id", "title", "path"):
+            if not item.get(key):
+                raise ConfigError(f"{where}: field '{key}' is missing; add it")
+        kind = item.get("kind", "roadmap")
+        if kind not in ("roadmap", "paper"):
+            raise ConfigError(f"{where}: kind must be 'roadmap' or 'paper', not {kind!r}")
+        file = (corpus_dir / item["path"]).resolve()
+        entries[file] = ManifestEntry(
+            id=str(item["id"]), title=str(item["title"]), kind=kind, path=file, url=item.get("url")
+        )
+    return entries
+
+
+def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], list[InputFileError]]:
+    """Files to ingest under ``paths`` (sorted), plus one error per unusable path."""
+    files: list[Path] = []
+    errors: list[InputFileError] = []
+    for root in paths:
+        if not root.exists():
+            errors.append(InputFileError(root, "does not exist; check the path"))
+        elif root.is_dir():
+            for file in sorted(root.rglob("*")):
+                if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(file.resolve())
+        elif root.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(root.resolve())
+        else:
+            errors.append(
+                InputFileError(
+                    root, f"unsupported file type '{root.suffix}'; use {', '.join(SUPPORTED_SUFFIXES)}"
+                )
+            )
+    files = sorted(set(files))
+    if len(files) > settings.max_files:
+        errors.append(
+            InputFileError(
+                paths_label(paths),
+                f"{len(files)} files exceed max_files={settings.max_files}; "
+                "ingest fewer paths or raise ROADMAP_RAG_MAX_FILES",
+            )
+        )
+        files = files[: settings.max_files]
+    return files, errors
+
+
+def paths_label(paths: Iterable[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
+def _read_text_file(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise InputFileError(path, "looks like a binary file (NUL bytes); only text, HTML and PDF are read")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from exc
+
+
+def _html_to_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    # Keep the heading structure for the chunker: <h2> becomes "## ".
+    for level in range(1, 7):
+        for tag in soup.find_all(f"h{level}"):
+            tag.replace_with(f"\n\n{'#' * level} {tag.get_text(' ', strip=True)}\n\n")
+    for tag in soup.find_all("li"):
+        tag.insert_before("\n- ")
+    for tag in soup.find_all(["p", "div", "br", "tr", "table", "ul", "ol"]):
+        tag.insert_after("\n")
+    return soup.get_text()
+
+
+def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise InputFileError(path, "is an encrypted PDF; save an unencrypted copy to ingest it")
+        if len(reader.pages) > settings.max_pdf_pages:
+            raise InputFileError(
+                path,
+                f"has {len(reader.pages)} pages, over max_pdf_pages={settings.max_pdf_pages}; "
+                "raise ROADMAP_RAG_MAX_PDF_PAGES to ingest it",
+            )
+        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+    except InputFileError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputFileError(path, f"is not a readable PDF ({exc}); re-export or replace it") from exc
+    return pages
+
+
+def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = None) -> Document:
+    """Read, decode and normalise one file; raise InputFileError with a reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
+    if size == 0:
+        raise InputFileError(path, "is empty; add content or remove it")
+    if size > settings.max_file_bytes:
+        raise InputFileError(
+            path,
+            f"is {size:,} bytes, over max_file_bytes={settings.max_file_bytes:,}; "
+            "split it or raise ROADMAP_RAG_MAX_FILE_BYTES",
+        )
+    suffix = path.suffix.lower()
+    pages: list[tuple[int, int, int]] = []
+    if suffix == ".pdf":
+        parts: list[str] = []
+        offset = 0
+        for number, page_text in _read_pdf(path, settings):
+            page_text = normalise(page_text)
+            if not page_text:
+                continue
+            if parts:
+                offset += 2  # the "\n\n" joining pages
+            pages.append((number, offset, offset + len(page_text)))
+            parts.append(page_text)
+            offset += len(page_text)
+        text = "\n\n".join(parts)
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
+        text = _read_text_file(path, raw)
+        if suffix in (".html", ".htm"):
+            text = _html_to_text(text)
+        text = normalise(text)
+    if not text.strip():
+        raise InputFileError(path, "has no text after decoding; is it a scanned PDF or empty page?")
+    title = entry.title if entry else _guess_title(text, path)
+    return Document(
+        id=entry.id if entry else slugify(path.stem),
+        title=title,
+        kind=entry.kind if entry else ("paper" if suffix == ".pdf" else "roadmap"),
+        source=path,
+        text=text,
+        url=entry.url if entry else None,
+        is_markdown=suffix in (".md", ".markdown", ".html", ".htm"),
+        pages=tuple(pages),
+    )
+
+
+def _guess_title(text: str, path: Path) -> str:
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:120]
+    return path.stem
+
+
+def iter_documents(
+    files: Iterable[Path], settings: Settings, manifest: dict[Path, ManifestEntry]
+) -> Iterator[Document | InputFileError]:
+    """Documents in order; an unusable file yields its error instead of stopping the run."""
+    seen_ids: dict[str, Path] = {}
+    for path in files:
+        try:
+            doc = load_document(path, settings, manifest.get(path.resolve()))
+        except InputFileError as exc:
+            yield exc
+            continue
+        if doc.id in seen_ids:
+            yield InputFileError(
+                path, f"has the same document id '{doc.id}' as {seen_ids[doc.id]}; rename one of them"
+            )
+            continue
+        seen_ids[doc.id] = path
+        yield doc

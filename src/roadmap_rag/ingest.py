@@ -1,0 +1,259 @@
+"""Files to an up-to-date index, incrementally.
+
+Chroma is the source of truth: chunk ids are derived from content, so each run
+diffs what a document should hold against what Chroma holds for it, then adds
+what is new, updates moved chunks' metadata (no re-embedding), and deletes what
+is gone - in that order. A run killed at any point leaves only whole chunks
+behind, and the next run repairs the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from roadmap_rag.chunking import Chunk, chunk_document
+from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
+from roadmap_rag.embeddings import Embedder, make_embedder
+from roadmap_rag.errors import InputFileError
+from roadmap_rag.settings import Settings
+from roadmap_rag.store import VectorStore, make_store
+
+# (stage, done, total): stage is "documents" or "embedding".
+ProgressCallback = Callable[[str, int, int], None]
+
+_COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source")
+
+
+@dataclass
+class IngestReport:
+    documents_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    documents_removed: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    failures: list[InputFileError] = field(default_factory=list)
+    by_kind: dict[str, int] = field(default_factory=dict)  # chunks per kind after the run
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def embedded(self) -> int:
+        return self.added
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents_seen} documents seen; chunks: {self.added} added, "
+            f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged; "
+            f"{len(self.failures)} failed; {self.seconds:.2f} s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["failures"] = [{"path": str(f.path), "reason": f.reason} for f in self.failures]
+        return data
+
+
+@dataclass
+class _Plan:
+    doc: Document
+    chunks: list[Chunk]
+    to_add: list[Chunk]
+    to_update: list[Chunk]
+    to_delete: list[str]
+
+    @property
+    def doc_meta(self) -> dict[str, str]:
+        return {"doc_hash": self.doc.content_hash, "source": str(self.doc.source)}
+
+
+def _differs(chunk: Chunk, stored: dict[str, Any], doc_meta: dict[str, str]) -> bool:
+    want = {
+        "doc_title": chunk.doc_title, "kind": chunk.kind, "section": chunk.section,
+        "start": chunk.start, "end": chunk.end, "ordinal": chunk.ordinal,
+        "page": chunk.page, "url": chunk.url or None, "source": doc_meta["source"],
+    }  # fmt: skip
+    return any(stored.get(key) != want[key] for key in _COMPARED)
+
+
+def _plan(doc: Document, store: VectorStore, settings: Settings) -> _Plan:
+    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max)
+    stored = store.chunk_ids(doc.id)
+    wanted = {c.id for c in chunks}
+    meta = {"doc_hash": doc.content_hash, "source": str(doc.source)}
+    return _Plan(
+        doc=doc,
+        chunks=chunks,
+        to_add=[c for c in chunks if c.id not in stored],
+        to_update=[c for c in chunks if c.id in stored and _differs(c, stored[c.id], meta)],
+        to_delete=sorted(set(stored) - wanted),
+    )
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    *,
+    embedder: Embedder | None = None,
+    store: VectorStore | None = None,
+    rebuild: bool = False,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Bring the index in line with ``paths`` (default: the corpus directory)."""
+    started = time.perf_counter()
+    report = IngestReport()
+    roots = [Path(p).resolve() for p in (paths or [settings.corpus_dir])]
+    manifest = {}
+    for root in {settings.corpus_dir.resolve(), *[r for r in roots if r.is_dir()]}:
+        manifest.update(load_manifest(root))
+    files, errors = discover(roots, settings)
+    report.failures.extend(errors)
+
+    model_name = embedder.name if embedder else settings.embedding_model
+    store = store or make_store(settings, model_name, rebuild=rebuild)
+
+    plans: list[_Plan] = []
+    failed_paths = {str(e.path.resolve()) for e in report.failures}
+    for i, item in enumerate(iter_documents(files, settings, manifest)):
+        if isinstance(item, InputFileError):
+            report.failures.append(item)
+            failed_paths.add(str(item.path.resolve()))
+        else:
+            plans.append(_plan(item, store, settings))
+        if progress:
+            progress("documents", i + 1, len(files))
+    report.documents_seen = len(plans)
+
+    to_embed = sum(len(p.to_add) for p in plans)
+    if to_embed and embedder is None:
+        embedder = make_embedder(settings)  # only loaded when something needs embedding
+    done = 0
+    for plan in plans:
+        if plan.to_add:
+            assert embedder is not None
+            t0 = time.perf_counter()
+
+            def on_batch(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress("embedding", done, to_embed)
+
+            vectors = embedder.embed_documents([c.embedding_text() for c in plan.to_add], on_batch)
+            report.embed_seconds += time.perf_counter() - t0
+            store.add(plan.to_add, vectors, plan.doc_meta)
+        if plan.to_update:
+            store.update_metadata(plan.to_update, plan.doc_meta)
+        if plan.to_delete:
+            store.delete(plan.to_delete)
+        report.added += len(plan.to_add)
+        report.updated += len(plan.to_update)
+        report.removed += len(plan.to_delete)
+        report.unchanged += len(plan.chunks) - len(plan.to_add) - len(plan.to_update)
+
+    # Documents whose files are gone from the ingested roots lose their chunks;
+    # a file that failed to load keeps what it had.
+    seen_ids = {p.doc.id for p in plans}
+    for doc_id, source in store.doc_sources().items():
+        if doc_id in seen_ids or source in failed_paths or not _under(source, roots):
+            continue
+        stale = list(store.chunk_ids(doc_id))
+        store.delete(stale)
+        report.removed += len(stale)
+        report.documents_removed += 1
+
+    report.seconds = time.perf_counter() - started
+    _write_state(settings, store, plans, report, model_name)
+    return report
+
+
+def _write_state(
+    settings: Settings, store: VectorStore, plans: list[_Plan], report: IngestReport, model: str
+) -> None:
+    """A human-readable record of the last run, for `status` and the app; Chroma stays authoritative."""
+    state = read_state(settings)
+    docs = state.get("documents", {})
+    sources = store.doc_sources()
+    docs = {k: v for k, v in docs.items() if k in sources}
+    for plan in plans:
+        docs[plan.doc.id] = {
+            "title": plan.doc.title,
+            "kind": plan.doc.kind,
+            "source": str(plan.doc.source),
+            "hash": plan.doc.content_hash,
+            "chunks": len(plan.chunks),
+        }
+    by_kind: dict[str, int] = {}
+    for info in docs.values():
+        by_kind[info["kind"]] = by_kind.get(info["kind"], 0) + int(info["chunks"])
+    report.by_kind = by_kind
+    state = {
+        "embedding_model": model,
+        "store": store.location,
+        "documents": docs,
+        "last_ingest": {"at": datetime.now(UTC).isoformat(timespec="seconds"), **report.to_dict()},
+    }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = settings.state_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    os.replace(tmp, settings.state_path)
+
+
+def read_state(settings: Settings) -> dict[str, Any]:
+    try:
+        return json.loads(settings.state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What is indexed, for `roadmap-rag status` and the app's sidebar."""
+
+    store: str
+    embedding_model: str
+    chunks: int
+    documents: dict[str, dict[str, Any]]
+    last_ingest: dict[str, Any] | None
+
+    @property
+    def chunks_by_kind(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for info in self.documents.values():
+            out[info["kind"]] = out.get(info["kind"], 0) + int(info["chunks"])
+        return out
+
+    @property
+    def documents_by_kind(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for info in self.documents.values():
+            out[info["kind"]] = out.get(info["kind"], 0) + 1
+        return out
+
+
+def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
+    state = read_state(settings)
+    store = store or make_store(settings, state.get("embedding_model", settings.embedding_model))
+    return IndexStatus(
+        store=store.location,
+        embedding_model=state.get("embedding_model", settings.embedding_model),
+        chunks=store.count(),
+        documents=state.get("documents", {}),
+        last_ingest=state.get("last_ingest"),
+    )

