@@ -23,8 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -43,6 +43,7 @@ def ingest_cmd(
     ] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per document written.")] = False,
 ) -> None:
     """Chunk, embed and index documents; only what changed is embedded again."""
     settings = _settings()
@@ -51,6 +52,8 @@ def ingest_cmd(
         tasks: dict[str, int] = {}
 
         def on_progress(stage: str, done: int, total: int) -> None:
+            if verbose and stage == "written":
+                print(f"written {done}/{total} documents", flush=True)
             if stage not in tasks:
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)

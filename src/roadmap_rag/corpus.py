@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -192,6 +193,8 @@ def _html_to_text(html: str) -> str:
 def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat what we report
 
     try:
         reader = PdfReader(str(path))

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
 
-# (stage, done, total): stage is "documents" or "embedding".
+# (stage, done, total): "documents" read, chunks "embedding", documents "written" to the store.
 ProgressCallback = Callable[[str, int, int], None]
 
 _COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source")
@@ -60,7 +60,7 @@ class IngestReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["failures"] = [{"path": str(f.path), "reason": f.reason} for f in self.failures]
         return data
 
@@ -144,7 +144,7 @@ def ingest(
     if to_embed and embedder is None:
         embedder = make_embedder(settings)  # only loaded when something needs embedding
     done = 0
-    for plan in plans:
+    for written, plan in enumerate(plans, start=1):
         if plan.to_add:
             assert embedder is not None
             t0 = time.perf_counter()
@@ -166,6 +166,8 @@ def ingest(
         report.updated += len(plan.to_update)
         report.removed += len(plan.to_delete)
         report.unchanged += len(plan.chunks) - len(plan.to_add) - len(plan.to_update)
+        if progress:
+            progress("written", written, len(plans))
 
     # Documents whose files are gone from the ingested roots lose their chunks;
     # a file that failed to load keeps what it had.

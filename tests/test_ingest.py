@@ -1,0 +1,194 @@
+"""Ingestion into real Chroma with the real embedding model: incremental, idempotent, repairable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from roadmap_rag.chunking import chunk_document
+from roadmap_rag.corpus import discover, iter_documents, load_manifest
+from roadmap_rag.ingest import index_status, ingest
+from roadmap_rag.settings import Settings
+from roadmap_rag.store import ChromaStore
+
+from .conftest import free_port
+
+
+def expected_chunk_ids(settings: Settings, root: Path) -> set[str]:
+    files, _ = discover([root], settings)
+    ids: set[str] = set()
+    for doc in iter_documents(files, settings, load_manifest(root)):
+        if not isinstance(doc, Exception):
+            ids |= {c.id for c in chunk_document(doc, settings.chunk_size, settings.chunk_max)}
+    return ids
+
+
+def stored_ids(settings: Settings) -> list[str]:
+    store = ChromaStore(settings, settings.embedding_model)
+    return [c.id for c in store.all_chunks()]
+
+
+def test_cold_then_unchanged_then_edit_then_delete(make_settings, corpus_copy, embedder) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    cold = ingest(settings, embedder=embedder)
+    assert cold.ok and cold.documents_seen == 5
+    assert cold.added == len(expected_chunk_ids(settings, corpus_copy)) > 80
+    assert sorted(stored_ids(settings)) == sorted(expected_chunk_ids(settings, corpus_copy))
+
+    again = ingest(settings, embedder=embedder)
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+    assert again.unchanged == cold.added
+
+    # Edit the first paragraph: its chunk is replaced, later chunks only move.
+    path = corpus_copy / "roadmaps/complete-llm-learning-roadmap.txt"
+    path.write_text(path.read_text().replace("sophisticated AI systems", "AI systems"))
+    edited = ingest(settings, embedder=embedder)
+    assert edited.added == 1 and edited.removed == 1
+    assert edited.updated > 10  # offsets shifted, metadata rewritten without re-embedding
+    assert sorted(stored_ids(settings)) == sorted(expected_chunk_ids(settings, corpus_copy))
+    store = ChromaStore(settings, settings.embedding_model)
+    first = next(c for c in store.all_chunks() if c.doc_id == "complete-llm-roadmap" and c.ordinal == 1)
+    assert path.read_text()[: first.end].endswith(first.text[-20:])
+
+    # Delete a document: its chunks leave the index, the rest stay.
+    (corpus_copy / "roadmaps/comprehensive-llm-curriculum.txt").unlink()
+    deleted = ingest(settings, embedder=embedder)
+    assert deleted.documents_removed == 1 and deleted.removed == 21
+    remaining = stored_ids(settings)
+    assert not any(i.startswith("comprehensive-llm-curriculum:") for i in remaining)
+    assert sorted(remaining) == sorted(expected_chunk_ids(settings, corpus_copy))
+    assert "comprehensive-llm-curriculum" not in index_status(settings).documents
+
+
+def test_a_file_that_turns_bad_keeps_its_chunks(make_settings, corpus_copy, embedder) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    ingest(settings, embedder=embedder)
+    before = stored_ids(settings)
+    (corpus_copy / "roadmaps/core-llm-roadmap.md").write_bytes(b"\xff\xfe\x00broken")
+    report = ingest(settings, embedder=embedder)
+    assert not report.ok and "core-llm-roadmap.md" in str(report.failures[0])
+    assert sorted(stored_ids(settings)) == sorted(before)
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "roadmap_rag", *args],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def cli_env(data_dir: Path, corpus: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROADMAP_RAG_")}
+    env.update(ROADMAP_RAG_DATA_DIR=str(data_dir), ROADMAP_RAG_CORPUS_DIR=str(corpus), HF_HUB_OFFLINE="1")
+    env.update(extra)
+    return env
+
+
+def test_cli_reports_each_bad_input_and_ingests_the_rest(tmp_path: Path, corpus_copy: Path) -> None:
+    bad = corpus_copy / "bad"
+    bad.mkdir()
+    (bad / "empty.md").write_text("")
+    (bad / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (bad / "latin1.txt").write_bytes("na\xefve".encode("latin-1"))
+    (bad / "corrupt.pdf").write_bytes(b"%PDF-1.7 not really")
+    (bad / "huge.md").write_text("x" * 30000)
+    env = cli_env(tmp_path / "data", corpus_copy, ROADMAP_RAG_MAX_FILE_BYTES="20000")
+    result = run_cli("ingest", str(corpus_copy), str(tmp_path / "missing.md"), env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    for name, reason in [
+        ("empty.md", "is empty"),
+        ("binary.txt", "binary"),
+        ("latin1.txt", "not valid UTF-8"),
+        ("corrupt.pdf", "not a readable PDF"),
+        ("huge.md", "max_file_bytes"),
+        ("missing.md", "does not exist"),
+    ]:
+        line = next((ln for ln in result.stderr.splitlines() if name in ln), "")
+        assert reason in line, (name, result.stderr)
+    assert "5 documents seen" in result.stdout and "6 failed" in result.stdout
+
+    status = run_cli("status", "--json", env=env, cwd=tmp_path)
+    assert status.returncode == 0 and '"chunks": 115' in status.stdout
+
+
+def test_sigkill_mid_ingest_then_rerun_leaves_every_chunk_once(tmp_path: Path, corpus_copy: Path) -> None:
+    # Ten documents so that the kill lands between two documents' writes.
+    for path in list((corpus_copy / "roadmaps").iterdir()):
+        shutil.copy(path, path.with_name("copy-" + path.name))
+    env = cli_env(tmp_path / "data", corpus_copy, ROADMAP_RAG_EMBEDDING_BATCH_SIZE="8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy)
+    expected = expected_chunk_ids(settings, corpus_copy)
+
+    for kill_after_lines in (0, 1, 4):  # before any write, after the first, after several
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "roadmap_rag", "ingest", "--verbose"],
+            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 240
+        seen = 0
+        assert proc.stdout is not None
+        while seen < kill_after_lines and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen += line.startswith("written ")
+        if kill_after_lines == 0:
+            time.sleep(2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+
+    result = run_cli("ingest", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ids = stored_ids(settings)
+    assert len(ids) == len(set(ids)) == len(expected)
+    assert set(ids) == expected
+    rerun = run_cli("ingest", env=env, cwd=tmp_path)
+    assert "0 added, 0 updated, 0 removed" in rerun.stdout
+
+
+def test_chroma_server_mode(tmp_path: Path, make_settings, embedder) -> None:
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert chroma, "the chroma CLI ships with chromadb"
+    port = free_port()
+    server = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ChromaStore(settings, embedder.name)
+                break
+            except Exception:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        report = ingest(settings, embedder=embedder)
+        assert report.ok and report.added == 115
+        assert not settings.chroma_dir.exists()  # nothing was written locally
+        store = ChromaStore(settings, embedder.name)
+        hits = store.query(embedder.embed_query("Mixture of Experts and quantization papers"), 3)
+        assert "6.2 Scaling & Efficiency" in hits[0][0].section
+        assert ingest(settings, embedder=embedder).added == 0
+        assert "chroma server http://127.0.0.1" in index_status(settings).store
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_unreachable_chroma_server_says_how_to_start_it(make_settings) -> None:
+    from roadmap_rag.errors import IndexUnavailable
+
+    settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
+    with pytest.raises(IndexUnavailable, match=r"chroma run --host 127\.0\.0\.1"):
+        ChromaStore(settings, "all-MiniLM-L6-v2")
