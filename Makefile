@@ -1,7 +1,7 @@
 # The two commands of a fresh machine: `make demo` and `make test`.
 VENV := .venv
 BIN := $(VENV)/bin
-QUESTION ?= What should I study before transformers?
+QUESTION ?= What does the roadmap say about LoRA?
 
 .PHONY: setup demo test lint
 
@@ -13,7 +13,7 @@ setup: $(BIN)/roadmap-rag
 
 demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ingest
-	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag status
+	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ask "$(QUESTION)"
 
 test: setup
 	$(BIN)/ruff check src tests app

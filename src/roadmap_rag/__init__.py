@@ -1,5 +1,10 @@
-"""roadmap-rag: cited answers from LLM learning roadmaps, local-first."""
+"""roadmap-rag: cited answers from LLM learning roadmaps, local-first.
 
+from roadmap_rag import Assistant
+answer = Assistant().ask("What is LoRA?")
+"""
+
+from roadmap_rag.api import Assistant
 from roadmap_rag.errors import (
     BackendUnavailable,
     ConfigError,
@@ -10,9 +15,13 @@ from roadmap_rag.errors import (
 )
 from roadmap_rag.ingest import IndexStatus, IngestReport, index_status, ingest
 from roadmap_rag.settings import Settings
+from roadmap_rag.types import Answer, Citation, Source, Turn
 
 __all__ = [
+    "Answer",
+    "Assistant",
     "BackendUnavailable",
+    "Citation",
     "ConfigError",
     "IndexStatus",
     "IndexUnavailable",
@@ -21,6 +30,8 @@ __all__ = [
     "QuestionError",
     "RoadmapRagError",
     "Settings",
+    "Source",
+    "Turn",
     "index_status",
     "ingest",
 ]

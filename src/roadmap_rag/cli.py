@@ -38,9 +38,7 @@ def _fail(exc: RoadmapRagError, code: int = 2) -> typer.Exit:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders (default: the corpus).")
-    ] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus).")] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per document written.")] = False,
@@ -99,6 +97,80 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         console.print(f"last ingest: {status.last_ingest['at']} ({status.last_ingest['seconds']:.2f} s)")
     else:
         console.print("last ingest: never; run `roadmap-rag ingest`")
+
+
+LLMOption = Annotated[
+    str | None, typer.Option("--llm", help="auto | ollama | llamacpp | extractive (default: setting llm).")
+]
+
+
+def _print_sources(answer_sources: list, cited: set[int]) -> None:
+    for n, source in enumerate(answer_sources, start=1):
+        mark = "*" if n in cited else " "
+        console.print(f"{mark}[{n}] {escape(source.label())}", highlight=False)
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="Your question about the roadmaps.")],
+    llm: LLMOption = None,
+    k: Annotated[int | None, typer.Option("--k", help="Sources to use.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer a question with numbered citations, streamed."""
+    from roadmap_rag.api import Assistant
+    from roadmap_rag.types import Answer
+
+    try:
+        assistant = Assistant(_settings())
+        answer = None
+        for event in assistant.stream(question, llm=llm, k=k):
+            if isinstance(event, Answer):
+                answer = event
+            elif not as_json:
+                console.print(escape(event), end="", highlight=False)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    assert answer is not None
+    if as_json:
+        print(json.dumps(answer.to_dict(), indent=2, default=str))
+        return
+    console.print()
+    if answer.text.strip() and answer.grounded:
+        console.print(f"\n[bold]Answer (checked citations):[/] {escape(answer.text)}", highlight=False)
+    console.print("\n[bold]Sources[/] (* = cited):")
+    _print_sources(answer.sources, {c.number for c in answer.citations})
+    for note in answer.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    t = answer.timings
+    console.print(
+        f"backend: {answer.backend}; grounded: {answer.grounded}; {len(answer.citations)} citations; "
+        f"retrieve {t.get('retrieve', 0):.2f} s, first token {t.get('first_token', 0):.2f} s, "
+        f"total {t.get('total', 0):.2f} s"
+    )
+
+
+@app.command("retrieve")
+def retrieve_cmd(
+    question: Annotated[str, typer.Argument()],
+    k: Annotated[int | None, typer.Option("--k")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show the sources a question retrieves (hybrid dense + BM25), best first."""
+    from dataclasses import asdict
+
+    from roadmap_rag.api import Assistant
+
+    try:
+        sources = Assistant(_settings()).retrieve(question, k=k)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([asdict(s) for s in sources], indent=2))
+        return
+    for n, source in enumerate(sources, start=1):
+        console.print(f"[{n}] {escape(source.label())}  (score {source.score:.4f})", highlight=False)
+        console.print("    " + escape(source.text[:160].replace("\n", " ")), highlight=False)
 
 
 @app.command("config")

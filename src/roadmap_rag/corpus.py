@@ -143,9 +143,7 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
             files.append(root.resolve())
         else:
             errors.append(
-                InputFileError(
-                    root, f"unsupported file type '{root.suffix}'; use {', '.join(SUPPORTED_SUFFIXES)}"
-                )
+                InputFileError(root, f"unsupported file type '{root.suffix}'; use {', '.join(SUPPORTED_SUFFIXES)}")
             )
     files = sorted(set(files))
     if len(files) > settings.max_files:
@@ -287,9 +285,7 @@ def iter_documents(
             yield exc
             continue
         if doc.id in seen_ids:
-            yield InputFileError(
-                path, f"has the same document id '{doc.id}' as {seen_ids[doc.id]}; rename one of them"
-            )
+            yield InputFileError(path, f"has the same document id '{doc.id}' as {seen_ids[doc.id]}; rename one of them")
             continue
         seen_ids[doc.id] = path
         yield doc

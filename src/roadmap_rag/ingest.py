@@ -185,9 +185,7 @@ def ingest(
     return report
 
 
-def _write_state(
-    settings: Settings, store: VectorStore, plans: list[_Plan], report: IngestReport, model: str
-) -> None:
+def _write_state(settings: Settings, store: VectorStore, plans: list[_Plan], report: IngestReport, model: str) -> None:
     """A human-readable record of the last run, for `status` and the app; Chroma stays authoritative."""
     state = read_state(settings)
     docs = state.get("documents", {})

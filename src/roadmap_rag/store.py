@@ -20,9 +20,7 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
     def doc_sources(self) -> dict[str, str]: ...
     def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]: ...
-    def add(
-        self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]
-    ) -> None: ...
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]) -> None: ...
     def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None: ...
     def delete(self, ids: Iterable[str]) -> None: ...
     def all_chunks(self) -> list[Chunk]: ...
@@ -83,9 +81,7 @@ class ChromaStore:
                 self._client.heartbeat()
             else:
                 settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(
-                    path=str(settings.chroma_dir), settings=chroma_settings
-                )
+                self._client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
             if rebuild and settings.collection in {c.name for c in self._client.list_collections()}:
                 self._client.delete_collection(settings.collection)
             self._collection = self._client.get_or_create_collection(
@@ -149,9 +145,7 @@ class ChromaStore:
             nodes.append(node)
         return nodes
 
-    def add(
-        self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]
-    ) -> None:
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]) -> None:
         nodes = self._nodes(chunks, doc_meta, embeddings)
         with self._lock:
             for i in range(0, len(nodes), _BATCH):
@@ -164,9 +158,7 @@ class ChromaStore:
         metas = [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]
         with self._lock:
             for i in range(0, len(nodes), _BATCH):
-                self._collection.update(
-                    ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH]
-                )
+                self._collection.update(ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH])
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
@@ -177,9 +169,7 @@ class ChromaStore:
     def all_chunks(self) -> list[Chunk]:
         chunks: list[Chunk] = []
         for page in self._pages(["documents", "metadatas"]):
-            for cid, text, meta in zip(
-                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
-            ):
+            for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False):
                 chunks.append(chunk_from_record(cid, text or "", dict(meta or {})))
         chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
         return chunks

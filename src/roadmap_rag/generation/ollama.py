@@ -1,0 +1,58 @@
+"""The production backend: a model served by Ollama, through the `ollama` client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import ollama
+
+from roadmap_rag.errors import BackendUnavailable
+from roadmap_rag.prompts import chat_messages
+from roadmap_rag.settings import Settings
+from roadmap_rag.types import Source, Turn
+
+
+class OllamaLLM:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.host = settings.ollama_host
+        self.model = settings.ollama_model
+        self.name = f"ollama:{self.model}"
+        # The timeout bounds every wait for a byte, so a stalled stream ends with an error, not a hang.
+        self._client = ollama.Client(host=self.host, timeout=settings.ollama_timeout)
+
+    def check(self, timeout: float | None = None) -> None:
+        """Raise BackendUnavailable unless the server answers and has the model."""
+        client = ollama.Client(host=self.host, timeout=timeout) if timeout else self._client
+        try:
+            listed = client.list()
+        except (httpx.HTTPError, ConnectionError, ollama.ResponseError) as exc:
+            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({exc}); start `ollama serve`") from exc
+        names = {m.model for m in listed.models if m.model}
+        wanted = {self.model, f"{self.model}:latest"}
+        if not names & wanted:
+            raise BackendUnavailable(
+                f"Ollama at {self.host} does not have model '{self.model}'; run `ollama pull {self.model}`"
+            )
+
+    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
+        try:
+            for part in self._client.chat(
+                model=self.model, messages=chat_messages(question, sources, history), stream=True,
+                options={"temperature": self.settings.temperature, "num_predict": self.settings.max_tokens * 2},
+            ):  # fmt: skip
+                text = part.message.content if part.message else ""
+                if text:
+                    yield text
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404:
+                raise BackendUnavailable(f"Ollama has no model '{self.model}'; run `ollama pull {self.model}`") from exc
+            raise BackendUnavailable(f"Ollama returned an error: {exc.error}") from exc
+        except httpx.TimeoutException as exc:
+            raise BackendUnavailable(
+                f"Ollama at {self.host} sent nothing for {self.settings.ollama_timeout:.0f} s; "
+                "raise ROADMAP_RAG_OLLAMA_TIMEOUT or check the server"
+            ) from exc
+        except (httpx.HTTPError, ConnectionError, ValueError) as exc:
+            raise BackendUnavailable(f"the connection to Ollama at {self.host} broke mid-answer ({exc})") from exc
