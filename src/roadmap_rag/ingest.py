@@ -75,7 +75,20 @@ class _Plan:
 
     @property
     def doc_meta(self) -> dict[str, str]:
-        return {"doc_hash": self.doc.content_hash, "source": str(self.doc.source)}
+        return _doc_meta(self.doc)
+
+
+def _doc_meta(doc: Document) -> dict[str, str]:
+    """Per-document fields stored on every chunk."""
+    return {"doc_hash": doc.content_hash, "source": str(doc.source)}
+
+
+def _count_by_kind(documents: dict[str, dict[str, Any]], key: str | None) -> dict[str, int]:
+    """Documents (key None) or their chunks (key "chunks") per kind."""
+    out: dict[str, int] = {}
+    for info in documents.values():
+        out[info["kind"]] = out.get(info["kind"], 0) + (int(info[key]) if key else 1)
+    return out
 
 
 def _differs(chunk: Chunk, stored: dict[str, Any], doc_meta: dict[str, str]) -> bool:
@@ -91,7 +104,7 @@ def _plan(doc: Document, store: VectorStore, settings: Settings) -> _Plan:
     chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max)
     stored = store.chunk_ids(doc.id)
     wanted = {c.id for c in chunks}
-    meta = {"doc_hash": doc.content_hash, "source": str(doc.source)}
+    meta = _doc_meta(doc)
     return _Plan(
         doc=doc,
         chunks=chunks,
@@ -199,10 +212,7 @@ def _write_state(settings: Settings, store: VectorStore, plans: list[_Plan], rep
             "hash": plan.doc.content_hash,
             "chunks": len(plan.chunks),
         }
-    by_kind: dict[str, int] = {}
-    for info in docs.values():
-        by_kind[info["kind"]] = by_kind.get(info["kind"], 0) + int(info["chunks"])
-    report.by_kind = by_kind
+    report.by_kind = _count_by_kind(docs, "chunks")
     state = {
         "embedding_model": model,
         "store": store.location,
@@ -234,17 +244,11 @@ class IndexStatus:
 
     @property
     def chunks_by_kind(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for info in self.documents.values():
-            out[info["kind"]] = out.get(info["kind"], 0) + int(info["chunks"])
-        return out
+        return _count_by_kind(self.documents, "chunks")
 
     @property
     def documents_by_kind(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for info in self.documents.values():
-            out[info["kind"]] = out.get(info["kind"], 0) + 1
-        return out
+        return _count_by_kind(self.documents, None)
 
 
 def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
