@@ -30,6 +30,7 @@ class ManifestEntry:
     kind: Kind
     path: Path  # absolute
     url: str | None = None
+    aliases: tuple[str, ...] = ()  # how people name the document in a question
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Document:
     text: str
     url: str | None = None
     is_markdown: bool = False
+    aliases: tuple[str, ...] = ()
     # (page number, start offset, end offset) for PDFs, in order.
     pages: tuple[tuple[int, int, int], ...] = field(default=())
 
@@ -121,9 +123,17 @@ def load_manifest(corpus_dir: Path) -> dict[Path, ManifestEntry]:
         kind = item.get("kind", "roadmap")
         if kind not in ("roadmap", "paper"):
             raise ConfigError(f"{where}: kind must be 'roadmap' or 'paper', not {kind!r}")
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ConfigError(f'{where}: aliases must be a list of names, e.g. ["curriculum"]')
         file = (corpus_dir / item["path"]).resolve()
         entries[file] = ManifestEntry(
-            id=str(item["id"]), title=str(item["title"]), kind=kind, path=file, url=item.get("url")
+            id=str(item["id"]),
+            title=str(item["title"]),
+            kind=kind,
+            path=file,
+            url=item.get("url"),
+            aliases=tuple(a.strip() for a in aliases),
         )
     return entries
 
@@ -262,6 +272,7 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         url=entry.url if entry else None,
         is_markdown=suffix in (".md", ".markdown", ".html", ".htm"),
         pages=tuple(pages),
+        aliases=entry.aliases if entry else (),
     )
 
 

@@ -23,12 +23,12 @@ from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import VectorStore, make_store
+from roadmap_rag.store import ALIAS_SEPARATOR, VectorStore, make_store
 
 # (stage, done, total): "documents" read, chunks "embedding", documents "written" to the store.
 ProgressCallback = Callable[[str, int, int], None]
 
-_COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source")
+_COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source", "aliases")
 
 
 @dataclass
@@ -96,11 +96,13 @@ def _differs(chunk: Chunk, stored: dict[str, Any], doc_meta: dict[str, str]) -> 
         "doc_title": chunk.doc_title, "kind": chunk.kind, "section": chunk.section,
         "start": chunk.start, "end": chunk.end, "ordinal": chunk.ordinal,
         "page": chunk.page, "url": chunk.url or None, "source": doc_meta["source"],
+        "aliases": ALIAS_SEPARATOR.join(chunk.aliases) or None,
     }  # fmt: skip
     return any(stored.get(key) != want[key] for key in _COMPARED)
 
 
-def _plan(doc: Document, store: VectorStore, settings: Settings) -> _Plan:
+def _plan(doc: Document, store: VectorStore, settings: Settings, unfinished: set[str]) -> _Plan:
+    """What to write for ``doc``; chunks in ``unfinished`` (no passages yet) are written again."""
     chunks = chunk_document(doc, settings.chunk_size, settings.chunk_max)
     stored = store.chunk_ids(doc.id)
     wanted = {c.id for c in chunks}
@@ -108,7 +110,7 @@ def _plan(doc: Document, store: VectorStore, settings: Settings) -> _Plan:
     return _Plan(
         doc=doc,
         chunks=chunks,
-        to_add=[c for c in chunks if c.id not in stored],
+        to_add=[c for c in chunks if c.id not in stored or c.id in unfinished],
         to_update=[c for c in chunks if c.id in stored and _differs(c, stored[c.id], meta)],
         to_delete=sorted(set(stored) - wanted),
     )
@@ -141,6 +143,7 @@ def ingest(
     model_name = embedder.name if embedder else settings.embedding_model
     store = store or make_store(settings, model_name, rebuild=rebuild)
 
+    unfinished = store.without_passages()
     plans: list[_Plan] = []
     failed_paths = {str(e.path.resolve()) for e in report.failures}
     for i, item in enumerate(iter_documents(files, settings, manifest)):
@@ -148,12 +151,12 @@ def ingest(
             report.failures.append(item)
             failed_paths.add(str(item.path.resolve()))
         else:
-            plans.append(_plan(item, store, settings))
+            plans.append(_plan(item, store, settings, unfinished))
         if progress:
             progress("documents", i + 1, len(files))
     report.documents_seen = len(plans)
 
-    to_embed = sum(len(p.to_add) for p in plans)
+    to_embed = sum(1 + len(c.passages()) for p in plans for c in p.to_add)
     if to_embed and embedder is None:
         embedder = make_embedder(settings)  # only loaded when something needs embedding
     done = 0
@@ -168,9 +171,16 @@ def ingest(
                 if progress:
                     progress("embedding", done, to_embed)
 
-            vectors = embedder.embed_documents([c.embedding_text() for c in plan.to_add], on_batch)
+            texts = [c.embedding_text() for c in plan.to_add]
+            passages = [c.passages() for c in plan.to_add]
+            vectors = embedder.embed_documents(texts + [p for ps in passages for p in ps], on_batch)
+            chunk_vectors, passage_vectors = vectors[: len(texts)], []
+            offset = len(texts)
+            for ps in passages:
+                passage_vectors.append(vectors[offset : offset + len(ps)])
+                offset += len(ps)
             report.embed_seconds += time.perf_counter() - t0
-            store.add(plan.to_add, vectors, plan.doc_meta)
+            store.add(plan.to_add, chunk_vectors, plan.doc_meta, passage_vectors)
         if plan.to_update:
             store.update_metadata(plan.to_update, plan.doc_meta)
         if plan.to_delete:

@@ -1,11 +1,19 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused by reciprocal rank fusion."""
+"""Hybrid retrieval: three rankings of the same chunks fused by reciprocal rank fusion.
+
+- passages: the chunk whose best line is closest to the question (dense, Chroma);
+- chunks: the whole chunk's vector (dense, Chroma);
+- lexical: BM25 over chunk text and section path (llama-index).
+
+A question that names a document ("what does the curriculum say...") is searched in that
+document, with the name removed from the query. Choices and figures: see eval/README.md.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from roadmap_rag.chunking import Chunk
@@ -15,6 +23,8 @@ from roadmap_rag.store import VectorStore
 from roadmap_rag.types import Source
 
 Mode = Literal["hybrid", "dense", "lexical"]
+# RRF weights of the passage, chunk and lexical rankings.
+FUSION_WEIGHTS = (1.0, 1.0, 1.0)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -40,7 +50,9 @@ class Filters:
 @dataclass(frozen=True)
 class Retrieved:
     sources: list[Source]
-    best_dense: float  # best cosine similarity among dense hits, for the grounding check
+    best_dense: float  # best cosine similarity among whole-chunk hits, for the grounding check
+    best_passage: float = 0.0  # best cosine similarity among passage (line) hits
+    named: tuple[str, ...] = ()  # documents the question named, searched on their own
 
 
 def _to_source(chunk: Chunk, score: float) -> Source:
@@ -73,6 +85,7 @@ class HybridRetriever:
         self._bm25_count = -1
         self._chunks: dict[str, Chunk] = {}
         self._reranker: Any = None
+        self._names: list[tuple[re.Pattern[str], str]] = []
 
     def _lexical_index(self) -> Any:
         count = self.store.count()
@@ -83,6 +96,7 @@ class HybridRetriever:
 
                 chunks = self.store.all_chunks()
                 self._chunks = {c.id: c for c in chunks}
+                self._names = _name_patterns(chunks)
                 nodes = [TextNode(id_=c.id, text=c.embedding_text()) for c in chunks]
                 self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes)) if nodes else None
                 self._bm25_count = count
@@ -108,19 +122,46 @@ class HybridRetriever:
     def dense(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
         return self.store.query(self.embedder.embed_query(query), k, filters.where())
 
+    def _dense_both(
+        self, query: str, k: int, filters: Filters
+    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
+        """Whole-chunk hits and passage hits (best line per chunk), each best first."""
+        vector = self.embedder.embed_query(query)
+        chunks = self.store.query(vector, k, filters.where())
+        best: dict[str, float] = {}
+        for chunk_id, score in self.store.query_passages(vector, k * 4, filters.where()):
+            if chunk_id in self._chunks and chunk_id not in best:
+                best[chunk_id] = score
+        passages = [(self._chunks[cid], score) for cid, score in best.items()][:k]
+        return chunks, passages
+
+    def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
+        """Documents the query names by an alias, and the query with those names removed."""
+        self._lexical_index()
+        named: list[str] = []
+        for pattern, doc_id in self._names:
+            if pattern.search(query):
+                named.append(doc_id)
+                query = pattern.sub(" ", query)
+        return tuple(dict.fromkeys(named)), re.sub(r"\s+", " ", query).strip() or query
+
     def retrieve(
         self, query: str, k: int | None = None, filters: Filters | None = None, mode: Mode = "hybrid"
     ) -> Retrieved:
         k = k or self.settings.top_k
         filters = filters or Filters()
         n = max(self.settings.candidate_k, k)
-        dense = self.dense(query, n, filters) if mode != "lexical" else []
+        named, stripped = self.named_documents(query)
+        if named and not filters.doc_ids:
+            filters = replace(filters, doc_ids=named)
+            query = stripped
+        chunk_hits, passage_hits = self._dense_both(query, n, filters) if mode != "lexical" else ([], [])
         lexical = self.lexical(query, n, filters) if mode != "dense" else []
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
-        for ranking in (dense, lexical):
+        for weight, ranking in zip(FUSION_WEIGHTS, (passage_hits, chunk_hits, lexical), strict=True):
             for rank, (chunk, _) in enumerate(ranking):
-                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
                 chunks[chunk.id] = chunk
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:
@@ -133,8 +174,12 @@ class HybridRetriever:
             picked.append(_to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
-        best = max((score for _, score in dense), default=0.0)
-        return Retrieved(sources=picked, best_dense=best)
+        return Retrieved(
+            sources=picked,
+            best_dense=max((score for _, score in chunk_hits), default=0.0),
+            best_passage=max((score for _, score in passage_hits), default=0.0),
+            named=named if filters.doc_ids == named else (),
+        )
 
     def _rerank(self, query: str, candidates: Sequence[Chunk]) -> list[str]:
         if self._reranker is None:
@@ -145,3 +190,14 @@ class HybridRetriever:
             scores = self._reranker.predict([(query, c.embedding_text()) for c in candidates])
         ranked = sorted(zip(candidates, scores, strict=True), key=lambda p: -float(p[1]))
         return [c.id for c, _ in ranked]
+
+
+def _name_patterns(chunks: Sequence[Chunk]) -> list[tuple[re.Pattern[str], str]]:
+    """'the <alias>' (optionally "'s", or followed by roadmap/guide/author) for every document alias."""
+    out: list[tuple[re.Pattern[str], str]] = []
+    aliases = {(alias, c.doc_id) for c in chunks for alias in c.aliases}
+    for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
+        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
+        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
+        out.append((re.compile(pattern, re.IGNORECASE), doc_id))
+    return out

@@ -12,21 +12,34 @@ from roadmap_rag.settings import Settings
 
 _BATCH = 500
 _PAGE = 5000
+ALIAS_SEPARATOR = "|"
+PASSAGES_SUFFIX = "-passages"
+
+
+Vectors = Sequence[Sequence[float]]
 
 
 class VectorStore(Protocol):
+    """Chunks with one vector each, plus one vector per passage (line) of each chunk."""
+
     location: str
 
     def count(self) -> int: ...
     def doc_sources(self) -> dict[str, str]: ...
     def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]: ...
-    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]) -> None: ...
+    def add(
+        self, chunks: Sequence[Chunk], embeddings: Vectors, doc_meta: dict[str, str], passages: Sequence[Vectors]
+    ) -> None: ...
     def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None: ...
     def delete(self, ids: Iterable[str]) -> None: ...
     def all_chunks(self) -> list[Chunk]: ...
+    def without_passages(self) -> set[str]: ...
     def query(
         self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]: ...
+    def query_passages(
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]: ...
 
 
 def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
@@ -45,6 +58,8 @@ def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
         meta["page"] = chunk.page
     if chunk.url:
         meta["url"] = chunk.url
+    if chunk.aliases:
+        meta["aliases"] = ALIAS_SEPARATOR.join(chunk.aliases)
     return meta
 
 
@@ -61,11 +76,16 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         ordinal=int(meta.get("ordinal", 0)),
         page=int(meta["page"]) if meta.get("page") not in (None, "") else None,
         url=meta.get("url") or None,
+        aliases=tuple(a for a in str(meta.get("aliases", "")).split(ALIAS_SEPARATOR) if a),
     )
 
 
 class ChromaStore:
-    """One Chroma collection; chunks are written through llama-index's ChromaVectorStore."""
+    """Two Chroma collections: chunks (written through llama-index's ChromaVectorStore) and their passages.
+
+    Passages are written before their chunk and deleted after it, so a chunk present in Chroma
+    always has its passages; orphaned passages left by a crash are removed by the next ingest.
+    """
 
     def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
         import chromadb
@@ -82,12 +102,18 @@ class ChromaStore:
             else:
                 settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-            if rebuild and settings.collection in {c.name for c in self._client.list_collections()}:
-                self._client.delete_collection(settings.collection)
+            names = {c.name for c in self._client.list_collections()}
+            passages_name = settings.collection + PASSAGES_SUFFIX
+            for name in (settings.collection, passages_name):
+                if rebuild and name in names:
+                    self._client.delete_collection(name)
+            metadata = {"hnsw:space": "cosine", "embedding_model": embedding_model}
+            # embedding_function=None: Chroma's default would download a model.
             self._collection = self._client.get_or_create_collection(
-                settings.collection,
-                embedding_function=None,  # Chroma's default would download a model
-                metadata={"hnsw:space": "cosine", "embedding_model": embedding_model},
+                settings.collection, embedding_function=None, metadata=metadata
+            )
+            self._passages = self._client.get_or_create_collection(
+                passages_name, embedding_function=None, metadata=metadata
             )
         except Exception as exc:
             hint = (
@@ -145,9 +171,30 @@ class ChromaStore:
             nodes.append(node)
         return nodes
 
-    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], doc_meta: dict[str, str]) -> None:
+    def add(
+        self, chunks: Sequence[Chunk], embeddings: Vectors, doc_meta: dict[str, str], passages: Sequence[Vectors]
+    ) -> None:
+        """Write ``chunks``; ``passages[i]`` holds the vectors of ``chunks[i].passages()``."""
+        ids: list[str] = []
+        vectors: list[list[float]] = []
+        metas: list[dict[str, Any]] = []
+        docs: list[str] = []
+        for chunk, chunk_passages in zip(chunks, passages, strict=True):
+            for n, (text, vector) in enumerate(zip(chunk.passages(), chunk_passages, strict=True)):
+                ids.append(f"{chunk.id}#{n}")
+                vectors.append(list(vector))
+                metas.append({"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind})
+                docs.append(text)
         nodes = self._nodes(chunks, doc_meta, embeddings)
         with self._lock:
+            for i in range(0, len(ids), _BATCH):
+                part = slice(i, i + _BATCH)
+                self._passages.upsert(
+                    ids=ids[part],
+                    embeddings=vectors[part],  # type: ignore[arg-type]
+                    metadatas=metas[part],  # type: ignore[arg-type]
+                    documents=docs[part],
+                )
             for i in range(0, len(nodes), _BATCH):
                 self._vector_store.add(nodes[i : i + _BATCH])
 
@@ -159,12 +206,38 @@ class ChromaStore:
         with self._lock:
             for i in range(0, len(nodes), _BATCH):
                 self._collection.update(ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH])
+            for chunk in chunks:  # a document's kind may change; its passages follow
+                got = self._passages.get(where={"chunk_id": chunk.id}, include=[])
+                if got["ids"]:
+                    meta = {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind}
+                    self._passages.update(ids=got["ids"], metadatas=[meta] * len(got["ids"]))  # type: ignore[arg-type]
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         with self._lock:
             for i in range(0, len(ids), _BATCH):
                 self._collection.delete(ids=ids[i : i + _BATCH])
+            for i in range(0, len(ids), _BATCH):
+                self._passages.delete(where={"chunk_id": {"$in": ids[i : i + _BATCH]}})
+
+    def _passage_owners(self) -> set[str]:
+        owners: set[str] = set()
+        for offset in range(0, int(self._passages.count()), _PAGE):
+            got = self._passages.get(include=["metadatas"], limit=_PAGE, offset=offset)  # type: ignore[list-item]
+            owners.update(str(m["chunk_id"]) for m in got["metadatas"] or [] if m)
+        return owners
+
+    def without_passages(self) -> set[str]:
+        """Chunks that have no passages (an index from before passages existed); orphans are dropped."""
+        owners = self._passage_owners()
+        chunk_ids: set[str] = set()
+        for page in self._pages([]):
+            chunk_ids.update(page["ids"])
+        orphans = sorted(owners - chunk_ids)
+        with self._lock:
+            for i in range(0, len(orphans), _BATCH):
+                self._passages.delete(where={"chunk_id": {"$in": orphans[i : i + _BATCH]}})
+        return chunk_ids - owners
 
     def all_chunks(self) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -191,6 +264,24 @@ class ChromaStore:
             for cid, text, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
             )
+        ]
+
+    def query_passages(
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, similarity) of the best-matching passages, best first; a chunk may repeat."""
+        n = int(self._passages.count())
+        if n == 0:
+            return []
+        got = self._passages.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, n),
+            where=where or None,
+            include=["metadatas", "distances"],
+        )
+        return [
+            (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist))
+            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=False)
         ]
 
 

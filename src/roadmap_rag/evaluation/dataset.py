@@ -1,0 +1,85 @@
+"""The golden question set: load it, validate it, and decide which sources contain a reference quote."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roadmap_rag.errors import InputFileError
+
+TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "unanswerable")
+DEFAULT_DATASET = Path("eval/datasets/roadmap_qa.jsonl")
+
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def fold(text: str) -> str:
+    """Case, quote-style and whitespace-insensitive form used to match reference quotes."""
+    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().lower()
+
+
+def contains(text: str, quote: str) -> bool:
+    return fold(quote) in fold(text)
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    question: str
+    type: str
+    reference: str
+    contexts: tuple[str, ...] = ()  # quotes from the corpus that contain the answer
+    doc_ids: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+
+def load_dataset(path: Path) -> list[EvalItem]:
+    """Read a JSONL dataset; every problem names the line and field so it can be fixed."""
+    if not path.is_file():
+        raise InputFileError(path, "the dataset file does not exist; pass --dataset PATH to a JSONL file")
+    items: list[EvalItem] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(path, f"{where} is not valid JSON ({exc.msg}); fix or remove that line") from exc
+        if not isinstance(row, dict):
+            raise InputFileError(path, f"{where} must be a JSON object")
+        for key in ("id", "question", "type", "reference"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise InputFileError(path, f"{where}: field '{key}' is missing or not a non-empty string")
+        if row["type"] not in TYPES:
+            raise InputFileError(path, f"{where}: field 'type' is {row['type']!r}; use one of {', '.join(TYPES)}")
+        if row["id"] in seen:
+            raise InputFileError(path, f"{where}: id {row['id']!r} is used twice; ids must be unique")
+        seen.add(row["id"])
+        contexts = row.get("contexts", [])
+        if not isinstance(contexts, list) or not all(isinstance(c, str) and c.strip() for c in contexts):
+            raise InputFileError(path, f"{where}: field 'contexts' must be a list of quotes from the corpus")
+        if row["type"] != "unanswerable" and not contexts:
+            raise InputFileError(path, f"{where}: an answerable question needs at least one quote in 'contexts'")
+        known = {"id", "question", "type", "reference", "contexts", "doc_ids"}
+        items.append(
+            EvalItem(
+                id=row["id"],
+                question=row["question"],
+                type=row["type"],
+                reference=row["reference"],
+                contexts=tuple(contexts),
+                doc_ids=tuple(row.get("doc_ids", [])),
+                extra={k: v for k, v in row.items() if k not in known},
+            )
+        )
+    if not items:
+        raise InputFileError(path, "the dataset has no questions")
+    return items

@@ -1,0 +1,70 @@
+"""Deterministic metrics: retrieval against reference quotes, refusals, and citation validity."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from roadmap_rag.citations import overlap
+from roadmap_rag.evaluation.dataset import EvalItem, contains
+from roadmap_rag.types import Answer, Source
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_CITED_SENTENCE = re.compile(r"[^.!?\n]*?(?:\[\d+\][^\[.!?\n]*)+[.!?]?")
+
+
+@dataclass(frozen=True)
+class RetrievalScores:
+    rank: int | None  # 1-based rank of the first relevant source, None if none in the list
+    hit: float
+    recall: float
+    mrr: float
+    ndcg: float
+
+
+def relevant(source: Source, item: EvalItem) -> bool:
+    return any(contains(source.text, quote) for quote in item.contexts)
+
+
+def retrieval_scores(item: EvalItem, sources: Sequence[Source], k: int) -> RetrievalScores:
+    """hit@k, recall@k (share of reference quotes found), MRR and binary nDCG@k."""
+    flags = [relevant(s, item) for s in sources]
+    rank = next((i + 1 for i, flag in enumerate(flags) if flag), None)
+    top = sources[:k]
+    found = sum(1 for quote in item.contexts if any(contains(s.text, quote) for s in top))
+    dcg = sum(1.0 / math.log2(i + 2) for i, flag in enumerate(flags[:k]) if flag)
+    ideal_hits = min(k, max(1, sum(flags[:k]), len(item.contexts)))
+    idcg = sum(1.0 / math.log2(i + 2) for i in range(ideal_hits))
+    in_k = rank is not None and rank <= k
+    return RetrievalScores(
+        rank=rank,
+        hit=1.0 if in_k else 0.0,
+        recall=found / len(item.contexts) if item.contexts else 0.0,
+        mrr=1.0 / rank if in_k and rank else 0.0,
+        ndcg=dcg / idcg if idcg else 0.0,
+    )
+
+
+def citation_validity(answer: Answer, min_support: float = 0.25) -> tuple[int, int]:
+    """(valid, total) over the ``[n]`` markers in the answer text.
+
+    A marker is valid when it points at a source the model was given, that source contains the
+    citation's quote, and the quote supports the sentence that carries the marker.
+    """
+    by_number: dict[int, list[str]] = {}
+    for citation in answer.citations:
+        by_number.setdefault(citation.number, []).append(citation.quote)
+    valid = total = 0
+    for sentence in _CITED_SENTENCE.findall(answer.text):
+        plain = _MARKER.sub("", sentence)
+        for match in _MARKER.finditer(sentence):
+            total += 1
+            n = int(match.group(1))
+            if not 1 <= n <= len(answer.sources):
+                continue
+            text = answer.sources[n - 1].text
+            if any(contains(text, q) and overlap(plain, q) >= min_support for q in by_number.get(n, [])):
+                valid += 1
+    return valid, total

@@ -1,0 +1,150 @@
+"""Run the golden questions through the Python API and score every answer."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from roadmap_rag.api import Assistant
+from roadmap_rag.evaluation.dataset import EvalItem
+from roadmap_rag.evaluation.metrics import citation_validity, relevant, retrieval_scores
+
+Progress = Callable[[int, int], None]
+RANK_DEPTH = 20  # how deep the rank histogram looks
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    type: str
+    question: str
+    reference: str
+    answer: str
+    backend: str
+    grounded: bool
+    answerable: bool
+    rank: int | None
+    hit: float
+    recall: float
+    mrr: float
+    ndcg: float
+    citations_valid: int
+    citations_total: int
+    sources: list[str]
+    contexts: list[str]
+    relevant_sources: list[bool]
+    timings: dict[str, float]
+    metrics: dict[str, float | None] = field(default_factory=dict)  # Ragas; None = not computed
+    failures: dict[str, str] = field(default_factory=dict)  # metric -> why it has no number
+
+    @property
+    def refusal_correct(self) -> bool:
+        return self.grounded == self.answerable
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class EvalRun:
+    results: list[QuestionResult]
+    k: int
+    llm: str
+    judge: str = "none"
+
+    def summary(self) -> dict[str, Any]:
+        return summarise(self.results, self.k) | {"llm": self.llm, "judge": self.judge, "k": self.k}
+
+
+def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    valid = sum(r.citations_valid for r in results)
+    total = sum(r.citations_total for r in results)
+    out: dict[str, Any] = {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        f"hit@{k}": _mean([r.hit for r in answerable]),
+        f"recall@{k}": _mean([r.recall for r in answerable]),
+        "mrr": _mean([r.mrr for r in answerable]),
+        f"ndcg@{k}": _mean([r.ndcg for r in answerable]),
+        "refusal_accuracy": _mean([1.0 if not r.grounded else 0.0 for r in unanswerable]),
+        "false_refusal_rate": _mean([0.0 if r.grounded else 1.0 for r in answerable]),
+        "citation_validity": valid / total if total else None,
+        "citations": total,
+    }
+    for stage in ("retrieve", "first_token", "total"):
+        values = [r.timings[stage] for r in results if stage in r.timings]
+        out[f"{stage}_s_median"] = _percentile(values, 0.5)
+        out[f"{stage}_s_p95"] = _percentile(values, 0.95)
+    names = sorted({name for r in results for name in r.metrics})
+    for name in names:
+        scored = [r.metrics[name] for r in results if r.metrics.get(name) is not None]
+        out[name] = _mean([float(v) for v in scored if v is not None])
+        out[f"{name}_failures"] = sum(1 for r in results if name in r.failures)
+    return out
+
+
+def by_type(results: Sequence[QuestionResult], k: int) -> dict[str, dict[str, Any]]:
+    types = sorted({r.type for r in results})
+    return {t: summarise([r for r in results if r.type == t], k) for t in types}
+
+
+def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None) -> QuestionResult:
+    ranked = assistant.retrieve(item.question, k=max(k, RANK_DEPTH))
+    scores = retrieval_scores(item, ranked, k)
+    answer = assistant.ask(item.question, llm=llm, k=k)
+    valid, total = citation_validity(answer)
+    return QuestionResult(
+        id=item.id,
+        type=item.type,
+        question=item.question,
+        reference=item.reference,
+        answer=answer.text,
+        backend=answer.backend,
+        grounded=answer.grounded,
+        answerable=item.answerable,
+        rank=scores.rank if item.answerable else None,
+        hit=scores.hit,
+        recall=scores.recall,
+        mrr=scores.mrr,
+        ndcg=scores.ndcg,
+        citations_valid=valid,
+        citations_total=total,
+        sources=[s.id for s in answer.sources],
+        contexts=[s.text for s in answer.sources],
+        relevant_sources=[relevant(s, item) for s in answer.sources],
+        timings=dict(answer.timings),
+    )
+
+
+def run_eval(
+    assistant: Assistant,
+    items: Sequence[EvalItem],
+    *,
+    k: int = 5,
+    llm: str | None = None,
+    progress: Progress | None = None,
+) -> EvalRun:
+    """The deterministic part of the suite: retrieval, refusal and citation metrics for every item."""
+    results: list[QuestionResult] = []
+    for done, item in enumerate(items, start=1):
+        results.append(evaluate_item(assistant, item, k, llm))
+        if progress:
+            progress(done, len(items))
+    return EvalRun(results=results, k=k, llm=llm or assistant.settings.llm)
