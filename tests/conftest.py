@@ -14,7 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 
+from roadmap_rag.api import Assistant
 from roadmap_rag.embeddings import SentenceTransformerEmbedder
+from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +26,14 @@ CORPUS = REPO / "corpus"
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Assistant:
+    """The shipped corpus indexed once per session, answering extractively (deterministic)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS, llm="extractive")
+    assert ingest(settings, embedder=embedder).ok
+    return Assistant(settings, embedder=embedder)
 
 
 @pytest.fixture

@@ -11,15 +11,6 @@ import pytest
 from roadmap_rag import Answer, Assistant, QuestionError, Settings
 from roadmap_rag.ingest import ingest
 
-from .conftest import CORPUS
-
-
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS, llm="extractive")
-    assert ingest(settings, embedder=embedder).ok
-    return Assistant(settings, embedder=embedder)
-
 
 def test_retrieve_returns_sources_best_first_with_sections(assistant: Assistant) -> None:
     sources = assistant.retrieve("Switch Transformers and LLM.int8() quantization", k=5)

@@ -16,8 +16,8 @@ from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
 from roadmap_rag.types import Answer, Source, Turn
 
-# Off-corpus check: a clear dense match, or a weaker one backed by the question's own words.
-_WEAK_DENSE = 0.18
+# Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
+_WEAK_PASSAGE = 0.25
 _LEXICAL_SUPPORT = 0.5
 
 
@@ -79,11 +79,11 @@ class Assistant:
     def _grounded(self, question: str, retrieved: Retrieved) -> bool:
         if not retrieved.sources:
             return False
-        if retrieved.best_dense >= self.settings.min_dense_score:
+        if retrieved.best_passage >= self.settings.min_passage_score:
             return True
         top = retrieved.sources[0]
         support = overlap(question, f"{top.title} {top.section} {top.text}")
-        return retrieved.best_dense >= _WEAK_DENSE and support >= _LEXICAL_SUPPORT
+        return retrieved.best_passage >= _WEAK_PASSAGE and support >= _LEXICAL_SUPPORT
 
     @staticmethod
     def standalone_query(question: str, history: Sequence[Turn]) -> str:

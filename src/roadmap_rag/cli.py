@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from roadmap_rag.api import Assistant
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.ingest import index_status, ingest
 from roadmap_rag.settings import Settings
+from roadmap_rag.types import Answer, Turn
 
 app = typer.Typer(
     help="Cited answers from LLM learning roadmaps, local-first.",
@@ -65,7 +67,13 @@ def ingest_cmd(
     else:
         for failure in report.failures:
             err.print(f"[red]skipped[/] {escape(str(failure))}")
-        throughput = f"; embedded {report.added / report.embed_seconds:.1f} chunks/s" if report.added else ""
+        texts = report.added + report.passages_added
+        throughput = (
+            f"; embedded {report.added} chunks + {report.passages_added} passages "
+            f"({texts / report.embed_seconds:.1f} texts/s)"
+            if report.added
+            else ""
+        )
         console.print(f"ingest: {report.summary()}{throughput}")
         kinds = ", ".join(f"{n} {k} chunks" for k, n in sorted(report.by_kind.items()))
         console.print(f"index: {kinds or 'empty'} in {settings.store_location}")
@@ -110,31 +118,15 @@ def _print_sources(answer_sources: list, cited: set[int]) -> None:
         console.print(f"{mark}[{n}] {escape(source.label())}", highlight=False)
 
 
-@app.command("ask")
-def ask_cmd(
-    question: Annotated[str, typer.Argument(help="Your question about the roadmaps.")],
-    llm: LLMOption = None,
-    k: Annotated[int | None, typer.Option("--k", help="Sources to use.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-) -> None:
-    """Answer a question with numbered citations, streamed."""
-    from roadmap_rag.api import Assistant
-    from roadmap_rag.types import Answer
-
-    try:
-        assistant = Assistant(_settings())
-        answer = None
-        for event in assistant.stream(question, llm=llm, k=k):
-            if isinstance(event, Answer):
-                answer = event
-            elif not as_json:
-                console.print(escape(event), end="", highlight=False)
-    except RoadmapRagError as exc:
-        raise _fail(exc) from exc
+def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
+    """Print the answer as it streams, then the checked answer, its sources and timings."""
+    answer = None
+    for event in assistant.stream(question, history, llm=llm, k=k):
+        if isinstance(event, Answer):
+            answer = event
+        else:
+            console.print(escape(event), end="", highlight=False)
     assert answer is not None
-    if as_json:
-        print(json.dumps(answer.to_dict(), indent=2, default=str))
-        return
     console.print()
     if answer.text.strip() and answer.grounded:
         console.print(f"\n[bold]Answer (checked citations):[/] {escape(answer.text)}", highlight=False)
@@ -148,6 +140,57 @@ def ask_cmd(
         f"retrieve {t.get('retrieve', 0):.2f} s, first token {t.get('first_token', 0):.2f} s, "
         f"total {t.get('total', 0):.2f} s"
     )
+    return answer
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="Your question about the roadmaps.")],
+    llm: LLMOption = None,
+    k: Annotated[int | None, typer.Option("--k", help="Sources to use.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer a question with numbered citations, streamed."""
+    try:
+        assistant = Assistant(_settings())
+        if as_json:
+            print(json.dumps(assistant.ask(question, llm=llm, k=k).to_dict(), indent=2, default=str))
+        else:
+            _stream_answer(assistant, question, [], llm, k)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("chat")
+def chat_cmd(
+    llm: LLMOption = None,
+    k: Annotated[int | None, typer.Option("--k", help="Sources to use.")] = None,
+) -> None:
+    """A multi-turn session: follow-up questions use the conversation so far. Empty line or Ctrl-D ends it."""
+    try:
+        assistant = Assistant(_settings())
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    history: list[Turn] = []
+    console.print("Ask about the roadmaps; /reset forgets the conversation; an empty line ends the session.")
+    turns = 0
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if question == "/reset":
+            history = []
+            console.print("(conversation forgotten)")
+            continue
+        try:
+            history = _stream_answer(assistant, question, history, llm, k).history
+            turns += 1
+        except RoadmapRagError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    console.print(f"chat: {turns} questions answered")
 
 
 @app.command("retrieve")
@@ -158,8 +201,6 @@ def retrieve_cmd(
 ) -> None:
     """Show the sources a question retrieves (hybrid dense + BM25), best first."""
     from dataclasses import asdict
-
-    from roadmap_rag.api import Assistant
 
     try:
         sources = Assistant(_settings()).retrieve(question, k=k)
@@ -185,6 +226,60 @@ def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for name, value in values.items():
         table.add_row(name, f"ROADMAP_RAG_{name.upper()}", escape(repr(value)))
     console.print(table)
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = Path("eval/datasets/roadmap_qa.jsonl"),
+    llm: LLMOption = None,
+    k: Annotated[int, typer.Option("--k", help="Cut-off for hit@k, recall@k, nDCG@k.")] = 5,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions (a quick run).")] = None,
+    out: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("eval/runs"),
+    baseline: Annotated[Path | None, typer.Option(help="An earlier run folder to compare with.")] = None,
+    ragas: Annotated[bool, typer.Option(help="Also compute Ragas' non-LLM metrics.")] = True,
+) -> None:
+    """Score retrieval, refusals and citations on the golden set; write eval/runs/<time>/report.md."""
+    from roadmap_rag.evaluation import load_dataset
+    from roadmap_rag.evaluation.report import new_run_dir, write_run
+    from roadmap_rag.evaluation.runner import EvalRun, evaluate_item
+
+    try:
+        items = load_dataset(dataset)[:limit] if limit else load_dataset(dataset)
+        if baseline and not (baseline / "summary.json").is_file():
+            raise RoadmapRagError(f"--baseline {baseline} has no summary.json; pass a folder under eval/runs/")
+        assistant = Assistant(_settings())
+        scorer = None
+        if ragas:
+            from roadmap_rag.evaluation.ragas_metrics import RagasNonLLM
+
+            scorer = RagasNonLLM()
+        from roadmap_rag.evaluation.dataset import contains
+
+        indexed = assistant.store.all_chunks() if scorer else []
+        results = []
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("questions", total=len(items))
+            for item in items:
+                result = evaluate_item(assistant, item, k, llm)
+                if scorer:
+                    refs = [c.text for c in indexed if any(contains(c.text, q) for q in item.contexts)]
+                    scorer.score(item, result, refs)
+                results.append(result)
+                progress.advance(task)
+        run = EvalRun(results=results, k=k, llm=llm or assistant.settings.llm)
+        run_dir = new_run_dir(out)
+        report = write_run(run, run_dir, baseline)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    summary = run.summary()
+    table = Table("metric", "value", title=f"eval: {len(results)} questions, backend {run.llm}")
+    for name in ("hit@{k}", "mrr", "recall@{k}", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
+                 "citation_validity", "retrieve_s_median", "total_s_median"):  # fmt: skip
+        value = summary.get(name.format(k=k))
+        table.add_row(name.format(k=k), "n/a" if value is None else f"{value:.3f}")
+    console.print(table)
+    console.print(f"report: {report}")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m roadmap_rag`

@@ -35,6 +35,7 @@ _COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", 
 class IngestReport:
     documents_seen: int = 0
     added: int = 0
+    passages_added: int = 0  # line-level passages embedded with the added chunks
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
@@ -186,6 +187,7 @@ def ingest(
         if plan.to_delete:
             store.delete(plan.to_delete)
         report.added += len(plan.to_add)
+        report.passages_added += sum(len(c.passages()) for c in plan.to_add)
         report.updated += len(plan.to_update)
         report.removed += len(plan.to_delete)
         report.unchanged += len(plan.chunks) - len(plan.to_add) - len(plan.to_update)

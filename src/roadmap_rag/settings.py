@@ -62,8 +62,12 @@ class Settings(BaseSettings):
     candidate_k: int = Field(20, ge=1, le=200, description="Per retriever, before fusion.")
     rrf_k: int = Field(5, ge=1, description="RRF constant; 5 measured best on the eval set (60: hit@5 -0.04).")
     reranker: str | None = Field(None, description="Cross-encoder name or path; off if unset.")
-    min_dense_score: float = Field(
-        0.35, description="Below this best cosine similarity a question counts as off-corpus."
+    min_passage_score: float = Field(
+        0.38,
+        ge=-1.0,
+        le=1.0,
+        description="Below this best passage similarity a question counts as off-corpus "
+        "(unless its own words back it up); calibrated on the eval set, see eval/README.md.",
     )
 
     # Generation.

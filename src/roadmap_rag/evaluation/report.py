@@ -1,0 +1,180 @@
+"""Write a run: per-question JSONL/CSV, summary.json, report.md and PNG plots."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from roadmap_rag.evaluation.runner import RANK_DEPTH, EvalRun, QuestionResult, by_type
+
+HEADLINE = (
+    "hit@{k}", "recall@{k}", "mrr", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate", "citation_validity",
+    "nonllm_context_recall", "nonllm_context_precision", "rouge_l", "string_similarity",
+    "retrieve_s_median", "retrieve_s_p95", "first_token_s_median", "total_s_median", "total_s_p95",
+)  # fmt: skip
+PLOTTED = ("hit@{k}", "mrr", "recall@{k}", "citation_validity")
+
+
+def new_run_dir(root: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = root / stamp
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"{stamp}-{n}"
+    path.mkdir(parents=True)
+    return path
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _flat(result: QuestionResult) -> dict[str, Any]:
+    row = {k: v for k, v in result.to_dict().items() if k not in ("metrics", "failures", "timings", "contexts")}
+    row["sources"] = " ".join(result.sources)
+    row["relevant_sources"] = " ".join("1" if r else "0" for r in result.relevant_sources)
+    row.update({f"t_{k}": round(v, 4) for k, v in result.timings.items()})
+    row.update(result.metrics)
+    row.update({f"{k}_failure": v for k, v in result.failures.items()})
+    return row
+
+
+def write_run(run: EvalRun, out_dir: Path, baseline: Path | None = None, notes: list[str] | None = None) -> Path:
+    """Everything an evaluator opens; returns the path of report.md."""
+    summary = run.summary()
+    types = by_type(run.results, run.k)
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as f:
+        for r in run.results:
+            f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+    rows = [_flat(r) for r in run.results]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with (out_dir / "results.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    (out_dir / "summary.json").write_text(
+        json.dumps({"summary": summary, "by_type": types, "notes": notes or []}, indent=2), encoding="utf-8"
+    )
+    base = _load_baseline(baseline) if baseline else None
+    plots = _plots(run, types, out_dir)
+    report = out_dir / "report.md"
+    report.write_text(_markdown(run, summary, types, base, baseline, plots, notes or []), encoding="utf-8")
+    return report
+
+
+def _load_baseline(path: Path) -> dict[str, Any]:
+    file = path / "summary.json" if path.is_dir() else path
+    return dict(json.loads(file.read_text(encoding="utf-8"))["summary"])
+
+
+def _markdown(
+    run: EvalRun,
+    summary: dict[str, Any],
+    types: dict[str, dict[str, Any]],
+    base: dict[str, Any] | None,
+    baseline: Path | None,
+    plots: list[str],
+    notes: list[str],
+) -> str:
+    k = run.k
+    names = [n.format(k=k) for n in HEADLINE] + sorted(
+        n for n in summary if n.startswith("llm_") and not n.endswith("_failures")
+    )
+    lines = [
+        f"# Evaluation run: {len(run.results)} questions, backend `{run.llm}`, judge `{run.judge}`",
+        "",
+        "Retrieval metrics count a source as relevant when it contains one of the question's reference quotes.",
+        "",
+    ]
+    lines += [f"> {note}" for note in notes] + ([""] if notes else [])
+    header = "| metric | value |" + (" baseline | delta |" if base else "")
+    lines += [header, "|---|---|" + ("---|---|" if base else "")]
+    for name in names:
+        if name not in summary:
+            continue
+        value = summary[name]
+        row = f"| {name} | {_fmt(value)} |"
+        failures = summary.get(f"{name}_failures")
+        if failures:
+            row = f"| {name} | {_fmt(value)} ({failures} failed) |"
+        if base:
+            old = base.get(name)
+            delta = value - old if isinstance(value, float) and isinstance(old, float) else None
+            row += f" {_fmt(old)} | {'n/a' if delta is None else f'{delta:+.3f}'} |"
+        lines.append(row)
+    if base:
+        lines += ["", f"Baseline: `{baseline}`."]
+    lines += ["", "## By question type", "", f"| type | n | hit@{k} | mrr | refusal ok | citation validity |"]
+    lines.append("|---|---|---|---|---|---|")
+    for name, s in types.items():
+        refusal = s["refusal_accuracy"] if name == "unanswerable" else 1.0 - float(s["false_refusal_rate"] or 0.0)
+        lines.append(
+            f"| {name} | {s['questions']} | {_fmt(s[f'hit@{k}'])} | {_fmt(s['mrr'])} | {_fmt(refusal)} "
+            f"| {_fmt(s['citation_validity'])} |"
+        )
+    worst = sorted(run.results, key=lambda r: (r.refusal_correct, r.mrr if r.answerable else 1.0, r.citations_valid))[
+        :10
+    ]
+    lines += ["", "## Worst questions", "", "| id | type | question | rank | grounded | answer |"]
+    lines.append("|---|---|---|---|---|---|")
+    for r in worst:
+        answer = r.answer.replace("|", "\\|").replace("\n", " ")[:160]
+        question = r.question.replace("|", "\\|")
+        lines.append(f"| {r.id} | {r.type} | {question} | {_fmt(r.rank)} | {r.grounded} | {answer} |")
+    lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def _plots(run: EvalRun, types: dict[str, dict[str, Any]], out_dir: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: list[str] = []
+    names = [n.format(k=run.k) for n in PLOTTED]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / len(names)
+    labels = list(types)
+    for i, name in enumerate(names):
+        values = [types[t].get(name) or 0.0 for t in labels]
+        ax.bar([x + i * width for x in range(len(labels))], values, width, label=name)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], labels, rotation=20)
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8)
+    ax.set_title("Metrics by question type")
+    fig.tight_layout()
+    fig.savefig(out_dir / "metrics_by_type.png", dpi=100)
+    made.append("metrics_by_type.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ranks = [r.rank for r in run.results if r.answerable]
+    found = [r for r in ranks if r is not None]
+    ax.hist(found, bins=range(1, RANK_DEPTH + 2), align="left", rwidth=0.8)
+    ax.set_title(f"Rank of the first relevant source ({len(ranks) - len(found)} not in top {RANK_DEPTH})")
+    ax.set_xlabel("rank")
+    ax.set_ylabel("questions")
+    fig.tight_layout()
+    fig.savefig(out_dir / "retrieval_rank_histogram.png", dpi=100)
+    made.append("retrieval_rank_histogram.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    series = {s: [r.timings[s] for r in run.results if s in r.timings] for s in ("retrieve", "first_token", "total")}
+    ax.boxplot([v or [0.0] for v in series.values()], tick_labels=list(series))
+    ax.set_ylabel("seconds")
+    ax.set_title("Latency per question")
+    fig.tight_layout()
+    fig.savefig(out_dir / "latency.png", dpi=100)
+    made.append("latency.png")
+    plt.close(fig)
+    return made

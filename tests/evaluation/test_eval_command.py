@@ -1,0 +1,54 @@
+"""`roadmap-rag eval` end to end on a few questions, and the gates on the whole set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadmap_rag import Assistant
+from roadmap_rag.evaluation import load_dataset, run_eval
+
+from ..conftest import CORPUS, REPO
+
+DATASET = REPO / "eval/datasets/roadmap_qa.jsonl"
+
+
+def test_eval_command_writes_a_report_with_plots_and_a_baseline_delta(tmp_path: Path) -> None:
+    env = {**os.environ, "ROADMAP_RAG_DATA_DIR": str(tmp_path / "data"), "ROADMAP_RAG_CORPUS_DIR": str(CORPUS)}
+    subset = tmp_path / "subset.jsonl"
+    lines = DATASET.read_text().splitlines()
+    subset.write_text("\n".join([*lines[:3], lines[-1]]) + "\n")  # 3 answerable, 1 unanswerable
+    run = [sys.executable, "-m", "roadmap_rag"]
+    assert subprocess.run([*run, "ingest"], env=env, cwd=tmp_path, capture_output=True).returncode == 0
+    cmd = [*run, "eval", "--dataset", str(subset), "--llm", "extractive", "--out", str(tmp_path / "runs")]
+    first = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"report.md", "summary.json", "results.jsonl", "results.csv"} <= names
+    assert {"metrics_by_type.png", "retrieval_rank_histogram.png", "latency.png"} <= names
+    assert all((run_dir / n).read_bytes()[:4] == b"\x89PNG" for n in names if n.endswith(".png"))
+    summary = json.loads((run_dir / "summary.json").read_text())["summary"]
+    assert summary["questions"] == 4 and summary["unanswerable"] == 1
+    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert all("nonllm_context_recall" in r["metrics"] for r in rows if r["type"] != "unanswerable")
+
+    second = subprocess.run([*cmd, "--baseline", str(run_dir)], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    report = next(p for p in (tmp_path / "runs").iterdir() if p != run_dir) / "report.md"
+    assert "| baseline | delta |" in report.read_text() and "+0.000" in report.read_text()
+
+
+@pytest.mark.eval
+def test_gates_on_the_full_dataset(assistant: Assistant) -> None:
+    """Issue 5's gates, computed on all questions with the extractive backend."""
+    summary = run_eval(assistant, load_dataset(DATASET), k=5, llm="extractive").summary()
+    assert summary["refusal_accuracy"] >= 0.9, summary
+    assert summary["citation_validity"] >= 0.95, summary
+    assert summary["mrr"] >= 0.75, summary
+    assert summary["hit@5"] >= 0.90, summary
