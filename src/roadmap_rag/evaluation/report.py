@@ -140,6 +140,14 @@ def _plots(run: EvalRun, types: dict[str, dict[str, Any]], out_dir: Path) -> lis
     import matplotlib.pyplot as plt
 
     made: list[str] = []
+
+    def save(fig: Any, ax: Any, title: str, name: str) -> None:
+        ax.set_title(title)
+        fig.tight_layout()
+        fig.savefig(out_dir / name, dpi=100)
+        plt.close(fig)
+        made.append(name)
+
     names = [n.format(k=run.k) for n in PLOTTED]
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(names)
@@ -150,31 +158,20 @@ def _plots(run: EvalRun, types: dict[str, dict[str, Any]], out_dir: Path) -> lis
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], labels, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8)
-    ax.set_title("Metrics by question type")
-    fig.tight_layout()
-    fig.savefig(out_dir / "metrics_by_type.png", dpi=100)
-    made.append("metrics_by_type.png")
-    plt.close(fig)
+    save(fig, ax, "Metrics by question type", "metrics_by_type.png")
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ranks = [r.rank for r in run.results if r.answerable]
     found = [r for r in ranks if r is not None]
     ax.hist(found, bins=range(1, RANK_DEPTH + 2), align="left", rwidth=0.8)
-    ax.set_title(f"Rank of the first relevant source ({len(ranks) - len(found)} not in top {RANK_DEPTH})")
     ax.set_xlabel("rank")
     ax.set_ylabel("questions")
-    fig.tight_layout()
-    fig.savefig(out_dir / "retrieval_rank_histogram.png", dpi=100)
-    made.append("retrieval_rank_histogram.png")
-    plt.close(fig)
+    title = f"Rank of the first relevant source ({len(ranks) - len(found)} not in top {RANK_DEPTH})"
+    save(fig, ax, title, "retrieval_rank_histogram.png")
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     series = {s: [r.timings[s] for r in run.results if s in r.timings] for s in ("retrieve", "first_token", "total")}
     ax.boxplot([v or [0.0] for v in series.values()], tick_labels=list(series))
     ax.set_ylabel("seconds")
-    ax.set_title("Latency per question")
-    fig.tight_layout()
-    fig.savefig(out_dir / "latency.png", dpi=100)
-    made.append("latency.png")
-    plt.close(fig)
+    save(fig, ax, "Latency per question", "latency.png")
     return made
