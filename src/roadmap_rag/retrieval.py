@@ -119,9 +119,6 @@ class HybridRetriever:
                 break
         return out
 
-    def dense(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
-        return self.store.query(self.embedder.embed_query(query), k, filters.where())
-
     def _dense_both(
         self, query: str, k: int, filters: Filters
     ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
