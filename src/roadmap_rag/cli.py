@@ -240,8 +240,9 @@ def eval_cmd(
 ) -> None:
     """Score retrieval, refusals and citations on the golden set; write eval/runs/<time>/report.md."""
     from roadmap_rag.evaluation import load_dataset
+    from roadmap_rag.evaluation.dataset import EvalItem
     from roadmap_rag.evaluation.report import new_run_dir, write_run
-    from roadmap_rag.evaluation.runner import EvalRun, evaluate_item
+    from roadmap_rag.evaluation.runner import QuestionResult, run_eval
 
     try:
         items = load_dataset(dataset)[:limit] if limit else load_dataset(dataset)
@@ -256,24 +257,25 @@ def eval_cmd(
         from roadmap_rag.evaluation.dataset import contains
 
         indexed = assistant.store.all_chunks() if scorer else []
-        results = []
+
+        def ragas_scores(item: EvalItem, result: QuestionResult) -> None:
+            if scorer:
+                refs = [c.text for c in indexed if any(contains(c.text, q) for q in item.contexts)]
+                scorer.score(item, result, refs)
+
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("questions", total=len(items))
-            for item in items:
-                result = evaluate_item(assistant, item, k, llm)
-                if scorer:
-                    refs = [c.text for c in indexed if any(contains(c.text, q) for q in item.contexts)]
-                    scorer.score(item, result, refs)
-                results.append(result)
-                progress.advance(task)
-        run = EvalRun(results=results, k=k, llm=llm or assistant.settings.llm)
+            run = run_eval(
+                assistant, items, k=k, llm=llm, extra=ragas_scores,
+                progress=lambda done, total: progress.update(task, completed=done),
+            )  # fmt: skip
         run_dir = new_run_dir(out)
         report = write_run(run, run_dir, baseline)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     summary = run.summary()
-    table = Table("metric", "value", title=f"eval: {len(results)} questions, backend {run.llm}")
+    table = Table("metric", "value", title=f"eval: {len(run.results)} questions, backend {run.llm}")
     for name in ("hit@{k}", "mrr", "recall@{k}", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
                  "citation_validity", "retrieve_s_median", "total_s_median"):  # fmt: skip
         value = summary.get(name.format(k=k))

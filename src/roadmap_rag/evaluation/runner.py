@@ -140,11 +140,14 @@ def run_eval(
     k: int = 5,
     llm: str | None = None,
     progress: Progress | None = None,
+    extra: Callable[[EvalItem, QuestionResult], None] | None = None,
 ) -> EvalRun:
-    """The deterministic part of the suite: retrieval, refusal and citation metrics for every item."""
+    """Retrieval, refusal and citation metrics for every item; ``extra`` adds more (e.g. Ragas) per item."""
     results: list[QuestionResult] = []
     for done, item in enumerate(items, start=1):
         results.append(evaluate_item(assistant, item, k, llm))
+        if extra:
+            extra(item, results[-1])
         if progress:
             progress(done, len(items))
     return EvalRun(results=results, k=k, llm=llm or assistant.settings.llm)
