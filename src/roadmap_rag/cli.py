@@ -237,6 +237,9 @@ def eval_cmd(
     out: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("eval/runs"),
     baseline: Annotated[Path | None, typer.Option(help="An earlier run folder to compare with.")] = None,
     ragas: Annotated[bool, typer.Option(help="Also compute Ragas' non-LLM metrics.")] = True,
+    judge: Annotated[
+        str, typer.Option(help="Ragas' LLM-judged metrics with: none, llamacpp, or ollama:MODEL.")
+    ] = "none",
 ) -> None:
     """Score retrieval, refusals and citations on the golden set; write eval/runs/<time>/report.md."""
     from roadmap_rag.evaluation import load_dataset
@@ -257,11 +260,20 @@ def eval_cmd(
         from roadmap_rag.evaluation.dataset import contains
 
         indexed = assistant.store.all_chunks() if scorer else []
+        judged, notes = None, []
+        if judge != "none":
+            from roadmap_rag.evaluation.judge import RagasJudged, make_judge, report_notes
+
+            ragas_judge = make_judge(assistant.settings, judge)
+            judged = RagasJudged(ragas_judge, assistant.embedder) if ragas_judge else None
+            notes = report_notes(ragas_judge)
 
         def ragas_scores(item: EvalItem, result: QuestionResult) -> None:
             if scorer:
                 refs = [c.text for c in indexed if any(contains(c.text, q) for q in item.contexts)]
                 scorer.score(item, result, refs)
+            if judged:
+                judged.score(item, result)
 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
@@ -270,16 +282,21 @@ def eval_cmd(
                 assistant, items, k=k, llm=llm, extra=ragas_scores,
                 progress=lambda done, total: progress.update(task, completed=done),
             )  # fmt: skip
+        run.judge = judged.judge.name if judged else "none"
         run_dir = new_run_dir(out)
-        report = write_run(run, run_dir, baseline)
+        report = write_run(run, run_dir, baseline, notes)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     summary = run.summary()
+    judged_names = ("llm_faithfulness", "llm_answer_relevancy", "llm_context_precision", "llm_context_recall")
     table = Table("metric", "value", title=f"eval: {len(run.results)} questions, backend {run.llm}")
     for name in ("hit@{k}", "mrr", "recall@{k}", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
-                 "citation_validity", "retrieve_s_median", "total_s_median"):  # fmt: skip
+                 "citation_validity", "retrieve_s_median", "total_s_median",
+                 *(judged_names if judge != "none" else ())):  # fmt: skip
         value = summary.get(name.format(k=k))
-        table.add_row(name.format(k=k), "n/a" if value is None else f"{value:.3f}")
+        failed = summary.get(f"{name}_failures")
+        shown = "n/a" if value is None else f"{value:.3f}"
+        table.add_row(name.format(k=k), f"{shown} ({failed} failed)" if failed else shown)
     console.print(table)
     console.print(f"report: {report}")
 

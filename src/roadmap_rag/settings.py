@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0)
     repeat_penalty: float = Field(1.3, ge=1.0)
 
+    # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
+    judge_context: int = Field(4096, ge=1024)
+    judge_max_tokens: int = Field(256, ge=16)
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,7 +1,8 @@
 """An Ollama-protocol stand-in served on 127.0.0.1 (the real server cannot be installed here).
 
-It speaks the two endpoints the client uses - GET /api/tags and POST /api/chat with NDJSON
-streaming - and can misbehave on demand: a missing model, a dropped connection mid-stream,
+It speaks the two endpoints the client uses - GET /api/tags and POST /api/chat, streamed as NDJSON
+or not (a structured-output request with a "format" schema gets ``json_reply``) - and can
+misbehave on demand: a missing model, a dropped connection mid-stream,
 a stall, or a malformed line.
 """
 
@@ -23,6 +24,7 @@ class StandIn:
         self.mode = "ok"  # ok | drop | stall | malformed
         self.stall_seconds = 5.0
         self.requests: list[dict[str, Any]] = []
+        self.json_reply = "{}"  # what a non-streamed request with a "format" schema gets back
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +56,11 @@ class StandIn:
                     return
                 if body["model"] not in standin.models:
                     self._json(404, {"error": f"model '{body['model']}' not found"})
+                    return
+                if body.get("stream") is False:
+                    content = standin.json_reply if body.get("format") else standin.answer(body["messages"])
+                    message = {"role": "assistant", "content": content}
+                    self._json(200, {"model": body["model"], "message": message, "done": True, "done_reason": "stop"})
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-ndjson")

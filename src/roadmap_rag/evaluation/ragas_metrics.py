@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
 
 from roadmap_rag.evaluation.dataset import EvalItem
-from roadmap_rag.evaluation.runner import QuestionResult
+from roadmap_rag.evaluation.runner import QuestionResult, record
 
 NON_LLM_METRICS = ("nonllm_context_recall", "nonllm_context_precision", "rouge_l", "string_similarity")
 
@@ -38,26 +37,12 @@ class RagasNonLLM:
                 retrieved_contexts=result.contexts,
                 reference_contexts=reference_chunks or list(item.contexts),
             )
-            self._run(result, "nonllm_context_recall", lambda: asyncio.run(self._recall.single_turn_ascore(sample)))
-            self._run(
-                result, "nonllm_context_precision", lambda: asyncio.run(self._precision.single_turn_ascore(sample))
-            )
+            record(result, "nonllm_context_recall", lambda: asyncio.run(self._recall.single_turn_ascore(sample)))
+            record(result, "nonllm_context_precision", lambda: asyncio.run(self._precision.single_turn_ascore(sample)))
         if item.answerable and result.grounded:
-            self._run(result, "rouge_l", lambda: self._rouge.score(reference=item.reference, response=result.answer))
-            self._run(
+            record(result, "rouge_l", lambda: self._rouge.score(reference=item.reference, response=result.answer))
+            record(
                 result,
                 "string_similarity",
                 lambda: self._similarity.score(reference=item.reference, response=result.answer),
             )
-
-    @staticmethod
-    def _run(result: QuestionResult, name: str, compute: Any) -> None:
-        try:
-            value = compute()
-            value = getattr(value, "value", value)
-            result.metrics[name] = None if value is None or value != value else float(value)  # NaN -> None
-            if result.metrics[name] is None:
-                result.failures[name] = "Ragas returned no number"
-        except Exception as exc:  # a metric failing must not stop the run; it is counted
-            result.metrics[name] = None
-            result.failures[name] = f"{type(exc).__name__}: {exc}"[:300]

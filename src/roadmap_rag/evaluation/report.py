@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,24 @@ def _markdown(
         answer = r.answer.replace("|", "\\|").replace("\n", " ")[:160]
         question = r.question.replace("|", "\\|")
         lines.append(f"| {r.id} | {r.type} | {question} | {_fmt(r.rank)} | {r.grounded} | {answer} |")
+    lines += _failure_lines(run)
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
+
+
+def _failure_lines(run: EvalRun) -> list[str]:
+    """Per metric: how many questions have no number, and why (a judge's parse failures are counted here)."""
+    reasons: dict[str, Counter[str]] = {}
+    for r in run.results:
+        for name, why in r.failures.items():
+            reasons.setdefault(name, Counter())[why.split(":")[0]] += 1
+    if not reasons:
+        return []
+    lines = ["", "## Metrics without a number", "", "| metric | questions | why (count) |", "|---|---|---|"]
+    for name, counts in sorted(reasons.items()):
+        why = ", ".join(f"{kind} ({n})" for kind, n in counts.most_common())
+        lines.append(f"| {name} | {sum(counts.values())} | {why} |")
+    return lines
 
 
 def _plots(run: EvalRun, types: dict[str, dict[str, Any]], out_dir: Path) -> list[str]:

@@ -47,6 +47,22 @@ class QuestionResult:
         return asdict(self)
 
 
+def record(result: QuestionResult, name: str, compute: Callable[[], Any]) -> None:
+    """Store a metric's number, or why there is none (NaN and exceptions are failures, never zeros)."""
+    try:
+        value = compute()
+        value = getattr(value, "value", value)
+        result.metrics[name] = None if value is None or value != value else float(value)
+        if result.metrics[name] is None:
+            result.failures[name] = "Ragas returned no number"
+        elif not 0.0 <= result.metrics[name] <= 1.0:  # every metric we report is a share
+            result.failures[name] = f"OutOfRange: {result.metrics[name]}"
+            result.metrics[name] = None
+    except Exception as exc:  # a metric failing must not stop the run; it is counted
+        result.metrics[name] = None
+        result.failures[name] = f"{type(exc).__name__}: {exc}"[:300]
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import ollama
@@ -35,6 +36,21 @@ class OllamaLLM:
             raise BackendUnavailable(
                 f"Ollama at {self.host} does not have model '{self.model}'; run `ollama pull {self.model}`"
             )
+
+    def complete_json(self, prompt: str, schema: dict[str, Any]) -> str:
+        """One non-streamed answer constrained to ``schema`` (Ollama's structured outputs): the eval judge."""
+        try:
+            response = self._client.chat(
+                model=self.model, messages=[{"role": "user", "content": prompt}], format=schema, stream=False,
+                options={"temperature": 0.0, "num_predict": self.settings.judge_max_tokens * 4},
+            )  # fmt: skip
+        except ollama.ResponseError as exc:
+            raise BackendUnavailable(f"Ollama returned an error: {exc.error}; run `ollama pull {self.model}`?") from exc
+        except httpx.TimeoutException as exc:
+            raise BackendUnavailable(f"Ollama at {self.host} timed out; raise ROADMAP_RAG_OLLAMA_TIMEOUT") from exc
+        except (httpx.HTTPError, ConnectionError) as exc:
+            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({exc})") from exc
+        return response.message.content or ""
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         try:
