@@ -228,6 +228,47 @@ def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     console.print(table)
 
 
+def app_script() -> Path:
+    """app/streamlit_app.py of this checkout (the package is installed editable from it), or of the cwd."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        script = root / "app" / "streamlit_app.py"
+        if script.is_file():
+            return script
+    raise RoadmapRagError("app/streamlit_app.py not found; run `roadmap-rag app` from the roadmap-rag checkout")
+
+
+def streamlit_command(script: Path, host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+    ]  # fmt: skip
+
+
+@app.command("app")
+def app_cmd(
+    host: Annotated[str, typer.Option(help="Interface to listen on; keep 127.0.0.1 unless you mean to share.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+) -> None:
+    """Start the Streamlit chat app for learners and print its URL."""
+    import subprocess
+
+    try:
+        script = app_script()
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    status = index_status(_settings())
+    if not status.chunks:
+        err.print("[yellow]The index is empty:[/] run `roadmap-rag ingest` first (or use the app's re-ingest button).")
+    console.print(f"roadmap-rag app: http://{host}:{port}  (index: {status.chunks} chunks; Ctrl+C stops it)")
+    try:
+        raise typer.Exit(subprocess.call(streamlit_command(script, host, port)))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 @app.command("eval")
 def eval_cmd(
     dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = Path("eval/datasets/roadmap_qa.jsonl"),

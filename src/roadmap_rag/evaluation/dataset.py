@@ -39,8 +39,9 @@ class EvalItem:
         return self.type != "unanswerable"
 
 
-def load_dataset(path: Path) -> list[EvalItem]:
+def load_dataset(path: Path | str) -> list[EvalItem]:
     """Read a JSONL dataset; every problem names the line and field so it can be fixed."""
+    path = Path(path)
     if not path.is_file():
         raise InputFileError(path, "the dataset file does not exist; pass --dataset PATH to a JSONL file")
     items: list[EvalItem] = []

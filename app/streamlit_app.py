@@ -1,0 +1,216 @@
+"""roadmap-rag for learners: a cited chat over the LLM roadmaps. Start it with `roadmap-rag app`.
+
+Page logic only: retrieval, generation and citation checking live in the package (Assistant).
+Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML is never enabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import streamlit as st
+
+from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
+from roadmap_rag.display import escape_markdown, highlight, safe_url, source_label
+from roadmap_rag.feedback import FeedbackStore
+from roadmap_rag.outline import outlines
+
+BACKENDS = {
+    "auto": "Auto (Ollama if reachable, else the embedded model)",
+    "ollama": "Ollama",
+    "llamacpp": "Embedded model (Gemma 3 270M)",
+    "extractive": "Extractive (quote the sources)",
+}
+KINDS = {"roadmap": "Roadmaps", "paper": "Papers"}
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the index...")
+def get_assistant() -> Assistant:
+    """One Assistant (thread-safe) shared by every session; each session keeps its own history."""
+    return Assistant(Settings())
+
+
+def backend_note(answer: Answer) -> str | None:
+    if answer.backend.startswith("llamacpp") or "(after llamacpp" in answer.backend:
+        return (
+            "Answered by the embedded Gemma 3 270M, a tiny base model: only sentences whose citations "
+            "check out are kept. For fuller answers run Ollama and choose it in the sidebar."
+        )
+    if answer.backend.startswith("extractive"):
+        return "Extractive mode: the answer quotes the best-matching source sentences, unchanged."
+    return None
+
+
+def render_sources(answer: Answer) -> None:
+    """Numbered sources; each expands to its passage with the cited quote highlighted."""
+    if not answer.sources:
+        return
+    quotes = {c.number: c.quote for c in answer.citations}
+    st.markdown("**Sources**")
+    for number, source in enumerate(answer.sources, start=1):
+        cited = "cited" if number in quotes else "retrieved"
+        with st.expander(f"{source_label(number, source)} · {cited}"):
+            st.markdown(highlight(source.text, quotes.get(number, "")))
+            url = safe_url(source.url)
+            if url:
+                st.link_button("Open the original", url)
+
+
+def record_feedback(index: int) -> None:
+    message = st.session_state.messages[index]
+    rating = st.session_state.get(f"feedback_{index}")
+    if rating is None:
+        return
+    FeedbackStore(get_assistant().settings).record(message["question"], message["answer"], int(rating))
+    st.toast("Thanks, your feedback is saved locally.")
+
+
+def render_answer(index: int, message: dict[str, Any]) -> None:
+    answer: Answer = message["answer"]
+    st.markdown(escape_markdown(answer.text))
+    if not answer.grounded:
+        st.warning("Not covered by the corpus: no roadmap passage answers this, so nothing was made up.")
+    note = backend_note(answer)
+    if note:
+        st.info(note, icon="ℹ️")
+    for text in answer.notes:
+        st.warning(escape_markdown(text))
+    render_sources(answer)
+    st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.get('total', 0.0):.2f} s")
+    st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
+
+
+def ask(question: str, doc_ids: tuple[str, ...]) -> None:
+    """Stream one answer into the page and keep it in this session's history."""
+    assistant = get_assistant()
+    history: list[Turn] = st.session_state.history
+    st.session_state.messages.append({"role": "user", "question": question})
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    final: list[Answer] = []
+
+    def deltas() -> Iterator[str]:
+        for event in assistant.stream(
+            question, history, llm=st.session_state.backend, k=st.session_state.k,
+            doc_ids=doc_ids or st.session_state.doc_filter, kinds=st.session_state.kind_filter,
+        ):  # fmt: skip
+            if isinstance(event, Answer):
+                final.append(event)
+            else:
+                yield escape_markdown(event)
+
+    with st.chat_message("assistant"):
+        try:
+            placeholder = st.empty()
+            with placeholder.container():
+                st.write_stream(deltas())
+        except RoadmapRagError as exc:
+            st.error(escape_markdown(str(exc)))
+            st.session_state.messages.pop()
+            return
+        placeholder.empty()
+        answer = final[-1]
+        st.session_state.history = answer.history
+        st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
+        render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])
+
+
+def reingest() -> None:
+    assistant = get_assistant()
+    bar = st.sidebar.progress(0.0, text="Re-ingesting...")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{stage}: {done}/{total}")
+
+    try:
+        report = ingest(assistant.settings, embedder=assistant.embedder, store=assistant.store, progress=progress)
+    except RoadmapRagError as exc:
+        st.sidebar.error(escape_markdown(str(exc)))
+        return
+    bar.empty()
+    st.sidebar.success(escape_markdown(report.summary()))
+    for failure in report.failures:
+        st.sidebar.error(escape_markdown(str(failure)))
+
+
+def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
+    side = st.sidebar
+    side.header("roadmap-rag")
+    side.selectbox("Backend", list(BACKENDS), format_func=BACKENDS.__getitem__, key="backend")
+    if st.session_state.backend in ("ollama", "auto"):
+        side.caption(f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
+                     f"{escape_markdown(assistant.settings.ollama_host)}")  # fmt: skip
+    side.slider("Sources per answer", 1, 10, key="k")
+    side.multiselect("Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter",
+                     placeholder="All roadmaps")  # fmt: skip
+    side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
+    status = index_status(assistant.settings, assistant.store)
+    side.subheader("Index")
+    kinds = ", ".join(f"{n} {k}s" for k, n in status.documents_by_kind.items()) or "none"
+    last = status.last_ingest or {}
+    side.markdown(
+        f"- documents: {len(status.documents)} ({escape_markdown(kinds)})\n"
+        f"- chunks: {status.chunks}\n"
+        f"- embedding model: {escape_markdown(status.embedding_model)}\n"
+        f"- last ingest: {escape_markdown(str(last.get('at', 'never')))}"
+    )
+    if side.button("Re-ingest the corpus"):
+        reingest()
+    if side.button("New conversation", type="primary"):
+        st.session_state.messages = []
+        st.session_state.history = []
+
+
+def browser(assistant: Assistant) -> None:
+    """Each roadmap's heading tree; "Ask" puts a question about that section to the chat."""
+    st.caption("Where does a topic sit in a learning path? Open a roadmap and ask about any section.")
+    for number, outline in enumerate(outlines(assistant.store.all_chunks())):
+        with st.expander(escape_markdown(outline.title)):
+            for j, heading in enumerate(outline.walk()):
+                left, right = st.columns([6, 1])
+                left.markdown("\u2003" * heading.depth + "• " + escape_markdown(heading.title))
+                if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {heading.path}"):
+                    st.session_state.pending = (f"What does the roadmap say about {heading.title}?", outline.doc_id)
+                    st.toast("Asked: see the Chat tab.")
+
+
+def main() -> None:
+    st.set_page_config(page_title="roadmap-rag", page_icon="🧭", layout="wide")
+    for name, default in (("messages", []), ("history", []), ("backend", None), ("k", None),
+                          ("doc_filter", []), ("kind_filter", []), ("pending", None)):  # fmt: skip
+        st.session_state.setdefault(name, default)
+    try:
+        assistant = get_assistant()
+    except RoadmapRagError as exc:
+        st.error(f"The assistant cannot start: {escape_markdown(str(exc))}")
+        st.stop()
+    if st.session_state.backend is None:
+        st.session_state.backend = assistant.settings.llm
+    if st.session_state.k is None:
+        st.session_state.k = assistant.settings.top_k
+    titles = {o.doc_id: o.title for o in outlines(assistant.store.all_chunks())}
+    sidebar(assistant, titles)
+
+    st.title("Ask the LLM roadmaps")
+    chat, browse = st.tabs(["Chat", "Roadmap outlines"])
+    with browse:
+        browser(assistant)
+    question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
+    with chat:
+        if not st.session_state.messages:
+            st.caption("Answers cite the roadmaps with [n]; open a source to see the passage.")
+        for i, message in enumerate(st.session_state.messages):
+            with st.chat_message(message["role"]):
+                if message["role"] == "user":
+                    st.markdown(escape_markdown(message["question"]))
+                else:
+                    render_answer(i, message)
+        pending, st.session_state.pending = st.session_state.pending, None
+        if question:
+            ask(question, ())
+        elif pending:
+            ask(pending[0], (pending[1],))
+
+
+main()

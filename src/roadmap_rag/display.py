@@ -1,0 +1,41 @@
+"""Rendering document and model text safely in Markdown (the Streamlit app): text is data, never markup.
+
+Streamlit's Markdown would otherwise turn corpus text into links, images (a network request), LaTeX or
+colour directives; HTML is never enabled. Every character with a Markdown meaning is backslash-escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from roadmap_rag.types import Source
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Show ``text`` literally in st.markdown (and in expander labels)."""
+    return _SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def highlight(text: str, quote: str) -> str:
+    """``text`` escaped, with the first occurrence of ``quote`` marked (the cited span)."""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return escape_markdown(text)
+    before, marked, after = text[:at], text[at : at + len(quote)], text[at + len(quote) :]
+    return f"{escape_markdown(before)}:orange-background[{escape_markdown(marked)}]{escape_markdown(after)}"
+
+
+def source_label(number: int, source: Source) -> str:
+    """``[3] Title — Section > Sub, p. 4`` (escaped)."""
+    return escape_markdown(f"[{number}] {source.label()}")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are shown; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None

@@ -1,0 +1,138 @@
+"""End to end in a real headless Chromium: `roadmap-rag app` on 127.0.0.1, a learner asks with the embedded
+model, reads the streamed cited answer and opens a source. Records the time from Enter to the first
+streamed token in the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from roadmap_rag import Assistant
+
+from ..conftest import CORPUS, REPO, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]  # fmt: skip
+QUESTION = "What does the roadmap say about LoRA?"
+
+
+def _chromium_missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (.ci/run installs it with apt-get where it can)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture
+def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
+    """`roadmap-rag app` as a learner starts it, on the session index, with the embedded model."""
+    port = free_port()
+    env = {
+        **os.environ, "ROADMAP_RAG_DATA_DIR": str(assistant.settings.data_dir), "ROADMAP_RAG_LLM": "llamacpp",
+        "ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1",
+    }  # fmt: skip
+    log = (tmp_path / "app.log").open("w")
+    cmd = [sys.executable, "-m", "roadmap_rag", "app", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # bounded: 60 s for the server to come up
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not answer /_stcore/health within 60 s")
+        assert f"roadmap-rag app: {url}" in (tmp_path / "app.log").read_text()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_path: Path) -> None:
+    reason = _chromium_missing()
+    if reason:
+        print(f"SKIPPED browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)  # the first page load imports the stack and loads the models
+            page.goto(app_url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_visible()
+            box.fill(QUESTION)
+            messages = page.get_by_test_id("stChatMessage")
+            asked = time.perf_counter()
+            box.press("Enter")
+            reply = messages.nth(1)
+            content = reply.get_by_test_id("stChatMessageContent")
+            expect(content).to_be_visible()
+            deadline = time.monotonic() + 120
+            while not content.inner_text().strip() and time.monotonic() < deadline:  # polled every 20 ms
+                time.sleep(0.02)
+            first_token = time.perf_counter() - asked
+            first_text = content.inner_text().strip()
+            expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
+            done = time.perf_counter() - asked
+            text = reply.inner_text()
+            assert "[1]" in text and "backend: " in text
+            assert "Gemma 3 270M" in text or "Extractive" in text  # the honest backend note
+            source = reply.get_by_test_id("stExpander").first
+            source.locator("summary").click()
+            expect(source.get_by_test_id("stMarkdownContainer").first).to_be_visible()
+            assert len(source.inner_text()) > 40
+            # A second question, warm (models loaded): the figure a learner sees from then on.
+            box.fill("What should I study before transformers?")
+            asked = time.perf_counter()
+            box.press("Enter")
+            second = messages.nth(3).get_by_test_id("stChatMessageContent")
+            expect(second).to_be_visible()
+            deadline = time.monotonic() + 120
+            while not second.inner_text().strip() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            warm_first_token = time.perf_counter() - asked
+            expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
+            shot = tmp_path / "answer.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.read_bytes()[:4] == b"\x89PNG"
+        finally:
+            browser.close()
+    assert first_text, "nothing was streamed into the answer"
+    timing = {
+        "first_token_s": round(first_token, 3), "answer_done_s": round(done, 3),
+        "warm_first_token_s": round(warm_first_token, 3), "backend": "llamacpp",
+    }  # fmt: skip
+    (tmp_path / "timing.json").write_text(json.dumps(timing))
+    print(
+        f"browser: first streamed token after {first_token:.2f} s ({first_text[:30]!r}), "
+        f"answer with sources after {done:.2f} s; second question: first token after {warm_first_token:.2f} s"
+    )

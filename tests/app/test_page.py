@@ -1,0 +1,106 @@
+"""The Streamlit page logic through streamlit.testing's AppTest, on the real index and embedding model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from roadmap_rag import Assistant
+
+from ..conftest import CORPUS, REPO
+
+APP = REPO / "app" / "streamlit_app.py"
+
+
+@pytest.fixture
+def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app against the session index, answering extractively (deterministic)."""
+    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(assistant.settings.data_dir))
+    monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(CORPUS))
+    monkeypatch.setenv("ROADMAP_RAG_LLM", "extractive")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_asking_shows_a_cited_answer_with_its_sources(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    assert not page.exception, page.exception
+    answer = page.session_state.messages[-1]["answer"]
+    assert answer.grounded and answer.citations
+    assert "\\[1\\]" in _text(page)  # the [n] marker, escaped so Markdown cannot turn it into a link
+    labels = [e.label for e in page.expander]
+    assert any(label.startswith("\\[1\\]") and "cited" in label for label in labels)
+    # The cited quote is highlighted inside its source passage.
+    assert any(":orange-background[" in m.value for m in page.markdown)
+    assert any("Extractive mode" in i.value for i in page.info)
+    assert page.session_state.history[-1].question == "What does the roadmap say about LoRA?"
+
+
+def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page: AppTest) -> None:
+    page.chat_input[0].set_value("What is LoRA?").run()
+    page.chat_input[0].set_value("And QLoRA?").run()
+    assert len(page.session_state.history) == 2
+    next(b for b in page.sidebar.button if b.label == "New conversation").click().run()
+    assert page.session_state.history == [] and page.session_state.messages == []
+
+
+def test_off_corpus_question_is_refused(page: AppTest) -> None:
+    page.chat_input[0].set_value("What is the boiling point of water at sea level?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    assert not answer.grounded
+    assert any("Not covered by the corpus" in w.value for w in page.warning)
+
+
+def test_too_long_question_gets_a_message(page: AppTest) -> None:
+    page.chat_input[0].set_value("LoRA " * 1000).run()
+    assert not page.exception
+    assert any("over the limit" in e.value for e in page.error)
+    assert page.session_state.messages == []
+
+
+def test_feedback_is_saved_locally(page: AppTest, assistant: Assistant) -> None:
+    store = assistant.settings.data_dir / "feedback.jsonl"
+    before = store.read_text().splitlines() if store.exists() else []
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    page.feedback[0].set_value(0).run()  # thumbs down
+    lines = store.read_text().splitlines()
+    assert len(lines) == len(before) + 1
+    saved = json.loads(lines[-1])
+    assert saved["rating"] == 0 and saved["question"] == "What does the roadmap say about LoRA?"
+    assert saved["backend"] == "extractive" and saved["sources"] and saved["answer"]
+
+
+def test_roadmap_filter_limits_the_sources(page: AppTest) -> None:
+    page.sidebar.multiselect[0].set_value(["llm-fundamentals-14-days"]).run()
+    page.chat_input[0].set_value("What does the roadmap say about transformers?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    assert answer.sources and {s.doc_id for s in answer.sources} == {"llm-fundamentals-14-days"}
+
+
+def test_index_status_and_outline_browser(page: AppTest) -> None:
+    status = "\n".join(m.value for m in page.sidebar.markdown)
+    assert "documents: 5" in status and "all\\-MiniLM\\-L6\\-v2" in status
+    outline = [e.label for e in page.tabs[1].expander]
+    assert len(outline) == 5
+    ask = next(b for b in page.tabs[1].button if b.key.startswith("ask_"))
+    ask.click().run()
+    asked = page.session_state.messages[-1]
+    assert asked["role"] == "assistant" and asked["question"].startswith("What does the roadmap say about")
+
+
+def test_document_text_is_escaped(page: AppTest) -> None:
+    """A question carrying HTML and Markdown is shown literally: never as markup."""
+    page.chat_input[0].set_value("<script>alert(1)</script> ![x](http://evil.example/x.png) about LoRA").run()
+    shown = [m.value for m in page.chat_message[0].markdown]
+    assert any("\\<script\\>" in v and "\\!\\[x\\]" in v for v in shown)
+    assert all("<script>" not in v for v in _text(page).split("\n"))
