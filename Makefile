@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup demo test lint eval eval-gate
+.PHONY: setup demo test lint eval eval-gate app
 
 $(BIN)/roadmap-rag: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -18,7 +18,13 @@ demo: setup
 test: setup
 	$(BIN)/ruff check src tests app
 	$(BIN)/ruff format --check src tests app
+	bash scripts/browser.sh
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not eval"
+
+# The learners' chat app on http://127.0.0.1:8501
+app: setup
+	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ingest
+	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag app
 
 # The deterministic eval over the full golden set: writes eval/runs/<time>/report.md.
 eval: setup
