@@ -228,6 +228,26 @@ def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     console.print(table)
 
 
+@app.command("doctor")
+def doctor_cmd(
+    repair: Annotated[bool, typer.Option(help="Rebuild what is inconsistent (index, damaged GGUF).")] = False,
+) -> None:
+    """Check Python, packages, models, Ollama, the data dir and the index; exit 1 if something is broken."""
+    from roadmap_rag.doctor import run_checks
+
+    colours = {"ok": "green", "warn": "yellow", "fail": "red"}
+    table = Table("check", "status", "detail", "fix", title="roadmap-rag doctor")
+    with console.status("checking...") as spinner:
+        checks = run_checks(_settings(), repair, on_check=lambda c: spinner.update(f"checked {c.name}"))
+    for c in checks:
+        table.add_row(c.name, f"[{colours[c.status]}]{c.status}[/]", escape(c.detail), escape(c.fix))
+    console.print(table)
+    failed = [c.name for c in checks if c.status == "fail"]
+    console.print(f"{len(checks)} checks: {len(checks) - len(failed)} passed or warned, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
 def app_script() -> Path:
     """app/streamlit_app.py of this checkout (the package is installed editable from it), or of the cwd."""
     for root in (Path.cwd(), Path(__file__).resolve().parents[2]):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Assistant
 
-from ..conftest import CORPUS, REPO
+from ..conftest import CORPUS, REPO, free_port
 
 APP = REPO / "app" / "streamlit_app.py"
 
@@ -104,3 +104,17 @@ def test_document_text_is_escaped(page: AppTest) -> None:
     shown = [m.value for m in page.chat_message[0].markdown]
     assert any("\\<script\\>" in v and "\\!\\[x\\]" in v for v in shown)
     assert all("<script>" not in v for v in _text(page).split("\n"))
+
+
+def test_unreachable_ollama_is_explained(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    st.cache_resource.clear()
+    page.run()
+    page.sidebar.selectbox[0].set_value("ollama").run()
+    page.chat_input[0].set_value("What is LoRA?").run()
+    assert any("not reachable" in e.value and "ollama serve" in e.value for e in page.error)
+    page.sidebar.selectbox[0].set_value("auto").run()
+    page.chat_input[0].set_value("What is LoRA?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    assert answer.grounded and "llamacpp" in answer.backend  # what fell back is named
+    assert any("Ollama not used" in w.value for w in page.warning)
