@@ -273,7 +273,7 @@ def app_cmd(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
 ) -> None:
     """Start the Streamlit chat app for learners and print its URL."""
-    import subprocess
+    import os
 
     try:
         script = app_script()
@@ -283,10 +283,10 @@ def app_cmd(
     if not status.chunks:
         err.print("[yellow]The index is empty:[/] run `roadmap-rag ingest` first (or use the app's re-ingest button).")
     console.print(f"roadmap-rag app: http://{host}:{port}  (index: {status.chunks} chunks; Ctrl+C stops it)")
-    try:
-        raise typer.Exit(subprocess.call(streamlit_command(script, host, port)))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    console.file.flush()
+    command = streamlit_command(script, host, port)
+    # Become the Streamlit server (same process id), so stopping this command stops the server.
+    os.execv(command[0], command)
 
 
 @app.command("eval")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -48,7 +49,7 @@ def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
     }  # fmt: skip
     log = (tmp_path / "app.log").open("w")
     cmd = [sys.executable, "-m", "roadmap_rag", "app", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -65,11 +66,12 @@ def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
         assert f"roadmap-rag app: {url}" in (tmp_path / "app.log").read_text()
         yield url
     finally:
-        proc.terminate()
+        proc.terminate()  # `roadmap-rag app` execs Streamlit: this stops the server itself
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
         log.close()
 
 

@@ -118,3 +118,19 @@ def test_unreachable_ollama_is_explained(page: AppTest, monkeypatch: pytest.Monk
     answer = page.session_state.messages[-1]["answer"]
     assert answer.grounded and "llamacpp" in answer.backend  # what fell back is named
     assert any("Ollama not used" in w.value for w in page.warning)
+
+
+def test_sessions_do_not_share_history(page: AppTest) -> None:
+    other = AppTest.from_file(str(APP), default_timeout=120)
+    other.run()
+    page.chat_input[0].set_value("What is LoRA?").run()
+    assert len(page.session_state.messages) == 2
+    other.run()
+    assert other.session_state.messages == [] and other.session_state.history == []
+
+
+def test_reingest_button_reports_what_it_did(page: AppTest) -> None:
+    next(b for b in page.sidebar.button if b.label == "Re-ingest the corpus").click().run()
+    assert not page.exception
+    done = [s.value for s in page.sidebar.success]
+    assert done and "5 documents seen" in done[0] and "0 added" in done[0]
