@@ -58,3 +58,46 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class Ledger:
+    """What the reliability tests tried and what happened, as rows for docs/reliability.md.
+
+    `make reliability` sets ROADMAP_RAG_RELIABILITY_REPORT and the table is written at the end of the run;
+    the figures are the run's own, never typed in."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, area: str, tried: str, result: str) -> None:
+        self.rows.append((area, tried, result))
+
+
+_LEDGER = Ledger()
+
+
+@pytest.fixture(scope="session")
+def ledger() -> Ledger:
+    return _LEDGER
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    target = os.environ.get("ROADMAP_RAG_RELIABILITY_REPORT")
+    if not target or not _LEDGER.rows:
+        return
+    import platform
+    from datetime import UTC, datetime
+
+    lines = [
+        "# Reliability: what was tried and what happened",
+        "",
+        f"Produced by `make reliability` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; pytest exit status {exitstatus}. Every figure below is measured "
+        "by that run (tests/reliability and the fault tests of ingest and Ollama).",
+        "",
+        "| area | tried | result |",
+        "|---|---|---|",
+    ]
+    for area, tried, result in sorted(_LEDGER.rows, key=lambda r: r[0]):
+        lines.append(f"| {area} | {tried.replace('|', '/')} | {result.replace('|', '/')} |")
+    Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")

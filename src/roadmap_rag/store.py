@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from roadmap_rag.chunking import Chunk
@@ -132,13 +133,32 @@ class ChromaStore:
         self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
         self.location = settings.store_location
         self._lock = threading.Lock()
+        self._server = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A Chroma server that went away mid-session is an IndexUnavailable with a hint, not a stack trace.
+        The HTTP client holds no connection state: once the server is back, the next call works."""
+        try:
+            yield
+        except Exception as exc:
+            if self._server is None or isinstance(exc, IndexUnavailable):
+                raise
+            host, port = self._server
+            raise IndexUnavailable(
+                f"lost the Chroma server at {self.location} ({type(exc).__name__}: {exc}); "
+                f"is `chroma run --host {host} --port {port}` still running? Retry once it is back."
+            ) from exc
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._reading():
+            return int(self._collection.count())
 
     def _pages(self, include: list[str]) -> Iterable[dict[str, Any]]:
         for offset in range(0, self.count(), _PAGE):
-            yield self._collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            with self._reading():
+                page = self._collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            yield page
 
     def doc_sources(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -253,12 +273,13 @@ class ChromaStore:
         n = self.count()
         if n == 0:
             return []
-        got = self._collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(k, n),
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._reading():
+            got = self._collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(k, n),
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
         return [
             (chunk_from_record(cid, text or "", dict(meta or {})), 1.0 - float(dist))
             for cid, text, meta, dist in zip(
@@ -270,15 +291,16 @@ class ChromaStore:
         self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, similarity) of the best-matching passages, best first; a chunk may repeat."""
-        n = int(self._passages.count())
-        if n == 0:
-            return []
-        got = self._passages.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(k, n),
-            where=where or None,
-            include=["metadatas", "distances"],
-        )
+        with self._reading():
+            n = int(self._passages.count())
+            if n == 0:
+                return []
+            got = self._passages.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(k, n),
+                where=where or None,
+                include=["metadatas", "distances"],
+            )
         return [
             (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist))
             for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from roadmap_rag.citations import content_words
+from roadmap_rag.citations import content_words, looks_like_instruction
 from roadmap_rag.types import Source, Turn
 
 _UNIT = re.compile(r"[^\n.!?]+[.!?]?")
@@ -25,7 +25,7 @@ class ExtractiveLLM:
             for pos, unit in enumerate(_UNIT.findall(source.text)):
                 text = unit.strip(" -*#>|")
                 words = content_words(text)
-                if len(words) < 3 or text.startswith("http"):
+                if len(words) < 3 or text.startswith("http") or looks_like_instruction(text):
                     continue
                 score = len(query & words) / (len(query) or 1) + 0.15 / n
                 candidates.append((score, n, pos, text))
