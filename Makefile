@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup demo test lint eval eval-gate app
+.PHONY: setup demo test lint eval eval-gate app reliability soak
 
 $(BIN)/roadmap-rag: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -19,7 +19,7 @@ test: setup
 	$(BIN)/ruff check src tests app
 	$(BIN)/ruff format --check src tests app
 	bash scripts/browser.sh
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not eval"
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not eval and not soak"
 
 # The learners' chat app on http://127.0.0.1:8501
 app: setup
@@ -35,6 +35,15 @@ eval: setup
 # Not yet part of `make test`: hit@5 measures 0.899 (71/79); see eval/README.md.
 eval-gate: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m eval
+
+# Load, faults and hostile input; writes docs/reliability.md from the run's own figures.
+reliability: setup
+	bash scripts/browser.sh
+	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not soak" \
+		tests/reliability tests/test_ingest.py tests/generation/test_ollama.py tests/test_doctor.py
+
+soak: setup
+	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability-soak.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m soak tests/reliability
 
 lint: setup
 	$(BIN)/ruff check --fix src tests app

@@ -44,5 +44,11 @@ def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[s
             llm.check(timeout=settings.ollama_probe_timeout)
             return llm, []
         except BackendUnavailable as exc:
-            return LlamaCppLLM(settings), [f"Ollama not used ({exc}); answering with the embedded model."]
+            ollama_note = f"Ollama not used ({exc})"
+        try:
+            return LlamaCppLLM(settings), [f"{ollama_note}; answering with the embedded model."]
+        except BackendUnavailable as exc:
+            from roadmap_rag.generation.extractive import ExtractiveLLM
+
+            return ExtractiveLLM(), [f"{ollama_note}; the embedded model failed too ({exc}); answering extractively."]
     raise ConfigError(f"unknown llm '{choice}'; use auto, ollama, llamacpp or extractive")
