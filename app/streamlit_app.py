@@ -14,7 +14,7 @@ import streamlit as st
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.display import escape_markdown, highlight, safe_url, source_label
 from roadmap_rag.feedback import FeedbackStore
-from roadmap_rag.outline import outlines
+from roadmap_rag.outline import Outline, outlines
 
 BACKENDS = {
     "auto": "Auto (Ollama if reachable, else the embedded model)",
@@ -29,6 +29,12 @@ KINDS = {"roadmap": "Roadmaps", "paper": "Papers"}
 def get_assistant() -> Assistant:
     """One Assistant (thread-safe) shared by every session; each session keeps its own history."""
     return Assistant(Settings())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def roadmap_outlines(chunk_count: int) -> list[Outline]:
+    """Rebuilt only when the index changes (keyed by its chunk count), not on every rerun of every session."""
+    return outlines(get_assistant().store.all_chunks())
 
 
 def backend_note(answer: Answer) -> str | None:
@@ -165,7 +171,7 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
 def browser(assistant: Assistant) -> None:
     """Each roadmap's heading tree; "Ask" puts a question about that section to the chat."""
     st.caption("Where does a topic sit in a learning path? Open a roadmap and ask about any section.")
-    for number, outline in enumerate(outlines(assistant.store.all_chunks())):
+    for number, outline in enumerate(roadmap_outlines(assistant.store.count())):
         with st.expander(escape_markdown(outline.title)):
             for j, heading in enumerate(outline.walk()):
                 left, right = st.columns([6, 1])
@@ -189,7 +195,7 @@ def main() -> None:
         st.session_state.backend = assistant.settings.llm
     if st.session_state.k is None:
         st.session_state.k = assistant.settings.top_k
-    titles = {o.doc_id: o.title for o in outlines(assistant.store.all_chunks())}
+    titles = {o.doc_id: o.title for o in roadmap_outlines(assistant.store.count())}
     sidebar(assistant, titles)
 
     st.title("Ask the LLM roadmaps")

@@ -5,13 +5,8 @@ streamed token in the browser."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +14,7 @@ import pytest
 
 from roadmap_rag import Assistant
 
-from ..conftest import CORPUS, REPO, free_port
+from .server import running_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -42,37 +37,8 @@ def _chromium_missing() -> str | None:
 @pytest.fixture
 def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
     """`roadmap-rag app` as a learner starts it, on the session index, with the embedded model."""
-    port = free_port()
-    env = {
-        **os.environ, "ROADMAP_RAG_DATA_DIR": str(assistant.settings.data_dir), "ROADMAP_RAG_LLM": "llamacpp",
-        "ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1",
-    }  # fmt: skip
-    log = (tmp_path / "app.log").open("w")
-    cmd = [sys.executable, "-m", "roadmap_rag", "app", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # bounded: 60 s for the server to come up
-            assert proc.poll() is None, (tmp_path / "app.log").read_text()
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the app did not answer /_stcore/health within 60 s")
-        assert f"roadmap-rag app: {url}" in (tmp_path / "app.log").read_text()
+    with running_app(assistant.settings.data_dir, "llamacpp", tmp_path / "app.log") as url:
         yield url
-    finally:
-        proc.terminate()  # `roadmap-rag app` execs Streamlit: this stops the server itself
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_path: Path) -> None:
