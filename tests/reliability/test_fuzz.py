@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from roadmap_rag.corpus import Document, load_document, normalise
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
 
+TRIED: dict[str, int] = {}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text that looks like a roadmap: headings, list markers, mojibake fragments, emoji, controls, RTL.
 ROADMAP_BITS = st.sampled_from([
@@ -34,6 +36,7 @@ def _check_chunks(doc: Document, size: int = 200, maximum: int = 400) -> None:
 @FUZZ
 @given(TEXT)
 def test_normalise_is_total_and_idempotent(text: str) -> None:
+    TRIED["normalise"] = TRIED.get("normalise", 0) + 1
     once = normalise(text)
     assert isinstance(once, str) and "\x00" not in once
     assert normalise(once) == once
@@ -42,6 +45,7 @@ def test_normalise_is_total_and_idempotent(text: str) -> None:
 @FUZZ
 @given(TEXT, st.booleans())
 def test_chunk_offsets_slice_back_to_the_text(text: str, markdown: bool) -> None:
+    TRIED["chunker"] = TRIED.get("chunker", 0) + 1
     clean = normalise(text)
     if not clean.strip():
         return
@@ -52,6 +56,7 @@ def test_chunk_offsets_slice_back_to_the_text(text: str, markdown: bool) -> None
 @FUZZ
 @given(st.binary(max_size=2000), st.sampled_from([".txt", ".md", ".html", ".pdf"]))
 def test_loaders_accept_or_refuse_random_bytes_cleanly(raw: bytes, suffix: str) -> None:
+    TRIED["loaders"] = TRIED.get("loaders", 0) + 1
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"random{suffix}"
         path.write_bytes(raw)
@@ -62,3 +67,14 @@ def test_loaders_accept_or_refuse_random_bytes_cleanly(raw: bytes, suffix: str) 
             return
         assert doc.text.strip()
         _check_chunks(doc)
+
+
+def test_record_what_was_fuzzed(ledger) -> None:
+    """Runs after the properties above (file order) and records how many inputs each one tried."""
+    if not TRIED:
+        pytest.skip("run with the fuzz tests above")
+    tried = ", ".join(f"{name}: {n} inputs" for name, n in TRIED.items())
+    ledger.add(
+        "hostile input", "hypothesis: random unicode through normalise, chunker; random bytes as .txt/.md/.html/.pdf",
+        f"{tried}; no crash, offsets slice back, errors name the file",
+    )  # fmt: skip

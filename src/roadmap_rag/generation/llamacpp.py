@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,14 @@ from roadmap_rag.types import Source, Turn
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free llama.cpp contexts before interpreter teardown (its __del__ then fails with a TypeError)."""
+    for model in _MODELS.values():
+        model.close()
+    _MODELS.clear()
 
 
 def default_gguf(settings: Settings) -> Path:
