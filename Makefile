@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup demo test lint eval eval-gate app reliability soak
+.PHONY: setup demo test lint eval eval-gate app reliability soak bench
 
 $(BIN)/roadmap-rag: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -16,8 +16,8 @@ demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ask "$(QUESTION)"
 
 test: setup
-	$(BIN)/ruff check src tests app
-	$(BIN)/ruff format --check src tests app
+	$(BIN)/ruff check src tests app bench
+	$(BIN)/ruff format --check src tests app bench
 	bash scripts/browser.sh
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not eval and not soak"
 
@@ -42,9 +42,13 @@ reliability: setup
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not soak" \
 		tests/reliability tests/test_ingest.py tests/generation/test_ollama.py tests/test_doctor.py
 
+# Benchmarks against the LlamaIndex starter: bench/results/<time>.json and docs/benchmarks.md
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag bench
+
 soak: setup
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability-soak.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m soak tests/reliability
 
 lint: setup
-	$(BIN)/ruff check --fix src tests app
-	$(BIN)/ruff format src tests app
+	$(BIN)/ruff check --fix src tests app bench
+	$(BIN)/ruff format src tests app bench

@@ -248,6 +248,20 @@ def doctor_cmd(
         raise typer.Exit(1)
 
 
+@app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_cmd(ctx: typer.Context) -> None:
+    """Benchmarks against the LlamaIndex starter baseline: runs `python -m bench` (see bench/__main__.py).
+
+    Options pass through: --sizes 10000,100000,1000000, --no-server, --quick, --llamacpp-questions N.
+    """
+    import subprocess
+
+    root = app_script().parents[1]
+    if not (root / "bench" / "__main__.py").is_file():
+        raise _fail(RoadmapRagError(f"bench/ not found under {root}; run from the roadmap-rag checkout"))
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "bench", *ctx.args], cwd=root))
+
+
 def app_script() -> Path:
     """app/streamlit_app.py of this checkout (the package is installed editable from it), or of the cwd."""
     for root in (Path.cwd(), Path(__file__).resolve().parents[2]):

@@ -1,0 +1,98 @@
+"""`python -m bench` (or `roadmap-rag bench`): measure, write bench/results/<time>.json and docs/benchmarks.md.
+
+python -m bench                      # the shipped corpus, eval questions, scale 10k and 100k (embedded + server)
+python -m bench --sizes 10000,100000,1000000
+python -m bench --quick              # tiny sizes and few questions: the smoke test's run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bench.measure import (
+    REPO,
+    measure_answering,
+    measure_baseline,
+    measure_cold_ask,
+    measure_embedding_throughput,
+    measure_ingest,
+    measure_retrieval,
+    measure_scale,
+    scratch,
+)
+from bench.report import write_markdown
+from roadmap_rag import Assistant
+from roadmap_rag.evaluation import load_dataset
+
+PACKAGES = ("roadmap-rag", "chromadb", "sentence-transformers", "llama-index-core", "llama-cpp-python", "torch")
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks, comma-separated")
+    parser.add_argument("--no-server", action="store_true", help="scale: embedded Chroma only")
+    parser.add_argument("--llamacpp-questions", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="tiny run for the smoke test")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    sizes = [500] if args.quick else [int(s) for s in args.sizes.split(",") if s]
+    items = load_dataset(REPO / "eval" / "datasets" / "roadmap_qa.jsonl")
+    if args.quick:
+        items = items[:4] + items[-1:]
+    work = scratch()
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "versions": {p: metadata.version(p) for p in PACKAGES},
+        "quick": args.quick,
+        "questions": len(items),
+    }
+    try:
+        step = "ingest"
+        print("bench: ingest (cold, unchanged) ...", flush=True)
+        settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work)
+        assistant = Assistant(settings, embedder=embedder)
+        texts = [c.embedding_text() for c in assistant.store.all_chunks()]
+        results["embedding"] = measure_embedding_throughput(embedder, texts)
+        step = "retrieval"
+        print("bench: retrieval latency and quality per mode ...", flush=True)
+        results["retrieval"] = measure_retrieval(assistant, items)
+        step = "answering"
+        print("bench: answering (extractive, llamacpp) and cold `ask` ...", flush=True)
+        results["answering"] = measure_answering(assistant, items, 2 if args.quick else args.llamacpp_questions)
+        results["cold_ask"] = measure_cold_ask(settings, ("extractive",) if args.quick else ("extractive", "llamacpp"))
+        step = "baseline"
+        print("bench: baseline (LlamaIndex starter) ...", flush=True)
+        results["baseline"] = measure_baseline(REPO / "corpus", items)
+        step = "scale"
+        print(f"bench: scale {sizes} ...", flush=True)
+        server = not (args.no_server or args.quick)
+        results["scale"] = measure_scale(assistant, sizes, items, work, server=server)
+    except Exception as exc:  # a partial run is still written, with what failed
+        results["failed"] = f"{step}: {type(exc).__name__}: {exc}"
+        raise
+    finally:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        if "scale" in results:
+            write_markdown(results, args.doc, path)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"bench: wrote {path} and {args.doc}")
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+"""What `python -m bench` measures: ingest, retrieval, answering, scale, and the LlamaIndex starter baseline.
+
+Every figure is measured in the same run on this machine; ratios compare against the baseline measured here.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roadmap_rag import Assistant, Settings, Source, ingest
+from roadmap_rag.chunking import Chunk
+from roadmap_rag.embeddings import SentenceTransformerEmbedder, shipped_model_path
+from roadmap_rag.evaluation import EvalItem
+from roadmap_rag.evaluation.metrics import retrieval_scores
+from roadmap_rag.store import make_store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - started
+
+
+def quality(items: Sequence[EvalItem], search: Callable[[str], list[Source]], k: int = 5) -> dict[str, float]:
+    answerable = [i for i in items if i.answerable]
+    scores = [retrieval_scores(i, search(i.question), k) for i in answerable]
+    return {"hit@5": statistics.fmean(s.hit for s in scores), "mrr": statistics.fmean(s.mrr for s in scores)}
+
+
+def latency(questions: Sequence[str], search: Callable[[str], object], warmup: int = 3) -> dict[str, float]:
+    for q in questions[:warmup]:
+        search(q)
+    times = []
+    for q in questions:
+        _, seconds = timed(lambda q=q: search(q))
+        times.append(seconds)
+    return percentiles(times)
+
+
+def measure_ingest(corpus: Path, work: Path) -> tuple[Settings, SentenceTransformerEmbedder, dict[str, Any]]:
+    settings = Settings(data_dir=work / "ours", corpus_dir=corpus, llm="extractive")
+    embedder, load_s = timed(SentenceTransformerEmbedder)
+    report, cold_s = timed(lambda: ingest(settings, embedder=embedder))
+    rerun, unchanged_s = timed(lambda: ingest(settings, embedder=embedder))
+    assert report.ok and rerun.embedded == 0
+    texts = report.added + report.passages_added
+    return settings, embedder, {
+        "model_load_s": load_s, "cold_ingest_s": cold_s, "embed_s": report.embed_seconds,
+        "chunks": report.added, "passages": report.passages_added,
+        "chunks_per_s": report.added / report.embed_seconds, "texts_per_s": texts / report.embed_seconds,
+        "unchanged_reingest_s": unchanged_s, "unchanged_share_of_cold": unchanged_s / cold_s,
+        "peak_rss_mb_after_ingest": peak_rss_mb(),
+    }  # fmt: skip
+
+
+def measure_embedding_throughput(embedder: SentenceTransformerEmbedder, texts: Sequence[str]) -> dict[str, Any]:
+    """Plain sentence-transformers/PyTorch on the chunk texts: the baseline for issue 7's 2x target."""
+    embedder.embed_documents(texts[:16])
+    _, seconds = timed(lambda: embedder.embed_documents(texts))
+    return {"backend": "sentence-transformers (PyTorch, CPU)", "texts": len(texts), "texts_per_s": len(texts) / seconds}
+
+
+def measure_retrieval(assistant: Assistant, items: Sequence[EvalItem]) -> dict[str, Any]:
+    questions = [i.question for i in items]
+    out: dict[str, Any] = {}
+    for mode in ("dense", "lexical", "hybrid"):
+
+        def search(q: str, mode: Any = mode) -> list[Source]:
+            return assistant.retrieve(q, k=20, mode=mode)
+
+        out[mode] = latency(questions, search) | quality(items, search)
+    out["reranker"] = "not measured: no cross-encoder model ships offline (ROADMAP_RAG_RERANKER is off by default)"
+    return out
+
+
+def measure_answering(assistant: Assistant, items: Sequence[EvalItem], llamacpp_questions: int) -> dict[str, Any]:
+    questions = [i.question for i in items if i.answerable]
+    out: dict[str, Any] = {}
+    extractive = [assistant.ask(q, llm="extractive").timings["total"] for q in questions]
+    out["extractive_total_s"] = percentiles(extractive)
+    assistant.ask(questions[0], llm="llamacpp")  # load the model once: warm figures below
+    answers = [assistant.ask(q, llm="llamacpp") for q in questions[1 : 1 + llamacpp_questions]]
+    out["llamacpp_first_token_s"] = percentiles([a.timings["first_token"] for a in answers])
+    out["llamacpp_total_s"] = percentiles([a.timings["total"] for a in answers])
+    llm, _ = assistant.llm("llamacpp")
+    model = llm._model  # type: ignore[attr-defined]
+    prompt = "The transformer architecture is"
+    (_, seconds) = timed(lambda: model.create_completion(prompt, max_tokens=64, temperature=0.0, stop=[]))
+    tokens = model.create_completion(prompt, max_tokens=64, temperature=0.0, stop=[])["usage"]["completion_tokens"]
+    out["llamacpp_tokens_per_s"] = tokens / seconds
+    return out
+
+
+_CHILD_RSS = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True); "
+    "sys.stderr.write(done.stderr.decode()[-2000:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(done.returncode)"
+)
+
+
+def measure_cold_ask(settings: Settings, llms: Sequence[str] = ("extractive", "llamacpp")) -> dict[str, Any]:
+    """`roadmap-rag ask` as a fresh process: wall time and that process's own peak RSS."""
+    env = {**os.environ, "ROADMAP_RAG_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    out: dict[str, Any] = {}
+    for llm in llms:
+        ask = [sys.executable, "-m", "roadmap_rag", "ask", "What is LoRA?", "--llm", llm]
+        cmd = [sys.executable, "-c", _CHILD_RSS, *ask]
+        done, seconds = timed(lambda cmd=cmd: subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300))
+        assert done.returncode == 0, done.stderr
+        out[llm] = {"wall_s": seconds, "peak_rss_mb": int(done.stdout.strip().splitlines()[-1]) / 1024}
+    return out
+
+
+def _synthetic(
+    chunks: Sequence[Chunk], vectors: np.ndarray, size: int, seed: int = 7
+) -> tuple[list[Chunk], np.ndarray]:
+    """``size`` chunks whose text mixes corpus lines and whose vector mixes their vectors (plus noise)."""
+    rng = np.random.default_rng(seed)
+    lines = [line for c in chunks for line in c.text.split("\n") if len(line) > 20]
+    picks = rng.integers(0, len(chunks), size=(size, 2))
+    weights = rng.random((size, 1))
+    mixed = weights * vectors[picks[:, 0]] + (1 - weights) * vectors[picks[:, 1]]
+    mixed += rng.normal(0, 0.02, mixed.shape)
+    mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+    out = []
+    for i in range(size):
+        text = "\n".join(lines[j] for j in rng.integers(0, len(lines), 4))
+        source = chunks[picks[i, 0]]
+        out.append(
+            Chunk(id=f"synthetic-{i}", doc_id=f"synthetic-{i % 50}", doc_title=source.doc_title, kind="roadmap",
+                  section=source.section, text=text, start=0, end=len(text), ordinal=i)
+        )  # fmt: skip
+    return out, mixed.astype(np.float32)
+
+
+def _dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[EvalItem], work: Path,
+                  server: bool) -> list[dict[str, Any]]:  # fmt: skip
+    """Chroma dense query latency (what dominates at size), insert rate, disk and memory per size."""
+    base = assistant.store.all_chunks()
+    vectors = np.array(assistant.embedder.embed_documents([c.embedding_text() for c in base]), dtype=np.float32)
+    queries = [np.array(assistant.embedder.embed_query(i.question)) for i in items]
+    rows = []
+    for size in sizes:
+        chunks, mixed = _synthetic(base, vectors, size)
+        for where in ("embedded", "server") if server else ("embedded",):
+            data = work / f"scale-{size}-{where}"
+            proc = None
+            settings = Settings(data_dir=data, collection=f"scale{size}")
+            if where == "server":
+                proc, settings = _chroma_server(data, settings)
+            try:
+                store = make_store(settings, "synthetic")
+                rss0 = peak_rss_mb()
+                started = time.perf_counter()
+                for i in range(0, size, 4096):
+                    part = chunks[i : i + 4096]
+                    store._collection.add(  # type: ignore[attr-defined]
+                        ids=[c.id for c in part], embeddings=mixed[i : i + 4096],
+                        documents=[c.text for c in part],
+                        metadatas=[{"doc_id": c.doc_id, "kind": c.kind, "section": c.section} for c in part],
+                    )  # fmt: skip
+                insert_s = time.perf_counter() - started
+                lat = latency(queries, lambda v, store=store: store.query(v.tolist(), 20))  # type: ignore[arg-type, misc]
+                rows.append({
+                    "size": size, "store": where, "insert_per_s": size / insert_s, "query_s": lat,
+                    "disk_mb": _dir_mb(data), "disk_mb_per_100k": _dir_mb(data) * 100_000 / size,
+                    "rss_growth_mb": peak_rss_mb() - rss0,
+                })  # fmt: skip
+            finally:
+                if proc:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+                shutil.rmtree(data, ignore_errors=True)
+    return rows
+
+
+def _chroma_server(data: Path, settings: Settings) -> tuple[subprocess.Popen, Settings]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    proc = subprocess.Popen([chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            make_store(settings, "synthetic")
+            return proc, settings
+        except Exception:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.5)
+
+
+def measure_baseline(corpus: Path, items: Sequence[EvalItem]) -> dict[str, Any]:
+    """The LlamaIndex starter recipe: default SentenceSplitter, the same MiniLM, in memory, top 5."""
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    started = time.perf_counter()
+    LlamaSettings.embed_model = HuggingFaceEmbedding(model_name=str(shipped_model_path()), device="cpu")
+    LlamaSettings.llm = None
+    documents = SimpleDirectoryReader(str(corpus / "roadmaps")).load_data()
+    index = VectorStoreIndex.from_documents(documents)
+    ingest_s = time.perf_counter() - started
+    retriever = index.as_retriever(similarity_top_k=5)
+
+    def search(q: str) -> list[Source]:
+        return [Source(id=n.node.node_id, doc_id="", title="", section="", text=n.node.get_content(),
+                       score=float(n.score or 0)) for n in retriever.retrieve(q)]  # fmt: skip
+
+    questions = [i.question for i in items]
+    return (
+        {"ingest_s": ingest_s, "nodes": len(index.docstore.docs)} | latency(questions, search) | quality(items, search)
+    )
+
+
+def scratch() -> Path:
+    return Path(tempfile.mkdtemp(prefix="roadmap-rag-bench-"))

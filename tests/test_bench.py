@@ -1,0 +1,31 @@
+"""The benchmark runs end to end on a tiny size and writes its JSON and its table (issue 7's smoke test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
+    out, doc = tmp_path / "results", tmp_path / "benchmarks.md"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "roadmap_rag", "bench", "--quick", "--out", str(out), "--doc", str(doc)]
+    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    (result,) = out.glob("*.json")
+    figures = json.loads(result.read_text())
+    assert "failed" not in figures
+    assert figures["ingest"]["chunks"] > 0 and figures["ingest"]["unchanged_reingest_s"] > 0
+    for mode in ("dense", "lexical", "hybrid"):
+        assert 0.0 <= figures["retrieval"][mode]["hit@5"] <= 1.0 and figures["retrieval"][mode]["p95"] > 0
+    assert 0.0 <= figures["baseline"]["hit@5"] <= 1.0 and figures["baseline"]["p95"] > 0
+    assert figures["answering"]["llamacpp_tokens_per_s"] > 0
+    assert [row["size"] for row in figures["scale"]] == [500]
+    table = doc.read_text()
+    assert "LlamaIndex starter" in table and "## Targets (issue 7)" in table and "(--quick" in table
+    assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"
