@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--quick", action="store_true", help="tiny run for the smoke test")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--render", type=Path, help="only rewrite --doc from an earlier results JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        write_markdown(json.loads(args.render.read_text(encoding="utf-8")), args.doc, args.render.resolve())
+        print(f"bench: wrote {args.doc} from {args.render}")
+        return args.render
     sizes = [500] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     items = load_dataset(REPO / "eval" / "datasets" / "roadmap_qa.jsonl")
     if args.quick:

@@ -10,10 +10,14 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def _target(name: str, value: float, limit: float, better: str, unit: str = "") -> tuple[str, str, str, str]:
+def _target(
+    name: str, value: float, limit: float, better: str, unit: str = "", absolute: bool = False
+) -> tuple[str, str, str, str]:
     met = value <= limit if better == "lower" else value >= limit
     if met:
         verdict = "met"
+    elif absolute:
+        verdict = f"missed by {abs(limit - value):.3f}{unit}"
     else:
         off = value / limit if better == "lower" else limit / value if value else float("inf")
         verdict = f"missed by {off:.2f}x"
@@ -23,7 +27,7 @@ def _target(name: str, value: float, limit: float, better: str, unit: str = "") 
 def targets(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     hybrid, base = r["retrieval"]["hybrid"], r["baseline"]
     rows = [
-        _target("hit@5 gain over the baseline", hybrid["hit@5"] - base["hit@5"], 0.2, "higher"),
+        _target("hit@5 gain over the baseline", hybrid["hit@5"] - base["hit@5"], 0.2, "higher", absolute=True),
         _target("hybrid p95 / baseline p95", hybrid["p95"] / base["p95"], 1.5, "lower", "x"),
         _target("embedding throughput vs plain PyTorch", 1.0, 2.0, "higher", "x"),
         _target("unchanged re-ingest / cold ingest", r["ingest"]["unchanged_share_of_cold"], 0.05, "lower"),
