@@ -168,10 +168,10 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
         st.session_state.history = []
 
 
-def browser(assistant: Assistant) -> None:
+def browser(roadmaps: list[Outline]) -> None:
     """Each roadmap's heading tree; "Ask" puts a question about that section to the chat."""
     st.caption("Where does a topic sit in a learning path? Open a roadmap and ask about any section.")
-    for number, outline in enumerate(roadmap_outlines(assistant.store.count())):
+    for number, outline in enumerate(roadmaps):
         with st.expander(escape_markdown(outline.title)):
             for j, heading in enumerate(outline.walk()):
                 left, right = st.columns([6, 1])
@@ -195,13 +195,13 @@ def main() -> None:
         st.session_state.backend = assistant.settings.llm
     if st.session_state.k is None:
         st.session_state.k = assistant.settings.top_k
-    titles = {o.doc_id: o.title for o in roadmap_outlines(assistant.store.count())}
-    sidebar(assistant, titles)
+    roadmaps = roadmap_outlines(assistant.store.count())
+    sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
 
     st.title("Ask the LLM roadmaps")
     chat, browse = st.tabs(["Chat", "Roadmap outlines"])
     with browse:
-        browser(assistant)
+        browser(roadmaps)
     question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
         if not st.session_state.messages:

@@ -24,18 +24,14 @@ from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import SentenceTransformerEmbedder, shipped_model_path
 from roadmap_rag.evaluation import EvalItem
 from roadmap_rag.evaluation.metrics import retrieval_scores
+from roadmap_rag.evaluation.runner import percentile
 from roadmap_rag.store import make_store
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+    return {f"p{round(q * 100)}": float(percentile(values, q) or 0.0) for q in (0.5, 0.95, 0.99)} | {"n": len(values)}
 
 
 def peak_rss_mb() -> float:

@@ -363,11 +363,10 @@ def eval_cmd(
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     summary = run.summary()
-    judged_names = ("llm_faithfulness", "llm_answer_relevancy", "llm_context_precision", "llm_context_recall")
     table = Table("metric", "value", title=f"eval: {len(run.results)} questions, backend {run.llm}")
     for name in ("hit@{k}", "mrr", "recall@{k}", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
                  "citation_validity", "retrieve_s_median", "total_s_median",
-                 *(judged_names if judge != "none" else ())):  # fmt: skip
+                 *(judged.names if judged else ())):  # fmt: skip
         value = summary.get(name.format(k=k))
         failed = summary.get(f"{name}_failures")
         shown = "n/a" if value is None else f"{value:.3f}"

@@ -139,6 +139,8 @@ def make_judge(settings: Settings, spec: str) -> RagasJudge | None:
 class RagasJudged:
     """Faithfulness, answer relevancy, LLM context precision (with reference) and LLM context recall."""
 
+    names = JUDGED_METRICS
+
     def __init__(self, judge: RagasJudge, embedder: Embedder) -> None:
         from ragas.metrics.collections import (
             AnswerRelevancy,

@@ -67,7 +67,7 @@ def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
-def _percentile(values: Sequence[float], q: float) -> float | None:
+def percentile(values: Sequence[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -106,8 +106,8 @@ def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
     }
     for stage in ("retrieve", "first_token", "total"):
         values = [r.timings[stage] for r in results if stage in r.timings]
-        out[f"{stage}_s_median"] = _percentile(values, 0.5)
-        out[f"{stage}_s_p95"] = _percentile(values, 0.95)
+        out[f"{stage}_s_median"] = percentile(values, 0.5)
+        out[f"{stage}_s_p95"] = percentile(values, 0.95)
     names = sorted({name for r in results for name in r.metrics})
     for name in names:
         scored = [r.metrics[name] for r in results if r.metrics.get(name) is not None]
