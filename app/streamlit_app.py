@@ -14,6 +14,7 @@ import streamlit as st
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.display import escape_markdown, highlight, safe_url, source_label
 from roadmap_rag.feedback import FeedbackStore
+from roadmap_rag.ingest import kind_summary
 from roadmap_rag.outline import Outline, outlines
 
 BACKENDS = {
@@ -22,7 +23,7 @@ BACKENDS = {
     "llamacpp": "Embedded model (Gemma 3 270M)",
     "extractive": "Extractive (quote the sources)",
 }
-KINDS = {"roadmap": "Roadmaps", "paper": "Papers"}
+KINDS = {"roadmap": "Roadmaps", "paper": "Papers (full text)", "paper-card": "Paper cards"}
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the index...")
@@ -153,10 +154,9 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
     status = index_status(assistant.settings, assistant.store)
     side.subheader("Index")
-    kinds = ", ".join(f"{n} {k}s" for k, n in status.documents_by_kind.items()) or "none"
     last = status.last_ingest or {}
     side.markdown(
-        f"- documents: {len(status.documents)} ({escape_markdown(kinds)})\n"
+        f"- documents: {len(status.documents)}: {escape_markdown(kind_summary(status.documents))}\n"
         f"- chunks: {status.chunks}\n"
         f"- embedding model: {escape_markdown(status.embedding_model)}\n"
         f"- last ingest: {escape_markdown(str(last.get('at', 'never')))}"

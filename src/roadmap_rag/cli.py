@@ -15,7 +15,7 @@ from rich.table import Table
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.errors import RoadmapRagError
-from roadmap_rag.ingest import index_status, ingest
+from roadmap_rag.ingest import index_status, ingest, kind_summary, read_state
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Turn
 
@@ -75,8 +75,8 @@ def ingest_cmd(
             else ""
         )
         console.print(f"ingest: {report.summary()}{throughput}")
-        kinds = ", ".join(f"{n} {k} chunks" for k, n in sorted(report.by_kind.items()))
-        console.print(f"index: {kinds or 'empty'} in {settings.store_location}")
+        state = read_state(settings)
+        console.print(f"index: {kind_summary(state.get('documents', {}))} in {settings.store_location}")
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -95,10 +95,7 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for doc_id, info in sorted(status.documents.items()):
         table.add_row(doc_id, info["kind"], str(info["chunks"]), escape(info["title"]))
     console.print(table)
-    by_kind = ", ".join(
-        f"{status.documents_by_kind[k]} {k}s / {n} chunks" for k, n in sorted(status.chunks_by_kind.items())
-    )
-    console.print(f"chunks in store: {status.chunks} ({by_kind or 'nothing indexed yet'})")
+    console.print(f"chunks in store: {status.chunks} ({kind_summary(status.documents)})")
     console.print(f"embedding model: {status.embedding_model}")
     console.print(f"store: {escape(status.store)}")
     if status.last_ingest:
@@ -246,6 +243,86 @@ def doctor_cmd(
     console.print(f"{len(checks)} checks: {len(checks) - len(failed)} passed or warned, {len(failed)} failed")
     if failed:
         raise typer.Exit(1)
+
+
+papers_app = typer.Typer(help="The papers the roadmaps link: find them (scan) and download them (fetch).")
+app.add_typer(papers_app, name="papers")
+
+
+@papers_app.command("scan")
+def papers_scan_cmd(
+    write: Annotated[bool, typer.Option(help="Store each paper's roadmap sections in the catalog.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Find every paper the roadmaps refer to and resolve it through corpus/papers/catalog.yaml."""
+    from roadmap_rag.papers.scan import scan_corpus, write_places
+
+    settings = _settings()
+    try:
+        catalog, result, errors = scan_corpus(settings)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    rows = [
+        {"id": p.id, "citation": p.citation, "arxiv": p.arxiv, "recommended_in": len(result.cited_by(p.id)),
+         "named_in": len(result.mentioned_in(p.id))}
+        for p in catalog.papers
+    ]  # fmt: skip
+    unresolved = [{"doc": r.doc, "section": r.section, "text": r.text} for r in result.unresolved]
+    if as_json:
+        print(json.dumps({"papers": rows, "unresolved": unresolved}, indent=2))
+    else:
+        table = Table("id", "paper", "arXiv", "recommended in", "named in", title=f"Catalog: {catalog.path}")
+        for row in rows:
+            table.add_row(row["id"], escape(row["citation"]), row["arxiv"] or "-",
+                          str(row["recommended_in"]), str(row["named_in"]))  # fmt: skip
+        console.print(table)
+        for error in errors:
+            err.print(f"[red]skipped[/] {escape(str(error))}")
+        for ref in unresolved:
+            console.print(f"[yellow]unresolved[/] {escape(ref['text'])!r} in {ref['doc']} > {escape(ref['section'])}")
+        unused = [p.id for p in catalog.papers if not result.cited_by(p.id) and not result.mentioned_in(p.id)]
+        console.print(
+            f"scan: {len(result.explicit)} references in the roadmaps, {len(result.explicit) - len(unresolved)} "
+            f"resolved to {len(result.resolved_papers())} papers, {len(unresolved)} unresolved; "
+            f"{len(catalog.papers)} papers in the catalog, {len(unused)} not named by any roadmap"
+        )
+    if write:
+        changed = write_places(catalog, result)
+        console.print(f"catalog: roadmap sections updated for {changed} papers in {catalog.path}")
+
+
+@papers_app.command("fetch")
+def papers_fetch_cmd(
+    only: Annotated[list[str] | None, typer.Option("--only", help="Catalog ids (repeat the option).")] = None,
+) -> None:
+    """Download the papers' PDFs from arXiv into the data dir (politely, resumable), then index them."""
+    from roadmap_rag.papers.fetch import fetch_papers
+
+    settings = _settings()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = fetch_papers(settings, only or (), progress=on_progress)
+        except RoadmapRagError as exc:
+            raise _fail(exc) from exc
+    reasons: dict[str, int] = {}
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "skipped"):
+            console.print(f"[yellow]{outcome.status}[/] {outcome.paper}: {escape(outcome.reason)}")
+            reasons[outcome.status] = reasons.get(outcome.status, 0) + 1
+    console.print(f"fetch: {report.summary()}; cache {settings.papers_dir}")
+    if report.ingest is not None:
+        console.print(f"ingest (papers only): {report.ingest.summary()}")
+    else:
+        console.print("ingest: no PDFs in the cache; the index is unchanged")
+    raise typer.Exit(1 if report.failed else 0)
 
 
 @app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -15,9 +15,10 @@ import ftfy
 import yaml
 
 from roadmap_rag.errors import ConfigError, InputFileError
+from roadmap_rag.pdf import clean_pages
 from roadmap_rag.settings import Settings
 
-Kind = Literal["roadmap", "paper"]
+Kind = Literal["roadmap", "paper", "paper-card"]
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -241,7 +242,8 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
     if suffix == ".pdf":
         parts: list[str] = []
         offset = 0
-        for number, page_text in _read_pdf(path, settings):
+        numbered = _read_pdf(path, settings)
+        for (number, _), page_text in zip(numbered, clean_pages([t for _, t in numbered]), strict=True):
             page_text = normalise(page_text)
             if not page_text:
                 continue
@@ -270,7 +272,7 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         source=path,
         text=text,
         url=entry.url if entry else None,
-        is_markdown=suffix in (".md", ".markdown", ".html", ".htm"),
+        is_markdown=suffix in (".md", ".markdown", ".html", ".htm", ".pdf"),  # PDFs: see pdf.clean_pages
         pages=tuple(pages),
         aliases=entry.aliases if entry else (),
     )

@@ -15,19 +15,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from roadmap_rag.chunking import Chunk, chunk_document
 from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
 from roadmap_rag.embeddings import Embedder, make_embedder
-from roadmap_rag.errors import InputFileError
+from roadmap_rag.errors import ConfigError, InputFileError
+from roadmap_rag.papers.catalog import card_documents, load_catalog, pdf_manifest
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import ALIAS_SEPARATOR, VectorStore, make_store
 
 # (stage, done, total): "documents" read, chunks "embedding", documents "written" to the store.
 ProgressCallback = Callable[[str, int, int], None]
 
+KIND_LABELS = {"roadmap": "roadmaps", "paper-card": "paper cards", "paper": "papers"}
 _COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source", "aliases")
 
 
@@ -117,6 +120,22 @@ def _plan(doc: Document, store: VectorStore, settings: Settings, unfinished: set
     )
 
 
+def default_roots(settings: Settings) -> list[Path]:
+    """The corpus, plus the papers `roadmap-rag papers fetch` downloaded."""
+    return [settings.corpus_dir] + ([settings.papers_dir] if settings.papers_dir.is_dir() else [])
+
+
+def kind_summary(documents: dict[str, dict[str, Any]]) -> str:
+    """'5 roadmaps (107 chunks), 50 paper cards, 2 papers (37 chunks)' from the ingest state."""
+    docs, chunks = _count_by_kind(documents, None), _count_by_kind(documents, "chunks")
+    parts = []
+    for kind, label in KIND_LABELS.items():
+        if kind in docs:
+            parts.append(f"{docs[kind]} {label} ({chunks[kind]} chunks)")
+    parts += [f"{n} {k} documents ({chunks[k]} chunks)" for k, n in docs.items() if k not in KIND_LABELS]
+    return ", ".join(parts) or "nothing indexed yet"
+
+
 def _under(path: str, roots: Sequence[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
@@ -134,12 +153,23 @@ def ingest(
     """Bring the index in line with ``paths`` (default: the corpus directory)."""
     started = time.perf_counter()
     report = IngestReport()
-    roots = [Path(p).resolve() for p in (paths or [settings.corpus_dir])]
+    roots = [Path(p).resolve() for p in (paths or default_roots(settings))]
     manifest = {}
     for root in {settings.corpus_dir.resolve(), *[r for r in roots if r.is_dir()]}:
         manifest.update(load_manifest(root))
     files, errors = discover(roots, settings)
     report.failures.extend(errors)
+    cards: list[Document] = []
+    if settings.papers_catalog.exists():
+        try:
+            catalog = load_catalog(settings.papers_catalog)
+        except ConfigError as exc:
+            report.failures.append(InputFileError(settings.papers_catalog, str(exc)))
+        else:
+            manifest.update({k: v for k, v in pdf_manifest(catalog, files).items() if k not in manifest})
+            if _under(str(catalog.path.resolve()), roots):
+                titles = {e.id: e.title for e in manifest.values() if e.kind == "roadmap"}
+                cards = card_documents(catalog, titles)
 
     model_name = embedder.name if embedder else settings.embedding_model
     store = store or make_store(settings, model_name, rebuild=rebuild)
@@ -147,14 +177,14 @@ def ingest(
     unfinished = store.without_passages()
     plans: list[_Plan] = []
     failed_paths = {str(e.path.resolve()) for e in report.failures}
-    for i, item in enumerate(iter_documents(files, settings, manifest)):
+    for i, item in enumerate(chain(iter_documents(files, settings, manifest), cards)):
         if isinstance(item, InputFileError):
             report.failures.append(item)
             failed_paths.add(str(item.path.resolve()))
         else:
             plans.append(_plan(item, store, settings, unfinished))
         if progress:
-            progress("documents", i + 1, len(files))
+            progress("documents", i + 1, len(files) + len(cards))
     report.documents_seen = len(plans)
 
     to_embed = sum(1 + len(c.passages()) for p in plans for c in p.to_add)

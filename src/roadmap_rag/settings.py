@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0)
     repeat_penalty: float = Field(1.3, ge=1.0)
 
+    # Fetching the papers the roadmaps link (roadmap-rag papers fetch): politely, one at a time.
+    papers_url: str = Field("https://arxiv.org/pdf/{arxiv}", description="PDF URL; {arxiv} is the id.")
+    papers_delay: float = Field(3.0, ge=0, description="Seconds between requests.")
+    papers_timeout: float = Field(30.0, gt=0, description="Seconds without a byte before giving up.")
+    papers_retries: int = Field(3, ge=0, description="Retries after a timeout, 429 or 5xx.")
+    papers_backoff: float = Field(2.0, ge=0, description="First retry waits this long, then doubles.")
+    papers_max_bytes: int = Field(50_000_000, ge=1, description="Larger PDFs are refused.")
+
     # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
     judge_context: int = Field(4096, ge=1024)
     judge_max_tokens: int = Field(256, ge=16)
@@ -108,6 +116,15 @@ class Settings(BaseSettings):
     @property
     def state_path(self) -> Path:
         return self.data_dir / "ingest_state.json"
+
+    @property
+    def papers_catalog(self) -> Path:
+        return self.corpus_dir / "papers" / "catalog.yaml"
+
+    @property
+    def papers_dir(self) -> Path:
+        """Where `papers fetch` keeps downloaded PDFs (named by arXiv id) and its record."""
+        return self.data_dir / "papers"
 
     @property
     def models_dir(self) -> Path:
