@@ -4,6 +4,8 @@
 - chunks: the whole chunk's vector (dense, Chroma);
 - lexical: BM25 over chunk text and section path (llama-index).
 
+Paper cards ride in their own lane: see ``retrieve``.
+
 A question that names a document ("what does the curriculum say...") is searched in that
 document, with the name removed from the query. Choices and figures: see eval/README.md.
 """
@@ -163,16 +165,24 @@ class HybridRetriever:
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:
             order = self._rerank(query, [chunks[c] for c in order[:n]])
+        # Paper cards (a few lines about a paper) never push roadmap or paper text out of the k:
+        # a card that ranks within the top k is kept after them (at most card_k of them).
+        card_lane = not filters.kinds or bool(set(filters.kinds) - {"paper-card"})
         picked: list[Source] = []
+        cards: list[Source] = []
         for cid in order:
             chunk = chunks[cid]
-            if any(near_duplicate(chunk.text, s.text) for s in picked):
+            if any(near_duplicate(chunk.text, s.text) for s in picked + cards):
+                continue
+            if card_lane and chunk.kind == "paper-card":
+                if len(picked) + len(cards) < k and len(cards) < self.settings.card_k:
+                    cards.append(_to_source(chunk, fused[cid]))
                 continue
             picked.append(_to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
         return Retrieved(
-            sources=picked,
+            sources=picked + cards,
             best_dense=max((score for _, score in chunk_hits), default=0.0),
             best_passage=max((score for _, score in passage_hits), default=0.0),
             named=named if filters.doc_ids == named else (),

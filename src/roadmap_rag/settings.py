@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     # Retrieval.
     top_k: int = Field(5, ge=1, le=50)
     candidate_k: int = Field(20, ge=1, le=200, description="Per retriever, before fusion.")
+    card_k: int = Field(2, ge=0, le=10, description="Paper cards kept after the k sources when they rank in the top k.")
     rrf_k: int = Field(5, ge=1, description="RRF constant; 5 measured best on the eval set (60: hit@5 -0.04).")
     reranker: str | None = Field(None, description="Cross-encoder name or path; off if unset.")
     min_passage_score: float = Field(

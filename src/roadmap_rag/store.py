@@ -43,6 +43,9 @@ class VectorStore(Protocol):
     ) -> list[tuple[str, float]]: ...
 
 
+_OPTIONAL_META = ("page", "url", "aliases")
+
+
 def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "doc_id": chunk.doc_id,
@@ -223,6 +226,9 @@ class ChromaStore:
 
         nodes = self._nodes(chunks, doc_meta, None)
         metas = [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]
+        for meta in metas:  # Chroma merges metadata on update; None deletes a key the chunk no longer has
+            for key in _OPTIONAL_META:
+                meta.setdefault(key, None)
         with self._lock:
             for i in range(0, len(nodes), _BATCH):
                 self._collection.update(ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH])

@@ -197,7 +197,7 @@ def card_text(paper: Paper, titles: dict[str, str]) -> str:
     elif paper.link:
         lines.append(f"Link: {paper.link}")
     lines += _places("Recommended in", paper.cited_by, titles)
-    lines += _places("Named in", paper.mentioned_in, titles)
+    # Mentions stay in the catalog only: their section names pull cards into questions about those sections.
     return "\n".join(lines)
 
 
@@ -211,7 +211,6 @@ def card_documents(catalog: Catalog, titles: dict[str, str]) -> list[Document]:
             source=catalog.path,
             text=card_text(p, titles),
             url=p.link,
-            aliases=(p.short,),
         )
         for p in catalog.papers
     ]
@@ -224,7 +223,6 @@ def pdf_manifest(catalog: Catalog, files: Iterable[Path]) -> dict[Path, Manifest
         paper = catalog.for_pdf(file)
         if paper is not None:
             entries[file.resolve()] = ManifestEntry(
-                id=paper.doc_id, title=paper.citation, kind="paper", path=file.resolve(), url=paper.link,
-                aliases=(paper.short,),
-            )  # fmt: skip
+                id=paper.doc_id, title=paper.citation, kind="paper", path=file.resolve(), url=paper.link
+            )
     return entries
