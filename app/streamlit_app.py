@@ -35,7 +35,7 @@ def get_assistant() -> Assistant:
 @st.cache_data(show_spinner=False, max_entries=4)
 def roadmap_outlines(chunk_count: int) -> list[Outline]:
     """Rebuilt only when the index changes (keyed by its chunk count), not on every rerun of every session."""
-    return outlines(get_assistant().store.all_chunks())
+    return outlines([c for c in get_assistant().store.all_chunks() if c.kind == "roadmap"])
 
 
 def backend_note(answer: Answer) -> str | None:

@@ -48,9 +48,10 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
-    """A writable copy of the shipped corpus, manifest included."""
+    """A writable copy of the shipped roadmaps, manifest included; without the paper catalog
+    (its 50 cards are tested in tests/papers), so ingest figures count the roadmaps alone."""
     target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
+    shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("papers"))
     return target
 
 

@@ -32,3 +32,35 @@ def write_pdf(path: Path, pages: list[str], password: str | None = None) -> Path
     with path.open("wb") as fh:
         writer.write(fh)
     return path
+
+
+def write_paper_pdf(path: Path, title: str, pages: list[list[str]], header: str = "Preprint. Under review.") -> Path:
+    """A paper-like PDF (fpdf2): a running header, a page-number footer, wrapped paragraphs.
+
+    Each page is a list of blocks; a block starting with a section number ("2 Method") is set
+    in bold on its own line, as papers do."""
+    from fpdf import FPDF
+
+    class Paper(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 10, str(self.page_no()), align="C")
+
+    pdf = Paper(format="Letter")
+    for number, blocks in enumerate(pages):
+        pdf.add_page()
+        if number == 0:
+            pdf.set_font("Helvetica", style="B", size=14)
+            pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+        for block in blocks:
+            heading = (block[:1].isdigit() and len(block) < 60) or block in ("Abstract", "References")
+            pdf.set_font("Helvetica", style="B" if heading else "", size=12 if heading else 10)
+            pdf.multi_cell(0, 6, block, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    pdf.output(str(path))
+    return path

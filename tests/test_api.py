@@ -14,9 +14,17 @@ from roadmap_rag.ingest import ingest
 
 def test_retrieve_returns_sources_best_first_with_sections(assistant: Assistant) -> None:
     sources = assistant.retrieve("Switch Transformers and LLM.int8() quantization", k=5)
-    assert len(sources) == 5
+    text = [s for s in sources if s.kind != "paper-card"]
+    assert len(text) == 5
     assert sources[0].section == "6. Advanced LLM Topics > 6.2 Scaling & Efficiency"
-    assert [s.score for s in sources] == sorted((s.score for s in sources), reverse=True)
+    assert [s.score for s in text] == sorted((s.score for s in text), reverse=True)
+    # The paper cards that ranked within the top 5 come after the five, at most card_k of them.
+    cards = sources[5:]
+    assert len(cards) <= assistant.settings.card_k and all(s.kind == "paper-card" for s in cards)
+    assert {s.title for s in cards} <= {
+        "Switch Transformers (Fedus et al., 2021)",
+        "LLM.int8() (Dettmers et al., 2022)",
+    }
 
 
 def test_filters_by_document(assistant: Assistant) -> None:

@@ -177,7 +177,7 @@ def test_chunks_missing_their_passages_are_rewritten(make_settings, corpus_copy,
     assert hits and hits[0][0] in {c.id for c in doc_chunks}
 
 
-def test_chroma_server_mode(tmp_path: Path, make_settings, embedder) -> None:
+def test_chroma_server_mode(tmp_path: Path, make_settings, corpus_copy, embedder) -> None:
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert chroma, "the chroma CLI ships with chromadb"
     port = free_port()
@@ -186,7 +186,7 @@ def test_chroma_server_mode(tmp_path: Path, make_settings, embedder) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port)
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, corpus_dir=corpus_copy)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -197,7 +197,7 @@ def test_chroma_server_mode(tmp_path: Path, make_settings, embedder) -> None:
                     raise
                 time.sleep(0.5)
         report = ingest(settings, embedder=embedder)
-        assert report.ok and report.added == len(expected_chunk_ids(settings, CORPUS))
+        assert report.ok and report.added == len(expected_chunk_ids(settings, corpus_copy))
         assert not settings.chroma_dir.exists()  # nothing was written locally
         store = ChromaStore(settings, embedder.name)
         hits = store.query(embedder.embed_query("Mixture of Experts and quantization papers"), 3)

@@ -65,7 +65,8 @@ class Assistant:
         kinds: Sequence[str] = (),
         mode: Mode = "hybrid",
     ) -> list[Source]:
-        """The best ``k`` sources for ``question``, best first."""
+        """The best ``k`` sources for ``question``, best first; then up to ``card_k`` paper cards that
+        ranked within the top ``k`` (kind "paper-card"; they never displace roadmap or paper text)."""
         return self._retrieve(self._validate(question), k, doc_ids, kinds, mode).sources
 
     # -- answering ---------------------------------------------------------------------------

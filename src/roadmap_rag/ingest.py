@@ -30,7 +30,7 @@ from roadmap_rag.store import ALIAS_SEPARATOR, VectorStore, make_store
 # (stage, done, total): "documents" read, chunks "embedding", documents "written" to the store.
 ProgressCallback = Callable[[str, int, int], None]
 
-KIND_LABELS = {"roadmap": "roadmaps", "paper-card": "paper cards", "paper": "papers"}
+KIND_LABELS = {"roadmap": "roadmap", "paper-card": "paper card", "paper": "paper"}
 _COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source", "aliases")
 
 
@@ -126,13 +126,13 @@ def default_roots(settings: Settings) -> list[Path]:
 
 
 def kind_summary(documents: dict[str, dict[str, Any]]) -> str:
-    """'5 roadmaps (107 chunks), 50 paper cards, 2 papers (37 chunks)' from the ingest state."""
+    """'5 roadmaps (107 chunks), 50 paper cards (51 chunks), 1 paper (12 chunks)' from the ingest state."""
     docs, chunks = _count_by_kind(documents, None), _count_by_kind(documents, "chunks")
+    order = [k for k in KIND_LABELS if k in docs] + sorted(k for k in docs if k not in KIND_LABELS)
     parts = []
-    for kind, label in KIND_LABELS.items():
-        if kind in docs:
-            parts.append(f"{docs[kind]} {label} ({chunks[kind]} chunks)")
-    parts += [f"{n} {k} documents ({chunks[k]} chunks)" for k, n in docs.items() if k not in KIND_LABELS]
+    for kind in order:
+        singular = KIND_LABELS.get(kind, f"{kind} document")
+        parts.append(f"{docs[kind]} {singular}{'' if docs[kind] == 1 else 's'} ({chunks[kind]} chunks)")
     return ", ".join(parts) or "nothing indexed yet"
 
 

@@ -23,12 +23,12 @@ def _shape(line: str) -> str:
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Shapes of lines that open or close at least half the pages (three pages or more)."""
+    """Shapes of short lines that open or close at least half the pages (three pages or more)."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        edges = {_shape(x) for x in lines[:_EDGE] + lines[-_EDGE:] if x.strip()}
+        edges = {_shape(x) for x in lines[:_EDGE] + lines[-_EDGE:] if x.strip() and len(x) <= 80}
         counts.update(edges)
     return {shape for shape, n in counts.items() if n >= max(3, len(pages) / 2)}
 

@@ -23,9 +23,10 @@ class Source:
     end: int = 0
 
     def label(self) -> str:
+        """'Roadmap title — section', or for a paper 'LoRA (Hu et al., 2021), p. 4 — section'."""
         where = f" — {self.section}" if self.section else ""
         page = f", p. {self.page}" if self.page is not None else ""
-        return f"{self.title}{where}{page}"
+        return f"{self.title}{page}{where}" if self.kind == "paper" else f"{self.title}{where}{page}"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ class ExtractiveLLM:
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         query = content_words(question)
         candidates: list[tuple[float, int, int, str]] = []
-        for n, source in enumerate(sources[: self.max_sources], start=1):
+        for n, source in enumerate(sources, start=1):
+            if n > self.max_sources and source.kind != "paper-card":
+                continue  # paper cards come after the k sources (retrieval's card lane) and count
             for pos, unit in enumerate(_UNIT.findall(source.text)):
                 text = unit.strip(" -*#>|")
                 words = content_words(text)

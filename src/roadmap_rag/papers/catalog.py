@@ -48,7 +48,7 @@ class Paper:
         """How answers cite it: 'LoRA (Hu et al., 2021)'."""
         surname = self.authors[0].split()[-1] if " " in self.authors[0] else self.authors[0]
         if len(self.authors) == 1 and not self.et_al:
-            who = surname
+            who = self.authors[0]  # a sole author is usually an organisation: "OpenAI", "BigScience Workshop"
         elif len(self.authors) == 2 and not self.et_al:
             who = f"{surname} and {self.authors[1].split()[-1]}"
         else:
@@ -188,8 +188,8 @@ def card_text(paper: Paper, titles: dict[str, str]) -> str:
     """A short, searchable description: what the paper is and where the roadmaps point to it."""
     authors = ", ".join(paper.authors) + (" et al" if paper.et_al else "")
     lines = [
-        f"{paper.citation}: {paper.title}",
-        f"This paper introduced {paper.introduces}.",
+        f"# {paper.title}",  # the heading puts the paper's name in front of every line's passage
+        f"{paper.citation}. This paper introduced {paper.introduces}.",
         f"Authors: {authors} ({paper.year})",
     ]
     if paper.arxiv:
@@ -211,6 +211,7 @@ def card_documents(catalog: Catalog, titles: dict[str, str]) -> list[Document]:
             source=catalog.path,
             text=card_text(p, titles),
             url=p.link,
+            is_markdown=True,
         )
         for p in catalog.papers
     ]

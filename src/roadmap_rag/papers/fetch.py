@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.papers.catalog import Catalog, Paper, load_catalog
 from roadmap_rag.settings import Settings
@@ -218,7 +219,7 @@ class Fetcher:
                     )
                 received = start
                 with part.open("ab" if resumed else "wb") as fh:
-                    for block in response.iter_bytes(1 << 16):
+                    for block in response.iter_bytes():  # as they arrive, so a drop keeps them
                         received += len(block)
                         if received > limit:
                             raise _Fail(f"{url} sent more than papers_max_bytes={limit:,} bytes; stopped")
@@ -253,6 +254,7 @@ def fetch_papers(
     progress: Callable[[str, int, int], None] | None = None,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    embedder: Embedder | None = None,
 ) -> FetchReport:
     """Fetch the selected papers, then ingest every PDF in the cache (the roadmaps are not touched)."""
     from roadmap_rag.ingest import ingest
@@ -267,6 +269,6 @@ def fetch_papers(
             fetcher.close()
     report = FetchReport(outcomes=outcomes)
     if any(settings.papers_dir.glob("*.pdf")):
-        report.ingest = ingest(settings, [settings.papers_dir], progress=progress)
+        report.ingest = ingest(settings, [settings.papers_dir], embedder=embedder, progress=progress)
     report.seconds = time.perf_counter() - started
     return report
