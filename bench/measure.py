@@ -63,8 +63,10 @@ def latency(questions: Sequence[str], search: Callable[[str], object], warmup: i
 def measure_ingest(corpus: Path, work: Path) -> tuple[Settings, SentenceTransformerEmbedder, dict[str, Any]]:
     settings = Settings(data_dir=work / "ours", corpus_dir=corpus, llm="extractive")
     embedder, load_s = timed(SentenceTransformerEmbedder)
-    report, cold_s = timed(lambda: ingest(settings, embedder=embedder))
-    rerun, unchanged_s = timed(lambda: ingest(settings, embedder=embedder))
+    # The roadmaps alone, as the starter baseline reads them (no paper cards): like against like.
+    roadmaps = [corpus / "roadmaps"]
+    report, cold_s = timed(lambda: ingest(settings, roadmaps, embedder=embedder))
+    rerun, unchanged_s = timed(lambda: ingest(settings, roadmaps, embedder=embedder))
     assert report.ok and rerun.embedded == 0
     texts = report.added + report.passages_added
     return settings, embedder, {

@@ -21,10 +21,7 @@ def test_retrieve_returns_sources_best_first_with_sections(assistant: Assistant)
     # The paper cards that ranked within the top 5 come after the five, at most card_k of them.
     cards = sources[5:]
     assert len(cards) <= assistant.settings.card_k and all(s.kind == "paper-card" for s in cards)
-    assert {s.title for s in cards} <= {
-        "Switch Transformers (Fedus et al., 2021)",
-        "LLM.int8() (Dettmers et al., 2022)",
-    }
+    assert all("Scaling & Efficiency" in card.text for card in cards)  # recommended in that section
 
 
 def test_filters_by_document(assistant: Assistant) -> None:

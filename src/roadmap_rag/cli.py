@@ -312,11 +312,12 @@ def papers_fetch_cmd(
             report = fetch_papers(settings, only or (), progress=on_progress)
         except RoadmapRagError as exc:
             raise _fail(exc) from exc
-    reasons: dict[str, int] = {}
+    not_tried = [o for o in report.outcomes if o.reason.startswith("not tried")]
     for outcome in report.outcomes:
-        if outcome.status in ("failed", "skipped"):
+        if outcome.status in ("failed", "skipped") and outcome not in not_tried:
             console.print(f"[yellow]{outcome.status}[/] {outcome.paper}: {escape(outcome.reason)}")
-            reasons[outcome.status] = reasons.get(outcome.status, 0) + 1
+    if not_tried:
+        console.print(f"[yellow]failed[/] {len(not_tried)} more, {escape(not_tried[0].reason)}")
     console.print(f"fetch: {report.summary()}; cache {settings.papers_dir}")
     if report.ingest is not None:
         console.print(f"ingest (papers only): {report.ingest.summary()}")

@@ -156,37 +156,45 @@ class HybridRetriever:
             query = stripped
         chunk_hits, passage_hits = self._dense_both(query, n, filters) if mode != "lexical" else ([], [])
         lexical = self.lexical(query, n, filters) if mode != "dense" else []
-        fused: dict[str, float] = {}
-        chunks: dict[str, Chunk] = {}
-        for weight, ranking in zip(FUSION_WEIGHTS, (passage_hits, chunk_hits, lexical), strict=True):
-            for rank, (chunk, _) in enumerate(ranking):
-                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
-                chunks[chunk.id] = chunk
+        rankings = (passage_hits, chunk_hits, lexical)
+        # Paper cards (a few lines about a paper) ride in their own lane: they neither take one of
+        # the k places nor shift the order of the text; a card that ranks within the top k of the
+        # mixed order is kept after the k sources (at most card_k of them).
+        card_lane = not filters.kinds or bool(set(filters.kinds) - {"paper-card"})
+        is_text = (lambda c: c.kind != "paper-card") if card_lane else (lambda c: True)
+        fused, chunks = self._fuse([[hit for hit in r if is_text(hit[0])] for r in rankings])
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:
             order = self._rerank(query, [chunks[c] for c in order[:n]])
-        # Paper cards (a few lines about a paper) never push roadmap or paper text out of the k:
-        # a card that ranks within the top k is kept after them (at most card_k of them).
-        card_lane = not filters.kinds or bool(set(filters.kinds) - {"paper-card"})
         picked: list[Source] = []
-        cards: list[Source] = []
         for cid in order:
             chunk = chunks[cid]
-            if any(near_duplicate(chunk.text, s.text) for s in picked + cards):
-                continue
-            if card_lane and chunk.kind == "paper-card":
-                if len(picked) + len(cards) < k and len(cards) < self.settings.card_k:
-                    cards.append(_to_source(chunk, fused[cid]))
+            if any(near_duplicate(chunk.text, s.text) for s in picked):
                 continue
             picked.append(_to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
+        cards: list[Source] = []
+        if card_lane and self.settings.card_k:
+            mixed, everything = self._fuse(rankings)
+            top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
+            cards = [_to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
         return Retrieved(
-            sources=picked + cards,
+            sources=picked + cards[: self.settings.card_k],
             best_dense=max((score for _, score in chunk_hits), default=0.0),
             best_passage=max((score for _, score in passage_hits), default=0.0),
             named=named if filters.doc_ids == named else (),
         )
+
+    def _fuse(self, rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> tuple[dict[str, float], dict[str, Chunk]]:
+        """Reciprocal rank fusion of the passage, chunk and lexical rankings."""
+        fused: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        for weight, ranking in zip(FUSION_WEIGHTS, rankings, strict=True):
+            for rank, (chunk, _) in enumerate(ranking):
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+                chunks[chunk.id] = chunk
+        return fused, chunks
 
     def _rerank(self, query: str, candidates: Sequence[Chunk]) -> list[str]:
         if self._reranker is None:

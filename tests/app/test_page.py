@@ -89,7 +89,7 @@ def test_roadmap_filter_limits_the_sources(page: AppTest) -> None:
 
 def test_index_status_and_outline_browser(page: AppTest) -> None:
     status = "\n".join(m.value for m in page.sidebar.markdown)
-    assert "documents: 55: 5 roadmaps (107 chunks), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
+    assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
     outline = [e.label for e in page.tabs[1].expander]
     assert len(outline) == 5
     ask = next(b for b in page.tabs[1].button if b.key.startswith("ask_"))

@@ -51,9 +51,14 @@ def test_a_paper_question_is_answered_from_its_card(assistant: Assistant) -> Non
 
 def test_a_card_never_displaces_roadmap_text(assistant: Assistant) -> None:
     question = "What does the roadmap say about LoRA?"
+    k = assistant.settings.top_k
     mixed = assistant.retrieve(question)
+    assert [s.kind for s in mixed[:k]] == ["roadmap"] * k  # the k places all hold roadmap text
+    assert 1 <= len(mixed) - k <= assistant.settings.card_k and all(s.kind == "paper-card" for s in mixed[k:])
+    # Cards do not reorder the text: the head is what a roadmap-only search returns. (The tail may
+    # differ: cards take some of the 20 candidates each retriever returns before fusion.)
     roadmaps_only = assistant.retrieve(question, kinds=["roadmap"])
-    assert [s.id for s in mixed if s.kind == "roadmap"] == [s.id for s in roadmaps_only]
+    assert [s.id for s in mixed[:3]] == [s.id for s in roadmaps_only[:3]]
     only_cards = assistant.retrieve(question, kinds=["paper-card"])
     assert len(only_cards) == assistant.settings.top_k and all(s.kind == "paper-card" for s in only_cards)
 
