@@ -161,6 +161,18 @@ class HybridRetriever:
         # the k places nor shift the order of the text; a card that ranks within the top k of the
         # mixed order is kept after the k sources (at most card_k of them).
         card_lane = not filters.kinds or bool(set(filters.kinds) - {"paper-card"})
+        cards: list[Source] = []
+        if card_lane and self.settings.card_k:
+            mixed, everything = self._fuse(rankings)
+            top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
+            cards = [_to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
+            cards = cards[: self.settings.card_k]
+        if cards and mode == "hybrid":
+            # The catalog as a glossary: the lexical retriever also reads the names of the papers the
+            # question matched ("a compact network imitating a bigger one" -> "Knowledge Distillation"),
+            # the words the roadmaps use. Measured: hit@5 0.899 -> 0.911 (eval/README.md).
+            names = " ".join(card.title.split(" (")[0] for card in cards)
+            rankings = (passage_hits, chunk_hits, self.lexical(f"{query} {names}", n, filters))
         is_text = (lambda c: c.kind != "paper-card") if card_lane else (lambda c: True)
         fused, chunks = self._fuse([[hit for hit in r if is_text(hit[0])] for r in rankings])
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
@@ -174,13 +186,8 @@ class HybridRetriever:
             picked.append(_to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
-        cards: list[Source] = []
-        if card_lane and self.settings.card_k:
-            mixed, everything = self._fuse(rankings)
-            top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
-            cards = [_to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
         return Retrieved(
-            sources=picked + cards[: self.settings.card_k],
+            sources=picked + cards,
             best_dense=max((score for _, score in chunk_hits), default=0.0),
             best_passage=max((score for _, score in passage_hits), default=0.0),
             named=named if filters.doc_ids == named else (),
