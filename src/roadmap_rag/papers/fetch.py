@@ -9,7 +9,6 @@ not tried and each says why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from roadmap_rag.corpus import file_sha256
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.papers.catalog import Catalog, Paper, load_catalog
@@ -74,14 +74,6 @@ class _Fail(Exception):
 
 class _Unreachable(Exception):
     """The host cannot be reached at all."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_pdf(path: Path) -> str | None:
@@ -148,7 +140,7 @@ class Fetcher:
         target = self.dir / f"{paper.arxiv}.pdf"
         record = self.record()
         known = record.get(paper.arxiv)
-        if target.exists() and known and known.get("sha256") == _sha256(target):
+        if target.exists() and known and known.get("sha256") == file_sha256(target):
             return FetchOutcome(paper.id, "cached", path=target, bytes=target.stat().st_size, sha256=known["sha256"])
         url = self.url(paper)
         host = urlsplit(url).netloc
@@ -181,7 +173,7 @@ class Fetcher:
             return outcome
         os.replace(part, target)
         outcome.status, outcome.reason, outcome.path = "fetched", "", target
-        outcome.bytes, outcome.sha256 = target.stat().st_size, _sha256(target)
+        outcome.bytes, outcome.sha256 = target.stat().st_size, file_sha256(target)
         record = self.record()
         record[paper.arxiv] = {
             "paper": paper.id, "url": url, "sha256": outcome.sha256, "bytes": outcome.bytes,
