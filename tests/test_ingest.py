@@ -57,6 +57,19 @@ def test_cold_then_unchanged_then_edit_then_delete(make_settings, corpus_copy, e
     first = next(c for c in store.all_chunks() if c.doc_id == "complete-llm-roadmap" and c.ordinal == 1)
     assert path.read_text()[: first.end].endswith(first.text[-20:])
 
+    # Drop a document's aliases from the manifest: the stored chunks lose them too (Chroma merges
+    # metadata on update, so a key that is gone has to be deleted explicitly).
+    manifest = corpus_copy / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text().replace('    aliases: ["complete roadmap", "complete LLM learning roadmap"]\n', "")
+    )
+    unaliased = ingest(settings, embedder=embedder)
+    assert unaliased.added == 0 and unaliased.updated == len(
+        [i for i in stored_ids(settings) if i.startswith("complete-llm-roadmap:")]
+    )
+    complete = [c for c in store.all_chunks() if c.doc_id == "complete-llm-roadmap"]
+    assert complete and all(c.aliases == () for c in complete)
+
     # Delete a document: its chunks leave the index, the rest stay.
     curriculum = [i for i in stored_ids(settings) if i.startswith("comprehensive-llm-curriculum:")]
     (corpus_copy / "roadmaps/comprehensive-llm-curriculum.txt").unlink()
