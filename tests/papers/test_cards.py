@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.ingest import index_status, ingest, kind_summary
 from roadmap_rag.store import ChromaStore
 
-from ..conftest import CORPUS
 from .conftest import lora_pdf
 
 
-def test_cards_follow_the_catalog_and_a_bad_catalog_keeps_them(make_settings, tmp_path: Path, embedder) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = make_settings(corpus_dir=corpus)
+def test_cards_follow_the_catalog_and_a_bad_catalog_keeps_them(make_settings, paper_corpus: Path, embedder) -> None:
+    settings = make_settings(corpus_dir=paper_corpus)
     cold = ingest(settings, embedder=embedder)
-    assert cold.ok and cold.documents_seen == 55
+    assert cold.ok and cold.documents_seen == 8  # one roadmap + seven cards
     docs = index_status(settings).documents
-    assert index_status(settings).documents_by_kind == {"roadmap": 5, "paper-card": 50}
-    assert kind_summary(docs).startswith("5 roadmaps (") and "50 paper cards (" in kind_summary(docs)
+    assert index_status(settings).documents_by_kind == {"roadmap": 1, "paper-card": 7}
+    assert kind_summary(docs).startswith("1 roadmap (") and "7 paper cards (" in kind_summary(docs)
 
-    catalog = corpus / "papers" / "catalog.yaml"
+    catalog = paper_corpus / "papers" / "catalog.yaml"
     text = catalog.read_text(encoding="utf-8")
-    start = text.index("  - id: rome")
-    catalog.write_text(text[:start].rstrip("\n") + "\n", encoding="utf-8")  # rome was the last entry
+    start = text.index("  - {id: glove")
+    catalog.write_text(text[:start], encoding="utf-8")  # glove was the last entry
     dropped = ingest(settings, embedder=embedder)
     assert dropped.ok and dropped.documents_removed == 1 and dropped.added == 0
     store = ChromaStore(settings, embedder.name)
-    assert not [c for c in store.all_chunks() if c.doc_id == "card-rome"]
+    assert not [c for c in store.all_chunks() if c.doc_id == "card-glove"]
 
     before = sorted(c.id for c in store.all_chunks())
     catalog.write_text("papers: [ {id: broken\n", encoding="utf-8")
@@ -63,12 +59,10 @@ def test_a_card_never_displaces_roadmap_text(assistant: Assistant) -> None:
     assert len(only_cards) == assistant.settings.top_k and all(s.kind == "paper-card" for s in only_cards)
 
 
-def test_a_pdf_named_by_its_arxiv_id_is_titled_from_the_catalog(make_settings, tmp_path: Path, embedder) -> None:
-    corpus = tmp_path / "corpus"
-    (corpus / "papers" / "pdf").mkdir(parents=True)
-    shutil.copy(CORPUS / "papers" / "catalog.yaml", corpus / "papers" / "catalog.yaml")
-    lora_pdf(corpus / "papers" / "pdf" / "2106.09685.pdf")
-    settings = make_settings(corpus_dir=corpus)
+def test_a_pdf_named_by_its_arxiv_id_is_titled_from_the_catalog(make_settings, paper_corpus: Path, embedder) -> None:
+    (paper_corpus / "papers" / "pdf").mkdir()
+    lora_pdf(paper_corpus / "papers" / "pdf" / "2106.09685.pdf")
+    settings = make_settings(corpus_dir=paper_corpus)
     report = ingest(settings, embedder=embedder)
     assert report.ok
     paper = index_status(settings).documents["paper-lora"]
