@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from roadmap_rag.api import Assistant
@@ -38,6 +40,23 @@ def _fail(exc: RoadmapRagError, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+_BAR_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+@contextmanager
+def _staged_progress(disable: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """One bar per stage, for the library's (stage, done, total) progress callbacks."""
+    with Progress(*_BAR_COLUMNS, console=err, transient=True, disable=disable) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
 @app.command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus).")] = None,
@@ -47,16 +66,12 @@ def ingest_cmd(
 ) -> None:
     """Chunk, embed and index documents; only what changed is embedded again."""
     settings = _settings()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-        tasks: dict[str, int] = {}
+    with _staged_progress(disable=as_json) as bars:
 
         def on_progress(stage: str, done: int, total: int) -> None:
             if verbose and stage == "written":
                 print(f"written {done}/{total} documents", flush=True)
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
+            bars(stage, done, total)
 
         try:
             report = ingest(settings, paths or None, rebuild=rebuild, progress=on_progress)
@@ -299,15 +314,7 @@ def papers_fetch_cmd(
     from roadmap_rag.papers.fetch import fetch_papers
 
     settings = _settings()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        tasks: dict[str, int] = {}
-
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+    with _staged_progress() as on_progress:
         try:
             report = fetch_papers(settings, only or (), progress=on_progress)
         except RoadmapRagError as exc:
@@ -428,8 +435,7 @@ def eval_cmd(
             if judged:
                 judged.score(item, result)
 
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
+        with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
             task = progress.add_task("questions", total=len(items))
             run = run_eval(
                 assistant, items, k=k, llm=llm, extra=ragas_scores,
