@@ -13,9 +13,13 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+# Every test's data dir (and the CLI processes they start) shares one models folder inside the clone:
+# the ONNX embedder is built and the GGUF file assembled once per clone, not once per test.
+# tests/test_embeddings.py builds into a folder of its own.
+os.environ.setdefault("ROADMAP_RAG_MODEL_CACHE", str(Path(__file__).resolve().parents[1] / ".roadmap_rag" / "models"))
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.embeddings import SentenceTransformerEmbedder
+from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
 
@@ -24,12 +28,13 @@ CORPUS = REPO / "corpus"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+def embedder() -> Embedder:
+    """The default embedder (ONNX, fp32), as `roadmap-rag` builds it."""
+    return make_embedder(Settings())
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Assistant:
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
     """The shipped corpus indexed once per session, answering extractively (deterministic)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS, llm="extractive")
     assert ingest(settings, embedder=embedder).ok

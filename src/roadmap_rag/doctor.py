@@ -120,6 +120,7 @@ def check_data_dir(settings: Settings) -> Check:
 
 def check_index(settings: Settings, repair: bool) -> Check:
     """Chroma's count against the ingestion record, and chunks whose passages are missing."""
+    from roadmap_rag.embeddings import embedding_space
     from roadmap_rag.ingest import ingest, read_state
     from roadmap_rag.store import make_store
 
@@ -127,7 +128,7 @@ def check_index(settings: Settings, repair: bool) -> Check:
     if not state.get("documents"):
         return Check("index", "warn", "nothing ingested yet", "roadmap-rag ingest")
     try:
-        store = make_store(settings, state.get("embedding_model", settings.embedding_model))
+        store = make_store(settings, state.get("embedding_model", embedding_space(settings)))
         recorded = sum(int(d.get("chunks", 0)) for d in state["documents"].values())
         held, unpaired = store.count(), len(store.without_passages())
     except RoadmapRagError as exc:

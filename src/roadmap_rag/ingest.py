@@ -21,7 +21,7 @@ from typing import Any
 
 from roadmap_rag.chunking import Chunk, chunk_document
 from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
-from roadmap_rag.embeddings import Embedder, make_embedder
+from roadmap_rag.embeddings import Embedder, embedding_space, make_embedder
 from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.papers.catalog import card_documents, load_catalog, pdf_manifest
 from roadmap_rag.settings import Settings
@@ -171,7 +171,7 @@ def ingest(
                 titles = {e.id: e.title for e in manifest.values() if e.kind == "roadmap"}
                 cards = card_documents(catalog, titles)
 
-    model_name = embedder.name if embedder else settings.embedding_model
+    model_name = embedder.name if embedder else embedding_space(settings)
     store = store or make_store(settings, model_name, rebuild=rebuild)
 
     unfinished = store.without_passages()
@@ -295,10 +295,10 @@ class IndexStatus:
 
 def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
     state = read_state(settings)
-    store = store or make_store(settings, state.get("embedding_model", settings.embedding_model))
+    store = store or make_store(settings, state.get("embedding_model", embedding_space(settings)))
     return IndexStatus(
         store=store.location,
-        embedding_model=state.get("embedding_model", settings.embedding_model),
+        embedding_model=state.get("embedding_model", embedding_space(settings)),
         chunks=store.count(),
         documents=state.get("documents", {}),
         last_ingest=state.get("last_ingest"),
