@@ -27,15 +27,18 @@ from bench.measure import (
     measure_cold_ask,
     measure_embedding_throughput,
     measure_ingest,
+    measure_int8_quality,
     measure_retrieval,
     measure_scale,
     scratch,
 )
 from bench.report import write_markdown
-from roadmap_rag import Assistant
+from roadmap_rag import Assistant, Settings
 from roadmap_rag.evaluation import load_dataset
 
-PACKAGES = ("roadmap-rag", "chromadb", "sentence-transformers", "llama-index-core", "llama-cpp-python", "torch")
+PACKAGES = (
+    "roadmap-rag", "chromadb", "sentence-transformers", "onnxruntime", "llama-index-core", "llama-cpp-python", "torch"
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -67,10 +70,20 @@ def main(argv: list[str] | None = None) -> Path:
     try:
         step = "ingest"
         print("bench: ingest (cold, unchanged) ...", flush=True)
-        settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work)
+        # A full run builds the ONNX model afresh and times it; --quick reuses the shared models folder.
+        model_cache = Settings().model_cache if args.quick else None
+        settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work, model_cache)
         assistant = Assistant(settings, embedder=embedder)
         texts = [c.embedding_text() for c in assistant.store.all_chunks()]
-        results["embedding"] = measure_embedding_throughput(embedder, texts)
+        step = "embedding"
+        print("bench: embedding throughput per backend, and int8's retrieval quality ...", flush=True)
+        results["embedding"] = measure_embedding_throughput(
+            texts[:16] if args.quick else texts, settings.models_dir, 1 if args.quick else 3
+        )
+        corpus = REPO / "corpus"
+        results["embedding"]["int8_quality"] = measure_int8_quality(
+            corpus, work, settings.models_dir, items, [corpus / "roadmaps"] if args.quick else None
+        )
         step = "retrieval"
         print("bench: retrieval latency and quality per mode ...", flush=True)
         results["retrieval"] = measure_retrieval(assistant, items)

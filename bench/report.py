@@ -24,12 +24,26 @@ def _target(
     return (name, f"{value:.3f}{unit}", f"{'<=' if better == 'lower' else '>='} {limit:g}{unit}", verdict)
 
 
+def embedding_best(r: dict[str, Any]) -> dict[str, Any]:
+    """The fastest backend that keeps hit@5 within 0.01 of the default index: PyTorch's own vectors
+    (cosine >= 0.9999 to plain PyTorch), or int8 when its measured hit@5 stays within 0.01."""
+    emb, hit = r["embedding"], r["retrieval"]["hybrid"]["hit@5"]
+    int8_ok = abs(emb["int8_quality"]["hit@5"] - hit) <= 0.01
+    kept = [
+        row for row in emb["rows"] if row["min_cosine_to_plain"] >= 0.9999 or ("int8" in row["backend"] and int8_ok)
+    ]
+    return max(kept, key=lambda row: row["ratio"])
+
+
 def targets(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     hybrid, base = r["retrieval"]["hybrid"], r["baseline"]
+    best = embedding_best(r)
     rows = [
         _target("hit@5 gain over the baseline", hybrid["hit@5"] - base["hit@5"], 0.2, "higher", absolute=True),
         _target("hybrid p95 / baseline p95", hybrid["p95"] / base["p95"], 1.5, "lower", "x"),
-        _target("embedding throughput vs plain PyTorch", 1.0, 2.0, "higher", "x"),
+        _target(
+            f"embedding throughput vs plain PyTorch, hit@5 kept ({best['backend']})", best["ratio"], 2.0, "higher", "x"
+        ),
         _target("unchanged re-ingest / cold ingest", r["ingest"]["unchanged_share_of_cold"], 0.05, "lower"),
         _target("llamacpp first token p50", r["answering"]["llamacpp_first_token_s"]["p50"], 1.5, "lower", " s"),
         _target("extractive answer p95", r["answering"]["extractive_total_s"]["p95"], 0.150, "lower", " s"),
@@ -107,9 +121,8 @@ def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
         f"| embedding model load (imports included) | {ing['model_load_s']:.2f} s |",
         f"| cold ingest ({ing['chunks']} chunks + {ing['passages']} passages) | {ing['cold_ingest_s']:.2f} s "
         f"(embedding {ing['embed_s']:.2f} s) |",
+        f"| embedder | {ing.get('embedder', '?')}; one-off ONNX build {ing.get('model_build_s', 0.0):.2f} s |",
         f"| embedding throughput in ingest (chunks and their short line passages) | {ing['texts_per_s']:.1f} texts/s |",
-        f"| embedding throughput, plain {r['embedding']['backend']}, whole chunks | "
-        f"{r['embedding']['texts_per_s']:.1f} chunks/s |",
         f"| then the paper cards (`ingest` of the whole corpus: {ing.get('paper_cards', 0)} cards) | "
         f"{ing.get('paper_cards_ingest_s', 0.0):.2f} s |",
         f"| unchanged re-ingest (whole corpus) | {ing['unchanged_reingest_s']:.2f} s "
@@ -147,11 +160,23 @@ def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
         )
     if plot:
         lines += ["", f"![query latency against size]({plot})"]
-    lines += ["", "## Targets (issue 7)", "", "| target | measured | wanted | verdict |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets(r)]
+    emb, hit = r["embedding"], ret["hybrid"]["hit@5"]
+    int8 = emb["int8_quality"]
     lines += [
         "",
-        "Embedding throughput: only plain PyTorch is measured so far (no ONNX/OpenVINO backend built yet), so that "
-        "target reads 1.0x by construction.",
+        f"## Embedding throughput ({emb['texts']} chunk texts, median of {emb['repeats']} interleaved runs)",
+        "",
+        "| backend | texts/s | vs plain PyTorch | lowest cosine to plain PyTorch's vectors |",
+        "|---|---|---|---|",
+        *(
+            f"| {row['backend']} | {row['texts_per_s']:.1f} | {row['ratio']:.2f}x | {row['min_cosine_to_plain']:.4f} |"
+            for row in emb["rows"]
+        ),
+        "",
+        f"An index embedded by the int8 model: hybrid hit@5 {int8['hit@5']:.3f} and MRR {int8['mrr']:.3f}, against "
+        f"{hit:.3f} and {ret['hybrid']['mrr']:.3f} with the default (hit@5 {int8['hit@5'] - hit:+.3f}; "
+        "the target allows int8 only within 0.01).",
     ]
+    lines += ["", "## Targets (issue 7)", "", "| target | measured | wanted | verdict |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets(r)]
     doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
