@@ -17,9 +17,13 @@ def _fence(text: str) -> str:
     return text.replace("<source", "‹source").replace("</source", "‹/source")
 
 
-def format_sources(sources: list[Source], limit: int = 700) -> str:
+def format_sources(sources: list[Source], limit: int = 700, max_sources: int | None = None) -> str:
+    """Each source fenced and numbered as in the answer; past ``max_sources`` only paper cards stay
+    (their numbers unchanged, so a citation still points at the right source)."""
     blocks = []
     for n, source in enumerate(sources, start=1):
+        if max_sources is not None and n > max_sources and source.kind != "paper-card":
+            continue
         body = _fence(source.text[:limit])
         blocks.append(f'<source id="{n}" title="{_fence(source.label())}">\n{body}\n</source>')
     return "\n".join(blocks)
@@ -43,10 +47,10 @@ def chat_messages(question: str, sources: list[Source], history: list[Turn]) -> 
     return messages
 
 
-def completion_prompt(question: str, sources: list[Source]) -> str:
+def completion_prompt(question: str, sources: list[Source], max_sources: int | None = None) -> str:
     """For the small base model (llama.cpp): a document it can only continue one way."""
     return (
-        f"{SYSTEM}\n\n{format_sources(sources, limit=450)}\n\n"
+        f"{SYSTEM}\n\n{format_sources(sources, limit=450, max_sources=max_sources)}\n\n"
         f"Question: {question}\n"
         "Answer (one or two sentences, citing sources like [1]):"
     )

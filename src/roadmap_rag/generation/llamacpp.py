@@ -85,7 +85,7 @@ class LlamaCppLLM:
             return _MODELS[key]
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
-        prompt = completion_prompt(question, sources)
+        prompt = completion_prompt(question, sources, self.settings.llm_max_sources)
         with self._lock:
             for part in self._model.create_completion(
                 prompt, max_tokens=self.settings.max_tokens, temperature=self.settings.temperature,
