@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from roadmap_rag import Assistant, Settings, Source, ingest, onnx_export
+from roadmap_rag.chroma_server import ChromaServer, free_port
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import (
     Embedder,
@@ -230,10 +231,11 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
         chunks, mixed = _synthetic(base, vectors, size)
         for where in ("embedded", "server") if server else ("embedded",):
             data = work / f"scale-{size}-{where}"
-            proc = None
+            server_proc = None
             settings = Settings(data_dir=data, collection=f"scale{size}")
             if where == "server":
-                proc, settings = _chroma_server(data, settings)
+                server_proc = ChromaServer(data, free_port()).start()
+                settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": server_proc.port})
             try:
                 store = make_store(settings, "synthetic")
                 rss0 = peak_rss_mb()
@@ -253,33 +255,10 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
                     "rss_growth_mb": peak_rss_mb() - rss0,
                 })  # fmt: skip
             finally:
-                if proc:
-                    proc.terminate()
-                    proc.wait(timeout=30)
+                if server_proc:
+                    server_proc.stop()
                 shutil.rmtree(data, ignore_errors=True)
     return rows
-
-
-def _chroma_server(data: Path, settings: Settings) -> tuple[subprocess.Popen, Settings]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    proc = subprocess.Popen([chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            make_store(settings, "synthetic")
-            return proc, settings
-        except Exception:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.5)
 
 
 def measure_baseline(corpus: Path, items: Sequence[EvalItem]) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from roadmap_rag.chroma_server import ChromaServer, free_port
 from roadmap_rag.chunking import chunk_document
 from roadmap_rag.corpus import discover, iter_documents, load_manifest
 from roadmap_rag.ingest import index_status, ingest
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import ChromaStore
 
-from .conftest import CORPUS, free_port
+from .conftest import CORPUS
 
 
 def expected_chunk_ids(settings: Settings, root: Path) -> set[str]:
@@ -191,24 +192,8 @@ def test_chunks_missing_their_passages_are_rewritten(make_settings, corpus_copy,
 
 
 def test_chroma_server_mode(tmp_path: Path, make_settings, corpus_copy, embedder) -> None:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI ships with chromadb"
-    port = free_port()
-    server = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, corpus_dir=corpus_copy)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                ChromaStore(settings, embedder.name)
-                break
-            except Exception:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with ChromaServer(tmp_path / "server", free_port()) as server:
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=server.port, corpus_dir=corpus_copy)
         report = ingest(settings, embedder=embedder)
         assert report.ok and report.added == len(expected_chunk_ids(settings, corpus_copy))
         assert not settings.chroma_dir.exists()  # nothing was written locally
@@ -217,9 +202,6 @@ def test_chroma_server_mode(tmp_path: Path, make_settings, corpus_copy, embedder
         assert "6.2 Scaling & Efficiency" in hits[0][0].section
         assert ingest(settings, embedder=embedder).added == 0
         assert "chroma server http://127.0.0.1" in index_status(settings).store
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_unreachable_chroma_server_says_how_to_start_it(make_settings) -> None:

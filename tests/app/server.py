@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..conftest import CORPUS, REPO, free_port
+from roadmap_rag.chroma_server import free_port
+
+from ..conftest import CORPUS, REPO
 
 
 @contextmanager

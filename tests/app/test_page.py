@@ -9,8 +9,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Assistant
+from roadmap_rag.chroma_server import free_port
 
-from ..conftest import CORPUS, REPO, free_port
+from ..conftest import CORPUS, REPO
 
 APP = REPO / "app" / "streamlit_app.py"
 

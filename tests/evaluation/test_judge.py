@@ -10,6 +10,7 @@ from ragas.metrics.collections.context_precision.util import ContextPrecisionOut
 from ragas.metrics.collections.faithfulness.util import NLIStatementOutput, StatementGeneratorOutput
 
 from roadmap_rag import Assistant
+from roadmap_rag.chroma_server import free_port
 from roadmap_rag.errors import BackendUnavailable, ConfigError
 from roadmap_rag.evaluation import load_dataset, run_eval
 from roadmap_rag.evaluation.judge import (
@@ -23,7 +24,6 @@ from roadmap_rag.evaluation.judge import (
 )
 from roadmap_rag.evaluation.report import new_run_dir, write_run
 
-from ..conftest import free_port
 from ..generation.ollama_standin import MODEL, StandIn
 from .test_eval_command import DATASET
 

@@ -7,11 +7,11 @@ import time
 import pytest
 
 from roadmap_rag import Answer, Assistant
+from roadmap_rag.chroma_server import free_port
 from roadmap_rag.errors import BackendUnavailable
 from roadmap_rag.generation import make_llm
 from roadmap_rag.generation.ollama import OllamaLLM
 
-from ..conftest import free_port
 from .ollama_standin import MODEL, StandIn
 
 

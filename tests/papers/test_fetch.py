@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from roadmap_rag.api import Assistant
+from roadmap_rag.chroma_server import free_port
 from roadmap_rag.cli import app
 from roadmap_rag.ingest import ingest
 from roadmap_rag.papers.fetch import fetch_papers
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import ChromaStore
 
-from ..conftest import free_port
 from .server import Route, serving
 
 

@@ -17,61 +17,38 @@ from pathlib import Path
 import pytest
 
 from roadmap_rag import Assistant, BackendUnavailable, IndexUnavailable, Settings, ingest
+from roadmap_rag.chroma_server import ChromaServer, free_port
 from roadmap_rag.generation import make_llm
 from roadmap_rag.generation.llamacpp import default_gguf
 from roadmap_rag.store import make_store
 
-from ..conftest import CORPUS, free_port
+from ..conftest import CORPUS
 
 ONE_ROADMAP = CORPUS / "roadmaps" / "getting-started-with-llms.txt"
 
 
-def _start_chroma(path: Path, port: int) -> subprocess.Popen:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI ships with chromadb"
-    return subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-
-
-def _wait_for(settings: Settings, embedder, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:  # bounded: 60 s for the server to listen
-        try:
-            make_store(settings, embedder.name)
-            return
-        except IndexUnavailable:
-            assert server.poll() is None and time.monotonic() < deadline, "chroma run did not come up"
-            time.sleep(0.5)
-
-
 @pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[tuple[Path, int, list[subprocess.Popen]]]:
-    servers: list[subprocess.Popen] = []
-    yield tmp_path / "server", free_port(), servers
-    for server in servers:
-        server.terminate()
-        server.wait(timeout=30)
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path / "server", free_port())
+    yield server
+    server.stop()
 
 
 def test_chroma_server_stopped_mid_session_then_restarted(chroma_server, tmp_path: Path, embedder, ledger) -> None:
-    path, port, servers = chroma_server
-    servers.append(_start_chroma(path, port))
+    port = chroma_server.start().port
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_host="127.0.0.1", chroma_port=port,
                         llm="extractive")  # fmt: skip
-    _wait_for(settings, embedder, servers[-1])
     report = ingest(settings, [ONE_ROADMAP], embedder=embedder)
     assistant = Assistant(settings, embedder=embedder)
     before = [s.id for s in assistant.retrieve("What is prompt engineering?")]
 
-    servers[-1].terminate()
-    servers[-1].wait(timeout=30)
+    chroma_server.stop()
     started = time.perf_counter()
     with pytest.raises(IndexUnavailable, match=rf"chroma run --host 127\.0\.0\.1 --port {port}"):
         assistant.retrieve("What is prompt engineering?")
     failed_after = time.perf_counter() - started
 
-    servers.append(_start_chroma(path, port))
-    _wait_for(settings, embedder, servers[-1])
+    chroma_server.start()  # the same path and port
     assert [s.id for s in assistant.retrieve("What is prompt engineering?")] == before  # same Assistant, no restart
     store = make_store(settings, embedder.name)
     assert store.count() == report.added and len({c.id for c in store.all_chunks()}) == report.added
