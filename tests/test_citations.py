@@ -33,3 +33,11 @@ def test_uncited_sentences_are_aligned_or_reported() -> None:
     checked = check("It trains few parameters. Bananas grow on tropical islands.", SOURCES)
     assert checked.text.startswith("It trains few parameters [1].")
     assert checked.unsupported == ["Bananas grow on tropical islands."]
+
+
+def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
+    # The 270M model wrote "(e.g., masking ...)"; splitting at "e." once produced "(e [2]. , masking".
+    answer = "LoRA adapts a frozen model (e.g., GPT-3.5) with low-rank matrices [1]. Experts activate parts [2]."
+    checked = check(answer, SOURCES)
+    assert checked.text == answer
+    assert [c.number for c in checked.citations] == [1, 2] and checked.unsupported == []

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from roadmap_rag.types import Citation, Source
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|(?=\n)|$)")
+# A sentence ends at . ! ? before a space, a newline or the end; not inside "e.g.", "3.5" or "et al.".
+_ABBREVIATION = r"\b(?:e\.g|i\.e|etc|et al|vs|cf|approx)\."
+_SENTENCE = re.compile(rf"(?:{_ABBREVIATION}|[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|(?=\n)|$)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 # Sentences that address the assistant rather than inform the learner: injected instructions, transcript
 # role tags, citation orders, forged source fences. They are data to ignore, so they never become part of an answer.
