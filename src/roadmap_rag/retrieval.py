@@ -12,6 +12,7 @@ document, with the name removed from the query. Choices and figures: see eval/RE
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Sequence
@@ -65,9 +66,11 @@ def _to_source(chunk: Chunk, score: float) -> Source:
     )  # fmt: skip
 
 
-def _shingles(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _shingles(text: str) -> frozenset[str]:
+    """Word 3-grams; cached, as retrieve compares each pick with those before it (k^2/2 pairs)."""
     words = _WORD.findall(text.lower())
-    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+    return frozenset(" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2)))
 
 
 def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
