@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> Path:
         model_cache = Settings().model_cache if args.quick else None
         settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work, model_cache)
         assistant = Assistant(settings, embedder=embedder)
+        results["top_k"] = settings.top_k
         texts = [c.embedding_text() for c in assistant.store.all_chunks()]
         step = "embedding"
         print("bench: embedding throughput per backend, and int8's retrieval quality ...", flush=True)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> Path:
         )
         corpus = REPO / "corpus"
         results["embedding"]["int8_quality"] = measure_int8_quality(
-            corpus, work, settings.models_dir, items, [corpus / "roadmaps"] if args.quick else None
+            assistant, corpus, work, settings.models_dir, items, [corpus / "roadmaps"] if args.quick else None
         )
         step = "retrieval"
         print("bench: retrieval latency and quality per mode ...", flush=True)
