@@ -74,7 +74,6 @@ def main(argv: list[str] | None = None) -> Path:
         model_cache = Settings().model_cache if args.quick else None
         settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work, model_cache)
         assistant = Assistant(settings, embedder=embedder)
-        results["top_k"] = settings.top_k
         texts = [c.embedding_text() for c in assistant.store.all_chunks()]
         step = "embedding"
         print("bench: embedding throughput per backend, and int8's retrieval quality ...", flush=True)

@@ -139,8 +139,8 @@ def measure_int8_quality(
     items: Sequence[EvalItem],
     roots: Sequence[Path] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """hit@5 and MRR as `ask` retrieves (the default k), on the default index and on one embedded by
-    the int8 model (the 2x candidate), same corpus, same questions."""
+    """hit@5 and MRR as the eval gate measures them (top 5 of a k=20 retrieve), on the default index and
+    on one embedded by the int8 model (the 2x candidate): same corpus, same questions, same run."""
     settings = Settings(data_dir=work / "int8", corpus_dir=corpus, llm="extractive", onnx_precision="int8",
                         model_cache=models_dir)  # fmt: skip
     embedder = make_embedder(settings)
