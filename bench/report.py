@@ -173,7 +173,8 @@ def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
             for row in emb["rows"]
         ),
         "",
-        "Retrieval as the eval gate measures it (top 5 of a k=20 retrieve) on an index embedded by the int8 model: hit@5 "
+        "Retrieval as the eval gate measures it (top 5 of a k=20 retrieve) on an index embedded by the int8 model: "
+        "hit@5 "
         f"{int8['hit@5']:.3f}, MRR {int8['mrr']:.3f}; on the default index: hit@5 {default['hit@5']:.3f}, MRR "
         f"{default['mrr']:.3f} (hit@5 {int8['hit@5'] - default['hit@5']:+.3f}; the target allows int8 if it loses "
         "at most 0.01).",

@@ -123,9 +123,9 @@ class OnnxEmbedder:
 
     One single-threaded session serves ``threads`` workers, each on its own batch: on 2 cores this
     beats one session using both cores on every batch. A question runs on a session of its own that
-    uses all ``threads`` (the model's weights are held twice: about 90 MB more). fp32 gives PyTorch's vectors, so an index
-    built by either serves both; int8 vectors differ a little, so they get an index of their own
-    (the store checks the embedder's name).
+    uses all ``threads`` (the model's weights are held twice: about 90 MB more). fp32 gives PyTorch's
+    vectors, so an index built by either serves both; int8 vectors differ a little, so they get an
+    index of their own (the store checks the embedder's name).
     """
 
     def __init__(
