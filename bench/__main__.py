@@ -2,6 +2,7 @@
 
 python -m bench                      # the shipped corpus, eval questions, scale 10k and 100k (embedded + server)
 python -m bench --sizes 10000,100000,1000000
+python -m bench --sizes 10000,100000,1000000 --server-max 100000   # 1M embedded only (~25 min of inserts)
 python -m bench --quick              # tiny sizes and few questions: the smoke test's run
 """
 
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks, comma-separated")
     parser.add_argument("--no-server", action="store_true", help="scale: embedded Chroma only")
+    parser.add_argument("--server-max", type=int, help="scale: the Chroma server only up to this many chunks")
     parser.add_argument("--llamacpp-questions", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="tiny run for the smoke test")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> Path:
         step = "scale"
         print(f"bench: scale {sizes} ...", flush=True)
         server = not (args.no_server or args.quick)
-        results["scale"] = measure_scale(assistant, sizes, items, work, server=server)
+        results["scale"] = measure_scale(assistant, sizes, items, work, server=server, server_max=args.server_max)
     except Exception as exc:  # a partial run is still written, with what failed
         results["failed"] = f"{step}: {type(exc).__name__}: {exc}"
         raise

@@ -230,15 +230,17 @@ def _dir_mb(path: Path) -> float:
 
 
 def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[EvalItem], work: Path,
-                  server: bool) -> list[dict[str, Any]]:  # fmt: skip
-    """Chroma dense query latency (what dominates at size), insert rate, disk and memory per size."""
+                  server: bool, server_max: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Chroma dense query latency (what dominates at size), insert rate, disk and memory per size;
+    the server is measured up to ``server_max`` chunks (all sizes when None)."""
     base = assistant.store.all_chunks()
     vectors = np.array(assistant.embedder.embed_documents([c.embedding_text() for c in base]), dtype=np.float32)
     queries = [np.array(assistant.embedder.embed_query(i.question)) for i in items]
     rows = []
     for size in sizes:
         chunks, mixed = _synthetic(base, vectors, size)
-        for where in ("embedded", "server") if server else ("embedded",):
+        with_server = server and (server_max is None or size <= server_max)
+        for where in ("embedded", "server") if with_server else ("embedded",):
             data = work / f"scale-{size}-{where}"
             server_proc = None
             settings = Settings(data_dir=data, collection=f"scale{size}")
