@@ -32,7 +32,7 @@ from roadmap_rag.embeddings import (
 )
 from roadmap_rag.evaluation import EvalItem
 from roadmap_rag.evaluation.metrics import retrieval_scores
-from roadmap_rag.evaluation.runner import percentile
+from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
 from roadmap_rag.store import make_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,8 +147,8 @@ def measure_int8_quality(
     assert ingest(settings, list(roots) if roots else None, embedder=embedder).ok
     int8 = Assistant(settings, embedder=embedder)
     return {
-        "default": quality(items, lambda q: default.retrieve(q)),
-        "int8": quality(items, lambda q: int8.retrieve(q)),
+        "default": quality(items, lambda q: default.retrieve(q, k=RANK_DEPTH)),
+        "int8": quality(items, lambda q: int8.retrieve(q, k=RANK_DEPTH)),
     }
 
 
