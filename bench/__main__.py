@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> Path:
         results["cold_ask"] = measure_cold_ask(settings, ("extractive",) if args.quick else ("extractive", "llamacpp"))
         step = "baseline"
         print("bench: baseline (LlamaIndex starter) ...", flush=True)
-        results["baseline"] = measure_baseline(REPO / "corpus", items)
+        results["baseline"] = measure_baseline(
+            REPO / "corpus", items, lambda q: assistant.retrieve(q, k=20), 1 if args.quick else 3
+        )
         step = "scale"
         print(f"bench: scale {sizes} ...", flush=True)
         server = not (args.no_server or args.quick)

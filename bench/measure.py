@@ -272,8 +272,27 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
     return rows
 
 
-def measure_baseline(corpus: Path, items: Sequence[EvalItem]) -> dict[str, Any]:
-    """The LlamaIndex starter recipe: default SentenceSplitter, the same MiniLM, in memory, top 5."""
+def paired_latency(questions: Sequence[str], searches: dict[str, Callable[[str], object]],
+                   rounds: int = 3) -> dict[str, Any]:  # fmt: skip
+    """Each question through every search in turn, ``rounds`` times: a ratio between them then holds
+    even when the machine's speed drifts during the run (on this shared 2-core VM it does, by 30%+)."""
+    for search in searches.values():
+        for q in questions[:3]:
+            search(q)
+    times: dict[str, list[float]] = {name: [] for name in searches}
+    for _ in range(rounds):
+        for q in questions:
+            for name, search in searches.items():
+                _, seconds = timed(lambda q=q, search=search: search(q))
+                times[name].append(seconds)
+    return {name: percentiles(t) for name, t in times.items()} | {"rounds": rounds}
+
+
+def measure_baseline(
+    corpus: Path, items: Sequence[EvalItem], ours: Callable[[str], object] | None = None, rounds: int = 3
+) -> dict[str, Any]:
+    """The LlamaIndex starter recipe: default SentenceSplitter, the same MiniLM, in memory, top 5.
+    With ``ours``, also both retrieve latencies measured interleaved (``paired``)."""
     from llama_index.core import Settings as LlamaSettings
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -291,9 +310,12 @@ def measure_baseline(corpus: Path, items: Sequence[EvalItem]) -> dict[str, Any]:
                        score=float(n.score or 0)) for n in retriever.retrieve(q)]  # fmt: skip
 
     questions = [i.question for i in items]
-    return (
+    out = (
         {"ingest_s": ingest_s, "nodes": len(index.docstore.docs)} | latency(questions, search) | quality(items, search)
     )
+    if ours is not None:
+        out["paired"] = paired_latency(questions, {"hybrid": ours, "starter": search}, rounds)
+    return out
 
 
 def scratch() -> Path:
