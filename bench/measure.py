@@ -274,15 +274,16 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
 
 def paired_latency(questions: Sequence[str], searches: dict[str, Callable[[str], object]],
                    rounds: int = 3) -> dict[str, Any]:  # fmt: skip
-    """Each question through every search in turn, ``rounds`` times: a ratio between them then holds
-    even when the machine's speed drifts during the run (on this shared 2-core VM it does, by 30%+)."""
-    for search in searches.values():
-        for q in questions[:3]:
-            search(q)
+    """All questions through each search in turn (A B A B A B), ``rounds`` times: a ratio between them
+    then holds when the machine's speed drifts during the run (on this shared 2-core VM it does, by
+    30%+). Whole passes, not question by question: alternating every call made each pay for the
+    other's warm-up (caches, thread pools)."""
     times: dict[str, list[float]] = {name: [] for name in searches}
     for _ in range(rounds):
-        for q in questions:
-            for name, search in searches.items():
+        for name, search in searches.items():
+            for q in questions[:3]:
+                search(q)
+            for q in questions:
                 _, seconds = timed(lambda q=q, search=search: search(q))
                 times[name].append(seconds)
     return {name: percentiles(t) for name, t in times.items()} | {"rounds": rounds}

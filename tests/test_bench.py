@@ -24,7 +24,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     for mode in ("dense", "lexical", "hybrid"):
         assert 0.0 <= figures["retrieval"][mode]["hit@5"] <= 1.0 and figures["retrieval"][mode]["p95"] > 0
     assert 0.0 <= figures["baseline"]["hit@5"] <= 1.0 and figures["baseline"]["p95"] > 0
-    paired = figures["baseline"]["paired"]  # ours and the starter, interleaved question by question
+    paired = figures["baseline"]["paired"]  # ours and the starter, in alternating passes
     assert paired["hybrid"]["n"] == paired["starter"]["n"] == figures["questions"] and paired["starter"]["p95"] > 0
     assert {row["backend"].split(",")[0] for row in figures["embedding"]["rows"]} >= {
         "onnx fp32 (default)",
