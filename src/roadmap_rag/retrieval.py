@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
+from roadmap_rag.library import Library, to_source
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore
 from roadmap_rag.types import Source
@@ -56,14 +57,8 @@ class Retrieved:
     best_dense: float  # best cosine similarity among whole-chunk hits, for the grounding check
     best_passage: float = 0.0  # best cosine similarity among passage (line) hits
     named: tuple[str, ...] = ()  # documents the question named, searched on their own
-
-
-def _to_source(chunk: Chunk, score: float) -> Source:
-    return Source(
-        id=chunk.id, doc_id=chunk.doc_id, title=chunk.doc_title, section=chunk.section, text=chunk.text,
-        score=round(score, 6), kind=chunk.kind, page=chunk.page, url=chunk.url,
-        start=chunk.start, end=chunk.end,
-    )  # fmt: skip
+    # The best-matching lines (passages) of the candidate chunks: (chunk id, line text, similarity).
+    lines: tuple[tuple[str, str, float], ...] = ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,6 +86,7 @@ class HybridRetriever:
         self._chunks: dict[str, Chunk] = {}
         self._reranker: Any = None
         self._names: list[tuple[re.Pattern[str], str]] = []
+        self._library: Library | None = None
 
     def _lexical_index(self, refresh: bool = True) -> Any:
         """The BM25 index, rebuilt when the store's count changed (checked only when ``refresh``)."""
@@ -105,10 +101,19 @@ class HybridRetriever:
                 chunks = self.store.all_chunks()
                 self._chunks = {c.id: c for c in chunks}
                 self._names = _name_patterns(chunks)
+                self._library = None
                 nodes = [TextNode(id_=c.id, text=c.embedding_text()) for c in chunks]
                 self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes)) if nodes else None
                 self._bm25_count = count
             return self._bm25
+
+    def library(self) -> Library:
+        """The indexed documents as structure (for the composer); rebuilt when the index changes."""
+        self._lexical_index(refresh=False)
+        with self._lock:
+            if self._library is None:
+                self._library = Library(list(self._chunks.values()))
+            return self._library
 
     def lexical(self, query: str, k: int, filters: Filters, refresh: bool = True) -> list[tuple[Chunk, float]]:
         index = self._lexical_index(refresh)
@@ -132,16 +137,18 @@ class HybridRetriever:
 
     def _dense_both(
         self, query: str, k: int, filters: Filters
-    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]]]:
-        """Whole-chunk hits and passage hits (best line per chunk), each best first."""
+    ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]], list[tuple[str, str, float]]]:
+        """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         vector = self.embedder.embed_query(query)
         chunks = self.store.query(vector, k, filters.where())
         best: dict[str, float] = {}
-        for chunk_id, score in self.store.query_passages(vector, k * 4, filters.where()):
-            if chunk_id in self._chunks and chunk_id not in best:
-                best[chunk_id] = score
+        lines = []
+        for chunk_id, score, text in self.store.query_passages(vector, k * 4, filters.where()):
+            if chunk_id in self._chunks:
+                lines.append((chunk_id, text, score))
+                best.setdefault(chunk_id, score)
         passages = [(self._chunks[cid], score) for cid, score in best.items()][:k]
-        return chunks, passages
+        return chunks, passages, lines
 
     def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
         """Documents the query names by an alias, and the query with those names removed."""
@@ -163,7 +170,7 @@ class HybridRetriever:
         if named and not filters.doc_ids:
             filters = replace(filters, doc_ids=named)
             query = stripped
-        chunk_hits, passage_hits = self._dense_both(query, n, filters) if mode != "lexical" else ([], [])
+        chunk_hits, passage_hits, lines = self._dense_both(query, n, filters) if mode != "lexical" else ([], [], [])
         lexical = self.lexical(query, n, filters, refresh=False) if mode != "dense" else []
         rankings = (passage_hits, chunk_hits, lexical)
         # Paper cards (a few lines about a paper) ride in their own lane: they neither take one of
@@ -174,7 +181,7 @@ class HybridRetriever:
         if card_lane and self.settings.card_k:
             mixed, everything = self._fuse(rankings)
             top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
-            cards = [_to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
+            cards = [to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
             cards = cards[: self.settings.card_k]
         if cards and mode == "hybrid":
             # The catalog as a glossary: the lexical retriever also reads the names of the papers the
@@ -192,7 +199,7 @@ class HybridRetriever:
             chunk = chunks[cid]
             if any(near_duplicate(chunk.text, s.text) for s in picked):
                 continue
-            picked.append(_to_source(chunk, fused[cid]))
+            picked.append(to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
         return Retrieved(
@@ -200,6 +207,7 @@ class HybridRetriever:
             best_dense=max((score for _, score in chunk_hits), default=0.0),
             best_passage=max((score for _, score in passage_hits), default=0.0),
             named=named if filters.doc_ids == named else (),
+            lines=tuple(lines),
         )
 
     def _fuse(self, rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> tuple[dict[str, float], dict[str, Chunk]]:

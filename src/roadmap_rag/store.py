@@ -40,7 +40,7 @@ class VectorStore(Protocol):
     ) -> list[tuple[Chunk, float]]: ...
     def query_passages(
         self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[str, float]]: ...
+    ) -> list[tuple[str, float, str]]: ...
 
 
 _OPTIONAL_META = ("page", "url", "aliases")
@@ -292,18 +292,18 @@ class ChromaStore:
 
     def query_passages(
         self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[str, float]]:
-        """(chunk id, similarity) of the best-matching passages, best first; a chunk may repeat."""
+    ) -> list[tuple[str, float, str]]:
+        """(chunk id, similarity, passage text) of the best-matching passages, best first; a chunk may repeat."""
         with self._reading():
             got = self._passages.query(
                 query_embeddings=[list(embedding)],
                 n_results=k,
                 where=where or None,
-                include=["metadatas", "distances"],
+                include=["metadatas", "distances", "documents"],
             )
         return [
-            (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist))
-            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=False)
+            (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist), text or "")
+            for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=False)
         ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,56 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """One claim of an answer: a sentence or a list item, with the sources that support it."""
+
+    text: str  # plain text, no markup
+    citations: tuple[int, ...] = ()  # [n] numbers, 1-based into Answer.sources
+    links: tuple[tuple[str, str], ...] = ()  # (text, url) pairs from the source, for the app to link
+
+
+BlockKind = Literal["heading", "paragraph", "list"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of an answer's structure. ``heading`` names where the next blocks come from (a roadmap
+    and section: our words, no citation); ``paragraph`` is statements; ``list`` is an optional
+    introducing ``lead`` and its items."""
+
+    kind: BlockKind
+    statements: tuple[Statement, ...] = ()
+    title: str = ""
+    lead: Statement | None = None
+
+    def render(self) -> str:
+        """Plain text: a heading line ends with ':', items start with '- ', every claim carries its [n]."""
+        if self.kind == "heading":
+            return f"{self.title}:"
+        if self.kind == "paragraph":
+            return " ".join(cite(s) for s in self.statements)
+        lines = [cite(self.lead)] if self.lead else []
+        lines += [f"- {cite(s)}" for s in self.statements]
+        return "\n".join(lines)
+
+
+def cite(statement: Statement) -> str:
+    """'text [1][2].' with the markers before the closing punctuation of every sentence."""
+    from roadmap_rag.units import split_sentences
+
+    markers = "".join(f" [{n}]" for n in statement.citations)
+    out = []
+    for sentence in split_sentences(statement.text) or [statement.text]:
+        text = sentence.rstrip()
+        out.append(f"{text[:-1]}{markers}{text[-1]}" if text[-1:] in ".!?:" and markers else text + markers)
+    return " ".join(out)
+
+
+def render_blocks(blocks: list[Block]) -> str:
+    return "\n\n".join(b.render() for b in blocks if b.kind != "heading" or b.title).replace(":\n\n", ":\n")
+
+
+@dataclass(frozen=True)
 class Turn:
     question: str
     answer: str
@@ -53,6 +103,7 @@ class Answer:
     history: list[Turn] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. "Ollama unreachable; answered with llamacpp"
+    blocks: list[Block] = field(default_factory=list)  # the answer's structure; ``text`` renders it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

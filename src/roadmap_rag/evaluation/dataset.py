@@ -9,7 +9,7 @@ from pathlib import Path
 
 from roadmap_rag.errors import InputFileError
 
-TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "unanswerable")
+TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable")
 DEFAULT_DATASET = Path("eval/datasets/roadmap_qa.jsonl")
 
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
@@ -32,6 +32,8 @@ class EvalItem:
     reference: str
     contexts: tuple[str, ...] = ()  # quotes from the corpus that contain the answer
     doc_ids: tuple[str, ...] = ()
+    # Key facts a correct answer states: each a group of alternatives, any of which counts.
+    facts: tuple[tuple[str, ...], ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
@@ -69,7 +71,14 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
             raise InputFileError(path, f"{where}: field 'contexts' must be a list of quotes from the corpus")
         if row["type"] != "unanswerable" and not contexts:
             raise InputFileError(path, f"{where}: an answerable question needs at least one quote in 'contexts'")
-        known = {"id", "question", "type", "reference", "contexts", "doc_ids"}
+        facts = row.get("facts", [])
+        if not isinstance(facts, list) or not all(
+            isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group) for group in facts
+        ):
+            raise InputFileError(
+                path, f"{where}: field 'facts' must be a list of groups of alternatives, e.g. [[\"BLEU\"], [\"PPO\", \"Proximal Policy\"]]"
+            )
+        known = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts"}
         items.append(
             EvalItem(
                 id=row["id"],
@@ -78,6 +87,7 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
                 reference=row["reference"],
                 contexts=tuple(contexts),
                 doc_ids=tuple(row.get("doc_ids", [])),
+                facts=tuple(tuple(group) for group in facts),
                 extra={k: v for k, v in row.items() if k not in known},
             )
         )

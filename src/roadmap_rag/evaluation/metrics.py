@@ -68,3 +68,56 @@ def citation_validity(answer: Answer, min_support: float = 0.25) -> tuple[int, i
             if any(contains(text, q) and overlap(plain, q) >= min_support for q in by_number.get(n, [])):
                 valid += 1
     return valid, total
+
+
+def fact_recall(text: str, facts: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """(stated, total) key facts: a fact is stated when any of its alternatives occurs in ``text``
+    (case, whitespace and quote-style insensitive)."""
+    return sum(1 for group in facts if any(contains(text, alt) for alt in group)), len(facts)
+
+
+# Markup a learner should never see: markdown links and images, emphasis, code ticks, heading hashes,
+# table pipes, HTML tags, a URL cut at a dot ("https://huggingface [2]") and a leftover piece of one
+# ("edu/class/cs224n/) |").
+_RAW_MARKUP = re.compile(
+    r"\]\(|!\[|\*\*|__\w|`|^\s*#{1,6}\s|\s\|\s|^\s*\||<(?:/?[a-z][a-z0-9]*)(?:\s[^>]*)?>"
+    r"|https?://[^\s./]+(?=[\s,;)]|$)|(?<![\w:/.])[a-z]{2,6}/[\w./~-]*\)",
+    re.MULTILINE,
+)
+
+
+def raw_markup(text: str) -> list[str]:
+    """The pieces of raw markup in an answer's text (empty when it is clean)."""
+    return [m.group(0) for m in _RAW_MARKUP.finditer(text)]
+
+
+_LINE_MARKERS = re.compile(r"\[(\d+)\]")
+
+
+def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]:
+    """(unsupported, total) claims in the answer text, checked independently of the answer's own checker:
+    every line, item and sentence that states something must carry a [n] whose sources contain each number,
+    URL, quoted title and proper name it states, and most of its words. Heading lines (ending with ':') and
+    list leads are structure."""
+    from roadmap_rag.citations import missing_specifics
+    from roadmap_rag.units import sentence_spans
+
+    bad = total = 0
+    for line in answer.text.split("\n"):
+        body = line.strip().removeprefix("- ").strip()
+        if not body:
+            continue
+        pieces = [body] if line.strip().startswith("- ") else [body[a:b] for a, b in sentence_spans(body)]
+        for piece in pieces:
+            numbers = [int(n) for n in _LINE_MARKERS.findall(piece)]
+            plain = _LINE_MARKERS.sub("", piece).strip()
+            if not numbers and plain.endswith(":"):
+                continue  # a heading naming a roadmap and section
+            if len(re.findall(r"[A-Za-z]{2,}", plain)) < 2:
+                continue
+            total += 1
+            cited = [answer.sources[n - 1].text for n in numbers if 1 <= n <= len(answer.sources)]
+            evidence = "\n".join(cited)
+            if not cited or missing_specifics(plain, f"{evidence}\n{question}") or overlap(plain, evidence) < 0.5:
+                bad += 1
+    return bad, total

@@ -9,7 +9,14 @@ from typing import Any
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.evaluation.dataset import EvalItem
-from roadmap_rag.evaluation.metrics import citation_validity, relevant, retrieval_scores
+from roadmap_rag.evaluation.metrics import (
+    citation_validity,
+    fact_recall,
+    raw_markup,
+    relevant,
+    retrieval_scores,
+    unsupported_sentences,
+)
 
 Progress = Callable[[int, int], None]
 RANK_DEPTH = 20  # how deep the rank histogram looks
@@ -36,6 +43,13 @@ class QuestionResult:
     contexts: list[str]
     relevant_sources: list[bool]
     timings: dict[str, float]
+    facts_stated: int = 0  # key facts the answer text states
+    facts_total: int = 0
+    facts_in_sources: int = 0  # key facts the answer's sources hold (the ceiling)
+    markup: list[str] = field(default_factory=list)  # raw markup found in the answer text
+    claims_unsupported: int = 0
+    claims: int = 0
+    answer_words: int = 0
     metrics: dict[str, float | None] = field(default_factory=dict)  # Ragas; None = not computed
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it has no number
 
@@ -104,6 +118,18 @@ def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
         "citation_validity": valid / total if total else None,
         "citations": total,
     }
+    facts = sum(r.facts_total for r in answerable)
+    grounded = [r for r in results if r.grounded]
+    claims = sum(r.claims for r in results)
+    out |= {
+        "fact_recall": sum(r.facts_stated for r in answerable) / facts if facts else None,
+        "fact_ceiling": sum(r.facts_in_sources for r in answerable) / facts if facts else None,
+        "raw_markup_rate": _mean([1.0 if r.markup else 0.0 for r in grounded]),
+        "unsupported_rate": sum(r.claims_unsupported for r in results) / claims if claims else None,
+        "claims": claims,
+        "answer_words_median": percentile([r.answer_words for r in grounded], 0.5),
+        "answer_words_p95": percentile([r.answer_words for r in grounded], 0.95),
+    }
     for stage in ("retrieve", "first_token", "total"):
         values = [r.timings[stage] for r in results if stage in r.timings]
         out[f"{stage}_s_median"] = percentile(values, 0.5)
@@ -126,6 +152,9 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
     scores = retrieval_scores(item, ranked, k)
     answer = assistant.ask(item.question, llm=llm, k=k)
     valid, total = citation_validity(answer)
+    stated, facts = fact_recall(answer.text, item.facts)
+    ceiling, _ = fact_recall("\n".join(s.text for s in answer.sources), item.facts)
+    bad, claims = unsupported_sentences(answer, item.question) if answer.grounded else (0, 0)
     return QuestionResult(
         id=item.id,
         type=item.type,
@@ -146,6 +175,13 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
         contexts=[s.text for s in answer.sources],
         relevant_sources=[relevant(s, item) for s in answer.sources],
         timings=dict(answer.timings),
+        facts_stated=stated,
+        facts_total=facts,
+        facts_in_sources=ceiling,
+        markup=raw_markup(answer.text) if answer.grounded else [],
+        claims_unsupported=bad,
+        claims=claims,
+        answer_words=len(answer.text.split()),
     )
 
 

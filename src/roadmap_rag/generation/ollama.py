@@ -52,10 +52,10 @@ class OllamaLLM:
             raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({exc})") from exc
         return response.message.content or ""
 
-    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
         try:
             for part in self._client.chat(
-                model=self.model, messages=chat_messages(question, sources, history), stream=True,
+                model=self.model, messages=chat_messages(question, sources, history, hint), stream=True,
                 options={"temperature": self.settings.temperature, "num_predict": self.settings.max_tokens * 2},
             ):  # fmt: skip
                 text = part.message.content if part.message else ""

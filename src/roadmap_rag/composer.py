@@ -1,0 +1,655 @@
+"""The grounded composer: the answer when no LLM is used, shaped like the question.
+
+It reads the question's shape from its wording, finds in the retrieved chunks *where* the answer is,
+and reads the answer from the document's structure there (``library``): a whole list with the line
+that introduces it, a topic with its resources, the sections before or after a topic, each roadmap's
+own words side by side. Every statement is a unit of a source and cites it; nothing is invented, and
+the text between statements (headings naming a roadmap and section) is ours and cites nothing.
+
+Shapes: ``list`` ("which ...", "name ...", "what are the ..."), ``about`` ("what does the roadmap say
+about X"), ``compare`` (several roadmaps), ``path`` (before / after / next / order / month N),
+``paper`` ("which paper ...", "where can I read ..."), and ``fact`` (the most informative sentences).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from roadmap_rag.citations import looks_like_instruction
+from roadmap_rag.library import DocumentView, Library, line_key, to_source
+from roadmap_rag.types import Block, Source, Statement
+from roadmap_rag.units import Unit, readable, topic_text
+
+Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
+_STOP = frozenset(
+    "a an and are as at be by can do does did for from how i in is it its of on or should that the this to what"
+    " when where which who why will with you your about into than then there these they those was were has have"
+    " had not no but if so we our my me according roadmap roadmaps guide say says said tell me us know"
+    " much many any some each both also get".split()
+)
+# Words that name the *kind* of answer wanted rather than its topic: they count for a little.
+_GENERIC = frozenset(
+    "resource resources recommend recommended recommends paper papers book books tool tools project projects"
+    " list lists listed mention mentions mentioned cover covers covered suggest suggests suggested include"
+    " includes included name names main key describe describes described learn learning study studying need"
+    " topic topics point points thing things part parts give gives use used".split()
+)
+_BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
+_AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
+_ORDER_Q = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
+_NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
+_SECTION_Q = re.compile(r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
+                        r"|^what (?:is|are)\b", re.I)  # fmt: skip
+_ORDER = re.compile(r"\b(in what order|what order|order|sequence|steps|path)\b", re.I)
+_LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
+_PATH_WORDS = frozenset(
+    "before after next then first prior following order sequence prerequisite prerequisites comes come start"
+    " starting month week day stage path timeline plan when follow".split()
+)
+_PAPER = re.compile(r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
+                    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b", re.I)  # fmt: skip
+_ABOUT = re.compile(
+    r"\b(?:say|says|said|tell me|talk|cover|covers)\b.{0,20}\babout\b|\bwhat about\b"
+    r"|\bhow (?:should|do|can|would) i (?:learn|study|start|get started|approach)\b",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(compare|comparison|differ|difference|versus|both|which roadmaps|each roadmap)\b", re.I)
+_LIST = re.compile(
+    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+\w+(?:\s+\w+)?\s+(?:does|do|did)\b"
+    r"|\b(?:what|which) (?:\w+ )?(?:resources|papers|books|tools|projects|topics|frameworks|metrics)\b",
+    re.I,
+)
+_SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case word stems (a plural 's' and everything past 6 letters dropped), stopwords removed."""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP or (len(word) < 2 and not word.isdigit()):
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word[:6])
+    return out
+
+
+def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
+    q = question.strip()
+    if _LOCATE.search(q) or _NTH.search(q) or _ORDER_Q.search(q):
+        return "path"
+    if (_BEFORE.search(q) or _AFTER.search(q)) and not _PAPER.search(q):
+        return "path"
+    if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
+        return "path"
+    if _PAPER.search(q):
+        return "paper"
+    if _COMPARE.search(q) or len(named) > 1:
+        return "compare"
+    if _ABOUT.search(q):
+        return "about"
+    if _LIST.search(q):
+        return "list"
+    return "fact"
+
+
+@dataclass
+class _Query:
+    words: dict[str, float]  # stem -> weight
+    topic: set[str]  # stems that are neither generic nor path words
+    text: str = ""
+
+    @classmethod
+    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = ()) -> _Query:
+        stop = set(extra_stop)
+        words: dict[str, float] = {}
+        expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
+        for stem in terms(expanded):
+            if stem in stop:
+                continue
+            weight = 0.3 if stem in _GENERIC_STEMS else (0.5 if stem in _PATH_STEMS else 1.0)
+            words[stem] = weight * library.rarity(stem, terms)
+        topic = {w for w, weight in words.items() if weight >= 0.6}
+        return cls(words, topic, question)
+
+    def score(self, own: str, context: str = "") -> float:
+        """Share of the question's weight found in ``own`` (full) or only in ``context`` (half)."""
+        total = sum(self.words.values())
+        if not total:
+            return 0.0
+        own_terms, ctx_terms = set(terms(own)), set(terms(context))
+        got = sum(w if s in own_terms else (w / 2 if s in ctx_terms else 0.0) for s, w in self.words.items())
+        return got / total
+
+    def covers_topic(self, text: str) -> float:
+        if not self.topic:
+            return 0.0
+        found = set(terms(text))
+        return len(self.topic & found) / len(self.topic)
+
+
+_GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
+_PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))
+
+
+@dataclass
+class Composition:
+    blocks: list[Block]
+    sources: list[Source]  # the retrieved sources, plus any chunk the structure led to (appended)
+    shape: Shape = "fact"
+
+
+@dataclass
+class _Builder:
+    """Collects blocks and maps units to citation numbers, adding sources the structure led to."""
+
+    library: Library
+    sources: list[Source]
+    blocks: list[Block] = field(default_factory=list)
+    used: set[tuple[str, int]] = field(default_factory=set)
+    show_links: bool = False  # paper questions: a link's URL is part of the answer
+
+    def number(self, view: DocumentView, unit: Unit) -> int:
+        for n, source in enumerate(self.sources, start=1):
+            if source.doc_id == view.doc_id and source.start <= unit.start and unit.end <= source.end:
+                return n
+        chunk = view.chunk_at(unit.start)
+        self.sources.append(to_source(chunk))
+        return len(self.sources)
+
+    def statement(self, view: DocumentView, unit: Unit, text: str | None = None, links: bool = True) -> Statement:
+        self.used.add((view.doc_id, unit.start))
+        numbers = {self.number(view, unit)}
+        if unit.details:  # the details (resources, sub-items) are their own lines: cite their chunks too
+            for other in view.units:
+                if other.parent == unit.text and other.level == 1 and other.group == unit.group:
+                    if unit.start < other.start and (view.doc_id, other.start) not in self.used:
+                        self.used.add((view.doc_id, other.start))
+                        numbers.add(self.number(view, other))
+        kept = tuple((link.text, link.url) for link in unit.links) if links else ()
+        text = text or topic_text(unit)
+        if self.show_links:
+            urls = [url for _, url in kept if url not in text]
+            text = f"{text} ({', '.join(urls)})" if urls else text
+        return Statement(text, tuple(sorted(numbers)), kept)
+
+    def is_used(self, view: DocumentView, unit: Unit) -> bool:
+        return (view.doc_id, unit.start) in self.used
+
+    def heading(self, title: str) -> None:
+        self.blocks.append(Block("heading", title=title))
+
+    def paragraph(self, statements: list[Statement]) -> None:
+        if statements:
+            self.blocks.append(Block("paragraph", tuple(statements)))
+
+    def listing(self, items: list[Statement], lead: Statement | None = None) -> None:
+        if items:
+            self.blocks.append(Block("list", tuple(items), lead=lead))
+
+
+def _where(view: DocumentView, section: str) -> str:
+    parts = [p for p in section.split(" > ") if p]
+    place = " > ".join(parts[-2:])
+    name = view.short_title
+    name = name[0].upper() + name[1:]
+    return f"{name} — {place}" if place else name
+
+
+class Composer:
+    """The no-LLM backend (``extractive``). Stateless: one instance serves every thread."""
+
+    name = "extractive"
+
+    def __init__(self, max_sources: int = 5) -> None:
+        self.max_sources = max_sources
+
+    def compose(
+        self,
+        question: str,
+        sources: Sequence[Source],
+        library: Library,
+        named: Sequence[str] = (),
+        lines: Sequence[tuple[str, str, float]] = (),
+    ) -> Composition:
+        """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
+        similarity ranks units the question paraphrases rather than names."""
+        dense: dict[str, float] = {}
+        for _, text, score in lines:
+            dense.setdefault(line_key(text), score)
+        return _Compose(self.max_sources, library, dense, tuple(named)).run(question, sources)
+
+
+class _Compose:
+    """One composition: the question's state, shared by the shape methods."""
+
+    def __init__(self, max_sources: int, library: Library, dense: dict[str, float], named: tuple[str, ...]) -> None:
+        self.max_sources = max_sources
+        self.library = library
+        self.dense = dense
+        self.named = named
+
+    def run(self, question: str, sources: Sequence[Source]) -> Composition:
+        library = self.library
+        shape = question_shape(question, self.named)
+        # The name of a document the question names ("the complete roadmap") is not its topic.
+        stop = {
+            stem
+            for doc_id in library.doc_ids("roadmap")
+            for alias in library.view(doc_id).aliases
+            if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
+            for stem in terms(alias)
+        }
+        query = _Query.of(question, library, stop)
+        builder = _Builder(library, list(sources))
+        views = self._views(sources, library)
+        composed = {
+            "list": self._list,
+            "paper": self._paper,
+            "about": self._about,
+            "compare": self._about,
+            "path": self._path,
+            "fact": self._fact,
+        }[shape](query, views, builder)
+        if not composed or not builder.blocks:
+            builder.blocks = []
+            builder.used = set()
+            self._fact(query, views, builder)
+        return Composition(builder.blocks, builder.sources, shape)
+
+    def _views(self, sources: Sequence[Source], library: Library) -> list[tuple[int, Source, DocumentView]]:
+        out = []
+        for n, source in enumerate(sources, start=1):
+            if n > self.max_sources and source.kind != "paper-card":
+                continue
+            if source.doc_id in library:
+                out.append((n, source, library.view(source.doc_id)))
+        return out
+
+    # -- candidates --------------------------------------------------------------------------
+    def _units(self, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[int, DocumentView, Unit]]:
+        seen: set[tuple[str, int]] = set()
+        out = []
+        for n, source, view in views:
+            for unit in readable(view.units_between(source.start, source.end)):
+                key = (view.doc_id, unit.start)
+                if key in seen or _SKIP_SECTIONS.search(unit.section.split(" > ")[-1]):
+                    continue
+                if looks_like_instruction(unit.text) or unit.is_link_only and unit.text.lower().startswith("see "):
+                    continue
+                seen.add(key)
+                out.append((n, view, unit))
+        return out
+
+    @staticmethod
+    def _context(unit: Unit) -> str:
+        return f"{unit.intro} {unit.parent} {unit.section.split(' > ')[-1]}"
+
+    def _scored(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[float, int, DocumentView, Unit]]:
+        scored = []
+        for n, view, unit in self._units(views):
+            own = topic_text(unit) if unit.kind == "item" else unit.text
+            score = query.score(own, self._context(unit)) + 0.04 / n + 0.8 * self.dense.get(view.line_key(unit), 0.0)
+            if unit.kind == "intro":
+                score += 0.05 * bool(view.group(unit.group)[1:])  # an intro stands for its whole list
+            scored.append((score, n, view, unit))
+        scored.sort(key=lambda t: (-t[0], t[1], t[3].start))
+        return scored
+
+    # -- shapes ------------------------------------------------------------------------------
+    def _emit_unit(self, view: DocumentView, unit: Unit, b: _Builder, statements: list[Statement]) -> None:
+        """A unit as an answer says it: an intro with its list, an item with its details."""
+        if unit.kind == "intro":
+            items = [u for u in view.group(unit.group) if u.kind == "item" and u.level == 0]
+            if not items:
+                items = _child_headings(view, unit)
+                if not items:
+                    return  # an introduction never appears without its list
+            b.paragraph(statements[:])
+            statements.clear()
+            b.listing([b.statement(view, u) for u in items], lead=b.statement(view, unit))
+            return
+        statements.append(b.statement(view, unit))
+
+    def _fact(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder, limit: int = 3) -> bool:
+        if _SECTION_Q.search(query.text) and self._section(query, views, b):
+            return True
+        scored = self._scored(query, views)
+        if not scored:
+            return False
+        best = scored[0][0]
+        chosen = [t for t in scored if t[0] >= max(0.25, best * 0.6)][:limit] or scored[:1]
+        chosen.sort(key=lambda t: (t[1], t[3].start))
+        statements: list[Statement] = []
+        for _, _, view, unit in chosen:
+            if not b.is_used(view, unit):
+                self._emit_unit(view, unit, b, statements)
+        b.paragraph(statements)
+        return bool(b.blocks)
+
+    def _best_list(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> tuple[float, DocumentView, int] | None:
+        """The list (group of items) whose intro, section and items best match the question."""
+        best: tuple[float, DocumentView, int] | None = None
+        seen: set[tuple[str, int]] = set()
+        for n, view, unit in self._units(views):
+            if unit.kind not in ("item", "intro", "row") or (view.doc_id, unit.group) in seen:
+                continue
+            seen.add((view.doc_id, unit.group))
+            members = view.group(unit.group)
+            items = [u for u in members if u.kind in ("item", "row")]
+            if len(items) < 2:
+                continue
+            intro = next((u.text for u in members if u.kind == "intro"), "")
+            heading = items[0].section.split(" > ")[-1]
+            body = " ".join(topic_text(u) for u in items)
+            score = max(query.score(f"{intro} {heading}"), 0.8 * query.score(body)) + 0.04 / n
+            if best is None or score > best[0]:
+                best = (score, view, unit.group)
+        return best
+
+    def _focus(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> tuple[DocumentView, Unit] | None:
+        """A topic item with details that the question names ("resources for linear algebra")."""
+        best: tuple[float, DocumentView, Unit] | None = None
+        for _, view, unit in self._units(views):
+            if unit.kind != "item" or not unit.details or unit.level:
+                continue
+            cover = query.covers_topic(unit.text)
+            if cover >= 0.99 or (cover >= 0.6 and len(query.topic) >= 3):
+                score = cover + query.score(unit.text)
+                if best is None or score > best[0]:
+                    best = (score, view, unit)
+        return (best[1], best[2]) if best else None
+
+    def _emit_focus(self, view: DocumentView, unit: Unit, b: _Builder) -> None:
+        b.heading(_where(view, unit.section) + f" > {unit.text}")
+        details = [u for u in view.units if u.parent == unit.text and u.level == 1 and u.group == unit.group]
+        b.used.add((view.doc_id, unit.start))
+        b.listing([b.statement(view, u) for u in details])
+
+    def _emit_list(self, view: DocumentView, group: int, b: _Builder) -> None:
+        members = view.group(group)
+        intro = next((u for u in members if u.kind == "intro"), None)
+        items = [u for u in members if (u.kind == "item" and u.level == 0) or u.kind == "row"]
+        b.heading(_where(view, items[0].section))
+        lead = b.statement(view, intro) if intro else None
+        b.listing([b.statement(view, u) for u in items], lead=lead)
+
+    def _section(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        """A question that names a section ("what are scaling laws?", "what does it list under deployment?")
+        gets that section's own description and contents."""
+        best: tuple[float, DocumentView, Unit] | None = None
+        for n, source, view in views:
+            if source.kind == "paper-card":
+                continue
+            for unit in view.units:
+                if unit.kind != "heading" or _SKIP_SECTIONS.search(unit.text) or query.covers_topic(unit.text) < 0.99:
+                    continue
+                inside = source.start <= unit.start < source.end
+                score = 0.04 / n - 0.01 * _depth(unit) + 0.1 * inside + query.score(unit.text)
+                if best is None or score > best[0]:
+                    best = (score, view, unit)
+        if best is None:
+            return False
+        _, view, heading = best
+        body = _section_units(view, heading)
+        depth = _depth(heading)
+        b.heading(_where(view, heading.section))
+        b.paragraph([b.statement(view, u) for u in body if u.kind == "sentence" and u.section == heading.section][:2])
+        children = [u for u in body if u.kind == "heading" and _depth(u) == depth + 1]
+        if children:
+            b.listing([self._path_statement(view, c, b) for c in children])
+            return True
+        intro = next((u for u in body if u.kind == "intro"), None)
+        items = [u for u in body if (u.kind == "item" and u.level == 0) or u.kind == "row"]
+        lead = b.statement(view, intro) if intro and items else None
+        b.listing([b.statement(view, u) for u in items], lead=lead)
+        return True
+
+    def _list(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        focus = self._focus(query, views)
+        if focus:
+            self._emit_focus(*focus, b)
+            return True
+        if _SECTION_Q.search(query.text) and self._section(query, views, b):
+            return True
+        found = self._best_list(query, views)
+        scored = self._scored(query, views)
+        sentence = next((t for t in scored if t[3].kind == "sentence"), None)
+        if found and (sentence is None or found[0] >= sentence[0] - 0.25):
+            self._emit_list(found[1], found[2], b)
+            return True
+        return self._fact(query, views, b)
+
+    def _paper(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        b.show_links = True
+        text_views = [v for v in views if v[1].kind != "paper-card"]
+        focus = self._focus(query, text_views)
+        if focus:
+            self._emit_focus(*focus, b)
+        else:
+            self._fact(query, text_views, b, limit=2)
+        self._cards(query, views, b)
+        return bool(b.blocks)
+
+    def _cards(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
+        statements = []
+        for _, source, view in views:
+            if source.kind != "paper-card" or query.covers_topic(f"{view.title} {source.text}") < 0.5:
+                continue
+            units = [u for u in view.units if u.kind != "heading"]
+            intro = next((u for u in units if "introduced" in u.text), None)
+            link = next((u for u in units if u.text.lower().startswith("arxiv") or u.text.startswith("Link")), None)
+            for unit in (intro, link):
+                if unit is not None and not b.is_used(view, unit):
+                    statements.append(b.statement(view, unit))
+        if statements:
+            b.heading("Papers")
+            b.listing(statements)
+
+    def _about(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        """Per roadmap: where the topic sits and what that roadmap says or lists about it."""
+        per_doc: dict[str, list[tuple[DocumentView, Unit]]] = {}
+        for _, view, unit in self._units([v for v in views if v[1].kind != "paper-card"]):
+            own = topic_text(unit) if unit.kind == "item" else unit.text
+            cover = max(query.covers_topic(own), 0.8 * query.covers_topic(f"{own} {self._context(unit)}"))
+            if cover >= 0.6 and unit.kind != "intro":
+                per_doc.setdefault(view.doc_id, []).append((view, unit))
+        self._recommended_in(query, views, per_doc)
+        if not per_doc:
+            return False
+        for entries in per_doc.values():
+            entries.sort(key=lambda e: e[1].start)
+            view = entries[0][0]
+            by_section: dict[str, list[Unit]] = {}
+            for _, unit in entries[:6]:
+                if unit.level == 1 and any(u.text == unit.parent for _, u in entries):
+                    continue  # shown with its topic item
+                by_section.setdefault(unit.section, []).append(unit)
+            for section, units in by_section.items():
+                b.heading(_where(view, section))
+                statements = [b.statement(view, u) for u in units if not b.is_used(view, u)]
+                if any(u.kind in ("item", "row") for u in units):
+                    b.listing(statements)
+                else:
+                    b.paragraph(statements)
+        self._cards(query, views, b)
+        return True
+
+    def _recommended_in(
+        self, query: _Query, views: list[tuple[int, Source, DocumentView]], per_doc: dict[str, list[tuple[DocumentView, Unit]]]
+    ) -> None:
+        """A paper card on the topic says where each roadmap recommends the paper: read those sections too."""
+        library = self.library
+        for _, source, card in views:
+            if source.kind != "paper-card" or query.covers_topic(f"{card.title} {source.text}") < 0.5:
+                continue
+            for unit in card.units:
+                match = re.match(r"Recommended in (.+?) under (.+)$", unit.text)
+                if not match or library is None:
+                    continue
+                view = library.by_title(match.group(1))
+                if view is None:
+                    continue
+                sections = [_unnumbered(p) for p in match.group(2).split(";")]
+                known = {(v.doc_id, u.start) for v, u in per_doc.get(view.doc_id, [])}
+                for other in view.units:
+                    if other.kind in ("heading", "intro") or (view.doc_id, other.start) in known:
+                        continue
+                    if any(_unnumbered(other.section).endswith(sec) for sec in sections):
+                        own = topic_text(other) if other.kind == "item" else other.text
+                        if query.covers_topic(own) >= 0.6:
+                            per_doc.setdefault(view.doc_id, []).append((view, other))
+
+    def _path(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        """Where the topic sits in each roadmap's order, and what comes before or after it."""
+        text = query.text
+        direction = (
+            "order" if _ORDER_Q.search(text) else "before" if _BEFORE.search(text)
+            else "after" if _AFTER.search(text) else "at"
+        )  # fmt: skip
+        docs = self._path_docs(views)
+        nth = _NTH.search(text)
+        answered = False
+        for view, retrieved in docs:
+            spot = _nth_item(view, nth.group(1), int(nth.group(2))) if nth else _position(query, view, retrieved)
+            if spot is None:
+                continue
+            unit, siblings = spot
+            i = siblings.index(unit)
+            if direction == "order":
+                chosen = siblings[:12]
+            elif direction == "before":
+                chosen = siblings[max(0, i - 5) : i]
+            elif direction == "after":
+                chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
+            elif nth:
+                chosen = [unit]
+            else:
+                chosen = siblings[max(0, i - 1) : i + 2]
+            if not chosen:
+                continue
+            b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
+            b.listing([self._path_statement(view, u, b) for u in chosen])
+            answered = True
+            if nth or self.named and len(self.named) == 1:
+                break
+        return answered
+
+    def _path_docs(self, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[DocumentView, bool]]:
+        """The roadmaps to place the topic in: those named, else those retrieved, then the others."""
+        if self.named:
+            return [(self.library.view(d), True) for d in self.named if d in self.library]
+        docs: list[tuple[DocumentView, bool]] = []
+        for _, source, view in views:
+            if source.kind == "roadmap" and all(view is not v for v, _ in docs):
+                docs.append((view, True))
+        for doc_id in self.library.doc_ids("roadmap"):
+            view = self.library.view(doc_id)
+            if all(view is not v for v, _ in docs):
+                docs.append((view, False))
+        return docs
+
+    def _path_statement(self, view: DocumentView, unit: Unit, b: _Builder) -> Statement:
+        if unit.kind != "heading":
+            return b.statement(view, unit)
+        children = [u for u in _section_units(view, unit) if u.kind in ("item", "heading") and u.level <= 2][:6]
+        statement = b.statement(view, unit)
+        if not children:
+            return statement
+        numbers = set(statement.citations)
+        for child in children:
+            numbers.add(b.number(view, child))
+        names = "; ".join(_compact(c) for c in children)
+        return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
+
+
+def _unnumbered(section: str) -> str:
+    """'5. Large Language Models > 5.3 Training Techniques' as the catalog writes it, without numbers."""
+    return " > ".join(re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", p.strip()) for p in section.split(" > "))
+
+
+def _compact(unit: Unit) -> str:
+    """An item inside a longer line: "Model Hosting (NVIDIA Triton, TGI)"."""
+    return f"{unit.text} ({', '.join(unit.details)})" if unit.kind == "item" and unit.details else unit.text
+
+
+def _parent(section: str) -> str:
+    return " > ".join(section.split(" > ")[:-1])
+
+
+def _child_headings(view: DocumentView, intro: Unit) -> list[Unit]:
+    """An intro whose list is the subsections that follow ("three core areas:" then three headings)."""
+    i = view.index_of(intro)
+    depth = len(intro.section.split(" > "))
+    out = []
+    for unit in view.units[i + 1 :]:
+        if unit.kind != "heading":
+            continue
+        unit_depth = len(unit.section.split(" > "))
+        if unit_depth <= depth:
+            break
+        if unit_depth == depth + 1:
+            out.append(unit)
+    return out
+
+
+def _section_units(view: DocumentView, heading: Unit) -> list[Unit]:
+    i = view.index_of(heading)
+    out = []
+    for unit in view.units[i + 1 :]:
+        if unit.kind == "heading" and unit.level <= heading.level:
+            break
+        out.append(unit)
+    return out
+
+
+def _depth(unit: Unit) -> int:
+    return len([p for p in unit.section.split(" > ") if p])
+
+
+def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Unit]] | None:
+    """"Month 6" in a timeline ("Month 1–2: ...", "Month 6: ..."), and its list."""
+    for unit in view.units:
+        match = re.match(rf"{word}s?\s+(\d+)(?:\s*[–-]\s*(\d+))?\b", unit.text, re.I)
+        if unit.kind == "item" and match and int(match.group(1)) <= number <= int(match.group(2) or match.group(1)):
+            return unit, [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+    return None
+
+
+def _position(query: _Query, view: DocumentView, retrieved: bool = True) -> tuple[Unit, list[Unit]] | None:
+    """The heading or ordered item that names the topic, and its siblings in document order. In a roadmap
+    that retrieval did not bring, only a heading or item that names the whole topic counts."""
+    best: tuple[float, Unit, list[Unit]] | None = None
+    floor = 0.5 if retrieved else 0.99
+    headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+    for unit in headings:
+        cover = query.covers_topic(unit.text)
+        if cover < floor:
+            continue
+        numbered = bool(re.match(r"\d", unit.text))
+        siblings = [
+            h for h in headings
+            if h.level == unit.level and _parent(h.section) == _parent(unit.section)
+            and bool(re.match(r"\d", h.text)) == numbered
+        ]  # fmt: skip
+        score = cover + 0.2 * (unit.level == 1) + 0.1 * numbered
+        if best is None or score > best[0]:
+            best = (score, unit, siblings)
+    for unit in view.units:
+        if unit.kind != "item" or unit.level:
+            continue
+        cover = query.covers_topic(unit.text)
+        if cover < floor:
+            continue
+        siblings = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+        ordered = re.search(r"path|timeline|progression|order|month|step", f"{unit.intro} {unit.section}", re.I)
+        ordered = ordered or all(re.match(r"(month|week|day|step)\b", u.text, re.I) for u in siblings)
+        score = cover + (0.35 if ordered else 0.0) + 0.05 * bool(re.match(r"(month|week|day)\b", unit.text, re.I))
+        if best is None or score > best[0]:
+            best = (score, unit, siblings)
+    return (best[1], best[2]) if best else None

@@ -1,0 +1,134 @@
+"""The indexed documents as structure: each document's text rebuilt from its chunks, read into units.
+
+The composer answers from this view: a retrieved chunk says *where* to look, and the document's
+units say what is there (a list that runs past the chunk, the sections before and after a topic).
+Every unit maps back to the chunk that holds it, so whatever an answer says cites a real source.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from roadmap_rag.chunking import Chunk, find_headings
+from roadmap_rag.corpus import Document
+from roadmap_rag.types import Source
+from roadmap_rag.units import Unit, parse
+
+_MD_HEADING_LINE = re.compile(r"^#{1,6}\s", re.MULTILINE)
+
+
+def to_source(chunk: Chunk, score: float = 0.0) -> Source:
+    return Source(
+        id=chunk.id, doc_id=chunk.doc_id, title=chunk.doc_title, section=chunk.section, text=chunk.text,
+        score=round(score, 6), kind=chunk.kind, page=chunk.page, url=chunk.url,
+        start=chunk.start, end=chunk.end,
+    )  # fmt: skip
+
+
+@dataclass
+class DocumentView:
+    doc_id: str
+    title: str
+    kind: str
+    aliases: tuple[str, ...]
+    chunks: list[Chunk]  # in document order
+    units: list[Unit] = field(default_factory=list)
+    text: str = ""
+    _starts: list[int] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk]) -> DocumentView:
+        ordered = sorted(chunks, key=lambda c: c.start)
+        first = ordered[0]
+        size = max(c.end for c in ordered)
+        buffer = ["\n"] * size
+        for chunk in ordered:
+            buffer[chunk.start : chunk.end] = list(chunk.text)
+        text = "".join(buffer)
+        doc = Document(
+            id=first.doc_id, title=first.doc_title, kind=first.kind,  # type: ignore[arg-type]
+            source=None, text=text, is_markdown=bool(_MD_HEADING_LINE.search(text)),  # type: ignore[arg-type]
+        )  # fmt: skip
+        view = cls(first.doc_id, first.doc_title, first.kind, first.aliases, ordered)
+        view.units = parse(text, headings=find_headings(doc))
+        view.text = text
+        view._starts = [c.start for c in ordered]
+        return view
+
+    def chunk_at(self, offset: int) -> Chunk:
+        i = max(0, bisect.bisect_right(self._starts, offset) - 1)
+        return self.chunks[i]
+
+    def line_key(self, unit: Unit) -> str:
+        """The end of the line that holds ``unit``, as the line passages index it (for their similarity)."""
+        end = self.text.find("\n", unit.end)
+        return line_key(self.text[self.text.rfind("\n", 0, unit.start) + 1 : end if end >= 0 else None])
+
+    def units_between(self, start: int, end: int) -> list[Unit]:
+        return [u for u in self.units if start <= u.start and u.end <= end]
+
+    def index_of(self, unit: Unit) -> int:
+        return next(i for i, u in enumerate(self.units) if u.start == unit.start and u.kind == unit.kind)
+
+    def group(self, group: int) -> list[Unit]:
+        return [u for u in self.units if u.group == group and group >= 0]
+
+    @property
+    def short_title(self) -> str:
+        """How a learner names it: the first alias ("complete roadmap"), else the title."""
+        return f"the {self.aliases[0]}" if self.aliases else self.title
+
+
+def line_key(line: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", line.lower())[-40:]
+
+
+class Library:
+    """Document views for a set of chunks, built lazily and kept until the chunks change."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._by_doc: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        self._views: dict[str, DocumentView] = {}
+        self._lock = threading.RLock()
+        self._df: dict[str, int] | None = None
+        self._units = 0
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._by_doc
+
+    def doc_ids(self, kind: str | None = None) -> list[str]:
+        return [d for d, cs in self._by_doc.items() if kind is None or cs[0].kind == kind]
+
+    def view(self, doc_id: str) -> DocumentView:
+        with self._lock:
+            if doc_id not in self._views:
+                self._views[doc_id] = DocumentView.build(self._by_doc[doc_id])
+            return self._views[doc_id]
+
+    def by_title(self, title: str) -> DocumentView | None:
+        for doc_id, chunks in self._by_doc.items():
+            if chunks[0].doc_title == title:
+                return self.view(doc_id)
+        return None
+
+    def rarity(self, stem: str, terms: Callable[[str], list[str]]) -> float:
+        """1.0 for a word that few units use, down to 0.2 for one that most use ("LLMs" in this corpus):
+        a question's rare words are its topic."""
+        with self._lock:
+            if self._df is None:
+                df: dict[str, int] = {}
+                count = 0
+                for doc_id in self._by_doc:
+                    for unit in self.view(doc_id).units:
+                        count += 1
+                        for word in set(terms(unit.text)):
+                            df[word] = df.get(word, 0) + 1
+                self._df, self._units = df, max(count, 1)
+        share = self._df.get(stem, 0) / self._units
+        return max(0.2, min(1.0, 1.0 - (share - 0.02) * 12)) if share > 0.02 else 1.0
