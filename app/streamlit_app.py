@@ -12,16 +12,16 @@ from typing import Any
 import streamlit as st
 
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
-from roadmap_rag.display import escape_markdown, highlight, safe_url, source_label
+from roadmap_rag.display import answer_markdown, escape_markdown, highlight, safe_url, source_label
 from roadmap_rag.feedback import FeedbackStore
 from roadmap_rag.ingest import kind_summary
 from roadmap_rag.outline import Outline, outlines
 
 BACKENDS = {
-    "auto": "Auto (Ollama if reachable, else the embedded model)",
+    "auto": "Auto (Ollama if reachable, else answer from the sources)",
     "ollama": "Ollama",
-    "llamacpp": "Embedded model (Gemma 3 270M)",
-    "extractive": "Extractive (quote the sources)",
+    "llamacpp": "Embedded model (Gemma 3 270M, optional)",
+    "extractive": "From the sources, no LLM (the composer)",
 }
 KINDS = {"roadmap": "Roadmaps", "paper": "Papers (full text)", "paper-card": "Paper cards"}
 
@@ -39,13 +39,14 @@ def roadmap_outlines(chunk_count: int) -> list[Outline]:
 
 
 def backend_note(answer: Answer) -> str | None:
-    if answer.backend.startswith("llamacpp") or "(after llamacpp" in answer.backend:
-        return (
-            "Answered by the embedded Gemma 3 270M, a tiny base model: only sentences whose citations "
-            "check out are kept. For fuller answers run Ollama and choose it in the sidebar."
-        )
+    """One line on who answered and why."""
+    if answer.backend.startswith("extractive (after"):
+        model = answer.backend.removeprefix("extractive (after ").rstrip(")")
+        return f"{model} said nothing its sources support, so this answer is composed from the sources themselves."
+    if answer.backend.startswith("llamacpp"):
+        return "Answered by the embedded Gemma 3 270M, a tiny base model; only claims its sources support are kept."
     if answer.backend.startswith("extractive"):
-        return "Extractive mode: the answer quotes the best-matching source sentences, unchanged."
+        return "Composed from the sources without an LLM: every line is the roadmaps' own words, cited."
     return None
 
 
@@ -75,14 +76,23 @@ def record_feedback(index: int) -> None:
 
 def render_answer(index: int, message: dict[str, Any]) -> None:
     answer: Answer = message["answer"]
-    st.markdown(escape_markdown(answer.text))
+    st.markdown(answer_markdown(answer))
     if not answer.grounded:
         st.warning("Not covered by the corpus: no roadmap passage answers this, so nothing was made up.")
     note = backend_note(answer)
     if note:
         st.info(note, icon="ℹ️")
     for text in answer.notes:
+        # The Ollama fallback is said once per session (in the sidebar), not under every answer.
+        if text.startswith("Ollama not used"):
+            st.session_state["ollama_note"] = text
+            continue
         st.warning(escape_markdown(text))
+    if answer.unsupported and st.toggle(
+        f"removed: not supported by the sources ({len(answer.unsupported)})", key=f"removed_{index}"
+    ):
+        for sentence in answer.unsupported:
+            st.markdown(f"- ~~{escape_markdown(sentence)}~~")
     render_sources(answer)
     st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.get('total', 0.0):.2f} s")
     st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
@@ -143,6 +153,8 @@ def reingest() -> None:
 
 def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     side = st.sidebar
+    if st.session_state.get("ollama_note"):
+        side.info(escape_markdown(st.session_state["ollama_note"]), icon="ℹ️")
     side.header("roadmap-rag")
     side.selectbox("Backend", list(BACKENDS), format_func=BACKENDS.__getitem__, key="backend")
     if st.session_state.backend in ("ollama", "auto"):

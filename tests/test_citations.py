@@ -37,7 +37,45 @@ def test_uncited_sentences_are_aligned_or_reported() -> None:
 
 def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
     # The 270M model wrote "(e.g., masking ...)"; splitting at "e." once produced "(e [2]. , masking".
-    answer = "LoRA adapts a frozen model (e.g., GPT-3.5) with low-rank matrices [1]. Experts activate parts [2]."
+    answer = "LoRA adapts a frozen model (e.g., a large one) with low-rank matrices [1]. Experts activate parts [2]."
     checked = check(answer, SOURCES)
     assert checked.text == answer
     assert [c.number for c in checked.citations] == [1, 2] and checked.unsupported == []
+
+
+def test_a_claim_whose_specifics_are_not_in_its_source_is_removed() -> None:
+    # The 270M model cited [1] for an invented arXiv link, a wrong year and a film: each overlapped the
+    # source's words, so the old overlap-only check kept them.
+    answer = (
+        "LoRA adapts a frozen model with low-rank matrices, see arxiv.org/abs/2107.35468 [1]. "
+        "LoRA adapts a frozen model with low-rank matrices since 2019 [1]. "
+        "Mixture of Experts activates parts of the network, as Disney showed [2]. "
+        "It trains few parameters [1]."
+    )
+    checked = check(answer, SOURCES)
+    assert checked.text == "It trains few parameters [1]."
+    assert len(checked.unsupported) == 3 and "Disney" in checked.unsupported[2]
+
+
+def test_numbers_urls_and_names_must_be_in_the_cited_source() -> None:
+    from roadmap_rag.citations import missing_specifics
+
+    source = "Attention is All You Need (Vaswani et al., 2017), https://arxiv.org/abs/1706.03762, 3.6% and 0.2."
+    assert missing_specifics("Vaswani et al. wrote it in 2017 (arXiv 1706.03762), 3.6% better", source) == []
+    assert missing_specifics("Published in 2018 by Shazeer at https://arxiv.org/abs/1706.99999", source) == [
+        "https://arxiv.org/abs/1706.99999", "2018", "Shazeer",
+    ]  # fmt: skip
+
+
+def test_a_list_keeps_its_items_and_bullets_become_statements() -> None:
+    answer = (
+        "The sources list:\n- LoRA adapts a frozen model with low-rank matrices [1]\n"
+        "- Mixture of Experts activates only parts of the network [2]"
+    )
+    checked = check(answer, SOURCES)
+    assert [b.kind for b in checked.blocks] == ["list"]
+    assert [s.citations for s in checked.blocks[0].statements] == [(1,), (2,)]
+    assert checked.text.splitlines() == [
+        "- LoRA adapts a frozen model with low-rank matrices [1]",
+        "- Mixture of Experts activates only parts of the network [2]",
+    ]

@@ -123,9 +123,7 @@ class Assistant:
         backend, notes = self.llm(llm)
         notes = list(notes)
         composer = backend if isinstance(backend, Composer) else Composer()
-        composition = composer.compose(
-            question, sources, self.retriever.library(), retrieved.named, retrieved.lines
-        )
+        composition = composer.compose(question, sources, self.retriever.library(), retrieved.named, retrieved.lines)
         t0 = time.perf_counter()
         name = backend.name
         if isinstance(backend, Composer):
@@ -151,7 +149,9 @@ class Assistant:
             if not checked.citations:
                 # Nothing the model said could be traced to a source: answer from the sources themselves.
                 if parts:
-                    notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
+                    notes.append(
+                        f"{backend.name} gave no supported sentence; answered from the sources without an LLM."
+                    )
                 checked = verify(composition.blocks, composition.sources, question)
                 sources = composition.sources
                 name = f"extractive (after {backend.name})"

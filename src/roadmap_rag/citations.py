@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks
-from roadmap_rag.units import parse, sentence_spans
 from roadmap_rag.units import URL as URL
+from roadmap_rag.units import parse, sentence_spans, split_sentences
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -110,10 +110,24 @@ def best_span(sentence: str, source: Source) -> tuple[str, float]:
     return source.text[unit.start : unit.end].strip(), score
 
 
+def supporting_span(sentence: str, source: Source, limit: int = 700) -> str:
+    """The verbatim span of ``source`` behind ``sentence``: its best unit, or, when the sentence gathers
+    several units (a section and its items), the stretch of the source from the first to the last."""
+    units = [u for u in parse(source.text) if u.kind != "heading" and len(u.text) > 3]
+    inside = [u for u in units if overlap(u.text, sentence) >= 0.6]
+    if len(inside) >= 2:
+        start, end = min(u.start for u in inside), max(u.end for u in inside)
+        if end - start <= limit:
+            return source.text[start:end].strip()
+    return best_span(sentence, source)[0]
+
+
 # Specifics a claim may only make when its source (or the question) makes them too.
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{3,80})[\"”]")
-_NAME = re.compile(r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*)\b|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+_NAME = re.compile(
+    r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*)\b|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
+)
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -179,8 +193,9 @@ def verify(blocks: list[Block], sources: list[Source], question: str = "", min_s
                 return None
             return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
         for n in kept:
-            quote, _ = best_span(text, sources[n - 1])
-            citations.setdefault((n, quote), Citation(number=n, source=sources[n - 1], quote=quote))
+            for sentence in split_sentences(text) or [text]:
+                quote = supporting_span(sentence, sources[n - 1])
+                citations.setdefault((n, quote), Citation(number=n, source=sources[n - 1], quote=quote))
         return Statement(text, tuple(kept), statement.links)
 
     out: list[Block] = []
@@ -243,7 +258,12 @@ def parse_answer(text: str) -> list[Block]:
             continue
         flush_list()
         heading = _HEADING_LINE.match(line)
-        if heading and not _MARKER.search(line) and len(heading.group(1)) <= 80 and line.strip().startswith(("#", "**")):
+        if (
+            heading
+            and not _MARKER.search(line)
+            and len(heading.group(1)) <= 80
+            and line.strip().startswith(("#", "**"))
+        ):
             flush_paragraph()
             blocks.append(Block("heading", title=heading.group(1).strip().rstrip(":")))
             continue

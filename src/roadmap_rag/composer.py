@@ -27,29 +27,182 @@ Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 _STOP = frozenset(
-    "a an and are as at be by can do does did for from how i in is it its of on or should that the this to what"
-    " when where which who why will with you your about into than then there these they those was were has have"
-    " had not no but if so we our my me according roadmap roadmaps guide say says said tell me us know"
-    " much many any some each both also get".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "should",
+        "that",
+        "the",
+        "this",
+        "to",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "about",
+        "into",
+        "than",
+        "then",
+        "there",
+        "these",
+        "they",
+        "those",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "but",
+        "if",
+        "so",
+        "we",
+        "our",
+        "my",
+        "me",
+        "according",
+        "roadmap",
+        "roadmaps",
+        "guide",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "me",
+        "us",
+        "know",
+        "much",
+        "many",
+        "any",
+        "some",
+        "each",
+        "both",
+        "also",
+        "get",
+    ]
 )
 # Words that name the *kind* of answer wanted rather than its topic: they count for a little.
 _GENERIC = frozenset(
-    "resource resources recommend recommended recommends paper papers book books tool tools project projects"
-    " list lists listed mention mentions mentioned cover covers covered suggest suggests suggested include"
-    " includes included name names main key describe describes described learn learning study studying need"
-    " topic topics point points thing things part parts give gives use used".split()
+    [
+        "resource",
+        "resources",
+        "recommend",
+        "recommended",
+        "recommends",
+        "paper",
+        "papers",
+        "book",
+        "books",
+        "tool",
+        "tools",
+        "project",
+        "projects",
+        "list",
+        "lists",
+        "listed",
+        "mention",
+        "mentions",
+        "mentioned",
+        "cover",
+        "covers",
+        "covered",
+        "suggest",
+        "suggests",
+        "suggested",
+        "include",
+        "includes",
+        "included",
+        "name",
+        "names",
+        "main",
+        "key",
+        "describe",
+        "describes",
+        "described",
+        "learn",
+        "learning",
+        "study",
+        "studying",
+        "need",
+        "topic",
+        "topics",
+        "point",
+        "points",
+        "thing",
+        "things",
+        "part",
+        "parts",
+        "give",
+        "gives",
+        "use",
+        "used",
+    ]
 )
 _BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
 _AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
-_ORDER_Q = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
+_ORDER_Q = re.compile(
+    r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I
+)
 _NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
 _SECTION_Q = re.compile(r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
                         r"|^what (?:is|are)\b", re.I)  # fmt: skip
 _ORDER = re.compile(r"\b(in what order|what order|order|sequence|steps|path)\b", re.I)
 _LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
 _PATH_WORDS = frozenset(
-    "before after next then first prior following order sequence prerequisite prerequisites comes come start"
-    " starting month week day stage path timeline plan when follow".split()
+    [
+        "before",
+        "after",
+        "next",
+        "then",
+        "first",
+        "prior",
+        "following",
+        "order",
+        "sequence",
+        "prerequisite",
+        "prerequisites",
+        "comes",
+        "come",
+        "start",
+        "starting",
+        "month",
+        "week",
+        "day",
+        "stage",
+        "path",
+        "timeline",
+        "plan",
+        "when",
+        "follow",
+    ]
 )
 _PAPER = re.compile(r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
                     r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b", re.I)  # fmt: skip
@@ -167,10 +320,10 @@ class _Builder:
         numbers = {self.number(view, unit)}
         if unit.details:  # the details (resources, sub-items) are their own lines: cite their chunks too
             for other in view.units:
-                if other.parent == unit.text and other.level == 1 and other.group == unit.group:
-                    if unit.start < other.start and (view.doc_id, other.start) not in self.used:
-                        self.used.add((view.doc_id, other.start))
-                        numbers.add(self.number(view, other))
+                detail = other.parent == unit.text and other.level == 1 and other.group == unit.group
+                if detail and unit.start < other.start and (view.doc_id, other.start) not in self.used:
+                    self.used.add((view.doc_id, other.start))
+                    numbers.add(self.number(view, other))
         kept = tuple((link.text, link.url) for link in unit.links) if links else ()
         text = text or topic_text(unit)
         if self.show_links:
@@ -280,7 +433,7 @@ class _Compose:
                 key = (view.doc_id, unit.start)
                 if key in seen or _SKIP_SECTIONS.search(unit.section.split(" > ")[-1]):
                     continue
-                if looks_like_instruction(unit.text) or unit.is_link_only and unit.text.lower().startswith("see "):
+                if looks_like_instruction(unit.text) or (unit.is_link_only and unit.text.lower().startswith("see ")):
                     continue
                 seen.add(key)
                 out.append((n, view, unit))
@@ -290,7 +443,9 @@ class _Compose:
     def _context(unit: Unit) -> str:
         return f"{unit.intro} {unit.parent} {unit.section.split(' > ')[-1]}"
 
-    def _scored(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[float, int, DocumentView, Unit]]:
+    def _scored(
+        self, query: _Query, views: list[tuple[int, Source, DocumentView]]
+    ) -> list[tuple[float, int, DocumentView, Unit]]:
         scored = []
         for n, view, unit in self._units(views):
             own = topic_text(unit) if unit.kind == "item" else unit.text
@@ -332,7 +487,9 @@ class _Compose:
         b.paragraph(statements)
         return bool(b.blocks)
 
-    def _best_list(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> tuple[float, DocumentView, int] | None:
+    def _best_list(
+        self, query: _Query, views: list[tuple[int, Source, DocumentView]]
+    ) -> tuple[float, DocumentView, int] | None:
         """The list (group of items) whose intro, section and items best match the question."""
         best: tuple[float, DocumentView, int] | None = None
         seen: set[tuple[str, int]] = set()
@@ -481,7 +638,10 @@ class _Compose:
         return True
 
     def _recommended_in(
-        self, query: _Query, views: list[tuple[int, Source, DocumentView]], per_doc: dict[str, list[tuple[DocumentView, Unit]]]
+        self,
+        query: _Query,
+        views: list[tuple[int, Source, DocumentView]],
+        per_doc: dict[str, list[tuple[DocumentView, Unit]]],
     ) -> None:
         """A paper card on the topic says where each roadmap recommends the paper: read those sections too."""
         library = self.library
@@ -536,7 +696,7 @@ class _Compose:
             b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
             b.listing([self._path_statement(view, u, b) for u in chosen])
             answered = True
-            if nth or self.named and len(self.named) == 1:
+            if nth or (self.named and len(self.named) == 1):
                 break
         return answered
 
@@ -613,7 +773,7 @@ def _depth(unit: Unit) -> int:
 
 
 def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Unit]] | None:
-    """"Month 6" in a timeline ("Month 1–2: ...", "Month 6: ..."), and its list."""
+    """ "Month 6" in a timeline ("Month 1–2: ...", "Month 6: ..."), and its list."""
     for unit in view.units:
         match = re.match(rf"{word}s?\s+(\d+)(?:\s*[–-]\s*(\d+))?\b", unit.text, re.I)
         if unit.kind == "item" and match and int(match.group(1)) <= number <= int(match.group(2) or match.group(1)):

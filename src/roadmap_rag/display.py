@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from roadmap_rag.types import Source
+from roadmap_rag.types import Answer, Block, Source, Statement
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
@@ -39,3 +39,35 @@ def safe_url(url: str | None) -> str | None:
         return None
     parsed = urlparse(url.strip())
     return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+
+
+def _statement(statement: Statement) -> str:
+    """A claim: corpus text escaped, its links as Markdown links (http/https only), its [n] markers ours."""
+    text = escape_markdown(statement.text)
+    links = [(label, safe_url(url)) for label, url in statement.links]
+    for label, url in links:
+        if url and label and escape_markdown(label) in text:
+            text = text.replace(escape_markdown(label), f"[{escape_markdown(label)}]({url})", 1)
+    markers = "".join(f" \\[{n}\\]" for n in statement.citations)
+    return f"{text}{markers}"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer's own structure as Markdown (headings bold, lists as bullets); every piece of corpus
+    text inside it escaped, so a document can never inject markup."""
+    if not answer.blocks:
+        return escape_markdown(answer.text)
+    parts: list[str] = []
+    for block in answer.blocks:
+        parts.append(_block(block))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _block(block: Block) -> str:
+    if block.kind == "heading":
+        return f"**{escape_markdown(block.title)}**"
+    if block.kind == "paragraph":
+        return " ".join(_statement(s) for s in block.statements)
+    lines = [_statement(block.lead)] if block.lead else []
+    lines += [f"- {_statement(s)}" for s in block.statements]
+    return "\n".join(lines)

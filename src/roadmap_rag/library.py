@@ -131,4 +131,4 @@ class Library:
                             df[word] = df.get(word, 0) + 1
                 self._df, self._units = df, max(count, 1)
         share = self._df.get(stem, 0) / self._units
-        return max(0.2, min(1.0, 1.0 - (share - 0.02) * 12)) if share > 0.02 else 1.0
+        return max(0.2, min(1.0, 1.0 - (share - 0.03) * 6)) if share > 0.03 else 1.0

@@ -38,8 +38,38 @@ _BACK_REFERENCE = re.compile(r"^(?:this|these|that|those|it|they|however|so|fina
 _INDEX_HEADERS = frozenset({"s.no", "no", "#", "no.", "sr", "sr.no", "sl", "id"})
 # Where a sentence may not end: abbreviations, initials, decimals and "et al.".
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc al vs cf approx fig figs eq eqs no nos dr mr mrs ms prof st jr sr inc ltd co vol pp ch sec"
-    " resp ca".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "al",
+        "vs",
+        "cf",
+        "approx",
+        "fig",
+        "figs",
+        "eq",
+        "eqs",
+        "no",
+        "nos",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "vol",
+        "pp",
+        "ch",
+        "sec",
+        "resp",
+        "ca",
+    ]
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 
@@ -303,10 +333,10 @@ class _Parser:
             if self.in_list and self.topic is not None and indent > self.item_indent and not after_blank:
                 self.item(line, text, links, indent)  # "  *Skills:* PEFT" under "- **LLM Fine-Tuning**"
                 continue
-            if self.in_list and self.intro and _item_like(text) and not _RESOURCE.match(text):
-                if after_blank or not self.units or self.units[-1].kind in ("intro", "item"):
-                    self.item(line, text, links, 0)
-                    continue
+            listed = self.in_list and self.intro and _item_like(text) and not _RESOURCE.match(text)
+            if listed and (after_blank or not self.units or self.units[-1].kind in ("intro", "item")):
+                self.item(line, text, links, 0)
+                continue
             self.end_list()
             self.prose(line, 0)
         return _label_runs(self.units, self)
@@ -322,8 +352,11 @@ def _label_runs(units: list[Unit], parser: _Parser) -> list[Unit]:
     i = 0
     while i < len(out):
         j = i
-        while j < len(out) and out[j].kind == "sentence" and _LABEL.match(out[j].text) and (
-            j == i or out[j].section == out[i].section
+        while (
+            j < len(out)
+            and out[j].kind == "sentence"
+            and _LABEL.match(out[j].text)
+            and (j == i or out[j].section == out[i].section)
         ):
             j += 1
         if j - i >= 3:

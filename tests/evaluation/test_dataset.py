@@ -25,7 +25,11 @@ def test_dataset_has_the_required_mix() -> None:
     types = Counter(i.type for i in items)
     assert len(items) >= 60
     assert types["unanswerable"] >= 8
-    assert set(types) == {"factual", "list", "learning-path", "cross-document", "paraphrase", "unanswerable"}
+    assert set(types) == {
+        "factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable"
+    }  # fmt: skip
+    # Every answerable question names the key facts a correct answer states (issue 15's fact recall).
+    assert all(i.facts for i in items if i.answerable)
     manifest_ids = {e.id for e in load_manifest(CORPUS).values()}
     assert {d for i in items for d in i.doc_ids} == manifest_ids  # all five roadmaps are asked about
     assert all(len(i.doc_ids) >= 2 for i in items if i.type == "cross-document")

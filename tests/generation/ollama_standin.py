@@ -25,6 +25,7 @@ class StandIn:
         self.stall_seconds = 5.0
         self.requests: list[dict[str, Any]] = []
         self.json_reply = "{}"  # what a non-streamed request with a "format" schema gets back
+        self.reply: str | None = None  # a fixed model text (realistic answers), instead of source 1's first sentence
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -101,9 +102,10 @@ class StandIn:
         self.host = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    @staticmethod
-    def answer(messages: list[dict[str, str]]) -> str:
-        """Like a well-behaved model: the first sentence of source 1, cited."""
+    def answer(self, messages: list[dict[str, str]]) -> str:
+        """``reply`` if set; else like a well-behaved model: the first sentence of source 1, cited."""
+        if self.reply is not None:
+            return self.reply
         prompt = messages[-1]["content"]
         match = re.search(r'<source id="1"[^\n]*>\n(.+?)\n</source>', prompt, re.DOTALL)
         text = match.group(1) if match else "no sources were given"

@@ -56,7 +56,7 @@ def test_connection_refused_is_clear_and_auto_falls_back(assistant: Assistant) -
     with pytest.raises(BackendUnavailable, match="not reachable"):
         OllamaLLM(settings).check(timeout=1.0)
     llm, notes = make_llm(settings, "auto")
-    assert llm.name.startswith("llamacpp:") and any("Ollama" in n for n in notes)
+    assert llm.name == "extractive" and any("Ollama" in n for n in notes)  # the composer, chosen by the eval
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,34 @@ def test_auto_uses_ollama_when_it_answers(assistant: Assistant, standin: StandIn
     settings = assistant.settings.model_copy(update={"ollama_host": standin.host})
     llm, notes = make_llm(settings, "auto")
     assert llm.name == f"ollama:{MODEL}" and not notes
+
+
+def test_a_realistic_list_answer_is_kept_whole_and_an_invented_claim_removed(
+    assistant: Assistant, standin: StandIn
+) -> None:
+    """A capable model answers a list question as asked (bullets, one per roadmap item) and adds one
+    sentence of its own with a citation: the list stays whole, the invented sentence goes."""
+    question = "Which tokenization algorithms does the curriculum cover?"
+    sources = assistant.retrieve(question)
+    n = next(i for i, s in enumerate(sources, start=1) if "WordPiece" in s.text)
+    standin.reply = (
+        f"The curriculum's tokenization module covers:\n"
+        f"- Byte-Pair Encoding (BPE) & WordPiece [{n}]\n"
+        f"- Unigram and SentencePiece [{n}]\n"
+        f"- Handling special tokens, padding, truncation [{n}]\n\n"
+        f"BPE was invented by Google DeepMind in 2021 for the Gemini tokenizer [{n}]."
+    )
+    answer = ollama_assistant(assistant, standin.host).ask(question)
+    items = [s.text for b in answer.blocks if b.kind == "list" for s in b.statements]
+    assert items == [
+        "Byte-Pair Encoding (BPE) & WordPiece",
+        "Unigram and SentencePiece",
+        "Handling special tokens, padding, truncation",
+    ]
+    assert "Gemini" not in answer.text and "2021" not in answer.text
+    assert any("Gemini" in u for u in answer.unsupported)
+    assert answer.backend == f"ollama:{MODEL}"
+    # The prompt asked for the question's shape and handed over the structure the composer found.
+    prompt = standin.requests[-1]["messages"][-1]["content"]
+    assert "bulleted list" in prompt and "What the sources hold for this question" in prompt
+    assert "SentencePiece" in prompt.split("What the sources hold")[1]

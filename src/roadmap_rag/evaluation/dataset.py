@@ -73,10 +73,12 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
             raise InputFileError(path, f"{where}: an answerable question needs at least one quote in 'contexts'")
         facts = row.get("facts", [])
         if not isinstance(facts, list) or not all(
-            isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group) for group in facts
+            isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group)
+            for group in facts
         ):
+            example = '[["BLEU"], ["PPO", "Proximal Policy"]]'
             raise InputFileError(
-                path, f"{where}: field 'facts' must be a list of groups of alternatives, e.g. [[\"BLEU\"], [\"PPO\", \"Proximal Policy\"]]"
+                path, f"{where}: field 'facts' must be a list of groups of alternatives, e.g. {example}"
             )
         known = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts"}
         items.append(
