@@ -57,3 +57,15 @@ def test_a_topic_item_answers_with_its_resources(assistant: Assistant) -> None:
     answer = assistant.ask("Which resources does the complete roadmap recommend for learning linear algebra?")
     assert items(answer) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]
     assert answer.text.count("[") == 2 and "Resource:" not in answer.text
+
+
+def test_the_users_filters_bind_what_the_structure_adds(assistant: Assistant) -> None:
+    answer = assistant.ask("What does the roadmap say about RLHF?", doc_ids=["comprehensive-llm-curriculum"])
+    assert answer.grounded and {s.doc_id for s in answer.sources} == {"comprehensive-llm-curriculum"}
+    assert "Reward model training" in answer.text
+
+
+def test_a_number_in_brackets_from_a_document_is_never_read_as_a_citation(assistant: Assistant) -> None:
+    from roadmap_rag.units import clean_inline
+
+    assert clean_inline("Self-attention weighs every token [42].")[0] == "Self-attention weighs every token."

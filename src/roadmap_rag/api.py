@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from roadmap_rag.citations import check, overlap, verify
-from roadmap_rag.composer import Composer
+from roadmap_rag.composer import Composer, topic_support
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
@@ -82,9 +82,12 @@ class Assistant:
             return False
         if retrieved.best_passage >= self.settings.min_passage_score:
             return True
-        # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card).
-        support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in _supporting(retrieved.sources))
-        return retrieved.best_passage >= _WEAK_PASSAGE and support >= _LEXICAL_SUPPORT
+        # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card),
+        # or more than half of its topic words, once a named document and the generic words are set aside.
+        supporting = _supporting(retrieved.sources)
+        support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
+        topic = topic_support(self.retriever.named_documents(question)[1], supporting)
+        return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
 
     @staticmethod
     def standalone_query(question: str, history: Sequence[Turn]) -> str:
@@ -123,7 +126,9 @@ class Assistant:
         backend, notes = self.llm(llm)
         notes = list(notes)
         composer = backend if isinstance(backend, Composer) else Composer()
-        composition = composer.compose(question, sources, self.retriever.library(), retrieved.named, retrieved.lines)
+        composition = composer.compose(
+            question, sources, self.retriever.library(), retrieved.named, retrieved.lines, doc_ids, kinds
+        )
         t0 = time.perf_counter()
         name = backend.name
         if isinstance(backend, Composer):

@@ -107,6 +107,8 @@ _STOP = frozenset(
         "both",
         "also",
         "get",
+        "under",
+        "within",
     ]
 )
 # Words that name the *kind* of answer wanted rather than its topic: they count for a little.
@@ -164,6 +166,37 @@ _GENERIC = frozenset(
         "gives",
         "use",
         "used",
+        "section",
+        "module",
+        "level",
+        "stage",
+        "treat",
+        "treats",
+        "handle",
+        "approach",
+        "expect",
+        "expects",
+        "expected",
+        "want",
+        "wants",
+        "read",
+        "explain",
+        "explains",
+        "think",
+        "talk",
+        "compare",
+        "differ",
+        "similar",
+        "best",
+        "good",
+        "important",
+        "useful",
+        "way",
+        "ways",
+        "suggestion",
+        "advice",
+        "recommendation",
+        "say",
     ]
 )
 _BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
@@ -213,30 +246,39 @@ _ABOUT = re.compile(
 )
 _COMPARE = re.compile(r"\b(compare|comparison|differ|difference|versus|both|which roadmaps|each roadmap)\b", re.I)
 _LIST = re.compile(
-    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+\w+(?:\s+\w+)?\s+(?:does|do|did)\b"
+    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+[\w-]+(?:\s+[\w-]+)?\s+(?:does|do|did)\b"
     r"|\b(?:what|which) (?:\w+ )?(?:resources|papers|books|tools|projects|topics|frameworks|metrics)\b",
     re.I,
 )
+_ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
 
 
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local'; then 6 letters."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    return word[:6]
+
+
 def terms(text: str) -> list[str]:
-    """Lower-case word stems (a plural 's' and everything past 6 letters dropped), stopwords removed."""
-    out = []
-    for word in _WORD.findall(text.lower()):
-        if word in _STOP or (len(word) < 2 and not word.isdigit()):
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.append(word[:6])
-    return out
+    """Lower-case word stems, stopwords removed."""
+    return [
+        stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and (len(word) >= 2 or word.isdigit())
+    ]
 
 
 def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     q = question.strip()
     if _LOCATE.search(q) or _NTH.search(q) or _ORDER_Q.search(q):
         return "path"
-    if (_BEFORE.search(q) or _AFTER.search(q)) and not _PAPER.search(q):
+    turn = _BEFORE.search(q) or _AFTER.search(q)
+    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
         return "path"
     if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
         return "path"
@@ -249,6 +291,23 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     if _LIST.search(q):
         return "list"
     return "fact"
+
+
+_CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
+
+
+def _has_topic(text: str) -> bool:
+    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
+    return any(t not in _PATH_STEMS and t not in _GENERIC_STEMS and t not in _CORPUS_WORDS for t in terms(text))
+
+
+def topic_support(question: str, sources: Sequence[Source]) -> float:
+    """Share of the question's topic words (not its generic, path or corpus-wide words) that one source
+    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone."""
+    topic = {t for t in terms(question) if t not in _GENERIC_STEMS and t not in _PATH_STEMS and t not in _CORPUS_WORDS}
+    if not topic:
+        return 0.0
+    return max((len(topic & set(terms(f"{s.section} {s.text}"))) / len(topic) for s in sources), default=0.0)
 
 
 @dataclass
@@ -369,23 +428,43 @@ class Composer:
         library: Library,
         named: Sequence[str] = (),
         lines: Sequence[tuple[str, str, float]] = (),
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
     ) -> Composition:
         """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
-        similarity ranks units the question paraphrases rather than names."""
+        similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
+        the user's filters, which bind what the structure may add as much as what retrieval returned."""
         dense: dict[str, float] = {}
         for _, text, score in lines:
             dense.setdefault(line_key(text), score)
-        return _Compose(self.max_sources, library, dense, tuple(named)).run(question, sources)
+        composer = _Compose(self.max_sources, library, dense, tuple(named), (tuple(doc_ids), tuple(kinds)))
+        return composer.run(question, sources)
 
 
 class _Compose:
     """One composition: the question's state, shared by the shape methods."""
 
-    def __init__(self, max_sources: int, library: Library, dense: dict[str, float], named: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        max_sources: int,
+        library: Library,
+        dense: dict[str, float],
+        named: tuple[str, ...],
+        filters: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    ) -> None:
         self.max_sources = max_sources
         self.library = library
         self.dense = dense
         self.named = named
+        self.filters = filters
+
+    def allowed(self, doc_id: str) -> bool:
+        doc_ids, kinds = self.filters
+        return (not doc_ids or doc_id in doc_ids) and (not kinds or self.library.view(doc_id).kind in kinds)
+
+    def doc_ids(self, kind: str) -> list[str]:
+        """The library's documents of ``kind`` that the user's filters let an answer draw on."""
+        return [d for d in self.library.doc_ids(kind) if self.allowed(d)]
 
     def run(self, question: str, sources: Sequence[Source]) -> Composition:
         library = self.library
@@ -457,8 +536,20 @@ class _Compose:
         return scored
 
     # -- shapes ------------------------------------------------------------------------------
-    def _emit_unit(self, view: DocumentView, unit: Unit, b: _Builder, statements: list[Statement]) -> None:
-        """A unit as an answer says it: an intro with its list, an item with its details."""
+    def _emit_unit(
+        self, view: DocumentView, unit: Unit, b: _Builder, statements: list[Statement], whole_lists: bool = False
+    ) -> None:
+        """A unit as an answer says it: an intro with its list, an item with its details (with its whole
+        list when the question asks for a list)."""
+        if whole_lists and unit.kind == "item" and not unit.level:
+            intro = next((u for u in view.group(unit.group) if u.kind == "intro"), None)
+            unit = intro or unit
+            if intro is None and len([u for u in view.group(unit.group) if u.kind == "item" and not u.level]) > 1:
+                b.paragraph(statements[:])
+                statements.clear()
+                items = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+                b.listing([b.statement(view, u) for u in items if not b.is_used(view, u)])
+                return
         if unit.kind == "intro":
             items = [u for u in view.group(unit.group) if u.kind == "item" and u.level == 0]
             if not items:
@@ -471,7 +562,14 @@ class _Compose:
             return
         statements.append(b.statement(view, unit))
 
-    def _fact(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder, limit: int = 3) -> bool:
+    def _fact(
+        self,
+        query: _Query,
+        views: list[tuple[int, Source, DocumentView]],
+        b: _Builder,
+        limit: int = 3,
+        whole_lists: bool = False,
+    ) -> bool:
         if _SECTION_Q.search(query.text) and self._section(query, views, b):
             return True
         scored = self._scored(query, views)
@@ -481,9 +579,16 @@ class _Compose:
         chosen = [t for t in scored if t[0] >= max(0.25, best * 0.6)][:limit] or scored[:1]
         chosen.sort(key=lambda t: (t[1], t[3].start))
         statements: list[Statement] = []
+        place = None
         for _, _, view, unit in chosen:
-            if not b.is_used(view, unit):
-                self._emit_unit(view, unit, b, statements)
+            if b.is_used(view, unit):
+                continue
+            if (view.doc_id, unit.section) != place:
+                b.paragraph(statements)
+                statements = []
+                place = (view.doc_id, unit.section)
+                b.heading(view.title if view.kind == "paper-card" else _where(view, unit.section))
+            self._emit_unit(view, unit, b, statements, whole_lists)
         b.paragraph(statements)
         return bool(b.blocks)
 
@@ -558,21 +663,36 @@ class _Compose:
         b.heading(_where(view, heading.section))
         b.paragraph([b.statement(view, u) for u in body if u.kind == "sentence" and u.section == heading.section][:2])
         children = [u for u in body if u.kind == "heading" and _depth(u) == depth + 1]
-        if children:
-            b.listing([self._path_statement(view, c, b) for c in children])
-            return True
-        intro = next((u for u in body if u.kind == "intro"), None)
-        items = [u for u in body if (u.kind == "item" and u.level == 0) or u.kind == "row"]
-        lead = b.statement(view, intro) if intro and items else None
-        b.listing([b.statement(view, u) for u in items], lead=lead)
+        own = [u for u in body if u.section == heading.section]
+        self._section_list(view, own, b)
+        for child in children[:6]:
+            b.heading(_where(view, child.section))
+            units = _section_units(view, child)
+            sentences = [u for u in units if u.kind == "sentence" and u.section == child.section][:1]
+            b.paragraph([b.statement(view, u) for u in sentences])
+            if not self._section_list(view, units, b):
+                grand = [u for u in units if u.kind == "heading"]
+                b.listing([self._path_statement(view, g, b) for g in grand[:6]])
         return True
+
+    def _section_list(self, view: DocumentView, units: list[Unit], b: _Builder) -> bool:
+        """Every list of a section, each with its own introducing line."""
+        groups: dict[int, list[Unit]] = {}
+        for unit in units:
+            if (unit.kind == "item" and unit.level == 0) or unit.kind == "row":
+                groups.setdefault(unit.group, []).append(unit)
+        for group, items in groups.items():
+            intro = next((u for u in units if u.kind == "intro" and u.group == group), None)
+            lead = b.statement(view, intro) if intro else None
+            b.listing([b.statement(view, u) for u in items[:12]], lead=lead)
+        return bool(groups)
 
     def _list(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         focus = self._focus(query, views)
         if focus:
             self._emit_focus(*focus, b)
             return True
-        if _SECTION_Q.search(query.text) and self._section(query, views, b):
+        if self._section(query, views, b):
             return True
         found = self._best_list(query, views)
         scored = self._scored(query, views)
@@ -580,7 +700,7 @@ class _Compose:
         if found and (sentence is None or found[0] >= sentence[0] - 0.25):
             self._emit_list(found[1], found[2], b)
             return True
-        return self._fact(query, views, b)
+        return self._fact(query, views, b, whole_lists=True)
 
     def _paper(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         b.show_links = True
@@ -594,19 +714,32 @@ class _Compose:
         return bool(b.blocks)
 
     def _cards(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
-        statements = []
+        """The catalog's card for each paper on the topic: title, authors and year, what it introduced, link."""
+        candidates: list[tuple[float, DocumentView]] = []
         for _, source, view in views:
-            if source.kind != "paper-card" or query.covers_topic(f"{view.title} {source.text}") < 0.5:
-                continue
-            units = [u for u in view.units if u.kind != "heading"]
+            cover = query.covers_topic(f"{view.title} {source.text}")
+            if source.kind == "paper-card" and cover >= 0.5:
+                candidates.append((cover + 0.5, view))
+        for doc_id in self.doc_ids("paper-card"):
+            view = self.library.view(doc_id)
+            if all(view is not v for _, v in candidates) and query.covers_topic(view.title) >= 0.99:
+                candidates.append((1.0, view))
+        candidates.sort(key=lambda c: -c[0])
+        items = []
+        for _, view in candidates[:2]:
+            units = view.units
+            title = next((u for u in units if u.kind == "heading"), None)
+            cite_line = next((u for u in units if u.kind == "sentence" and re.search(r"\(.*\d{4}\)", u.text)), None)
             intro = next((u for u in units if "introduced" in u.text), None)
-            link = next((u for u in units if u.text.lower().startswith("arxiv") or u.text.startswith("Link")), None)
-            for unit in (intro, link):
-                if unit is not None and not b.is_used(view, unit):
-                    statements.append(b.statement(view, unit))
-        if statements:
+            link = next((u for u in units if u.text.lower().startswith(("arxiv", "link"))), None)
+            if title is not None and cite_line is not None and not b.is_used(view, title):
+                who = re.search(r"\(([^()]*\d{4})\)", cite_line.text)
+                text = f"{title.text} ({who.group(1)})" if who else title.text
+                items.append(b.statement(view, title, text=text))
+            items += [b.statement(view, u) for u in (intro, link) if u is not None and not b.is_used(view, u)]
+        if items:
             b.heading("Papers")
-            b.listing(statements)
+            b.listing(items)
 
     def _about(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """Per roadmap: where the topic sits and what that roadmap says or lists about it."""
@@ -617,6 +750,18 @@ class _Compose:
             if cover >= 0.6 and unit.kind != "intro":
                 per_doc.setdefault(view.doc_id, []).append((view, unit))
         self._recommended_in(query, views, per_doc)
+        if query.topic and all(self.library.rarity(t, terms) >= 0.8 for t in query.topic) and not self.named:
+            # A rare topic ("LoRA", "RLHF"): what every roadmap says, not only the retrieved ones.
+            for doc_id in self.doc_ids("roadmap"):
+                view = self.library.view(doc_id)
+                known = {u.start for _, u in per_doc.get(doc_id, [])}
+                found = [
+                    u for u in readable(view.units)
+                    if u.kind not in ("intro", "heading") and u.start not in known
+                    and not _SKIP_SECTIONS.search(u.section) and query.covers_topic(_own(u)) >= 0.99
+                ]  # fmt: skip
+                per_doc.setdefault(doc_id, []).extend((view, u) for u in found[:3])
+            per_doc = {d: e for d, e in per_doc.items() if e}
         if not per_doc:
             return False
         for entries in per_doc.values():
@@ -653,7 +798,7 @@ class _Compose:
                 if not match or library is None:
                     continue
                 view = library.by_title(match.group(1))
-                if view is None:
+                if view is None or not self.allowed(view.doc_id):
                     continue
                 sections = [_unnumbered(p) for p in match.group(2).split(";")]
                 known = {(v.doc_id, u.start) for v, u in per_doc.get(view.doc_id, [])}
@@ -675,6 +820,8 @@ class _Compose:
         docs = self._path_docs(views)
         nth = _NTH.search(text)
         answered = False
+        if direction == "order":
+            return self._order(docs, b)
         for view, retrieved in docs:
             spot = _nth_item(view, nth.group(1), int(nth.group(2))) if nth else _position(query, view, retrieved)
             if spot is None:
@@ -700,6 +847,31 @@ class _Compose:
                 break
         return answered
 
+    def _order(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
+        """A roadmap's own order: its learning-path or timeline list, else its numbered top-level sections."""
+        answered = False
+        for view, retrieved in docs:
+            if not retrieved:
+                continue
+            ordered = next(
+                (view.group(u.group) for u in view.units
+                 if u.kind == "item" and _ORDERED.search(f"{u.intro} {u.section.split(' > ')[-1]}")),
+                None,
+            )  # fmt: skip
+            if ordered:
+                items = [u for u in ordered if u.kind == "item" and not u.level]
+                intro = next((u for u in ordered if u.kind == "intro"), None)
+                b.heading(_where(view, items[0].section))
+                b.listing([b.statement(view, u) for u in items], lead=b.statement(view, intro) if intro else None)
+            else:
+                tops = [u for u in view.units if u.kind == "heading" and _depth(u) == 1 and re.match(r"\d", u.text)]
+                if len(tops) < 3:
+                    continue
+                b.heading(_where(view, ""))
+                b.listing([b.statement(view, u) for u in tops[:20]])
+            answered = True
+        return answered
+
     def _path_docs(self, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[DocumentView, bool]]:
         """The roadmaps to place the topic in: those named, else those retrieved, then the others."""
         if self.named:
@@ -708,7 +880,7 @@ class _Compose:
         for _, source, view in views:
             if source.kind == "roadmap" and all(view is not v for v, _ in docs):
                 docs.append((view, True))
-        for doc_id in self.library.doc_ids("roadmap"):
+        for doc_id in self.doc_ids("roadmap"):
             view = self.library.view(doc_id)
             if all(view is not v for v, _ in docs):
                 docs.append((view, False))
@@ -766,6 +938,18 @@ def _section_units(view: DocumentView, heading: Unit) -> list[Unit]:
             break
         out.append(unit)
     return out
+
+
+def _own(unit: Unit) -> str:
+    return topic_text(unit) if unit.kind == "item" else unit.text
+
+
+def _bare_title(text: str) -> bool:
+    """'Popular LLM Frameworks': short, no closing punctuation, words capitalised - a heading, not a claim."""
+    words = text.split()
+    if not words or len(words) > 8 or text[-1:] in ".!?" or ":" in text:
+        return False
+    return sum(w[:1].isupper() or not w[:1].isalpha() for w in words) >= max(1, len(words) - 1)
 
 
 def _depth(unit: Unit) -> int:

@@ -94,7 +94,6 @@ class ChromaStore:
     def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
-        from llama_index.vector_stores.chroma import ChromaVectorStore
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
@@ -133,10 +132,19 @@ class ChromaStore:
                 f"'{built_with}', not '{embedding_model}'; run `roadmap-rag ingest --rebuild` "
                 "or set ROADMAP_RAG_EMBEDDING_MODEL back"
             )
-        self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        self._writer: Any = None  # llama-index's ChromaVectorStore, made on the first write
         self.location = settings.store_location
         self._lock = threading.Lock()
         self._server = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else None
+
+    @property
+    def _vector_store(self) -> Any:
+        """Writes go through llama-index; imported on first use, so answering never pays for it."""
+        if self._writer is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._writer = ChromaVectorStore(chroma_collection=self._collection)
+        return self._writer
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

@@ -26,6 +26,7 @@ UnitKind = Literal["heading", "sentence", "item", "row", "intro"]
 URL = re.compile(r"https?://[^\s<>()\[\]]+(?:\([^\s()]*\)[^\s<>()\[\]]*)*")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`)")
+_REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,2}[.)])\s+(?=\S)")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -116,6 +117,7 @@ def clean_inline(text: str) -> tuple[str, tuple[Link, ...]]:
 
     out = _MD_LINK.sub(link, text)
     out = _EMPHASIS.sub("", out)
+    out = _REFERENCE.sub("", out)  # "[42]" in a document is its own reference, never one of our citations
     out = _SYMBOLS.sub("", out.strip())  # leading emoji, arrows, bullets' leftovers
     out = re.sub(r"\s+", " ", out).strip()
     return out, tuple(links)
@@ -286,12 +288,29 @@ class _Parser:
                 return
             self.add("sentence", clean, line.start + a, line.start + b, links)
 
+    def _join_broken(self, lines: list[_Line]) -> None:
+        """A long prose line that stops mid-sentence ("... I started my ml-retreat" / "GitHub repository.")
+        continues on the next line: read them as one (spans unchanged, the newline read as a space)."""
+        for i in range(len(lines) - 1):
+            line, nxt = lines[i], lines[i + 1]
+            s, n = line.stripped, nxt.stripped
+            if len(s) < 60 or s[-1] in ".!?:;)" or not n or i in self.headings or i + 1 in self.headings:
+                continue
+            if _BULLET.match(line.raw) or _BULLET.match(nxt.raw) or s.startswith(("|", "#", ">")) or n.startswith("|"):
+                continue
+            if " - " in s or ":" in s or ". " not in n or (i and lines[i - 1].stripped.endswith(":")):
+                continue  # "Label - text" lines are items; a continuation finishes its sentence on the next line
+            nxt.raw = line.raw + " " + nxt.raw
+            nxt.start = line.start
+            line.raw = ""
+
     def run(self) -> list[Unit]:
         lines: list[_Line] = []
         pos = 0
         for raw in self.text.split("\n"):
             lines.append(_Line(pos, pos + len(raw), raw))
             pos += len(raw) + 1
+        self._join_broken(lines)
         for index, line in enumerate(lines):
             s = line.stripped
             if not s:

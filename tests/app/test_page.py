@@ -43,7 +43,7 @@ def test_asking_shows_a_cited_answer_with_its_sources(page: AppTest) -> None:
     assert any(label.startswith("\\[1\\]") and "cited" in label for label in labels)
     # The cited quote is highlighted inside its source passage.
     assert any(":orange-background[" in m.value for m in page.markdown)
-    assert any("Extractive mode" in i.value for i in page.info)
+    assert any("Composed from the sources without an LLM" in i.value for i in page.info)
     assert page.session_state.history[-1].question == "What does the roadmap say about LoRA?"
 
 
@@ -117,8 +117,10 @@ def test_unreachable_ollama_is_explained(page: AppTest, monkeypatch: pytest.Monk
     page.sidebar.selectbox[0].set_value("auto").run()
     page.chat_input[0].set_value("What is LoRA?").run()
     answer = page.session_state.messages[-1]["answer"]
-    assert answer.grounded and "llamacpp" in answer.backend  # what fell back is named
-    assert any("Ollama not used" in w.value for w in page.warning)
+    assert answer.grounded and answer.backend == "extractive"  # auto without Ollama: the composer
+    assert not any("Ollama not used" in w.value for w in page.warning)  # not repeated under every answer
+    page.run()
+    assert any("Ollama not used" in i.value for i in page.sidebar.info)  # said once, in the sidebar
 
 
 def test_sessions_do_not_share_history(page: AppTest) -> None:
