@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> Path:
         step = "answering"
         print("bench: answering (extractive, llamacpp) and cold `ask` ...", flush=True)
         results["answering"] = measure_answering(assistant, items, 2 if args.quick else args.llamacpp_questions)
-        results["cold_ask"] = measure_cold_ask(settings, ("extractive",) if args.quick else ("extractive", "llamacpp"))
+        results["cold_ask"] = measure_cold_ask(
+            settings, ("default",) if args.quick else ("default", "extractive", "llamacpp"), 1 if args.quick else 3
+        )
         step = "baseline"
         print("bench: baseline (LlamaIndex starter) ...", flush=True)
         results["baseline"] = measure_baseline(

@@ -32,7 +32,10 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     }
     assert 0.0 <= figures["embedding"]["int8_quality"]["int8"]["hit@5"] <= 1.0
     assert figures["answering"]["llamacpp_tokens_per_s"] > 0
+    assert figures["answering"]["default_backend"] and figures["answering"]["default_total_s"]["p95"] > 0
+    assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
     assert [row["size"] for row in figures["scale"]] == [500]
     table = doc.read_text()
     assert "LlamaIndex starter" in table and "## Targets (issue 7)" in table and "(--quick" in table
+    assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"

@@ -209,6 +209,7 @@ class _Parser:
         self.blank_run = 0
         self.header: list[str] = []
         self.topic: Unit | None = None  # the last topic item, owner of "Resource:" lines
+        self.topic_was_resource = False
         self.item_indent = 0
 
     @property
@@ -261,7 +262,8 @@ class _Parser:
             self.in_list = True
             self.item_indent = indent
         resource = _RESOURCE.match(text)
-        if self.topic is not None and (resource or indent > self.item_indent):
+        topic_is_resource = self.topic is not None and self.topic_was_resource
+        if self.topic is not None and ((resource and not topic_is_resource) or indent > self.item_indent):
             # A detail of the topic above: its "Resource: X" lines and indented sub-items.
             body = text[resource.end() :].strip() if resource else text
             if body:
@@ -269,6 +271,9 @@ class _Parser:
                 self.add("item", body, line.start, line.end, links, intro=self.intro, parent=self.topic.text,
                          group=self.group, level=1)  # fmt: skip
             return
+        self.topic_was_resource = bool(resource)
+        if resource:  # a "Resource:" line with no topic above it is a plain item, and so are the ones after it
+            text = text[resource.end() :].strip() or text
         self.topic = self.add("item", text, line.start, line.end, links, intro=self.intro, group=self.group)
 
     def prose(self, line: _Line, text_start: int) -> None:

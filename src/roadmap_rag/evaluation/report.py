@@ -12,6 +12,7 @@ from typing import Any
 from roadmap_rag.evaluation.runner import RANK_DEPTH, EvalRun, QuestionResult, by_type
 
 HEADLINE = (
+    "fact_recall", "fact_ceiling", "raw_markup_rate", "unsupported_rate", "answer_words_median",
     "hit@{k}", "recall@{k}", "mrr", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate", "citation_validity",
     "nonllm_context_recall", "nonllm_context_precision", "rouge_l", "string_similarity",
     "retrieve_s_median", "retrieve_s_p95", "first_token_s_median", "total_s_median", "total_s_p95",
@@ -40,6 +41,7 @@ def _fmt(value: Any) -> str:
 
 def _flat(result: QuestionResult) -> dict[str, Any]:
     row = {k: v for k, v in result.to_dict().items() if k not in ("metrics", "failures", "timings", "contexts")}
+    row["markup"] = " ".join(result.markup)
     row["sources"] = " ".join(result.sources)
     row["relevant_sources"] = " ".join("1" if r else "0" for r in result.relevant_sources)
     row.update({f"t_{k}": round(v, 4) for k, v in result.timings.items()})
@@ -113,23 +115,31 @@ def _markdown(
         lines.append(row)
     if base:
         lines += ["", f"Baseline: `{baseline}`."]
-    lines += ["", "## By question type", "", f"| type | n | hit@{k} | mrr | refusal ok | citation validity |"]
-    lines.append("|---|---|---|---|---|---|")
+    lines += [
+        "", "## By question type", "",
+        f"| type | n | fact recall | fact ceiling | markup | unsupported | words (median) | hit@{k} | mrr "
+        "| refusal ok | citation validity |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
     for name, s in types.items():
         refusal = s["refusal_accuracy"] if name == "unanswerable" else 1.0 - float(s["false_refusal_rate"] or 0.0)
         lines.append(
-            f"| {name} | {s['questions']} | {_fmt(s[f'hit@{k}'])} | {_fmt(s['mrr'])} | {_fmt(refusal)} "
-            f"| {_fmt(s['citation_validity'])} |"
+            f"| {name} | {s['questions']} | {_fmt(s['fact_recall'])} | {_fmt(s['fact_ceiling'])} "
+            f"| {_fmt(s['raw_markup_rate'])} | {_fmt(s['unsupported_rate'])} | {_fmt(s['answer_words_median'])} "
+            f"| {_fmt(s[f'hit@{k}'])} | {_fmt(s['mrr'])} | {_fmt(refusal)} | {_fmt(s['citation_validity'])} |"
         )
-    worst = sorted(run.results, key=lambda r: (r.refusal_correct, r.mrr if r.answerable else 1.0, r.citations_valid))[
-        :10
-    ]
-    lines += ["", "## Worst questions", "", "| id | type | question | rank | grounded | answer |"]
-    lines.append("|---|---|---|---|---|---|")
+    # Worst first: refused wrongly, then the fewest key facts stated, then retrieval.
+    worst = sorted(
+        run.results,
+        key=lambda r: (r.refusal_correct, r.facts_stated / r.facts_total if r.facts_total else 1.0, r.mrr),
+    )[:10]
+    lines += ["", "## Worst questions", "", "| id | type | question | rank | facts | grounded | answer |"]
+    lines.append("|---|---|---|---|---|---|---|")
     for r in worst:
         answer = r.answer.replace("|", "\\|").replace("\n", " ")[:160]
         question = r.question.replace("|", "\\|")
-        lines.append(f"| {r.id} | {r.type} | {question} | {_fmt(r.rank)} | {r.grounded} | {answer} |")
+        facts = f"{r.facts_stated}/{r.facts_total} (sources {r.facts_in_sources})"
+        lines.append(f"| {r.id} | {r.type} | {question} | {_fmt(r.rank)} | {facts} | {r.grounded} | {answer} |")
     lines += _failure_lines(run)
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
