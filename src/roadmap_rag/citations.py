@@ -150,13 +150,15 @@ def missing_specifics(sentence: str, evidence: str) -> list[str]:
 
 
 def supports(sentence: str, sources: list[Source], question: str = "", min_support: float = 0.5) -> bool:
-    """A claim is supported when every specific in it is in its sources (or the question) and enough of
-    its content words are too."""
+    """A claim is supported when every specific in it is in its sources (or the question) and at least
+    ``min_support`` of its content words are in its sources."""
     evidence = "\n".join(s.text for s in sources)
     if missing_specifics(sentence, f"{evidence}\n{question}"):
         return False
+    # The question may supply a name ("LoRA"), never the support: "Yes, they can look up information on
+    # the web [1]" echoes the question, and its source says the opposite.
     words = content_words(sentence)
-    return not words or overlap(sentence, f"{evidence} {question}") >= min_support
+    return not words or overlap(sentence, evidence) >= min_support
 
 
 @dataclass

@@ -514,6 +514,8 @@ class _Compose:
                     continue
                 if looks_like_instruction(unit.text) or (unit.is_link_only and unit.text.lower().startswith("see ")):
                     continue
+                if unit.kind == "sentence" and (_bare_title(unit.text) or unit.text.rstrip(".") == view.title):
+                    continue  # a heading-like line ("Popular LLM Frameworks") is never a sentence of the answer
                 seen.add(key)
                 out.append((n, view, unit))
         return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,24 @@ def _close_models() -> None:
     for model in _MODELS.values():
         model.close()
     _MODELS.clear()
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """llama.cpp's C code logs to file descriptor 2 while loading ("llama_kv_cache_iswa: ...") even with
+    verbose=False: keep it off the learner's console. Load errors still arrive as Python exceptions."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (e.g. some embedded hosts): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def default_gguf(settings: Settings) -> Path:
@@ -79,10 +99,11 @@ class LlamaCppLLM:
                     ) from exc
 
                 try:
-                    _MODELS[key] = Llama(
-                        model_path=str(self.path), n_ctx=self.settings.llm_context,
-                        n_threads=self.settings.llm_threads, verbose=False,
-                    )  # fmt: skip
+                    with _quiet_stderr():
+                        _MODELS[key] = Llama(
+                            model_path=str(self.path), n_ctx=self.settings.llm_context,
+                            n_threads=self.settings.llm_threads, verbose=False,
+                        )  # fmt: skip
                 except (ValueError, RuntimeError) as exc:
                     raise BackendUnavailable(
                         f"llama.cpp could not load {self.path} ({exc}); is the file a complete GGUF?"
