@@ -138,15 +138,9 @@ def print_answer(answer: Answer) -> None:
         console.print(escape(answer.text), highlight=False)
         return
     for block in answer.blocks:
-        if block.kind == "heading":
-            console.print(f"\n[bold]{escape(block.title)}[/bold]", highlight=False)
-        elif block.kind == "paragraph":
-            console.print(" ".join(escape(cite(s)) for s in block.statements), highlight=False)
-        else:
-            if block.lead:
-                console.print(escape(cite(block.lead)), highlight=False)
-            for item in block.statements:
-                console.print(f"  • {escape(cite(item))}", highlight=False)
+        text = block.render(lambda s: escape(cite(s)), lambda title: f"\n[bold]{escape(title)}[/bold]")
+        lines = [f"  • {line[2:]}" if line.startswith("- ") else line for line in text.split("\n")]
+        console.print("\n".join(lines), highlight=False)
 
 
 def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:

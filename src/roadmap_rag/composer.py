@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from roadmap_rag.citations import looks_like_instruction
+from roadmap_rag.citations import STOPWORDS, looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, line_key, to_source
 from roadmap_rag.types import Block, Source, Statement
 from roadmap_rag.units import Unit, readable, topic_text
@@ -26,91 +26,11 @@ from roadmap_rag.units import Unit, readable, topic_text
 Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "did",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "should",
-        "that",
-        "the",
-        "this",
-        "to",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "about",
-        "into",
-        "than",
-        "then",
-        "there",
-        "these",
-        "they",
-        "those",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "but",
-        "if",
-        "so",
-        "we",
-        "our",
-        "my",
-        "me",
-        "according",
-        "roadmap",
-        "roadmaps",
-        "guide",
-        "say",
-        "says",
-        "said",
-        "tell",
-        "me",
-        "us",
-        "know",
-        "much",
-        "many",
-        "any",
-        "some",
-        "each",
-        "both",
-        "also",
-        "get",
-        "under",
-        "within",
-    ]
-)
+# The citation checker's stopwords, plus the words a question uses to point at a roadmap.
+_STOP = STOPWORDS | {
+    "did", "according", "roadmap", "roadmaps", "guide", "say", "says", "said", "tell", "us", "know", "much",
+    "many", "any", "some", "each", "both", "also", "get", "under", "within",
+}  # fmt: skip
 # Words that name the *kind* of answer wanted rather than its topic: they count for a little.
 _GENERIC = frozenset(
     [

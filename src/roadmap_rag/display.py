@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from roadmap_rag.types import Answer, Block, Source, Statement
+from roadmap_rag.types import Answer, Source, Statement
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
@@ -57,17 +57,5 @@ def answer_markdown(answer: Answer) -> str:
     text inside it escaped, so a document can never inject markup."""
     if not answer.blocks:
         return escape_markdown(answer.text)
-    parts: list[str] = []
-    for block in answer.blocks:
-        parts.append(_block(block))
+    parts = [block.render(_statement, lambda title: f"**{escape_markdown(title)}**") for block in answer.blocks]
     return "\n\n".join(p for p in parts if p)
-
-
-def _block(block: Block) -> str:
-    if block.kind == "heading":
-        return f"**{escape_markdown(block.title)}**"
-    if block.kind == "paragraph":
-        return " ".join(_statement(s) for s in block.statements)
-    lines = [_statement(block.lead)] if block.lead else []
-    lines += [f"- {_statement(s)}" for s in block.statements]
-    return "\n".join(lines)

@@ -38,26 +38,26 @@ def check_python() -> Check:
     return Check("python", "ok", version)
 
 
-def check_packages() -> Check:
+def _versions(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """('name version' of the installed ones, the names of the missing ones)."""
     found, missing = [], []
-    for name in PACKAGES:
+    for name in names:
         try:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             missing.append(name)
+    return found, missing
+
+
+def check_packages() -> Check:
+    found, missing = _versions(PACKAGES)
     if missing:
         return Check("packages", "fail", "missing: " + ", ".join(missing), "run scripts/setup.sh (or make setup)")
-    absent = []
-    for name in OPTIONAL:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            absent.append(name)
+    optional, absent = _versions(OPTIONAL)
+    detail = "; ".join(found + optional)
     if absent:
-        return Check(
-            "packages", "ok", "; ".join(found) + f"; optional, not installed: {', '.join(absent)} (--llm llamacpp)"
-        )
-    return Check("packages", "ok", "; ".join(found))
+        detail += f"; optional, not installed: {', '.join(absent)} (--llm llamacpp)"
+    return Check("packages", "ok", detail)
 
 
 def check_embedding_model(settings: Settings) -> Check:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -59,14 +60,20 @@ class Block:
     title: str = ""
     lead: Statement | None = None
 
-    def render(self) -> str:
-        """Plain text: a heading line ends with ':', items start with '- ', every claim carries its [n]."""
+    def render(
+        self,
+        statement: Callable[[Statement], str] | None = None,
+        heading: Callable[[str], str] = lambda title: f"{title}:",
+    ) -> str:
+        """Plain text by default: a heading line ends with ':', items start with '- ', every claim carries
+        its [n]. ``statement`` and ``heading`` render the leaves otherwise (the app's escaped Markdown)."""
+        statement = statement or cite
         if self.kind == "heading":
-            return f"{self.title}:"
+            return heading(self.title)
         if self.kind == "paragraph":
-            return " ".join(cite(s) for s in self.statements)
-        lines = [cite(self.lead)] if self.lead else []
-        lines += [f"- {cite(s)}" for s in self.statements]
+            return " ".join(statement(s) for s in self.statements)
+        lines = [statement(self.lead)] if self.lead else []
+        lines += [f"- {statement(s)}" for s in self.statements]
         return "\n".join(lines)
 
 
