@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from roadmap_rag import Assistant
-from roadmap_rag.composer import question_shape
-
-
-@pytest.mark.parametrize(
-    ("question", "shape"),
-    [
-        ("Which papers does the complete roadmap recommend for quantization?", "paper"),
-        ("What does the roadmap say about LoRA?", "about"),
-        ("What should I study before transformers?", "path"),
-        ("When should I learn prompt engineering and RAG in the suggested timeline?", "path"),
-        ("Which roadmaps recommend The Illustrated Transformer?", "compare"),
-        ("Which benchmark suites does the complete roadmap point to?", "list"),
-        ("What is exposure bias?", "fact"),
-    ],
-)
-def test_question_shapes(question: str, shape: str) -> None:
-    assert question_shape(question) == shape
 
 
 def items(answer) -> list[str]:

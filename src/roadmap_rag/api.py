@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator, Sequence
 
 from roadmap_rag.citations import check, overlap, verify
-from roadmap_rag.composer import Composer, topic_support
+from roadmap_rag.composer import Composer
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
+from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store

@@ -165,7 +165,8 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
         console.print(f"[yellow]note:[/] {escape(note)}")
     t = answer.timings
     console.print(
-        f"backend: {answer.backend}; grounded: {answer.grounded}; {len(cited)} sources cited; "
+        f"backend: {answer.backend}; grounded: {answer.grounded}; "
+        f"{len(cited)} source{'' if len(cited) == 1 else 's'} cited; "
         f"retrieve {t.get('retrieve', 0):.2f} s, first token {t.get('first_token', 0):.2f} s, "
         f"total {t.get('total', 0):.2f} s",
         highlight=False,

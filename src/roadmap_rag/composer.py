@@ -14,259 +14,17 @@ about X"), ``compare`` (several roadmaps), ``path`` (before / after / next / ord
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-from roadmap_rag.citations import STOPWORDS, looks_like_instruction
+from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, line_key, to_source
+from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import Block, Source, Statement
 from roadmap_rag.units import Unit, readable, topic_text
 
-Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
-
-_WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
-# The citation checker's stopwords, plus the words a question uses to point at a roadmap.
-_STOP = STOPWORDS | {
-    "did", "according", "roadmap", "roadmaps", "guide", "say", "says", "said", "tell", "us", "know", "much",
-    "many", "any", "some", "each", "both", "also", "get", "under", "within",
-}  # fmt: skip
-# Words that name the *kind* of answer wanted rather than its topic: they count for a little.
-_GENERIC = frozenset(
-    [
-        "resource",
-        "resources",
-        "recommend",
-        "recommended",
-        "recommends",
-        "paper",
-        "papers",
-        "book",
-        "books",
-        "tool",
-        "tools",
-        "project",
-        "projects",
-        "list",
-        "lists",
-        "listed",
-        "mention",
-        "mentions",
-        "mentioned",
-        "cover",
-        "covers",
-        "covered",
-        "suggest",
-        "suggests",
-        "suggested",
-        "include",
-        "includes",
-        "included",
-        "name",
-        "names",
-        "main",
-        "key",
-        "describe",
-        "describes",
-        "described",
-        "learn",
-        "learning",
-        "study",
-        "studying",
-        "need",
-        "topic",
-        "topics",
-        "point",
-        "points",
-        "thing",
-        "things",
-        "part",
-        "parts",
-        "give",
-        "gives",
-        "use",
-        "used",
-        "section",
-        "module",
-        "level",
-        "stage",
-        "treat",
-        "treats",
-        "handle",
-        "approach",
-        "expect",
-        "expects",
-        "expected",
-        "want",
-        "wants",
-        "read",
-        "explain",
-        "explains",
-        "think",
-        "talk",
-        "compare",
-        "differ",
-        "similar",
-        "best",
-        "good",
-        "important",
-        "useful",
-        "way",
-        "ways",
-        "suggestion",
-        "advice",
-        "recommendation",
-        "say",
-    ]
-)
-_BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
-_AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
-_ORDER_Q = re.compile(
-    r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I
-)
-_NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
-_SECTION_Q = re.compile(r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
-                        r"|^what (?:is|are)\b", re.I)  # fmt: skip
-_ORDER = re.compile(r"\b(in what order|what order|order|sequence|steps|path)\b", re.I)
-_LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
-_PATH_WORDS = frozenset(
-    [
-        "before",
-        "after",
-        "next",
-        "then",
-        "first",
-        "prior",
-        "following",
-        "order",
-        "sequence",
-        "prerequisite",
-        "prerequisites",
-        "comes",
-        "come",
-        "start",
-        "starting",
-        "month",
-        "week",
-        "day",
-        "stage",
-        "path",
-        "timeline",
-        "plan",
-        "when",
-        "follow",
-    ]
-)
-_PAPER = re.compile(r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
-                    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b", re.I)  # fmt: skip
-_ABOUT = re.compile(
-    r"\b(?:say|says|said|tell me|talk|cover|covers)\b.{0,20}\babout\b|\bwhat about\b"
-    r"|\bhow (?:should|do|can|would) i (?:learn|study|start|get started|approach)\b",
-    re.I,
-)
-_COMPARE = re.compile(r"\b(compare|comparison|differ|difference|versus|both|which roadmaps|each roadmap)\b", re.I)
-_LIST = re.compile(
-    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+[\w-]+(?:\s+[\w-]+)?\s+(?:does|do|did)\b"
-    r"|\b(?:what|which) (?:\w+ )?(?:resources|papers|books|tools|projects|topics|frameworks|metrics)\b",
-    re.I,
-)
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
-
-
-_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
-
-
-def stem(word: str) -> str:
-    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local'; then 6 letters."""
-    for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            word = word[: len(word) - len(suffix)] + replacement
-            break
-    return word[:6]
-
-
-def terms(text: str) -> list[str]:
-    """Lower-case word stems, stopwords removed."""
-    return [
-        stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and (len(word) >= 2 or word.isdigit())
-    ]
-
-
-def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
-    q = question.strip()
-    if _LOCATE.search(q) or _NTH.search(q) or _ORDER_Q.search(q):
-        return "path"
-    turn = _BEFORE.search(q) or _AFTER.search(q)
-    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
-        return "path"
-    if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
-        return "path"
-    if _PAPER.search(q):
-        return "paper"
-    if _COMPARE.search(q) or len(named) > 1:
-        return "compare"
-    if _ABOUT.search(q):
-        return "about"
-    if _LIST.search(q):
-        return "list"
-    return "fact"
-
-
-_CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
-
-
-def _has_topic(text: str) -> bool:
-    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
-    return any(t not in _PATH_STEMS and t not in _GENERIC_STEMS and t not in _CORPUS_WORDS for t in terms(text))
-
-
-def topic_support(question: str, sources: Sequence[Source]) -> float:
-    """Share of the question's topic words (not its generic, path or corpus-wide words) that one source
-    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone."""
-    topic = {t for t in terms(question) if t not in _GENERIC_STEMS and t not in _PATH_STEMS and t not in _CORPUS_WORDS}
-    if not topic:
-        return 0.0
-    return max((len(topic & set(terms(f"{s.section} {s.text}"))) / len(topic) for s in sources), default=0.0)
-
-
-@dataclass
-class _Query:
-    words: dict[str, float]  # stem -> weight
-    topic: set[str]  # stems that are neither generic nor path words
-    text: str = ""
-
-    @classmethod
-    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = ()) -> _Query:
-        stop = set(extra_stop)
-        words: dict[str, float] = {}
-        expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
-        for stem in terms(expanded):
-            if stem in stop:
-                continue
-            weight = 0.3 if stem in _GENERIC_STEMS else (0.5 if stem in _PATH_STEMS else 1.0)
-            words[stem] = weight * library.rarity(stem, terms)
-        topic = {w for w, weight in words.items() if weight >= 0.6}
-        return cls(words, topic, question)
-
-    def score(self, own: str, context: str = "") -> float:
-        """Share of the question's weight found in ``own`` (full) or only in ``context`` (half)."""
-        total = sum(self.words.values())
-        if not total:
-            return 0.0
-        own_terms, ctx_terms = set(terms(own)), set(terms(context))
-        got = sum(w if s in own_terms else (w / 2 if s in ctx_terms else 0.0) for s, w in self.words.items())
-        return got / total
-
-    def covers_topic(self, text: str) -> float:
-        if not self.topic:
-            return 0.0
-        found = set(terms(text))
-        return len(self.topic & found) / len(self.topic)
-
-
-_GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
-_PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))
 
 
 @dataclass
@@ -397,7 +155,7 @@ class _Compose:
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
         }
-        query = _Query.of(question, library, stop)
+        query = Query.of(question, library, stop)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
         composed = {
@@ -409,8 +167,7 @@ class _Compose:
             "fact": self._fact,
         }[shape](query, views, builder)
         if not composed or not builder.blocks:
-            builder.blocks = []
-            builder.used = set()
+            builder = _Builder(library, list(sources))  # nothing the failed attempt added stays
             self._fact(query, views, builder)
         return Composition(builder.blocks, builder.sources, shape)
 
@@ -445,7 +202,7 @@ class _Compose:
         return f"{unit.intro} {unit.parent} {unit.section.split(' > ')[-1]}"
 
     def _scored(
-        self, query: _Query, views: list[tuple[int, Source, DocumentView]]
+        self, query: Query, views: list[tuple[int, Source, DocumentView]]
     ) -> list[tuple[float, int, DocumentView, Unit]]:
         scored = []
         for n, view, unit in self._units(views):
@@ -486,13 +243,13 @@ class _Compose:
 
     def _fact(
         self,
-        query: _Query,
+        query: Query,
         views: list[tuple[int, Source, DocumentView]],
         b: _Builder,
         limit: int = 3,
         whole_lists: bool = False,
     ) -> bool:
-        if _SECTION_Q.search(query.text) and self._section(query, views, b):
+        if SECTION.search(query.text) and self._section(query, views, b):
             return True
         scored = self._scored(query, views)
         if not scored:
@@ -515,7 +272,7 @@ class _Compose:
         return bool(b.blocks)
 
     def _best_list(
-        self, query: _Query, views: list[tuple[int, Source, DocumentView]]
+        self, query: Query, views: list[tuple[int, Source, DocumentView]]
     ) -> tuple[float, DocumentView, int] | None:
         """The list (group of items) whose intro, section and items best match the question."""
         best: tuple[float, DocumentView, int] | None = None
@@ -536,7 +293,7 @@ class _Compose:
                 best = (score, view, unit.group)
         return best
 
-    def _focus(self, query: _Query, views: list[tuple[int, Source, DocumentView]]) -> tuple[DocumentView, Unit] | None:
+    def _focus(self, query: Query, views: list[tuple[int, Source, DocumentView]]) -> tuple[DocumentView, Unit] | None:
         """A topic item with details that the question names ("resources for linear algebra")."""
         best: tuple[float, DocumentView, Unit] | None = None
         for _, view, unit in self._units(views):
@@ -563,7 +320,7 @@ class _Compose:
         lead = b.statement(view, intro) if intro else None
         b.listing([b.statement(view, u) for u in items], lead=lead)
 
-    def _section(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+    def _section(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """A question that names a section ("what are scaling laws?", "what does it list under deployment?")
         gets that section's own description and contents."""
         best: tuple[float, DocumentView, Unit] | None = None
@@ -609,7 +366,7 @@ class _Compose:
             b.listing([b.statement(view, u) for u in items[:12]], lead=lead)
         return bool(groups)
 
-    def _list(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+    def _list(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         focus = self._focus(query, views)
         if focus:
             self._emit_focus(*focus, b)
@@ -624,7 +381,7 @@ class _Compose:
             return True
         return self._fact(query, views, b, whole_lists=True)
 
-    def _paper(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+    def _paper(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         b.show_links = True
         text_views = [v for v in views if v[1].kind != "paper-card"]
         focus = self._focus(query, text_views)
@@ -635,7 +392,7 @@ class _Compose:
         self._cards(query, views, b)
         return bool(b.blocks)
 
-    def _cards(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
+    def _cards(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
         """The catalog's card for each paper on the topic: title, authors and year, what it introduced, link."""
         candidates: list[tuple[float, DocumentView]] = []
         for _, source, view in views:
@@ -663,7 +420,7 @@ class _Compose:
             b.heading("Papers")
             b.listing(items)
 
-    def _about(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+    def _about(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """Per roadmap: where the topic sits and what that roadmap says or lists about it."""
         per_doc: dict[str, list[tuple[DocumentView, Unit]]] = {}
         for _, view, unit in self._units([v for v in views if v[1].kind != "paper-card"]):
@@ -706,7 +463,7 @@ class _Compose:
 
     def _recommended_in(
         self,
-        query: _Query,
+        query: Query,
         views: list[tuple[int, Source, DocumentView]],
         per_doc: dict[str, list[tuple[DocumentView, Unit]]],
     ) -> None:
@@ -732,15 +489,15 @@ class _Compose:
                         if query.covers_topic(own) >= 0.6:
                             per_doc.setdefault(view.doc_id, []).append((view, other))
 
-    def _path(self, query: _Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+    def _path(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """Where the topic sits in each roadmap's order, and what comes before or after it."""
         text = query.text
         direction = (
-            "order" if _ORDER_Q.search(text) else "before" if _BEFORE.search(text)
-            else "after" if _AFTER.search(text) else "at"
+            "order" if ORDER.search(text) else "before" if BEFORE.search(text)
+            else "after" if AFTER.search(text) else "at"
         )  # fmt: skip
         docs = self._path_docs(views)
-        nth = _NTH.search(text)
+        nth = NTH.search(text)
         answered = False
         if direction == "order":
             return self._order(docs, b)
@@ -887,7 +644,7 @@ def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Un
     return None
 
 
-def _position(query: _Query, view: DocumentView, retrieved: bool = True) -> tuple[Unit, list[Unit]] | None:
+def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple[Unit, list[Unit]] | None:
     """The heading or ordered item that names the topic, and its siblings in document order. In a roadmap
     that retrieval did not bring, only a heading or item that names the whole topic counts."""
     best: tuple[float, Unit, list[Unit]] | None = None

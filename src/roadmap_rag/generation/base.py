@@ -47,5 +47,5 @@ def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[s
             llm.check(timeout=settings.ollama_probe_timeout)
             return llm, []
         except BackendUnavailable as exc:
-            return Composer(), [f"Ollama not used ({exc}); answered from the sources without an LLM."]
+            return Composer(), [f"Ollama not used: {exc}. Answered from the sources without an LLM."]
     raise ConfigError(f"unknown llm '{choice}'; use auto, ollama, llamacpp or extractive")

@@ -29,7 +29,9 @@ class OllamaLLM:
         try:
             listed = client.list()
         except (httpx.HTTPError, ConnectionError, ollama.ResponseError) as exc:
-            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({exc}); start `ollama serve`") from exc
+            # The client's ConnectionError text is a paragraph of advice; the refusal itself is what matters.
+            why = "connection refused" if isinstance(exc, ConnectionError) else str(exc)
+            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({why}); start `ollama serve`") from exc
         names = {m.model for m in listed.models if m.model}
         wanted = {self.model, f"{self.model}:latest"}
         if not names & wanted:

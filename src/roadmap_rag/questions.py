@@ -1,0 +1,259 @@
+"""Reading a question: its shape (list, about, compare, path, paper, fact), its words and its topic.
+
+A question's words are stemmed lightly ("studied", "studies" and "study" meet), weighed by how rare they are in
+the corpus ("LLMs" is in most lines, "LoRA" in eight), and split into its topic and the words that only say what
+kind of answer is wanted ("which resources", "recommend", "before").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from roadmap_rag.citations import STOPWORDS
+from roadmap_rag.types import Source
+
+if TYPE_CHECKING:
+    from roadmap_rag.library import Library
+
+Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
+# The citation checker's stopwords, plus the words a question uses to point at a roadmap.
+_STOP = STOPWORDS | {
+    "did", "according", "roadmap", "roadmaps", "guide", "say", "says", "said", "tell", "us", "know", "much",
+    "many", "any", "some", "each", "both", "also", "get", "under", "within",
+}  # fmt: skip
+# Words that name the *kind* of answer wanted rather than its topic: they count for a little.
+_GENERIC = frozenset(
+    [
+        "resource",
+        "resources",
+        "recommend",
+        "recommended",
+        "recommends",
+        "paper",
+        "papers",
+        "book",
+        "books",
+        "tool",
+        "tools",
+        "project",
+        "projects",
+        "list",
+        "lists",
+        "listed",
+        "mention",
+        "mentions",
+        "mentioned",
+        "cover",
+        "covers",
+        "covered",
+        "suggest",
+        "suggests",
+        "suggested",
+        "include",
+        "includes",
+        "included",
+        "name",
+        "names",
+        "main",
+        "key",
+        "describe",
+        "describes",
+        "described",
+        "learn",
+        "learning",
+        "study",
+        "studying",
+        "need",
+        "topic",
+        "topics",
+        "point",
+        "points",
+        "thing",
+        "things",
+        "part",
+        "parts",
+        "give",
+        "gives",
+        "use",
+        "used",
+        "section",
+        "module",
+        "level",
+        "stage",
+        "treat",
+        "treats",
+        "handle",
+        "approach",
+        "expect",
+        "expects",
+        "expected",
+        "want",
+        "wants",
+        "read",
+        "explain",
+        "explains",
+        "think",
+        "talk",
+        "compare",
+        "differ",
+        "similar",
+        "best",
+        "good",
+        "important",
+        "useful",
+        "way",
+        "ways",
+        "suggestion",
+        "advice",
+        "recommendation",
+        "say",
+    ]
+)
+BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
+AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
+ORDER = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
+NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
+SECTION = re.compile(r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
+                        r"|^what (?:is|are)\b", re.I)  # fmt: skip
+_LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
+_PATH_WORDS = frozenset(
+    [
+        "before",
+        "after",
+        "next",
+        "then",
+        "first",
+        "prior",
+        "following",
+        "order",
+        "sequence",
+        "prerequisite",
+        "prerequisites",
+        "comes",
+        "come",
+        "start",
+        "starting",
+        "month",
+        "week",
+        "day",
+        "stage",
+        "path",
+        "timeline",
+        "plan",
+        "when",
+        "follow",
+    ]
+)
+_PAPER = re.compile(r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
+                    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b", re.I)  # fmt: skip
+_ABOUT = re.compile(
+    r"\b(?:say|says|said|tell me|talk|cover|covers)\b.{0,20}\babout\b|\bwhat about\b"
+    r"|\bhow (?:should|do|can|would) i (?:learn|study|start|get started|approach)\b",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(compare|comparison|differ|difference|versus|both|which roadmaps|each roadmap)\b", re.I)
+_LIST = re.compile(
+    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+[\w-]+(?:\s+[\w-]+)?\s+(?:does|do|did)\b"
+    r"|\b(?:what|which) (?:\w+ )?(?:resources|papers|books|tools|projects|topics|frameworks|metrics)\b",
+    re.I,
+)
+
+
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local'; then 6 letters."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    return word[:6]
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case word stems, stopwords removed."""
+    return [
+        stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and (len(word) >= 2 or word.isdigit())
+    ]
+
+
+def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
+    q = question.strip()
+    if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
+        return "path"
+    turn = BEFORE.search(q) or AFTER.search(q)
+    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
+        return "path"
+    if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
+        return "path"
+    if _PAPER.search(q):
+        return "paper"
+    if _COMPARE.search(q) or len(named) > 1:
+        return "compare"
+    if _ABOUT.search(q):
+        return "about"
+    if _LIST.search(q):
+        return "list"
+    return "fact"
+
+
+CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
+
+
+def _has_topic(text: str) -> bool:
+    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
+    return any(t not in PATH_STEMS and t not in GENERIC_STEMS and t not in CORPUS_WORDS for t in terms(text))
+
+
+def topic_support(question: str, sources: Sequence[Source]) -> float:
+    """Share of the question's topic words (not its generic, path or corpus-wide words) that one source
+    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone."""
+    topic = {t for t in terms(question) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS}
+    if not topic:
+        return 0.0
+    return max((len(topic & set(terms(f"{s.section} {s.text}"))) / len(topic) for s in sources), default=0.0)
+
+
+@dataclass
+class Query:
+    words: dict[str, float]  # stem -> weight
+    topic: set[str]  # stems that are neither generic nor path words
+    text: str = ""
+
+    @classmethod
+    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = ()) -> Query:
+        stop = set(extra_stop)
+        words: dict[str, float] = {}
+        expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
+        for stem in terms(expanded):
+            if stem in stop:
+                continue
+            weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS else 1.0)
+            words[stem] = weight * library.rarity(stem, terms)
+        topic = {w for w, weight in words.items() if weight >= 0.6}
+        return cls(words, topic, question)
+
+    def score(self, own: str, context: str = "") -> float:
+        """Share of the question's weight found in ``own`` (full) or only in ``context`` (half)."""
+        total = sum(self.words.values())
+        if not total:
+            return 0.0
+        own_terms, ctx_terms = set(terms(own)), set(terms(context))
+        got = sum(w if s in own_terms else (w / 2 if s in ctx_terms else 0.0) for s, w in self.words.items())
+        return got / total
+
+    def covers_topic(self, text: str) -> float:
+        if not self.topic:
+            return 0.0
+        found = set(terms(text))
+        return len(self.topic & found) / len(self.topic)
+
+
+GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
+PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))

@@ -1,0 +1,35 @@
+"""Reading a question: its shape, its stems and its topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag.questions import question_shape, stem, topic_support
+from roadmap_rag.types import Source
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("Which papers does the complete roadmap recommend for quantization?", "paper"),
+        ("What does the roadmap say about LoRA?", "about"),
+        ("What should I study before transformers?", "path"),
+        ("When should I learn prompt engineering and RAG in the suggested timeline?", "path"),
+        ("Which roadmaps recommend The Illustrated Transformer?", "compare"),
+        ("Which benchmark suites does the complete roadmap point to?", "list"),
+        ("What is exposure bias?", "fact"),
+    ],
+)
+def test_question_shapes(question: str, shape: str) -> None:
+    assert question_shape(question) == shape
+
+
+def test_light_stems_meet() -> None:
+    assert stem("studied") == stem("studies") == stem("study")
+    assert stem("locally") == stem("local") and stem("transforming") == stem("transformers")
+
+
+def test_topic_support_ignores_generic_and_corpus_words() -> None:
+    source = Source(id="s", doc_id="d", title="T", section="8. RLHF", text="Reward model training", score=1.0)
+    assert topic_support("What does the module cover about RLHF?", [source]) == 1.0
+    assert topic_support("How should I train for my first marathon?", [source]) <= 0.5
