@@ -44,6 +44,7 @@ def test_off_corpus_question_is_refused_with_nearest_topics(assistant: Assistant
     answer = assistant.ask("How do I bake sourdough bread?")
     assert not answer.grounded and not answer.citations
     assert "does not cover" in answer.text and "nearest topics" in answer.text
+    assert 0 < answer.timings["first_token"] <= answer.timings["total"]  # the refusal is the first token
 
 
 def test_stream_yields_text_then_the_answer(assistant: Assistant) -> None:

@@ -118,6 +118,7 @@ class Assistant:
             text = refusal(sources)
             yield text
             timings["generate"] = 0.0
+            timings["first_token"] = time.perf_counter() - started
             timings["total"] = time.perf_counter() - started
             yield Answer(
                 text=text, citations=[], sources=sources, grounded=False, backend="none",
