@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag.chunking import chunk_document, find_headings
+from roadmap_rag.chunking import Chunk, chunk_document, find_headings
 from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest, normalise
 from roadmap_rag.settings import Settings
 
@@ -96,3 +96,21 @@ def test_long_paragraphs_are_cut_at_sentences(tmp_path: Path) -> None:
     assert all(len(c.text) <= 400 for c in pieces)
     assert all(c.text.rstrip().endswith(".") for c in pieces)
     assert pieces[0].text.startswith("# Notes\nAttention")
+
+
+def test_passages_are_lines_read_through_the_text_units() -> None:
+    text = (
+        "- [Tokenization (BPE, WordPiece)](https://huggingface.co/docs/transformers/tokenizer_summary)\n"
+        "| S.No | Architecture / Technique | Best Blog / Article | Level |\n"
+        "|----|----|----|----|\n"
+        "| 4 | Instruction Tuning | [FLAN Paper](https://arxiv.org/abs/2109.01652) | Intermediate |\n"
+        "  https://huggingface.co/course\n"
+        "It improves BLEU by 2.0 points. It is cheap.\n"
+    )
+    chunk = Chunk(id="c", doc_id="d", doc_title="T", kind="roadmap", section="Core", text=text, start=0,
+                  end=len(text), ordinal=0)  # fmt: skip
+    assert chunk.passages() == [
+        "Core: Tokenization (BPE, WordPiece)",
+        "Core: Instruction Tuning: Best Blog / Article: FLAN Paper; Level: Intermediate",
+        "Core: It improves BLEU by 2.0 points. It is cheap.",
+    ]

@@ -25,6 +25,9 @@ _MINOR_WORDS = {
     "the", "to", "vs", "vs.", "with", "your", "is", "are", "what", "how",
 }  # fmt: skip
 SECTION_SEPARATOR = " > "
+# Part of every chunk id: when the way passages are read changes, the next ingest re-embeds every chunk
+# (an id that changed is a new chunk) instead of keeping passages read the old way.
+PASSAGE_RECIPE = "units-1"
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,22 @@ class Chunk:
         return f"{self.section}\n{self.text}" if self.section else self.text
 
     def passages(self) -> list[str]:
-        """One short passage per line, prefixed with the section, for line-level dense matching.
+        """One short passage per line, prefixed with the section, for line-level dense matching; each line
+        read through the text units (``units``): links as their text, table rows as records, no markup.
 
         Roadmaps are lists: a question usually matches one line of a chunk, and a whole-chunk
-        vector blurs it (measured: dense hit@5 0.646 -> 0.772 with the best line per chunk).
+        vector blurs it (measured: dense hit@5 0.646 -> 0.772 with the best line per chunk). One passage
+        per sentence or item instead of per line measured worse (eval/README.md).
         """
+        from roadmap_rag.units import parse
+
         prefix = f"{self.section}: " if self.section else ""
-        lines = (line.strip().strip("|-*#> ").strip() for line in self.text.split("\n"))
-        return [f"{prefix}{line}" for line in lines if sum(ch.isalnum() for ch in line) >= 4]
+        by_line: dict[int, list[str]] = {}
+        for unit in parse(self.text):
+            if unit.kind != "heading":
+                by_line.setdefault(self.text.count("\n", 0, unit.start), []).append(unit.text)
+        texts = (" ".join(parts) for _, parts in sorted(by_line.items()))
+        return [f"{prefix}{text}" for text in texts if sum(ch.isalnum() for ch in text) >= 4]
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,7 @@ def chunk_document(doc: Document, chunk_size: int = 600, chunk_max: int = 900) -
     def emit(spans: list[tuple[int, int]], section: str) -> None:
         start, end = spans[0][0], spans[-1][1]
         text = doc.text[start:end]
-        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}\0{PASSAGE_RECIPE}".encode()).hexdigest()[:16]
         n = seen.get(digest, 0)
         seen[digest] = n + 1
         chunk_id = f"{doc.id}:{digest}" + (f"-{n + 1}" if n else "")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from roadmap_rag.errors import BackendUnavailable, ConfigError
 from roadmap_rag.settings import Settings
@@ -40,6 +42,11 @@ def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[s
         # Ollama when it answers; otherwise the grounded composer, chosen over the embedded 270M model
         # by the eval (fact recall, unsupported sentences, latency: eval/README.md).
         from roadmap_rag.composer import Composer
+
+        closed = _refuses(settings.ollama_host, settings.ollama_probe_timeout)
+        if closed:  # nothing listens: no need to load the Ollama client (0.2 s of a cold start) to learn that
+            why = f"Ollama at {settings.ollama_host} is not reachable ({closed}); start `ollama serve`"
+            return Composer(), [f"Ollama not used: {why}. Answered from the sources without an LLM."]
         from roadmap_rag.generation.ollama import OllamaLLM
 
         try:
@@ -49,3 +56,18 @@ def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[s
         except BackendUnavailable as exc:
             return Composer(), [f"Ollama not used: {exc}. Answered from the sources without an LLM."]
     raise ConfigError(f"unknown llm '{choice}'; use auto, ollama, llamacpp or extractive")
+
+
+def _refuses(url: str, timeout: float) -> str | None:
+    """Why nothing accepts a TCP connection at the Ollama address (None when something does)."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = parts.hostname or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    try:
+        port = parts.port or 11434
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return "connection refused"
+    except (OSError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
