@@ -43,3 +43,9 @@ def test_table_rows_are_records_and_links_are_their_text() -> None:
     assert Link("FLAN Paper", "https://arxiv.org/abs/2109.01652") in row.links
     assert item.text == "Tokenization (BPE, WordPiece)" and item.is_link_only
     assert text[row.start : row.end].startswith("| 4 |")  # spans quote the source verbatim
+
+
+def test_rows_of_a_table_whose_header_is_in_another_chunk_are_still_read() -> None:
+    text = "| 2 | [Hugging Face Course](https://huggingface.co/course) | Beginner |\n\n---"
+    (row,) = parse(text)
+    assert row.kind == "row" and row.text == "Hugging Face Course; Beginner"

@@ -65,9 +65,8 @@ class Chunk:
 
         prefix = f"{self.section}: " if self.section else ""
         by_line: dict[int, list[str]] = {}
-        for unit in parse(self.text):
-            if unit.kind != "heading":
-                by_line.setdefault(self.text.count("\n", 0, unit.start), []).append(unit.text)
+        for unit in parse(self.text):  # heading lines too: a chunk of headings alone still has passages
+            by_line.setdefault(self.text.count("\n", 0, unit.start), []).append(unit.text)
         texts = (" ".join(parts) for _, parts in sorted(by_line.items()))
         return [f"{prefix}{text}" for text in texts if sum(ch.isalnum() for ch in text) >= 4]
 

@@ -234,12 +234,14 @@ class _Parser:
         self.path.append((level, clean))
         self.add("heading", clean, line.start, line.end, level=level)
 
-    def table_row(self, line: _Line) -> None:
+    def table_row(self, line: _Line, before_rule: bool) -> None:
         cells = _table_cells(line.raw)
         if not self.header:
-            self.header = [clean_inline(c)[0] for c in cells]
             self.group += 1
-            return
+            if before_rule:  # the header row: the line above a |---| rule
+                self.header = [clean_inline(c)[0] for c in cells]
+                return
+            self.header = [""] * len(cells)  # rows whose header is elsewhere (a chunk that starts mid-table)
         pairs: list[tuple[str, str]] = []
         links: list[Link] = []
         for head, cell in zip(self.header, cells, strict=False):
@@ -249,8 +251,11 @@ class _Parser:
                 pairs.append((head, value))
         if not pairs:
             return
+        if not any(head for head, _ in pairs):  # no header known: the cells in order
+            self.add("row", "; ".join(v for _, v in pairs), line.start, line.end, tuple(links), group=self.group)
+            return
         lead = ""
-        if not pairs[0][0].lower().startswith("best"):
+        if not pairs[0][0].lower().startswith("best"):  # the first column names the row
             lead = pairs.pop(0)[1]
         body = "; ".join(f"{h}: {v}" for h, v in pairs)
         text = f"{lead}: {body}" if lead and body else lead or body
@@ -335,7 +340,8 @@ class _Parser:
                 if _TABLE_RULE.match(s):
                     continue
                 self.end_list()
-                self.table_row(line)
+                following = next((ln.stripped for ln in lines[index + 1 :] if ln.stripped), "")
+                self.table_row(line, "|" in following and bool(_TABLE_RULE.match(following)))  # "---" is a rule too
                 continue
             self.header = []
             body = s.lstrip(">").strip()
