@@ -36,6 +36,6 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
     assert [row["size"] for row in figures["scale"]] == [500]
     table = doc.read_text()
-    assert "LlamaIndex starter" in table and "## Targets (issue 7)" in table and "(--quick" in table
+    assert "LlamaIndex starter" in table and "## Targets (issues 7 and 15)" in table and "(--quick" in table
     assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"
