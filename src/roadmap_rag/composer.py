@@ -21,7 +21,7 @@ from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, line_key, to_source
 from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import Block, Source, Statement
-from roadmap_rag.units import Unit, readable, topic_text
+from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
@@ -191,7 +191,7 @@ class _Compose:
                     continue
                 if looks_like_instruction(unit.text) or (unit.is_link_only and unit.text.lower().startswith("see ")):
                     continue
-                if unit.kind == "sentence" and (_bare_title(unit.text) or unit.text.rstrip(".") == view.title):
+                if unit.kind == "sentence" and (is_bare_title(unit.text) or unit.text.rstrip(".") == view.title):
                     continue  # a heading-like line ("Popular LLM Frameworks") is never a sentence of the answer
                 seen.add(key)
                 out.append((n, view, unit))
@@ -425,7 +425,9 @@ class _Compose:
         per_doc: dict[str, list[tuple[DocumentView, Unit]]] = {}
         for _, view, unit in self._units([v for v in views if v[1].kind != "paper-card"]):
             own = topic_text(unit) if unit.kind == "item" else unit.text
-            cover = max(query.covers_topic(own), 0.8 * query.covers_topic(f"{own} {self._context(unit)}"))
+            # The nearest context counts: an item's intro or topic before the section it sits in.
+            near = unit.intro or unit.parent or unit.section.split(" > ")[-1]
+            cover = max(query.covers_topic(own), 0.8 * query.covers_topic(f"{own} {near}"))
             if cover >= 0.6 and unit.kind != "intro":
                 per_doc.setdefault(view.doc_id, []).append((view, unit))
         self._recommended_in(query, views, per_doc)
@@ -621,14 +623,6 @@ def _section_units(view: DocumentView, heading: Unit) -> list[Unit]:
 
 def _own(unit: Unit) -> str:
     return topic_text(unit) if unit.kind == "item" else unit.text
-
-
-def _bare_title(text: str) -> bool:
-    """'Popular LLM Frameworks': short, no closing punctuation, words capitalised - a heading, not a claim."""
-    words = text.split()
-    if not words or len(words) > 8 or text[-1:] in ".!?" or ":" in text:
-        return False
-    return sum(w[:1].isupper() or not w[:1].isalpha() for w in words) >= max(1, len(words) - 1)
 
 
 def _depth(unit: Unit) -> int:

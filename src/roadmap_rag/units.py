@@ -391,10 +391,24 @@ def _label_runs(units: list[Unit], parser: _Parser) -> list[Unit]:
             j += 1
         if j - i >= 3:
             parser.group += 1
+            intro = ""
+            title = out[i - 1] if i else None
+            if title is not None and title.kind == "sentence" and is_bare_title(title.text):
+                # "Popular LLM Frameworks" above "LangChain: ..." lines introduces them
+                intro = title.text
+                out[i - 1] = _replace(title, kind="intro", group=parser.group)
             for n in range(i, j):
-                out[n] = _replace(out[n], kind="item", group=parser.group)
+                out[n] = _replace(out[n], kind="item", group=parser.group, intro=intro)
         i = max(j, i + 1)
     return out
+
+
+def is_bare_title(text: str) -> bool:
+    """'Popular LLM Frameworks': short, no closing punctuation, words capitalised - a heading, not a claim."""
+    words = text.split()
+    if not words or len(words) > 8 or text[-1:] in ".!?" or ":" in text:
+        return False
+    return sum(w[:1].isupper() or not w[:1].isalpha() for w in words) >= max(1, len(words) - 1)
 
 
 def _replace(unit: Unit, **changes: object) -> Unit:
