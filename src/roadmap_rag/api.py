@@ -15,7 +15,7 @@ from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.types import Answer, Source, Turn, render_blocks
+from roadmap_rag.types import Answer, Kind, Source, Turn, render_blocks, section_leaf
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
@@ -183,10 +183,10 @@ class Assistant:
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:
-    return [s for n, s in enumerate(sources) if n < top or s.kind == "paper-card"]
+    return [s for n, s in enumerate(sources) if n < top or s.kind == Kind.PAPER_CARD]
 
 
 def refusal(sources: list[Source]) -> str:
-    topics = list(dict.fromkeys(s.section.split(" > ")[-1] or s.title for s in sources))[:3]
+    topics = list(dict.fromkeys(section_leaf(s.section) or s.title for s in sources))[:3]
     nearest = f" The nearest topics it does cover: {'; '.join(topics)}." if topics else ""
     return f"The roadmap corpus does not cover this question, so I will not guess.{nearest}"

@@ -14,17 +14,16 @@ import re
 from dataclasses import dataclass
 
 from roadmap_rag.corpus import Document
+from roadmap_rag.text import STOPWORDS
+from roadmap_rag.types import SECTION_SEPARATOR, Kind
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUM_TOP = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
 _NUM_SUB = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(\S.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_MINOR_WORDS = {
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
-    "the", "to", "vs", "vs.", "with", "your", "is", "are", "what", "how",
-}  # fmt: skip
-SECTION_SEPARATOR = " > "
+# Words a title leaves lower-case ("Tools for the Job").
+_MINOR_WORDS = STOPWORDS | {"vs", "vs."}
 # Part of every chunk id: when the way passages are read changes, the next ingest re-embeds every chunk
 # (an id that changed is a new chunk) instead of keeping passages read the old way.
 PASSAGE_RECIPE = "units-1"
@@ -35,7 +34,7 @@ class Chunk:
     id: str
     doc_id: str
     doc_title: str
-    kind: str
+    kind: Kind
     section: str
     text: str
     start: int

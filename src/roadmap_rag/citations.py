@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from roadmap_rag.text import STOPWORDS, WORD
 from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks
 from roadmap_rag.units import URL as URL
 from roadmap_rag.units import parse, sentence_spans, split_sentences
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_WORD = re.compile(r"[a-z0-9]+")
 # Sentences that address the assistant rather than inform the learner: injected instructions, transcript
 # role tags, citation orders, forged source fences. They are data to ignore, so they never become part of an answer.
 _INSTRUCTION = re.compile(
@@ -21,69 +21,6 @@ _INSTRUCTION = re.compile(
     r"|</?source\b",  # our own prompt fences inside a document: a forged source
     re.IGNORECASE,
 )
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "should",
-        "that",
-        "the",
-        "this",
-        "to",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "about",
-        "into",
-        "than",
-        "then",
-        "there",
-        "these",
-        "they",
-        "those",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "but",
-        "if",
-        "so",
-        "we",
-        "our",
-        "my",
-        "me",
-    ]
-)
 
 
 def looks_like_instruction(text: str) -> bool:
@@ -92,7 +29,7 @@ def looks_like_instruction(text: str) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    return {w[:6] for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+    return {w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
 def overlap(a: str, b: str) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
@@ -18,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.errors import RoadmapRagError
+from roadmap_rag.errors import ConfigError, RoadmapRagError
 from roadmap_rag.ingest import index_status, ingest, kind_summary, read_state
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Turn, cite
@@ -33,13 +34,20 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _settings(**overrides: object) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
 def _fail(exc: RoadmapRagError, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {escape(str(exc))}")
     return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    """The settings, or exit 2 with what is wrong in them (an unknown key, a value out of range)."""
+    try:
+        return Settings()
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(ConfigError(f"invalid settings ({problems}); see `roadmap-rag config`")) from exc
 
 
 _BAR_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

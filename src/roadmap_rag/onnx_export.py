@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from roadmap_rag.errors import ConfigError
+from roadmap_rag.files import file_sha256, read_json
 
 RECIPES = {
     "fp32": "torch-export+bert-fusion/1",
@@ -49,11 +50,11 @@ class OnnxModel:
         return self.directory / "tokenizer.json"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc}); is this a sentence-transformers model directory?") from exc
+def _read_json(path: Path) -> Any:
+    data = read_json(path)
+    if data is None:
+        raise ConfigError(f"{path}: missing or not JSON; is this a sentence-transformers model directory?")
+    return data
 
 
 def source_fingerprint(source: Path, precision: str) -> str:
@@ -63,9 +64,7 @@ def source_fingerprint(source: Path, precision: str) -> str:
         path = source / name
         if path.is_file():
             digest.update(name.encode())
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            file_sha256(path, digest)
     return digest.hexdigest()
 
 
@@ -80,7 +79,7 @@ def check_source(source: Path) -> tuple[int, int]:
             "use ROADMAP_RAG_EMBEDDER=sentence-transformers for this model"
         )
     modules = _read_json(source / "modules.json")
-    if not any(m.get("type", "").endswith("Normalize") for m in modules):
+    if not any(str(m.get("type", "")).endswith("Normalize") for m in modules if isinstance(m, dict)):
         raise ConfigError(f"{source / 'modules.json'}: no Normalize module; the onnx embedder expects unit vectors")
     bert = _read_json(source / "sentence_bert_config.json")
     return int(bert.get("max_seq_length", 256)), int(pooling["word_embedding_dimension"])
@@ -162,12 +161,9 @@ def build(source: Path, models_dir: Path, precision: str = "fp32", force: bool =
     directory = models_dir / f"{source.name if source.name != 'model' else source.parent.name}-onnx-{precision}"
     built = OnnxModel(directory, max_len, dimension)
     manifest = directory / "manifest.json"
-    if not force and built.graph.is_file() and manifest.is_file():
-        try:
-            if json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
-                return built
-        except ValueError:
-            pass  # a torn manifest: rebuild below
+    recorded = read_json(manifest) if not force and built.graph.is_file() else None
+    if isinstance(recorded, dict) and recorded.get("fingerprint") == fingerprint:  # a torn manifest: rebuild
+        return built
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401

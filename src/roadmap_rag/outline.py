@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from roadmap_rag.chunking import Chunk
+from roadmap_rag.types import SECTION_SEPARATOR
 
 
 @dataclass
@@ -45,10 +46,10 @@ def outlines(chunks: Sequence[Chunk]) -> list[Outline]:
         roots: list[Heading] = []
         seen: dict[str, Heading] = {}
         for chunk in doc_chunks:
-            parts = [p.strip() for p in chunk.section.split(" > ") if p.strip()]
+            parts = [p.strip() for p in chunk.section.split(SECTION_SEPARATOR) if p.strip()]
             siblings = roots
             for depth in range(len(parts)):
-                path = " > ".join(parts[: depth + 1])
+                path = SECTION_SEPARATOR.join(parts[: depth + 1])
                 if path not in seen:
                     seen[path] = Heading(parts[depth], path, depth)
                     siblings.append(seen[path])

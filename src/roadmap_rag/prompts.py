@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roadmap_rag.types import Source, Turn
+from roadmap_rag.types import Kind, Source, Turn
 
 SYSTEM = (
     "You answer questions about learning large language models using only the numbered sources. "
@@ -22,7 +22,7 @@ def format_sources(sources: list[Source], limit: int = 700, max_sources: int | N
     (their numbers unchanged, so a citation still points at the right source)."""
     blocks = []
     for n, source in enumerate(sources, start=1):
-        if max_sources is not None and n > max_sources and source.kind != "paper-card":
+        if max_sources is not None and n > max_sources and source.kind != Kind.PAPER_CARD:
             continue
         body = _fence(source.text[:limit])
         blocks.append(f'<source id="{n}" title="{_fence(source.label())}">\n{body}\n</source>')

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from roadmap_rag.citations import STOPWORDS
+from roadmap_rag.text import STOPWORDS
 from roadmap_rag.types import Source
 
 if TYPE_CHECKING:

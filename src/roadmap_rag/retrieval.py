@@ -24,12 +24,12 @@ from roadmap_rag.embeddings import Embedder
 from roadmap_rag.library import Library, to_source
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore
-from roadmap_rag.types import Source
+from roadmap_rag.text import words as text_words
+from roadmap_rag.types import Kind, Source
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # RRF weights of the passage, chunk and lexical rankings.
 FUSION_WEIGHTS = (1.0, 1.0, 1.0)
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Retrieved:
 @functools.lru_cache(maxsize=4096)
 def _shingles(text: str) -> frozenset[str]:
     """Word 3-grams; cached, as retrieve compares each pick with those before it (k^2/2 pairs)."""
-    words = _WORD.findall(text.lower())
+    words = text_words(text)
     return frozenset(" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2)))
 
 
@@ -171,12 +171,12 @@ class HybridRetriever:
         # Paper cards (a few lines about a paper) ride in their own lane: they neither take one of
         # the k places nor shift the order of the text; a card that ranks within the top k of the
         # mixed order is kept after the k sources (at most card_k of them).
-        card_lane = not filters.kinds or bool(set(filters.kinds) - {"paper-card"})
+        card_lane = not filters.kinds or bool(set(filters.kinds) - {Kind.PAPER_CARD})
         cards: list[Source] = []
         if card_lane and self.settings.card_k:
             mixed, everything = self._fuse(rankings)
             top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
-            cards = [to_source(everything[c], mixed[c]) for c in top if everything[c].kind == "paper-card"]
+            cards = [to_source(everything[c], mixed[c]) for c in top if everything[c].kind == Kind.PAPER_CARD]
             cards = cards[: self.settings.card_k]
         if cards and mode == "hybrid":
             # The catalog as a glossary: the lexical retriever also reads the names of the papers the
@@ -184,7 +184,7 @@ class HybridRetriever:
             # the words the roadmaps use. Measured: hit@5 0.899 -> 0.911 (eval/README.md).
             names = " ".join(card.title.split(" (")[0] for card in cards)
             rankings = (passage_hits, chunk_hits, self.lexical(f"{query} {names}", n, filters, refresh=False))
-        is_text = (lambda c: c.kind != "paper-card") if card_lane else (lambda c: True)
+        is_text = (lambda c: c.kind != Kind.PAPER_CARD) if card_lane else (lambda c: True)
         fused, chunks = self._fuse([[hit for hit in r if is_text(hit[0])] for r in rankings])
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:

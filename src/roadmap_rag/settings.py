@@ -3,20 +3,28 @@
 Sources, highest priority first: constructor arguments, environment variables
 (prefix ``ROADMAP_RAG_``; ``OLLAMA_HOST`` is honoured too), ``roadmap-rag.toml``
 in the working directory, then the defaults below.
+
+A key no setting has, in the constructor or in the file, is an error that names the nearest setting:
+``top_kk = 3`` silently doing nothing is worse than a stop. Environment variables stay tolerant, since
+a shell holds variables for other versions and tools.
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from roadmap_rag.errors import ConfigError
 
 LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive"]
 
@@ -27,7 +35,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ROADMAP_RAG_",
         toml_file="roadmap-rag.toml",
-        extra="ignore",
+        extra="forbid",
         validate_default=True,
     )
 
@@ -126,7 +134,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (_KnownInit(init_settings), env_settings, _KnownToml(settings_cls))
 
     @property
     def chroma_dir(self) -> Path:
@@ -154,3 +162,44 @@ class Settings(BaseSettings):
         if self.chroma_host:
             return f"chroma server http://{self.chroma_host}:{self.chroma_port} ({self.collection})"
         return f"{self.chroma_dir} ({self.collection})"
+
+
+class _KnownInit(PydanticBaseSettingsSource):
+    """The constructor's arguments, each of which must name a setting."""
+
+    def __init__(self, source: PydanticBaseSettingsSource) -> None:
+        super().__init__(source.settings_cls)
+        self.source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.source.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        return _known(self.source(), "Settings()")
+
+
+class _KnownToml(TomlConfigSettingsSource):
+    """roadmap-rag.toml, each of whose keys must name a setting."""
+
+    def __call__(self) -> dict[str, Any]:
+        return _known(super().__call__(), str(Path.cwd() / "roadmap-rag.toml"))
+
+
+def _known(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """``values``, or a ConfigError for the first key that names no setting, with the nearest one."""
+    names = setting_names()
+    for key in values:
+        if key.lower() not in names:
+            near = difflib.get_close_matches(key.lower(), sorted(names), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'?" if near else "`roadmap-rag config` lists every setting"
+            raise ConfigError(f"{where}: unknown setting '{key}'; {hint}")
+    return values
+
+
+def setting_names() -> set[str]:
+    """Every key the constructor and roadmap-rag.toml accept: the field names and their aliases."""
+    names = set(Settings.model_fields)
+    for info in Settings.model_fields.values():
+        if isinstance(info.validation_alias, AliasChoices):
+            names.update(str(c).lower() for c in info.validation_alias.choices)
+    return names

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.errors import IndexUnavailable
 from roadmap_rag.settings import Settings
+from roadmap_rag.types import Kind
 
 _BATCH = 500
 _PAGE = 5000
@@ -54,7 +55,7 @@ def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "doc_id": chunk.doc_id,
         "doc_title": chunk.doc_title,
-        "kind": chunk.kind,
+        "kind": str(chunk.kind),
         "section": chunk.section,
         "start": chunk.start,
         "end": chunk.end,
@@ -76,7 +77,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         id=chunk_id,
         doc_id=str(meta["doc_id"]),
         doc_title=str(meta.get("doc_title", "")),
-        kind=str(meta.get("kind", "roadmap")),
+        kind=Kind(str(meta.get("kind", Kind.ROADMAP))),
         section=str(meta.get("section", "")),
         text=text,
         start=int(meta.get("start", 0)),
@@ -221,7 +222,7 @@ class ChromaStore:
             for n, (text, vector) in enumerate(zip(chunk.passages(), chunk_passages, strict=True)):
                 ids.append(f"{chunk.id}#{n}")
                 vectors.append(list(vector))
-                metas.append({"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind})
+                metas.append({"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)})
                 docs.append(text)
         nodes = self._nodes(chunks, doc_meta, embeddings)
         with self._lock:
@@ -250,7 +251,7 @@ class ChromaStore:
             for chunk in chunks:  # a document's kind may change; its passages follow
                 got = self._passages.get(where={"chunk_id": chunk.id}, include=[])
                 if got["ids"]:
-                    meta = {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": chunk.kind}
+                    meta = {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)}
                     self._passages.update(ids=got["ids"], metadatas=[meta] * len(got["ids"]))  # type: ignore[arg-type]
 
     def delete(self, ids: Iterable[str]) -> None:

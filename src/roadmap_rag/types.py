@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
+
+# Between the headings of a section path: "Phase 2 > Fine-tuning > LoRA".
+SECTION_SEPARATOR = " > "
+
+
+class Kind(StrEnum):
+    """What a document is. A str, so it compares, hashes and serialises as its value."""
+
+    ROADMAP = "roadmap"
+    PAPER = "paper"  # a paper's full text
+    PAPER_CARD = "paper-card"  # a few catalog lines about a paper: title, authors, year, arXiv link
+
+
+def section_parts(section: str) -> list[str]:
+    """The headings of a section path, outermost first."""
+    return [part for part in section.split(SECTION_SEPARATOR) if part]
+
+
+def unnumbered(section: str) -> str:
+    """'5. Large Language Models > 5.3 Training Techniques' -> 'Large Language Models > Training Techniques'."""
+    parts = (re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", part.strip()) for part in section.split(SECTION_SEPARATOR))
+    return SECTION_SEPARATOR.join(p for p in parts if p)
+
+
+def section_leaf(section: str) -> str:
+    """The innermost heading of a section path ("" for none)."""
+    parts = section_parts(section)
+    return parts[-1] if parts else ""
 
 
 @dataclass(frozen=True)
@@ -17,7 +47,7 @@ class Source:
     section: str
     text: str
     score: float
-    kind: str = "roadmap"
+    kind: Kind = Kind.ROADMAP
     page: int | None = None
     url: str | None = None
     start: int = 0
@@ -27,7 +57,7 @@ class Source:
         """'Roadmap title — section', or for a paper 'LoRA (Hu et al., 2021), p. 4 — section'."""
         where = f" — {self.section}" if self.section else ""
         page = f", p. {self.page}" if self.page is not None else ""
-        return f"{self.title}{page}{where}" if self.kind == "paper" else f"{self.title}{where}{page}"
+        return f"{self.title}{page}{where}" if self.kind == Kind.PAPER else f"{self.title}{where}{page}"
 
 
 @dataclass(frozen=True)

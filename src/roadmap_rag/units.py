@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from roadmap_rag.types import SECTION_SEPARATOR
+
 UnitKind = Literal["heading", "sentence", "item", "row", "intro"]
 
 URL = re.compile(r"https?://[^\s<>()\[\]]+(?:\([^\s()]*\)[^\s<>()\[\]]*)*")
@@ -201,7 +203,7 @@ class _Parser:
         self.text = text
         self.base = base
         self.headings = headings
-        self.path: list[tuple[int, str]] = [(0, p) for p in section.split(" > ") if p] if section else []
+        self.path: list[tuple[int, str]] = [(0, p) for p in section.split(SECTION_SEPARATOR) if p] if section else []
         self.units: list[Unit] = []
         self.group = 0
         self.intro = ""
@@ -214,7 +216,7 @@ class _Parser:
 
     @property
     def section(self) -> str:
-        return " > ".join(t for _, t in self.path)
+        return SECTION_SEPARATOR.join(t for _, t in self.path)
 
     def add(self, kind: UnitKind, text: str, start: int, end: int, links: tuple[Link, ...] = (), **kw: object) -> Unit:
         unit = Unit(kind, text, self.base + start, self.base + end, self.section, links=links, **kw)  # type: ignore[arg-type]

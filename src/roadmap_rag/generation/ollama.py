@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -23,54 +24,57 @@ class OllamaLLM:
         # The timeout bounds every wait for a byte, so a stalled stream ends with an error, not a hang.
         self._client = ollama.Client(host=self.host, timeout=settings.ollama_timeout)
 
-    def check(self, timeout: float | None = None) -> None:
-        """Raise BackendUnavailable unless the server answers and has the model."""
-        client = ollama.Client(host=self.host, timeout=timeout) if timeout else self._client
+    @contextmanager
+    def _errors(self, timeout: float | None = None, probe: bool = False) -> Iterator[None]:
+        """Every way a call to Ollama fails, as one BackendUnavailable that says what to do."""
         try:
-            listed = client.list()
-        except (httpx.HTTPError, ConnectionError, ollama.ResponseError) as exc:
-            # The client's ConnectionError text is a paragraph of advice; the refusal itself is what matters.
-            why = "connection refused" if isinstance(exc, ConnectionError) else str(exc)
-            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({why}); start `ollama serve`") from exc
-        names = {m.model for m in listed.models if m.model}
-        wanted = {self.model, f"{self.model}:latest"}
-        if not names & wanted:
-            raise BackendUnavailable(
-                f"Ollama at {self.host} does not have model '{self.model}'; run `ollama pull {self.model}`"
-            )
-
-    def complete_json(self, prompt: str, schema: dict[str, Any]) -> str:
-        """One non-streamed answer constrained to ``schema`` (Ollama's structured outputs): the eval judge."""
-        try:
-            response = self._client.chat(
-                model=self.model, messages=[{"role": "user", "content": prompt}], format=schema, stream=False,
-                options={"temperature": 0.0, "num_predict": self.settings.judge_max_tokens * 4},
-            )  # fmt: skip
-        except ollama.ResponseError as exc:
-            raise BackendUnavailable(f"Ollama returned an error: {exc.error}; run `ollama pull {self.model}`?") from exc
-        except httpx.TimeoutException as exc:
-            raise BackendUnavailable(f"Ollama at {self.host} timed out; raise ROADMAP_RAG_OLLAMA_TIMEOUT") from exc
-        except (httpx.HTTPError, ConnectionError) as exc:
-            raise BackendUnavailable(f"Ollama at {self.host} is not reachable ({exc})") from exc
-        return response.message.content or ""
-
-    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
-        try:
-            for part in self._client.chat(
-                model=self.model, messages=chat_messages(question, sources, history, hint), stream=True,
-                options={"temperature": self.settings.temperature, "num_predict": self.settings.max_tokens * 2},
-            ):  # fmt: skip
-                text = part.message.content if part.message else ""
-                if text:
-                    yield text
+            yield
         except ollama.ResponseError as exc:
             if exc.status_code == 404:
                 raise BackendUnavailable(f"Ollama has no model '{self.model}'; run `ollama pull {self.model}`") from exc
             raise BackendUnavailable(f"Ollama returned an error: {exc.error}") from exc
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(
-                f"Ollama at {self.host} sent nothing for {self.settings.ollama_timeout:.0f} s; "
+                f"Ollama at {self.host} sent nothing for {timeout or self.settings.ollama_timeout:.0f} s; "
                 "raise ROADMAP_RAG_OLLAMA_TIMEOUT or check the server"
             ) from exc
-        except (httpx.HTTPError, ConnectionError, ValueError) as exc:
-            raise BackendUnavailable(f"the connection to Ollama at {self.host} broke mid-answer ({exc})") from exc
+        except ConnectionError as exc:
+            # The client's ConnectionError text is a paragraph of advice; the refusal itself is what matters.
+            raise BackendUnavailable(
+                f"Ollama at {self.host} is not reachable (connection refused); start `ollama serve`"
+            ) from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            why = (
+                f"Ollama at {self.host} is not reachable ({exc}); start `ollama serve`"
+                if probe
+                else (f"the connection to Ollama at {self.host} broke mid-answer ({exc})")
+            )
+            raise BackendUnavailable(why) from exc
+
+    def check(self, timeout: float | None = None) -> None:
+        """Raise BackendUnavailable unless the server answers and has the model."""
+        client = ollama.Client(host=self.host, timeout=timeout) if timeout else self._client
+        with self._errors(timeout, probe=True):
+            listed = client.list()
+        names = {m.model for m in listed.models if m.model}
+        if not names & {self.model, f"{self.model}:latest"}:
+            raise BackendUnavailable(
+                f"Ollama at {self.host} does not have model '{self.model}'; run `ollama pull {self.model}`"
+            )
+
+    def complete_json(self, prompt: str, schema: dict[str, Any]) -> str:
+        """One non-streamed answer constrained to ``schema`` (Ollama's structured outputs): the eval judge."""
+        options = {"temperature": 0.0, "num_predict": self.settings.judge_max_tokens * 4}
+        messages = [{"role": "user", "content": prompt}]
+        with self._errors():
+            response = self._client.chat(model=self.model, messages=messages, format=schema, options=options)
+        return response.message.content or ""
+
+    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
+        options = {"temperature": self.settings.temperature, "num_predict": self.settings.max_tokens * 2}
+        messages = chat_messages(question, sources, history, hint)
+        with self._errors():
+            for part in self._client.chat(model=self.model, messages=messages, stream=True, options=options):
+                text = part.message.content if part.message else ""
+                if text:
+                    yield text

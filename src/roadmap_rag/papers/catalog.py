@@ -12,6 +12,7 @@ import yaml
 
 from roadmap_rag.corpus import Document, ManifestEntry
 from roadmap_rag.errors import ConfigError
+from roadmap_rag.types import Kind, unnumbered
 
 ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 _PDF_NAME = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
@@ -163,19 +164,12 @@ def load_catalog(path: Path) -> Catalog:
     return Catalog(path=path, papers=tuple(papers))
 
 
-def _heading_path(section: str) -> str:
-    """'5. Large Language Models > 5.3 Training Techniques' -> 'Large Language Models > Training Techniques'
-    (numbering dots would split the card's sentences)."""
-    parts = (re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", part) for part in section.split(" > "))
-    return " > ".join(p for p in parts if p)
-
-
 def _places(verb: str, refs: Iterable[SectionRef], titles: dict[str, str]) -> list[str]:
     """One line per roadmap: 'Recommended in <title> under <section>; <section>'."""
     by_doc: dict[str, list[str]] = {}
     for ref in refs:
         sections = by_doc.setdefault(ref.doc, [])
-        if (path := _heading_path(ref.section)) and path not in sections:
+        if (path := unnumbered(ref.section)) and path not in sections:
             sections.append(path)
     lines = []
     for doc, sections in by_doc.items():
@@ -207,7 +201,7 @@ def card_documents(catalog: Catalog, titles: dict[str, str]) -> list[Document]:
         Document(
             id=p.card_id,
             title=p.citation,
-            kind="paper-card",
+            kind=Kind.PAPER_CARD,
             source=catalog.path,
             text=card_text(p, titles),
             url=p.link,
@@ -224,6 +218,6 @@ def pdf_manifest(catalog: Catalog, files: Iterable[Path]) -> dict[Path, Manifest
         paper = catalog.for_pdf(file)
         if paper is not None:
             entries[file.resolve()] = ManifestEntry(
-                id=paper.doc_id, title=paper.citation, kind="paper", path=file.resolve(), url=paper.link
+                id=paper.doc_id, title=paper.citation, kind=Kind.PAPER, path=file.resolve(), url=paper.link
             )
     return entries

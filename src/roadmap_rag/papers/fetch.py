@@ -9,7 +9,6 @@ not tried and each says why.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -21,9 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from roadmap_rag.corpus import file_sha256
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import ConfigError
+from roadmap_rag.files import file_sha256, read_json, write_json
 from roadmap_rag.papers.catalog import Catalog, Paper, load_catalog
 from roadmap_rag.settings import Settings
 
@@ -111,15 +110,11 @@ class Fetcher:
         return self.dir / RECORD_NAME
 
     def record(self) -> dict[str, dict[str, Any]]:
-        try:
-            return json.loads(self.record_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        record = read_json(self.record_path)
+        return record if isinstance(record, dict) else {}
 
     def _save_record(self, record: dict[str, dict[str, Any]]) -> None:
-        tmp = self.record_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.record_path)
+        write_json(self.record_path, record, sort_keys=True)
 
     def url(self, paper: Paper) -> str:
         return self.settings.papers_url.format(arxiv=paper.arxiv, id=paper.id)

@@ -24,6 +24,8 @@ from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.papers.catalog import Catalog, Paper, SectionRef, load_catalog, name_key
 from roadmap_rag.settings import Settings
+from roadmap_rag.text import STOPWORDS
+from roadmap_rag.types import Kind
 
 RefKind = Literal["arxiv", "doi", "name", "mention"]
 
@@ -36,11 +38,27 @@ _LINK_PAPER = re.compile(r"\[([^\]]{2,120}?\bpapers?)\]\(", re.IGNORECASE)
 _WORD_PAPER = re.compile(r"\b(?:the\s+original\s+)?([A-Za-z][\w\-]*)\s+papers?\b", re.IGNORECASE)
 _AUTHOR_YEAR = re.compile(r"([A-Z][^.:;()\n]{2,100}?)\s*\(([A-Z][\w\-]+(?: et al\.?| and [A-Z][\w\-]+)?),? (\d{4})\)")
 # Words before "paper" that do not name one ("key papers", "survey papers", "read many papers").
-_GENERIC = {
-    "a", "an", "and", "by", "for", "from", "in", "of", "on", "or", "to", "with",
-    "any", "arxiv", "each", "first", "good", "key", "many", "other", "read", "reading", "research",
-    "same", "some", "such", "survey", "that", "the", "these", "this", "those", "white", "your", "original",
-}  # fmt: skip
+_GENERIC = STOPWORDS | set(
+    [
+        "any",
+        "arxiv",
+        "each",
+        "first",
+        "good",
+        "key",
+        "many",
+        "other",
+        "read",
+        "reading",
+        "research",
+        "same",
+        "some",
+        "such",
+        "survey",
+        "white",
+        "original",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -106,11 +124,11 @@ def _explicit(line: str, catalog: Catalog) -> Iterable[tuple[int, str, RefKind, 
     for m in _DOI.finditer(line):
         paper = catalog.by_doi(m.group(1))
         yield m.start(), m.group(1), "doi", [paper] if paper else []
-    if m := _RESOURCE.match(line):
-        name = m.group(1)
+    if resource := _RESOURCE.match(line):
+        name = resource.group(1)
         found = _resolve_name(name, catalog)
         if found or re.search(r"\bpapers?\b", name, re.IGNORECASE):
-            yield m.start(1), name, "name", found
+            yield resource.start(1), name, "name", found
         return  # the rest of a Resource line is its name
     spans: list[tuple[int, int]] = []
     for pattern in (_QUOTED_PAPER, _BOLD_PAPER, _LINK_PAPER, _AUTHOR_YEAR, _WORD_PAPER):
@@ -164,7 +182,7 @@ def scan_document(doc: Document, catalog: Catalog, chunk_size: int = 600, chunk_
 def scan(documents: Iterable[Document], catalog: Catalog, chunk_size: int = 600, chunk_max: int = 900) -> ScanResult:
     result = ScanResult()
     for doc in documents:
-        if doc.kind == "roadmap":
+        if doc.kind == Kind.ROADMAP:
             result.references.extend(scan_document(doc, catalog, chunk_size, chunk_max))
     return result
 
