@@ -6,7 +6,6 @@ Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import streamlit as st
@@ -94,7 +93,7 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
         for sentence in answer.unsupported:
             st.markdown(f"- ~~{escape_markdown(sentence)}~~")
     render_sources(answer)
-    st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.get('total', 0.0):.2f} s")
+    st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")
     st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
 
 
@@ -105,29 +104,21 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
     st.session_state.messages.append({"role": "user", "question": question})
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
-    final: list[Answer] = []
-
-    def deltas() -> Iterator[str]:
-        for event in assistant.stream(
-            question, history, llm=st.session_state.backend, k=st.session_state.k,
-            doc_ids=doc_ids or st.session_state.doc_filter, kinds=st.session_state.kind_filter,
-        ):  # fmt: skip
-            if isinstance(event, Answer):
-                final.append(event)
-            else:
-                yield escape_markdown(event)
-
     with st.chat_message("assistant"):
         try:
+            stream = assistant.stream(
+                question, history, llm=st.session_state.backend, k=st.session_state.k,
+                doc_ids=doc_ids or st.session_state.doc_filter, kinds=st.session_state.kind_filter,
+            )  # fmt: skip
             placeholder = st.empty()
             with placeholder.container():
-                st.write_stream(deltas())
+                st.write_stream(escape_markdown(delta) for delta in stream)
+            answer = stream.answer
         except RoadmapRagError as exc:
             st.error(escape_markdown(str(exc)))
             st.session_state.messages.pop()
             return
         placeholder.empty()
-        answer = final[-1]
         st.session_state.history = answer.history
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])

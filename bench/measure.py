@@ -168,17 +168,17 @@ def measure_retrieval(assistant: Assistant, items: Sequence[EvalItem]) -> dict[s
 def measure_answering(assistant: Assistant, items: Sequence[EvalItem], llamacpp_questions: int) -> dict[str, Any]:
     questions = [i.question for i in items if i.answerable]
     out: dict[str, Any] = {}
-    extractive = [assistant.ask(q, llm="extractive").timings["total"] for q in questions]
+    extractive = [assistant.ask(q, llm="extractive").timings.total for q in questions]
     out["extractive_total_s"] = percentiles(extractive)
     # The default path: `auto` (the composer where no Ollama answers; the report names the backend used).
     default = [assistant.ask(q, llm="auto") for q in questions]
     out["default_backend"] = sorted({a.backend for a in default})
-    out["default_first_token_s"] = percentiles([a.timings["first_token"] for a in default])
-    out["default_total_s"] = percentiles([a.timings["total"] for a in default])
+    out["default_first_token_s"] = percentiles([a.timings.first_token for a in default])
+    out["default_total_s"] = percentiles([a.timings.total for a in default])
     assistant.ask(questions[0], llm="llamacpp")  # load the model once: warm figures below
     answers = [assistant.ask(q, llm="llamacpp") for q in questions[1 : 1 + llamacpp_questions]]
-    out["llamacpp_first_token_s"] = percentiles([a.timings["first_token"] for a in answers])
-    out["llamacpp_total_s"] = percentiles([a.timings["total"] for a in answers])
+    out["llamacpp_first_token_s"] = percentiles([a.timings.first_token for a in answers])
+    out["llamacpp_total_s"] = percentiles([a.timings.total for a in answers])
     llm, _ = assistant.llm("llamacpp")
     model = llm._model  # type: ignore[attr-defined]
     prompt = "The transformer architecture is"

@@ -44,13 +44,27 @@ def test_off_corpus_question_is_refused_with_nearest_topics(assistant: Assistant
     answer = assistant.ask("How do I bake sourdough bread?")
     assert not answer.grounded and not answer.citations
     assert "does not cover" in answer.text and "nearest topics" in answer.text
-    assert 0 < answer.timings["first_token"] <= answer.timings["total"]  # the refusal is the first token
+    assert 0 < answer.timings.first_token <= answer.timings.total  # the refusal is the first token
 
 
-def test_stream_yields_text_then_the_answer(assistant: Assistant) -> None:
-    events = list(assistant.stream("What is RLHF?"))
-    assert isinstance(events[-1], Answer)
-    assert all(isinstance(e, str) for e in events[:-1]) and events[:-1]
+def test_stream_yields_text_then_holds_the_answer(assistant: Assistant) -> None:
+    stream = assistant.stream("What is RLHF?")
+    deltas = list(stream)
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    answer = stream.answer
+    assert isinstance(answer, Answer) and answer.grounded and answer.text == "".join(deltas)
+    assert list(stream) == deltas  # a second read replays the text
+
+
+def test_reading_the_answer_first_finishes_the_stream(assistant: Assistant) -> None:
+    stream = assistant.stream("What is RLHF?")
+    answer = stream.answer
+    assert answer.citations and "".join(stream) == answer.text
+
+
+def test_a_bad_question_fails_when_stream_is_called_not_later(assistant: Assistant) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        assistant.stream("   ")
 
 
 def test_history_makes_a_follow_up_standalone(assistant: Assistant) -> None:

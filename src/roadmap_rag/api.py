@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from roadmap_rag.citations import check, overlap, verify
-from roadmap_rag.composer import Composer
+from roadmap_rag.citations import Checked, check, overlap, verify
+from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
@@ -15,7 +17,7 @@ from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.types import Answer, Kind, Source, Turn, render_blocks, section_leaf
+from roadmap_rag.types import Answer, AnswerStream, Citation, Kind, Source, Timings, Turn, render_blocks, section_leaf
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
@@ -106,80 +108,136 @@ class Assistant:
         k: int | None = None,
         doc_ids: Sequence[str] = (),
         kinds: Sequence[str] = (),
-    ) -> Iterator[str | Answer]:
-        """Text deltas as they are generated, then the checked ``Answer`` last."""
-        started = time.perf_counter()
-        question = self._validate(question)
-        history = list(history or [])
-        retrieved = self._retrieve(self.standalone_query(question, history), k, doc_ids, kinds, "hybrid")
-        timings = {"retrieve": time.perf_counter() - started}
-        sources = retrieved.sources
+    ) -> AnswerStream:
+        """The answer as it is written: iterate the result for text deltas, then read its ``.answer``.
+
+        The question is checked now (QuestionError); retrieval and generation run as the stream is read.
+        ``llm`` picks a backend by name (default: setting llm), ``k`` the number of sources, and
+        ``doc_ids``/``kinds`` restrict what the answer may draw on.
+        """
+        request = _Request(self._validate(question), list(history or []), llm, k, tuple(doc_ids), tuple(kinds))
+        return AnswerStream(self._answer(request))
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] | None = None,
+        *,
+        llm: str | None = None,
+        k: int | None = None,
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+    ) -> Answer:
+        """The whole answer at once; the arguments are ``stream``'s."""
+        return self.stream(question, history, llm=llm, k=k, doc_ids=doc_ids, kinds=kinds).answer
+
+    def _answer(self, request: _Request) -> Generator[str, None, Answer]:
+        clock = _Clock()
+        question = request.question
+        retrieved = self._retrieve(
+            self.standalone_query(question, request.history), request.k, request.doc_ids, request.kinds, "hybrid"
+        )
+        clock.timings.retrieve = clock.now()
         if not self._grounded(question, retrieved):
-            text = refusal(sources)
+            text = refusal(retrieved.sources)
+            clock.first_token()
             yield text
-            timings["generate"] = 0.0
-            timings["first_token"] = time.perf_counter() - started
-            timings["total"] = time.perf_counter() - started
-            yield Answer(
-                text=text, citations=[], sources=sources, grounded=False, backend="none",
-                timings=timings, history=[*history, Turn(question, text)],
-            )  # fmt: skip
-            return
-        backend, notes = self.llm(llm)
-        notes = list(notes)
+            return request.answer(text, [], retrieved.sources, "none", clock.done(), grounded=False)
+        backend, notes = self.llm(request.llm)
         composer = backend if isinstance(backend, Composer) else Composer()
         composition = composer.compose(
-            question, sources, self.retriever.library(), retrieved.named, retrieved.lines, doc_ids, kinds
-        )
-        t0 = time.perf_counter()
-        name = backend.name
+            question, retrieved.sources, self.retriever.library(), retrieved.named, retrieved.lines,
+            request.doc_ids, request.kinds,
+        )  # fmt: skip
+        generating = clock.now()
         if isinstance(backend, Composer):
             checked = verify(composition.blocks, composition.sources, question)
-            sources = composition.sources
-            timings["first_token"] = time.perf_counter() - started
+            clock.first_token()
             yield checked.text
+            sources, name = composition.sources, backend.name
         else:
-            parts: list[str] = []
-            try:
-                hint = render_blocks(composition.blocks)
-                for delta in backend.stream(question, sources, history, hint=hint):
-                    if not parts:
-                        timings["first_token"] = time.perf_counter() - started
-                    parts.append(delta)
-                    yield delta
-            except BackendUnavailable as exc:
-                if llm == "ollama" or (llm is None and self.settings.llm == "ollama"):
-                    raise
-                notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
-                parts = []
-            checked = check("".join(parts).strip(), sources, question)
-            if not checked.citations:
-                # Nothing the model said could be traced to a source: answer from the sources themselves.
-                if parts:
-                    notes.append(
-                        f"{backend.name} gave no supported sentence; answered from the sources without an LLM."
-                    )
-                checked = verify(composition.blocks, composition.sources, question)
-                sources = composition.sources
-                name = f"extractive (after {backend.name})"
-                yield ("\n\n" if parts else "") + checked.text
-        timings["generate"] = time.perf_counter() - t0
-        timings["total"] = time.perf_counter() - started
-        timings.setdefault("first_token", timings["total"])
-        yield Answer(
-            text=checked.text, citations=checked.citations, sources=sources, grounded=True, backend=name,
-            timings=timings, history=[*history, Turn(question, checked.text)],
+            notes = list(notes)
+            checked, sources, name = yield from self._generate(backend, request, retrieved, composition, clock, notes)
+        clock.timings.generate = clock.now() - generating
+        return request.answer(
+            checked.text, checked.citations, sources, name, clock.done(),
             unsupported=checked.unsupported, notes=notes, blocks=checked.blocks,
         )  # fmt: skip
 
-    def ask(self, question: str, history: Sequence[Turn] | None = None, **options: object) -> Answer:
-        """The whole answer at once; see ``stream`` for the options."""
-        final = None
-        for event in self.stream(question, history, **options):  # type: ignore[arg-type]
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+    def _generate(
+        self,
+        backend: LLM,
+        request: _Request,
+        retrieved: Retrieved,
+        composition: Composition,
+        clock: _Clock,
+        notes: list[str],
+    ) -> Generator[str, None, tuple[Checked, list[Source], str]]:
+        """An LLM's answer, checked claim by claim; the composer's when nothing it wrote is supported."""
+        question, sources = request.question, retrieved.sources
+        parts: list[str] = []
+        try:
+            for delta in backend.stream(question, sources, request.history, hint=render_blocks(composition.blocks)):
+                if not parts:
+                    clock.first_token()
+                parts.append(delta)
+                yield delta
+        except BackendUnavailable as exc:
+            if (request.llm or self.settings.llm) == "ollama":
+                raise
+            notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
+            parts = []
+        checked = check("".join(parts).strip(), sources, question)
+        if checked.citations:
+            return checked, sources, backend.name
+        # Nothing the model said could be traced to a source: answer from the sources themselves.
+        if parts:
+            notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
+        checked = verify(composition.blocks, composition.sources, question)
+        clock.first_token()
+        yield ("\n\n" if parts else "") + checked.text
+        return checked, composition.sources, f"extractive (after {backend.name})"
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One question as ``stream`` received it, checked."""
+
+    question: str
+    history: list[Turn]
+    llm: str | None
+    k: int | None
+    doc_ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+    def answer(
+        self, text: str, citations: list[Citation], sources: list[Source], backend: str, timings: Timings,
+        grounded: bool = True, **extra: Any,
+    ) -> Answer:  # fmt: skip
+        return Answer(
+            text=text, citations=citations, sources=sources, grounded=grounded, backend=backend, timings=timings,
+            history=[*self.history, Turn(self.question, text)], **extra,
+        )  # fmt: skip
+
+
+class _Clock:
+    """Seconds since the question arrived, recorded into Timings."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings = Timings()
+
+    def now(self) -> float:
+        return time.perf_counter() - self.started
+
+    def first_token(self) -> None:
+        """The first text is ready (the earliest call counts)."""
+        self.timings.first_token = self.timings.first_token or self.now()
+
+    def done(self) -> Timings:
+        self.timings.total = self.now()
+        self.timings.first_token = self.timings.first_token or self.timings.total
+        return self.timings
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

@@ -153,16 +153,14 @@ def print_answer(answer: Answer) -> None:
 
 def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
     """Show an LLM's text live while it streams, then the checked answer once, its sources and timings."""
-    answer = None
+    stream = assistant.stream(question, history, llm=llm, k=k)
     streamed = ""
     with Live(console=console, transient=True, auto_refresh=False) as live:
-        for event in assistant.stream(question, history, llm=llm, k=k):
-            if isinstance(event, Answer):
-                answer = event
-            elif not event.startswith("\n\n") or streamed:
-                streamed += event
+        for delta in stream:
+            if not delta.startswith("\n\n") or streamed:
+                streamed += delta
                 live.update(Text(streamed, style="dim"), refresh=True)
-    assert answer is not None
+    answer = stream.answer
     print_answer(answer)
     cited = {c.number for c in answer.citations}
     console.print("\n[bold]Sources[/] (* = cited):")
@@ -175,8 +173,7 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
     console.print(
         f"backend: {answer.backend}; grounded: {answer.grounded}; "
         f"{len(cited)} source{'' if len(cited) == 1 else 's'} cited; "
-        f"retrieve {t.get('retrieve', 0):.2f} s, first token {t.get('first_token', 0):.2f} s, "
-        f"total {t.get('total', 0):.2f} s",
+        f"retrieve {t.retrieve:.2f} s, first token {t.first_token:.2f} s, total {t.total:.2f} s",
         highlight=False,
     )
     return answer

@@ -115,7 +115,8 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            return self._model.encode([text], normalize_embeddings=True)[0].tolist()
+            vector: list[float] = self._model.encode([text], normalize_embeddings=True)[0].tolist()
+        return vector
 
 
 class OnnxEmbedder:
@@ -184,7 +185,8 @@ class OnnxEmbedder:
         return embed_in_length_order(texts, self.batch_size, self._encode, on_batch, workers=self.threads)
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text], self._query_session)[0].tolist()
+        vector: list[float] = self._encode([text], self._query_session)[0].tolist()
+        return vector
 
 
 def onnx_space(model: str, precision: str) -> str:

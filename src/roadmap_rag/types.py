@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -130,13 +130,23 @@ class Turn:
 
 
 @dataclass
+class Timings:
+    """Seconds from the question to each stage's end; ``first_token`` is when the first text was ready."""
+
+    retrieve: float = 0.0
+    first_token: float = 0.0
+    generate: float = 0.0  # the backend's own time (0 for a refusal)
+    total: float = 0.0
+
+
+@dataclass
 class Answer:
     text: str
     citations: list[Citation]
     sources: list[Source]
     grounded: bool
     backend: str
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)
     history: list[Turn] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. "Ollama unreachable; answered with llamacpp"
@@ -144,3 +154,39 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class AnswerStream:
+    """An answer being written: iterate it for the text as it comes, then read ``.answer``.
+
+    Reading ``.answer`` first (or after a partial read) finishes the answer; iterating again replays
+    the text already written.
+    """
+
+    def __init__(self, events: Generator[str, None, Answer]) -> None:
+        self._events = events
+        self._deltas: list[str] = []
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._deltas[:]
+        while self._answer is None:
+            delta = self._next()
+            if delta is not None:
+                yield delta
+
+    def _next(self) -> str | None:
+        try:
+            delta = next(self._events)
+        except StopIteration as done:
+            self._answer = done.value
+            return None
+        self._deltas.append(delta)
+        return delta
+
+    @property
+    def answer(self) -> Answer:
+        """The checked answer, once the text is complete."""
+        while self._answer is None:
+            self._next()
+        return self._answer

@@ -8,17 +8,18 @@ from roadmap_rag.generation.llamacpp import default_gguf
 
 
 def test_llamacpp_answer_is_streamed_and_its_citations_are_checked(assistant: Assistant) -> None:
-    events = list(assistant.stream("What does the roadmap say about LoRA?", llm="llamacpp"))
-    answer = events[-1]
+    stream = assistant.stream("What does the roadmap say about LoRA?", llm="llamacpp")
+    deltas = list(stream)
+    answer = stream.answer
     assert isinstance(answer, Answer) and answer.grounded
     assert "llamacpp:gemma-3-270m" in answer.backend  # itself, or the checked fallback after it
-    assert any(isinstance(e, str) and e.strip() for e in events[:-1])
+    assert any(d.strip() for d in deltas)
     assert answer.citations, answer.text
     for citation in answer.citations:  # never trusted unchecked: each quote is in the cited source
         assert citation.source is answer.sources[citation.number - 1]
         assert citation.quote in citation.source.text
     assert "<source" not in answer.text and "</" not in answer.text  # stop sequences end the completion
-    assert 0 < answer.timings["first_token"] <= answer.timings["total"]
+    assert 0 < answer.timings.first_token <= answer.timings.total
 
 
 def test_the_gguf_is_assembled_once_into_the_data_dir(assistant: Assistant) -> None:

@@ -28,10 +28,11 @@ def ollama_assistant(assistant: Assistant, host: str, **settings: object) -> Ass
 
 
 def test_streams_a_cited_answer_and_sends_delimited_sources(assistant: Assistant, standin: StandIn) -> None:
-    events = list(ollama_assistant(assistant, standin.host).stream("What does the roadmap say about LoRA?"))
-    answer = events[-1]
+    stream = ollama_assistant(assistant, standin.host).stream("What does the roadmap say about LoRA?")
+    deltas = list(stream)
+    answer = stream.answer
     assert isinstance(answer, Answer) and answer.backend == f"ollama:{MODEL}"
-    assert len([e for e in events if isinstance(e, str)]) > 3  # streamed word by word
+    assert len(deltas) > 3  # streamed word by word
     assert answer.citations and answer.citations[0].number == 1
     assert answer.citations[0].quote in answer.sources[0].text
     request = standin.requests[-1]

@@ -175,7 +175,7 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
         sources=[s.id for s in answer.sources],
         contexts=[s.text for s in answer.sources],
         relevant_sources=[relevant(s, item) for s in answer.sources],
-        timings=dict(answer.timings),
+        timings=asdict(answer.timings),
         facts_stated=stated,
         facts_total=facts,
         facts_in_sources=ceiling,
