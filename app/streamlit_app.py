@@ -11,9 +11,8 @@ from typing import Any
 import streamlit as st
 
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
-from roadmap_rag.display import answer_markdown, escape_markdown, highlight, safe_url, source_label
+from roadmap_rag.display import answer_markdown, escape_markdown, highlight, kind_summary, safe_url, source_label
 from roadmap_rag.feedback import FeedbackStore
-from roadmap_rag.ingest import kind_summary
 from roadmap_rag.outline import Outline, outlines
 
 BACKENDS = {

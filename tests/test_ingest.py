@@ -15,7 +15,8 @@ import pytest
 from roadmap_rag.chroma_server import ChromaServer, free_port
 from roadmap_rag.chunking import chunk_document
 from roadmap_rag.corpus import discover, iter_documents, load_manifest
-from roadmap_rag.ingest import index_status, ingest
+from roadmap_rag.index_state import index_status
+from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import ChromaStore
 

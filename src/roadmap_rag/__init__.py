@@ -13,7 +13,8 @@ from roadmap_rag.errors import (
     QuestionError,
     RoadmapRagError,
 )
-from roadmap_rag.ingest import IndexStatus, IngestReport, index_status, ingest
+from roadmap_rag.index_state import IndexStatus, index_status
+from roadmap_rag.ingest import IngestReport, ingest
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Citation, Source, Turn
 

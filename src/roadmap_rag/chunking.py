@@ -43,6 +43,7 @@ class Chunk:
     page: int | None = None
     url: str | None = None
     aliases: tuple[str, ...] = ()  # the document's names (from the manifest), for questions that name it
+    source: str = ""  # the file the document was read from
 
     def embedding_text(self) -> str:
         """What the embedder and BM25 read: the text under its section path.
@@ -179,7 +180,7 @@ def chunk_document(doc: Document, chunk_size: int = 600, chunk_max: int = 900) -
             Chunk(
                 id=chunk_id, doc_id=doc.id, doc_title=doc.title, kind=doc.kind,
                 section=section, text=text, start=start, end=end, ordinal=len(chunks),
-                page=doc.page_at(start), url=doc.url, aliases=doc.aliases,
+                page=doc.page_at(start), url=doc.url, aliases=doc.aliases, source=str(doc.source),
             )
         )  # fmt: skip
 

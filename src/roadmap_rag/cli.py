@@ -19,8 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from roadmap_rag.api import Assistant
+from roadmap_rag.display import kind_summary
 from roadmap_rag.errors import ConfigError, RoadmapRagError
-from roadmap_rag.ingest import index_status, ingest, kind_summary, read_state
+from roadmap_rag.index_state import index_status, read_state
+from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Turn, cite
 

@@ -1,4 +1,4 @@
-"""Rendering document and model text safely in Markdown (the Streamlit app): text is data, never markup.
+"""What the CLI and the app show: document and model text made safe for Markdown, and index summaries.
 
 Streamlit's Markdown would otherwise turn corpus text into links, images (a network request), LaTeX or
 colour directives; HTML is never enabled. Every character with a Markdown meaning is backslash-escaped.
@@ -7,9 +7,12 @@ colour directives; HTML is never enabled. Every character with a Markdown meanin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
-from roadmap_rag.types import Answer, Source, Statement
+from roadmap_rag.index_state import count_by_kind
+from roadmap_rag.types import Answer, Kind, Source, Statement
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
@@ -59,3 +62,17 @@ def answer_markdown(answer: Answer) -> str:
         return escape_markdown(answer.text)
     parts = [block.render(_statement, lambda title: f"**{escape_markdown(title)}**") for block in answer.blocks]
     return "\n\n".join(p for p in parts if p)
+
+
+KIND_LABELS: dict[str, str] = {Kind.ROADMAP: "roadmap", Kind.PAPER_CARD: "paper card", Kind.PAPER: "paper"}
+
+
+def kind_summary(documents: Mapping[str, Mapping[str, Any]]) -> str:
+    """'5 roadmaps (107 chunks), 50 paper cards (51 chunks), 1 paper (12 chunks)' from the ingest record."""
+    docs, chunks = count_by_kind(documents, None), count_by_kind(documents, "chunks")
+    order = [k for k in KIND_LABELS if k in docs] + sorted(k for k in docs if k not in KIND_LABELS)
+    parts = []
+    for kind in order:
+        singular = KIND_LABELS.get(kind, f"{kind} document")
+        parts.append(f"{docs[kind]} {singular}{'' if docs[kind] == 1 else 's'} ({chunks[kind]} chunks)")
+    return ", ".join(parts) or "nothing indexed yet"

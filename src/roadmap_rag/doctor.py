@@ -135,7 +135,8 @@ def check_data_dir(settings: Settings) -> Check:
 def check_index(settings: Settings, repair: bool) -> Check:
     """Chroma's count against the ingestion record, and chunks whose passages are missing."""
     from roadmap_rag.embeddings import embedding_space
-    from roadmap_rag.ingest import ingest, read_state
+    from roadmap_rag.index_state import read_state
+    from roadmap_rag.ingest import ingest
     from roadmap_rag.store import make_store
 
     state = read_state(settings)

@@ -1,11 +1,15 @@
-"""Chunks in Chroma: embedded (PersistentClient) or a Chroma server, written through llama-index."""
+"""Chunks in Chroma: embedded (PersistentClient) or a Chroma server, written through llama-index.
+
+The store speaks in ``Chunk`` objects; how a chunk is kept as a Chroma record (its metadata) is
+decided here, by ``chunk_record`` and ``chunk_from_record``, and nowhere else.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.errors import IndexUnavailable
@@ -23,6 +27,7 @@ PASSAGES_SUFFIX = "-passages"
 
 
 Vectors = Sequence[Sequence[float]]
+Where = dict[str, Any]
 
 
 class VectorStore(Protocol):
@@ -32,27 +37,25 @@ class VectorStore(Protocol):
 
     def count(self) -> int: ...
     def doc_sources(self) -> dict[str, str]: ...
-    def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]: ...
-    def add(
-        self, chunks: Sequence[Chunk], embeddings: Vectors, doc_meta: dict[str, str], passages: Sequence[Vectors]
-    ) -> None: ...
-    def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None: ...
+    def document_chunks(self, doc_id: str) -> list[Chunk]: ...
+    def add(self, chunks: Sequence[Chunk], embeddings: Vectors, passages: Sequence[Vectors]) -> None: ...
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None: ...
     def delete(self, ids: Iterable[str]) -> None: ...
     def all_chunks(self) -> list[Chunk]: ...
     def without_passages(self) -> set[str]: ...
-    def query(
-        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[Chunk, float]]: ...
+    def query(self, embedding: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]: ...
     def query_passages(
-        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self, embedding: Sequence[float], k: int, where: Where | None = None
     ) -> list[tuple[str, float, str]]: ...
 
 
-_OPTIONAL_META = ("page", "url", "aliases")
+# Keys a chunk's record may lack; an update sets them to None so that Chroma drops a stale value.
+_OPTIONAL_KEYS = ("page", "url", "aliases")
 
 
-def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
-    meta: dict[str, Any] = {
+def chunk_record(chunk: Chunk) -> dict[str, str | int]:
+    """A chunk's Chroma metadata. Chroma cannot hold None: an absent key means "unknown"."""
+    record: dict[str, str | int] = {
         "doc_id": chunk.doc_id,
         "doc_title": chunk.doc_title,
         "kind": str(chunk.kind),
@@ -60,19 +63,18 @@ def chunk_metadata(chunk: Chunk, doc_meta: dict[str, str]) -> dict[str, Any]:
         "start": chunk.start,
         "end": chunk.end,
         "ordinal": chunk.ordinal,
-        **doc_meta,
+        "source": chunk.source,
     }
-    # Chroma metadata cannot hold None: an absent key means "unknown".
     if chunk.page is not None:
-        meta["page"] = chunk.page
+        record["page"] = chunk.page
     if chunk.url:
-        meta["url"] = chunk.url
+        record["url"] = chunk.url
     if chunk.aliases:
-        meta["aliases"] = ALIAS_SEPARATOR.join(chunk.aliases)
-    return meta
+        record["aliases"] = ALIAS_SEPARATOR.join(chunk.aliases)
+    return record
 
 
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     return Chunk(
         id=chunk_id,
         doc_id=str(meta["doc_id"]),
@@ -86,7 +88,17 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         page=int(meta["page"]) if meta.get("page") not in (None, "") else None,
         url=meta.get("url") or None,
         aliases=tuple(a for a in str(meta.get("aliases", "")).split(ALIAS_SEPARATOR) if a),
+        source=str(meta.get("source", "")),
     )
+
+
+def _passage_record(chunk: Chunk) -> dict[str, str]:
+    return {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)}
+
+
+def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), _BATCH):
+        yield items[i : i + _BATCH]
 
 
 class ChromaStore:
@@ -94,56 +106,62 @@ class ChromaStore:
 
     Passages are written before their chunk and deleted after it, so a chunk present in Chroma
     always has its passages; orphaned passages left by a crash are removed by the next ingest.
+    Every operation turns a lost Chroma server into IndexUnavailable, reads and writes alike.
     """
 
     def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.location = settings.store_location
+        self._server = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else None
+        self._lock = threading.Lock()
+        self._writer: Any = None  # llama-index's ChromaVectorStore, made on the first write
         try:
-            if settings.chroma_host:
-                self._client = chromadb.HttpClient(
-                    host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-                )
-                self._client.heartbeat()
-            else:
-                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-            names = {c.name for c in self._client.list_collections()}
-            passages_name = settings.collection + PASSAGES_SUFFIX
-            for name in (settings.collection, passages_name):
-                if rebuild and name in names:
-                    self._client.delete_collection(name)
-            metadata = {
-                "hnsw:space": "cosine", "embedding_model": embedding_model,
-                "hnsw:search_ef": SEARCH_EF, "hnsw:construction_ef": SEARCH_EF,
-            }  # fmt: skip
-            # embedding_function=None: Chroma's default would download a model.
-            self._collection = self._client.get_or_create_collection(
-                settings.collection, embedding_function=None, metadata=metadata
-            )
-            self._passages = self._client.get_or_create_collection(
-                passages_name, embedding_function=None, metadata=metadata
-            )
+            self._open(settings, embedding_model, rebuild)
         except Exception as exc:
             hint = (
                 f"is `chroma run --host {settings.chroma_host} --port {settings.chroma_port}` running?"
                 if settings.chroma_host
                 else f"is {settings.chroma_dir} writable and not used by another process?"
             )
-            raise IndexUnavailable(f"cannot open Chroma at {settings.store_location}: {exc}; {hint}") from exc
+            raise IndexUnavailable(f"cannot open Chroma at {self.location}: {exc}; {hint}") from exc
         built_with = (self._collection.metadata or {}).get("embedding_model")
         if built_with and built_with != embedding_model:
             raise IndexUnavailable(
-                f"the index at {settings.store_location} was built with embedding model "
+                f"the index at {self.location} was built with embedding model "
                 f"'{built_with}', not '{embedding_model}'; run `roadmap-rag ingest --rebuild` "
                 "or set ROADMAP_RAG_EMBEDDING_MODEL back"
             )
-        self._writer: Any = None  # llama-index's ChromaVectorStore, made on the first write
-        self.location = settings.store_location
-        self._lock = threading.Lock()
-        self._server = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else None
+
+    def _open(self, settings: Settings, embedding_model: str, rebuild: bool) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_host:
+            self._client: Any = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+            self._client.heartbeat()
+        else:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        names = {c.name for c in self._client.list_collections()}
+        passages_name = settings.collection + PASSAGES_SUFFIX
+        for name in (settings.collection, passages_name):
+            if rebuild and name in names:
+                self._client.delete_collection(name)
+        metadata = {
+            "hnsw:space": "cosine",
+            "embedding_model": embedding_model,
+            "hnsw:search_ef": SEARCH_EF,
+            "hnsw:construction_ef": SEARCH_EF,
+        }
+        # embedding_function=None: Chroma's default would download a model.
+        self._collection: Any = self._client.get_or_create_collection(
+            settings.collection, embedding_function=None, metadata=metadata
+        )
+        self._passages: Any = self._client.get_or_create_collection(
+            passages_name, embedding_function=None, metadata=metadata
+        )
 
     @property
     def _vector_store(self) -> Any:
@@ -155,9 +173,10 @@ class ChromaStore:
         return self._writer
 
     @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """A Chroma server that went away mid-session is an IndexUnavailable with a hint, not a stack trace.
-        The HTTP client holds no connection state: once the server is back, the next call works."""
+    def _guard(self) -> Iterator[None]:
+        """A Chroma server that went away is an IndexUnavailable with a hint, not a stack trace.
+        The HTTP client holds no connection state: once the server is back, the next call works,
+        and the next ingest repairs whatever a write left half done."""
         try:
             yield
         except Exception as exc:
@@ -166,17 +185,18 @@ class ChromaStore:
             host, port = self._server
             raise IndexUnavailable(
                 f"lost the Chroma server at {self.location} ({type(exc).__name__}: {exc}); "
-                f"is `chroma run --host {host} --port {port}` still running? Retry once it is back."
+                f"is `chroma run --host {host} --port {port}` still running? Retry once it is back "
+                "(`roadmap-rag ingest` repairs an ingest it interrupted)."
             ) from exc
 
     def count(self) -> int:
-        with self._reading():
+        with self._guard():
             return int(self._collection.count())
 
-    def _pages(self, include: list[str]) -> Iterable[dict[str, Any]]:
+    def _pages(self, include: list[str]) -> Iterator[Any]:
         for offset in range(0, self.count(), _PAGE):
-            with self._reading():
-                page = self._collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            with self._guard():
+                page = self._collection.get(include=include, limit=_PAGE, offset=offset)
             yield page
 
     def doc_sources(self) -> dict[str, str]:
@@ -187,13 +207,20 @@ class ChromaStore:
                     out[str(meta["doc_id"])] = str(meta.get("source", ""))
         return out
 
-    def chunk_ids(self, doc_id: str) -> dict[str, dict[str, Any]]:
-        got = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """What the store holds for one document, in document order."""
+        with self._guard():
+            got = self._collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        return _chunks(got["ids"], got["documents"], got["metadatas"])
 
-    def _nodes(
-        self, chunks: Sequence[Chunk], doc_meta: dict[str, str], embeddings: Sequence[Sequence[float]] | None
-    ) -> list[Any]:
+    def all_chunks(self) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for page in self._pages(["documents", "metadatas"]):
+            chunks.extend(_chunks(page["ids"], page["documents"], page["metadatas"]))
+        chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
+        return chunks
+
+    def _nodes(self, chunks: Sequence[Chunk], embeddings: Vectors | None) -> list[Any]:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
@@ -201,7 +228,7 @@ class ChromaStore:
             node = TextNode(
                 id_=chunk.id,
                 text=chunk.text,
-                metadata=chunk_metadata(chunk, doc_meta),
+                metadata=chunk_record(chunk),
                 embedding=list(embeddings[i]) if embeddings is not None else None,
                 start_char_idx=chunk.start,
                 end_char_idx=chunk.end,
@@ -210,63 +237,61 @@ class ChromaStore:
             nodes.append(node)
         return nodes
 
-    def add(
-        self, chunks: Sequence[Chunk], embeddings: Vectors, doc_meta: dict[str, str], passages: Sequence[Vectors]
-    ) -> None:
+    def add(self, chunks: Sequence[Chunk], embeddings: Vectors, passages: Sequence[Vectors]) -> None:
         """Write ``chunks``; ``passages[i]`` holds the vectors of ``chunks[i].passages()``."""
         ids: list[str] = []
         vectors: list[list[float]] = []
-        metas: list[dict[str, Any]] = []
-        docs: list[str] = []
+        records: list[dict[str, str]] = []
+        texts: list[str] = []
         for chunk, chunk_passages in zip(chunks, passages, strict=True):
             for n, (text, vector) in enumerate(zip(chunk.passages(), chunk_passages, strict=True)):
                 ids.append(f"{chunk.id}#{n}")
                 vectors.append(list(vector))
-                metas.append({"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)})
-                docs.append(text)
-        nodes = self._nodes(chunks, doc_meta, embeddings)
-        with self._lock:
+                records.append(_passage_record(chunk))
+                texts.append(text)
+        nodes = self._nodes(chunks, embeddings)
+        with self._lock, self._guard():
             for i in range(0, len(ids), _BATCH):
                 part = slice(i, i + _BATCH)
                 self._passages.upsert(
-                    ids=ids[part],
-                    embeddings=vectors[part],  # type: ignore[arg-type]
-                    metadatas=metas[part],  # type: ignore[arg-type]
-                    documents=docs[part],
+                    ids=ids[part], embeddings=vectors[part], metadatas=records[part], documents=texts[part]
                 )
-            for i in range(0, len(nodes), _BATCH):
-                self._vector_store.add(nodes[i : i + _BATCH])
+            for batch in _batches(nodes):
+                self._vector_store.add(list(batch))
 
-    def update_metadata(self, chunks: Sequence[Chunk], doc_meta: dict[str, str]) -> None:
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Rewrite the records of chunks whose text is unchanged but whose place (section, offsets) moved."""
         from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
-        nodes = self._nodes(chunks, doc_meta, None)
-        metas = [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]
-        for meta in metas:  # Chroma merges metadata on update; None deletes a key the chunk no longer has
-            for key in _OPTIONAL_META:
-                meta.setdefault(key, None)
-        with self._lock:
-            for i in range(0, len(nodes), _BATCH):
-                self._collection.update(ids=[n.node_id for n in nodes[i : i + _BATCH]], metadatas=metas[i : i + _BATCH])
+        # As llama-index writes them (its node JSON included); None drops a key the chunk no longer has,
+        # since Chroma merges metadata on update.
+        records = [
+            {key: None for key in _OPTIONAL_KEYS} | node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+            for node in self._nodes(chunks, None)
+        ]
+        with self._lock, self._guard():
+            for i in range(0, len(chunks), _BATCH):
+                ids = [c.id for c in chunks[i : i + _BATCH]]
+                self._collection.update(ids=ids, metadatas=records[i : i + _BATCH])
             for chunk in chunks:  # a document's kind may change; its passages follow
                 got = self._passages.get(where={"chunk_id": chunk.id}, include=[])
                 if got["ids"]:
-                    meta = {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)}
-                    self._passages.update(ids=got["ids"], metadatas=[meta] * len(got["ids"]))  # type: ignore[arg-type]
+                    self._passages.update(ids=got["ids"], metadatas=[_passage_record(chunk)] * len(got["ids"]))
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
-        with self._lock:
-            for i in range(0, len(ids), _BATCH):
-                self._collection.delete(ids=ids[i : i + _BATCH])
-            for i in range(0, len(ids), _BATCH):
-                self._passages.delete(where={"chunk_id": {"$in": ids[i : i + _BATCH]}})
+        with self._lock, self._guard():
+            for batch in _batches(ids):
+                self._collection.delete(ids=list(batch))
+            for batch in _batches(ids):
+                self._passages.delete(where={"chunk_id": {"$in": list(batch)}})
 
     def _passage_owners(self) -> set[str]:
         owners: set[str] = set()
-        for offset in range(0, int(self._passages.count()), _PAGE):
-            got = self._passages.get(include=["metadatas"], limit=_PAGE, offset=offset)  # type: ignore[list-item]
-            owners.update(str(m["chunk_id"]) for m in got["metadatas"] or [] if m)
+        with self._guard():
+            for offset in range(0, int(self._passages.count()), _PAGE):
+                got = self._passages.get(include=["metadatas"], limit=_PAGE, offset=offset)
+                owners.update(str(m["chunk_id"]) for m in got["metadatas"] or [] if m)
         return owners
 
     def without_passages(self) -> set[str]:
@@ -276,51 +301,44 @@ class ChromaStore:
         for page in self._pages([]):
             chunk_ids.update(page["ids"])
         orphans = sorted(owners - chunk_ids)
-        with self._lock:
-            for i in range(0, len(orphans), _BATCH):
-                self._passages.delete(where={"chunk_id": {"$in": orphans[i : i + _BATCH]}})
+        with self._lock, self._guard():
+            for batch in _batches(orphans):
+                self._passages.delete(where={"chunk_id": {"$in": list(batch)}})
         return chunk_ids - owners
 
-    def all_chunks(self) -> list[Chunk]:
-        chunks: list[Chunk] = []
-        for page in self._pages(["documents", "metadatas"]):
-            for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False):
-                chunks.append(chunk_from_record(cid, text or "", dict(meta or {})))
-        chunks.sort(key=lambda c: (c.doc_id, c.ordinal))
-        return chunks
-
-    def query(
-        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[Chunk, float]]:
-        with self._reading():  # Chroma returns what it has when k exceeds the count (no count() call: 1.5 ms)
-            got = self._collection.query(
+    def _query(self, collection: Any, embedding: Sequence[float], k: int, where: Where | None) -> Any:
+        # Chroma returns what it has when k exceeds the count (no count() call: 1.5 ms).
+        with self._guard():
+            return collection.query(
                 query_embeddings=[list(embedding)],
                 n_results=k,
                 where=where or None,
                 include=["documents", "metadatas", "distances"],
             )
-        return [
-            (chunk_from_record(cid, text or "", dict(meta or {})), 1.0 - float(dist))
-            for cid, text, meta, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
-            )
-        ]
+
+    def query(self, embedding: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+        got = self._query(self._collection, embedding, k, where)
+        chunks = _chunks(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        return [(chunk, 1.0 - float(dist)) for chunk, dist in zip(chunks, got["distances"][0], strict=True)]
 
     def query_passages(
-        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self, embedding: Sequence[float], k: int, where: Where | None = None
     ) -> list[tuple[str, float, str]]:
         """(chunk id, similarity, passage text) of the best-matching passages, best first; a chunk may repeat."""
-        with self._reading():
-            got = self._passages.query(
-                query_embeddings=[list(embedding)],
-                n_results=k,
-                where=where or None,
-                include=["metadatas", "distances", "documents"],
-            )
+        got = self._query(self._passages, embedding, k, where)
         return [
             (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist), text or "")
-            for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=False)
+            for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=True)
         ]
+
+
+def _chunks(ids: Sequence[str], texts: Sequence[str | None] | None, metas: Sequence[Any] | None) -> list[Chunk]:
+    texts = texts or [None] * len(ids)
+    metas = metas or [None] * len(ids)
+    return [
+        chunk_from_record(cid, text or "", cast(Mapping[str, Any], meta or {}))
+        for cid, text, meta in zip(ids, texts, metas, strict=True)
+    ]
 
 
 def make_store(settings: Settings, embedding_model: str, rebuild: bool = False) -> VectorStore:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.ingest import index_status, ingest, kind_summary
+from roadmap_rag.display import kind_summary
+from roadmap_rag.index_state import index_status
+from roadmap_rag.ingest import ingest
 from roadmap_rag.store import ChromaStore
 
 from .conftest import lora_pdf

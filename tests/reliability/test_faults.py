@@ -59,6 +59,40 @@ def test_chroma_server_stopped_mid_session_then_restarted(chroma_server, tmp_pat
     )  # fmt: skip
 
 
+def test_chroma_server_stopped_during_an_ingest_write_then_repaired(
+    chroma_server, tmp_path: Path, embedder, ledger
+) -> None:
+    """The server goes away between two documents' writes: the ingest stops with IndexUnavailable and its
+    hint, and the next ingest, once the server is back, completes the index with every chunk once."""
+    port = chroma_server.start().port
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_host="127.0.0.1", chroma_port=port)
+    files = [ONE_ROADMAP, CORPUS / "roadmaps" / "comprehensive-llm-curriculum.txt"]
+
+    def stop_after_the_first_document(stage: str, done: int, total: int) -> None:
+        if stage == "written" and done == 1:
+            chroma_server.stop()
+
+    with pytest.raises(IndexUnavailable, match=rf"chroma run --host 127\.0\.0\.1 --port {port}.*repairs"):
+        ingest(settings, files, embedder=embedder, progress=stop_after_the_first_document)
+
+    chroma_server.start()  # the same path and port
+    store = make_store(settings, embedder.name)
+    partial = store.count()
+    repaired = ingest(settings, files, embedder=embedder)
+    fresh = Settings(data_dir=tmp_path / "fresh", corpus_dir=CORPUS)
+    expected = ingest(fresh, files, embedder=embedder)
+    assert repaired.ok and 0 < partial < expected.added
+    assert repaired.added == expected.added - partial  # only what the interrupted run had not written
+    chunks = store.all_chunks()
+    assert sorted(c.id for c in chunks) == sorted(c.id for c in make_store(fresh, embedder.name).all_chunks())
+    assert not store.without_passages()  # every chunk has its passages
+    ledger.add(
+        "faults", "Chroma server stopped during an ingest write, then restarted",
+        f"IndexUnavailable naming `chroma run`; {partial} of {expected.added} chunks had been written; "
+        f"the next ingest added the other {repaired.added} and the index equals a fresh one",
+    )  # fmt: skip
+
+
 def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assistant, ledger) -> None:
     """Run as another user (root ignores permissions) against a copy of the index that it cannot write."""
     root = Path(tempfile.mkdtemp(prefix="roadmap-rag-readonly-"))

@@ -1,0 +1,75 @@
+"""What is indexed: the record the last ingest left (``ingest_state.json``) and the status built on it.
+
+Chroma stays the source of truth; this record is for people (`roadmap-rag status`, the app's sidebar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from roadmap_rag.embeddings import embedding_space
+from roadmap_rag.files import read_json, write_json
+from roadmap_rag.settings import Settings
+from roadmap_rag.store import VectorStore, make_store
+
+# Per document: title, kind, source, hash and chunks.
+Documents = dict[str, dict[str, Any]]
+
+
+def read_state(settings: Settings) -> dict[str, Any]:
+    state = read_json(settings.state_path)
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(settings: Settings, store: str, documents: Documents, model: str, run: dict[str, Any]) -> None:
+    """The record of what is indexed in ``store`` and of the run that left it so."""
+    state = {
+        "embedding_model": model,
+        "store": store,
+        "documents": documents,
+        "last_ingest": {"at": datetime.now(UTC).isoformat(timespec="seconds"), **run},
+    }
+    write_json(settings.state_path, state)
+
+
+def count_by_kind(documents: Mapping[str, Mapping[str, Any]], key: str | None) -> dict[str, int]:
+    """Documents (key None) or their chunks (key "chunks") per kind."""
+    out: dict[str, int] = {}
+    for info in documents.values():
+        out[info["kind"]] = out.get(info["kind"], 0) + (int(info[key]) if key else 1)
+    return out
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What is indexed, for `roadmap-rag status` and the app's sidebar."""
+
+    store: str
+    embedding_model: str
+    chunks: int
+    documents: Documents
+    last_ingest: dict[str, Any] | None
+
+    @property
+    def chunks_by_kind(self) -> dict[str, int]:
+        return count_by_kind(self.documents, "chunks")
+
+    @property
+    def documents_by_kind(self) -> dict[str, int]:
+        return count_by_kind(self.documents, None)
+
+
+def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
+    state = read_state(settings)
+    model = state.get("embedding_model", embedding_space(settings))
+    store = store or make_store(settings, model)
+    return IndexStatus(
+        store=store.location,
+        embedding_model=model,
+        chunks=store.count(),
+        documents=state.get("documents", {}),
+        last_ingest=state.get("last_ingest"),
+    )
