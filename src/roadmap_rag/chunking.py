@@ -161,38 +161,30 @@ def _split_long(start: int, text: str, limit: int) -> list[tuple[int, int]]:
     return spans
 
 
+Units = list[tuple[int, int, bool]]  # (start, end, is_heading) of each line or line piece
+Section = tuple[str, Units]  # section path and its units, in document order
+
+
 def chunk_document(doc: Document, chunk_size: int = 600, chunk_max: int = 900) -> list[Chunk]:
     """Split ``doc`` into chunks with heading paths, offsets and stable ids."""
-    lines = _lines(doc.text)
+    sections = _merge_short_sections(_sections(doc, chunk_size, chunk_max), chunk_size, doc)
+    spans: list[tuple[str, int, int]] = []
+    for section in sections:
+        _add_section(spans, _pack(section, doc, chunk_size, chunk_max), doc, chunk_size, chunk_max)
+    return _chunks(doc, spans)
+
+
+def _sections(doc: Document, chunk_size: int, chunk_max: int) -> list[Section]:
+    """The document's lines grouped under their section paths; over-long lines cut at sentences."""
     headings = find_headings(doc)
-    chunks: list[Chunk] = []
-    seen: dict[str, int] = {}
+    sections: list[Section] = []
+    current: Units = []
     stack: list[tuple[int, str]] = []
-
-    def emit(spans: list[tuple[int, int]], section: str) -> None:
-        start, end = spans[0][0], spans[-1][1]
-        text = doc.text[start:end]
-        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}\0{PASSAGE_RECIPE}".encode()).hexdigest()[:16]
-        n = seen.get(digest, 0)
-        seen[digest] = n + 1
-        chunk_id = f"{doc.id}:{digest}" + (f"-{n + 1}" if n else "")
-        chunks.append(
-            Chunk(
-                id=chunk_id, doc_id=doc.id, doc_title=doc.title, kind=doc.kind,
-                section=section, text=text, start=start, end=end, ordinal=len(chunks),
-                page=doc.page_at(start), url=doc.url, aliases=doc.aliases, source=str(doc.source),
-            )
-        )  # fmt: skip
-
-    # Sections: (section path, [(start, end, is_heading)]) in document order.
-    sections: list[tuple[str, list[tuple[int, int, bool]]]] = []
-    current: list[tuple[int, int, bool]] = []
     path = ""
-    for i, line in enumerate(lines):
+    for i, line in enumerate(_lines(doc.text)):
         if i in headings:
             level, title = headings[i]
-            has_body = any(not h for _, _, h in current)
-            if has_body:
+            if any(not h for _, _, h in current):
                 sections.append((path, current))
                 current = []
             # A heading with no body yet (e.g. "6." right before "6.1") stays with what follows.
@@ -214,51 +206,83 @@ def chunk_document(doc: Document, chunk_size: int = 600, chunk_max: int = 900) -
         if units[-1][1] - units[0][0] < chunk_size // 4:
             sections[1] = (sections[1][0], units + sections[1][1])
             sections.pop(0)
+    return sections
 
-    sections = _merge_short_sections(sections, chunk_size, doc)
 
-    for section, units in sections:
-        spans: list[tuple[int, int]] = []
-        only_headings = True
-        for a, b, is_heading in units:
-            if spans:
-                length = spans[-1][1] - spans[0][0]
-                new_length = b - spans[0][0]
-                page_change = doc.pages and doc.page_at(a) != doc.page_at(spans[0][0])
-                full = length >= chunk_size or new_length > chunk_max or page_change
-                if full and not only_headings:
-                    emit(spans, section)
-                    spans, only_headings = [], True
-            spans.append((a, b))
-            only_headings = only_headings and is_heading
-        if spans:
-            # Fold a short tail into the previous chunk of the same section when it fits.
-            prev = chunks[-1] if chunks and chunks[-1].section == section else None
-            tail = spans[-1][1] - spans[0][0]
-            if (
-                prev is not None
-                and tail < chunk_size // 4
-                and spans[-1][1] - prev.start <= chunk_max
-                and doc.page_at(prev.start) == doc.page_at(spans[0][0])
-            ):
-                chunks.pop()
-                seen_key = prev.id.rsplit(":", 1)[1].split("-")[0]
-                seen[seen_key] -= 1
-                spans = [(prev.start, prev.end), *spans]
-            emit(spans, section)
+def _pack(section: Section, doc: Document, chunk_size: int, chunk_max: int) -> list[tuple[str, int, int]]:
+    """(section, start, end) of each chunk of one section: about ``chunk_size`` long, at most ``chunk_max``,
+    a new one at a page change, never one of headings alone."""
+    path, units = section
+    out: list[tuple[str, int, int]] = []
+    start = end = -1
+    only_headings = True
+    for a, b, is_heading in units:
+        if start >= 0:
+            page_change = doc.pages and doc.page_at(a) != doc.page_at(start)
+            full = end - start >= chunk_size or b - start > chunk_max or page_change
+            if full and not only_headings:
+                out.append((path, start, end))
+                start, only_headings = -1, True
+        start = a if start < 0 else start
+        end = b
+        only_headings = only_headings and is_heading
+    if start >= 0:
+        out.append((path, start, end))
+    return out
+
+
+def _add_section(
+    spans: list[tuple[str, int, int]], packed: list[tuple[str, int, int]], doc: Document, size: int, limit: int
+) -> None:
+    """Append one section's chunks; a short last one joins the chunk before it (of the same section path)
+    when they share a page and the two fit."""
+    spans.extend(packed[:-1])
+    path, start, end = packed[-1]
+    if spans and spans[-1][0] == path:
+        _, prev_start, _ = spans[-1]
+        if end - start < size // 4 and end - prev_start <= limit and doc.page_at(prev_start) == doc.page_at(start):
+            spans[-1] = (path, prev_start, end)
+            return
+    spans.append((path, start, end))
+
+
+def _chunks(doc: Document, spans: list[tuple[str, int, int]]) -> list[Chunk]:
+    """Chunks with ids from their content: the same text under the same section keeps its id across runs."""
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for section, start, end in spans:
+        text = doc.text[start:end]
+        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}\0{PASSAGE_RECIPE}".encode()).hexdigest()[:16]
+        repeat = seen.get(digest, 0)
+        seen[digest] = repeat + 1
+        chunks.append(
+            Chunk(
+                id=f"{doc.id}:{digest}" + (f"-{repeat + 1}" if repeat else ""),
+                doc_id=doc.id,
+                doc_title=doc.title,
+                kind=doc.kind,
+                section=section,
+                text=text,
+                start=start,
+                end=end,
+                ordinal=len(chunks),
+                page=doc.page_at(start),
+                url=doc.url,
+                aliases=doc.aliases,
+                source=str(doc.source),
+            )
+        )
     return chunks
 
 
-def _merge_short_sections(
-    sections: list[tuple[str, list[tuple[int, int, bool]]]], chunk_size: int, doc: Document
-) -> list[tuple[str, list[tuple[int, int, bool]]]]:
+def _merge_short_sections(sections: list[Section], chunk_size: int, doc: Document) -> list[Section]:
     """Fold a short section into the subsections that follow it, under the parent's path.
 
     "2. Deep Learning Foundations: you need to be fluent in:" alone is a chunk no question
     matches; with its first subsections it answers "do I need CNNs?". Subsection headings
     stay in the text. Merging stops at half a chunk, at a page change, or at a non-descendant.
     """
-    merged: list[tuple[str, list[tuple[int, int, bool]]]] = []
+    merged: list[Section] = []
     for path, units in sections:
         if merged:
             parent, body = merged[-1]

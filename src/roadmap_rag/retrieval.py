@@ -16,7 +16,7 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from roadmap_rag.chunking import Chunk
@@ -51,14 +51,36 @@ class Filters:
         return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (not self.kinds or chunk.kind in self.kinds)
 
 
+Hits = list[tuple[Chunk, float]]
+
+
 @dataclass(frozen=True)
 class Retrieved:
     sources: list[Source]
-    best_dense: float  # best cosine similarity among whole-chunk hits, for the grounding check
-    best_passage: float = 0.0  # best cosine similarity among passage (line) hits
+    best_passage: float = 0.0  # best cosine similarity among passage (line) hits, for the grounding check
     named: tuple[str, ...] = ()  # documents the question named, searched on their own
     # The best-matching lines (passages) of the candidate chunks: (chunk id, line text, similarity).
     lines: tuple[tuple[str, str, float], ...] = ()
+
+
+@dataclass
+class _Rankings:
+    """One question's candidates from each retriever, best first."""
+
+    depth: int
+    passages: Hits = field(default_factory=list)  # chunks by their best line (dense)
+    chunks: Hits = field(default_factory=list)  # chunks by their whole vector (dense)
+    lexical: Hits = field(default_factory=list)  # BM25
+    lines: list[tuple[str, str, float]] = field(default_factory=list)  # (chunk id, line, similarity)
+
+    def all(self) -> tuple[Hits, Hits, Hits]:
+        """In FUSION_WEIGHTS' order."""
+        return self.passages, self.chunks, self.lexical
+
+
+def _card_lane(filters: Filters) -> bool:
+    """Cards ride in their own lane unless the user asked for cards alone."""
+    return not filters.kinds or bool(set(filters.kinds) - {Kind.PAPER_CARD})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -160,35 +182,52 @@ class HybridRetriever:
     ) -> Retrieved:
         k = k or self.settings.top_k
         filters = filters or Filters()
-        n = max(self.settings.candidate_k, k)
         named, stripped = self.named_documents(query)
         if named and not filters.doc_ids:
             filters = replace(filters, doc_ids=named)
             query = stripped
-        chunk_hits, passage_hits, lines = self._dense_both(query, n, filters) if mode != "lexical" else ([], [], [])
-        lexical = self.lexical(query, n, filters, refresh=False) if mode != "dense" else []
-        rankings = (passage_hits, chunk_hits, lexical)
-        # Paper cards (a few lines about a paper) ride in their own lane: they neither take one of
-        # the k places nor shift the order of the text; a card that ranks within the top k of the
-        # mixed order is kept after the k sources (at most card_k of them).
-        card_lane = not filters.kinds or bool(set(filters.kinds) - {Kind.PAPER_CARD})
-        cards: list[Source] = []
-        if card_lane and self.settings.card_k:
-            mixed, everything = self._fuse(rankings)
-            top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
-            cards = [to_source(everything[c], mixed[c]) for c in top if everything[c].kind == Kind.PAPER_CARD]
-            cards = cards[: self.settings.card_k]
+        rankings = self._rankings(query, max(self.settings.candidate_k, k), filters, mode)
+        cards = self._cards(rankings, k, filters)
         if cards and mode == "hybrid":
             # The catalog as a glossary: the lexical retriever also reads the names of the papers the
             # question matched ("a compact network imitating a bigger one" -> "Knowledge Distillation"),
             # the words the roadmaps use. Measured: hit@5 0.899 -> 0.911 (eval/README.md).
             names = " ".join(card.title.split(" (")[0] for card in cards)
-            rankings = (passage_hits, chunk_hits, self.lexical(f"{query} {names}", n, filters, refresh=False))
-        is_text = (lambda c: c.kind != Kind.PAPER_CARD) if card_lane else (lambda c: True)
-        fused, chunks = self._fuse([[hit for hit in r if is_text(hit[0])] for r in rankings])
+            rankings.lexical = self.lexical(f"{query} {names}", rankings.depth, filters, refresh=False)
+        return Retrieved(
+            sources=self._pick(query, rankings, k, _card_lane(filters)) + cards,
+            best_passage=max((score for _, score in rankings.passages), default=0.0),
+            named=named if filters.doc_ids == named else (),
+            lines=tuple(rankings.lines),
+        )
+
+    def _rankings(self, query: str, depth: int, filters: Filters, mode: Mode) -> _Rankings:
+        """The passage, chunk and lexical rankings of the ``depth`` best candidates each (as ``mode`` allows)."""
+        rankings = _Rankings(depth)
+        if mode != "lexical":
+            rankings.chunks, rankings.passages, rankings.lines = self._dense_both(query, depth, filters)
+        if mode != "dense":
+            rankings.lexical = self.lexical(query, depth, filters, refresh=False)
+        return rankings
+
+    def _cards(self, rankings: _Rankings, k: int, filters: Filters) -> list[Source]:
+        """Paper cards (a few lines about a paper) ride in their own lane: they neither take one of the k
+        places nor shift the order of the text; a card that ranks within the top k of the mixed order is
+        kept after the k sources (at most card_k of them)."""
+        if not _card_lane(filters) or not self.settings.card_k:
+            return []
+        mixed, chunks = self._fuse(rankings.all())
+        top = sorted(mixed, key=lambda cid: (-mixed[cid], cid))[:k]
+        cards = [to_source(chunks[c], mixed[c]) for c in top if chunks[c].kind == Kind.PAPER_CARD]
+        return cards[: self.settings.card_k]
+
+    def _pick(self, query: str, rankings: _Rankings, k: int, card_lane: bool) -> list[Source]:
+        """The k best text chunks by fused rank (reranked if configured), skipping near-duplicates."""
+        text_only = [[hit for hit in r if not card_lane or hit[0].kind != Kind.PAPER_CARD] for r in rankings.all()]
+        fused, chunks = self._fuse(text_only)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:
-            order = self._rerank(query, [chunks[c] for c in order[:n]])
+            order = self._rerank(query, [chunks[c] for c in order[: rankings.depth]])
         picked: list[Source] = []
         for cid in order:
             chunk = chunks[cid]
@@ -197,13 +236,7 @@ class HybridRetriever:
             picked.append(to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
-        return Retrieved(
-            sources=picked + cards,
-            best_dense=max((score for _, score in chunk_hits), default=0.0),
-            best_passage=max((score for _, score in passage_hits), default=0.0),
-            named=named if filters.doc_ids == named else (),
-            lines=tuple(lines),
-        )
+        return picked
 
     def _fuse(self, rankings: Sequence[Sequence[tuple[Chunk, float]]]) -> tuple[dict[str, float], dict[str, Chunk]]:
         """Reciprocal rank fusion of the passage, chunk and lexical rankings."""
