@@ -13,15 +13,11 @@ import streamlit as st
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.display import answer_markdown, escape_markdown, highlight, kind_summary, safe_url, source_label
 from roadmap_rag.feedback import FeedbackStore
+from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
+from roadmap_rag.types import Kind
 
-BACKENDS = {
-    "auto": "Auto (Ollama if reachable, else answer from the sources)",
-    "ollama": "Ollama",
-    "llamacpp": "Embedded model (Gemma 3 270M, optional)",
-    "extractive": "From the sources, no LLM (the composer)",
-}
-KINDS = {"roadmap": "Roadmaps", "paper": "Papers (full text)", "paper-card": "Paper cards"}
+KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the index...")
@@ -33,7 +29,7 @@ def get_assistant() -> Assistant:
 @st.cache_data(show_spinner=False, max_entries=4)
 def roadmap_outlines(chunk_count: int) -> list[Outline]:
     """Rebuilt only when the index changes (keyed by its chunk count), not on every rerun of every session."""
-    return outlines([c for c in get_assistant().store.all_chunks() if c.kind == "roadmap"])
+    return outlines([c for c in get_assistant().store.all_chunks() if c.kind == Kind.ROADMAP])
 
 
 def backend_note(answer: Answer) -> str | None:
@@ -146,7 +142,7 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     if st.session_state.get("ollama_note"):
         side.info(escape_markdown(st.session_state["ollama_note"]), icon="ℹ️")
     side.header("roadmap-rag")
-    side.selectbox("Backend", list(BACKENDS), format_func=BACKENDS.__getitem__, key="backend")
+    side.selectbox("Backend", list(BACKENDS), format_func=lambda name: BACKENDS[name].label, key="backend")
     if st.session_state.backend in ("ollama", "auto"):
         side.caption(f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
                      f"{escape_markdown(assistant.settings.ollama_host)}")  # fmt: skip

@@ -13,6 +13,7 @@ from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
+from roadmap_rag.generation.base import Made
 from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
@@ -38,7 +39,7 @@ class Assistant:
         self.embedder = embedder or make_embedder(self.settings)
         self.store = store or make_store(self.settings, self.embedder.name)
         self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
-        self._llms: dict[str, tuple[LLM, list[str]]] = {}
+        self._llms: dict[str, Made] = {}
         self._llm_lock = threading.Lock()
 
     # -- retrieval ---------------------------------------------------------------------------
@@ -73,7 +74,7 @@ class Assistant:
         return self._retrieve(self._validate(question), k, doc_ids, kinds, mode).sources
 
     # -- answering ---------------------------------------------------------------------------
-    def llm(self, choice: str | None = None) -> tuple[LLM, list[str]]:
+    def llm(self, choice: str | None = None) -> Made:
         key = choice or self.settings.llm
         with self._llm_lock:
             if key not in self._llms:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -21,10 +21,17 @@ from rich.text import Text
 from roadmap_rag.api import Assistant
 from roadmap_rag.display import kind_summary
 from roadmap_rag.errors import ConfigError, RoadmapRagError
+from roadmap_rag.evaluation.dataset import DEFAULT_DATASET
+from roadmap_rag.generation import backend_names
 from roadmap_rag.index_state import index_status, read_state
 from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Turn, cite
+
+if TYPE_CHECKING:
+    from roadmap_rag.errors import InputFileError
+    from roadmap_rag.papers.catalog import Catalog
+    from roadmap_rag.papers.scan import ScanResult
 
 app = typer.Typer(
     help="Cited answers from LLM learning roadmaps, local-first.",
@@ -131,9 +138,7 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         console.print("last ingest: never; run `roadmap-rag ingest`")
 
 
-LLMOption = Annotated[
-    str | None, typer.Option("--llm", help="auto | ollama | llamacpp | extractive (default: setting llm).")
-]
+LLMOption = Annotated[str | None, typer.Option("--llm", help=f"{backend_names()} (default: setting llm).")]
 
 
 def _print_sources(answer_sources: list, cited: set[int]) -> None:
@@ -303,33 +308,35 @@ def papers_scan_cmd(
         catalog, result, errors = scan_corpus(settings)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
-    rows = [
-        {"id": p.id, "citation": p.citation, "arxiv": p.arxiv, "recommended_in": len(result.cited_by(p.id)),
-         "named_in": len(result.mentioned_in(p.id))}
-        for p in catalog.papers
-    ]  # fmt: skip
-    unresolved = [{"doc": r.doc, "section": r.section, "text": r.text} for r in result.unresolved]
     if as_json:
-        print(json.dumps({"papers": rows, "unresolved": unresolved}, indent=2))
+        papers = [{"id": p.id, "citation": p.citation, "arxiv": p.arxiv, "recommended_in": len(result.cited_by(p.id)),
+                   "named_in": len(result.mentioned_in(p.id))} for p in catalog.papers]  # fmt: skip
+        unresolved = [{"doc": r.doc, "section": r.section, "text": r.text} for r in result.unresolved]
+        print(json.dumps({"papers": papers, "unresolved": unresolved}, indent=2))
     else:
-        table = Table("id", "paper", "arXiv", "recommended in", "named in", title=f"Catalog: {catalog.path}")
-        for row in rows:
-            table.add_row(row["id"], escape(row["citation"]), row["arxiv"] or "-",
-                          str(row["recommended_in"]), str(row["named_in"]))  # fmt: skip
-        console.print(table)
-        for error in errors:
-            err.print(f"[red]skipped[/] {escape(str(error))}")
-        for ref in unresolved:
-            console.print(f"[yellow]unresolved[/] {escape(ref['text'])!r} in {ref['doc']} > {escape(ref['section'])}")
-        unused = [p.id for p in catalog.papers if not result.cited_by(p.id) and not result.mentioned_in(p.id)]
-        console.print(
-            f"scan: {len(result.explicit)} references in the roadmaps, {len(result.explicit) - len(unresolved)} "
-            f"resolved to {len(result.resolved_papers())} papers, {len(unresolved)} unresolved; "
-            f"{len(catalog.papers)} papers in the catalog, {len(unused)} not named by any roadmap"
-        )
+        _print_scan(catalog, result, errors)
     if write:
         changed = write_places(catalog, result)
         console.print(f"catalog: roadmap sections updated for {changed} papers in {catalog.path}")
+
+
+def _print_scan(catalog: Catalog, result: ScanResult, errors: list[InputFileError]) -> None:
+    table = Table("id", "paper", "arXiv", "recommended in", "named in", title=f"Catalog: {catalog.path}")
+    for p in catalog.papers:
+        cited, named = len(result.cited_by(p.id)), len(result.mentioned_in(p.id))
+        table.add_row(p.id, escape(p.citation), p.arxiv or "-", str(cited), str(named))
+    console.print(table)
+    for error in errors:
+        err.print(f"[red]skipped[/] {escape(str(error))}")
+    for ref in result.unresolved:
+        console.print(f"[yellow]unresolved[/] {escape(ref.text)!r} in {ref.doc} > {escape(ref.section)}")
+    unused = [p.id for p in catalog.papers if not result.cited_by(p.id) and not result.mentioned_in(p.id)]
+    resolved = len(result.explicit) - len(result.unresolved)
+    console.print(
+        f"scan: {len(result.explicit)} references in the roadmaps, {resolved} resolved to "
+        f"{len(result.resolved_papers())} papers, {len(result.unresolved)} unresolved; "
+        f"{len(catalog.papers)} papers in the catalog, {len(unused)} not named by any roadmap"
+    )
 
 
 @papers_app.command("fetch")
@@ -416,7 +423,7 @@ def app_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = Path("eval/datasets/roadmap_qa.jsonl"),
+    dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = DEFAULT_DATASET,
     llm: LLMOption = None,
     k: Annotated[int, typer.Option("--k", help="Cut-off for hit@k, recall@k, nDCG@k.")] = 5,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions (a quick run).")] = None,
@@ -427,63 +434,24 @@ def eval_cmd(
         str, typer.Option(help="Ragas' LLM-judged metrics with: none, llamacpp, or ollama:MODEL.")
     ] = "none",
 ) -> None:
-    """Score retrieval, refusals and citations on the golden set; write eval/runs/<time>/report.md."""
-    from roadmap_rag.evaluation import load_dataset
-    from roadmap_rag.evaluation.dataset import EvalItem
-    from roadmap_rag.evaluation.report import new_run_dir, write_run
-    from roadmap_rag.evaluation.runner import QuestionResult, run_eval
+    """Score retrieval, refusals, answers and citations on the golden set; write eval/runs/<time>/report.md."""
+    from roadmap_rag.evaluation.suite import SuiteOptions, run_suite
 
+    options = SuiteOptions(dataset, llm, k, limit, out, baseline, ragas, judge)
     try:
-        items = load_dataset(dataset)[:limit] if limit else load_dataset(dataset)
-        if baseline and not (baseline / "summary.json").is_file():
-            raise RoadmapRagError(f"--baseline {baseline} has no summary.json; pass a folder under eval/runs/")
         assistant = Assistant(_settings())
-        scorer = None
-        if ragas:
-            from roadmap_rag.evaluation.ragas_metrics import RagasNonLLM
-
-            scorer = RagasNonLLM()
-        from roadmap_rag.evaluation.dataset import contains
-
-        indexed = assistant.store.all_chunks() if scorer else []
-        judged, notes = None, []
-        if judge != "none":
-            from roadmap_rag.evaluation.judge import RagasJudged, make_judge, report_notes
-
-            ragas_judge = make_judge(assistant.settings, judge)
-            judged = RagasJudged(ragas_judge, assistant.embedder) if ragas_judge else None
-            notes = report_notes(ragas_judge)
-
-        def ragas_scores(item: EvalItem, result: QuestionResult) -> None:
-            if scorer:
-                refs = [c.text for c in indexed if any(contains(c.text, q) for q in item.contexts)]
-                scorer.score(item, result, refs)
-            if judged:
-                judged.score(item, result)
-
         with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
-            task = progress.add_task("questions", total=len(items))
-            run = run_eval(
-                assistant, items, k=k, llm=llm, extra=ragas_scores,
-                progress=lambda done, total: progress.update(task, completed=done),
-            )  # fmt: skip
-        run.judge = judged.judge.name if judged else "none"
-        run_dir = new_run_dir(out)
-        report = write_run(run, run_dir, baseline, notes)
+            task = progress.add_task("questions", total=None)
+            result = run_suite(
+                assistant, options, lambda done, total: progress.update(task, completed=done, total=total)
+            )
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
-    summary = run.summary()
-    table = Table("metric", "value", title=f"eval: {len(run.results)} questions, backend {run.llm}")
-    for name in ("hit@{k}", "mrr", "recall@{k}", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
-                 "citation_validity", "retrieve_s_median", "total_s_median",
-                 *(judged.names if judged else ())):  # fmt: skip
-        value = summary.get(name.format(k=k))
-        failed = summary.get(f"{name}_failures")
+    summary = result.run.summary()
+    table = Table("metric", "value", title=f"eval: {len(result.run.results)} questions, backend {result.run.llm}")
+    for name in result.metrics:
+        value, failed = summary.get(name), summary.get(f"{name}_failures")
         shown = "n/a" if value is None else f"{value:.3f}"
-        table.add_row(name.format(k=k), f"{shown} ({failed} failed)" if failed else shown)
+        table.add_row(name, f"{shown} ({failed} failed)" if failed else shown)
     console.print(table)
-    console.print(f"report: {report}")
-
-
-def main() -> None:  # pragma: no cover - console entry for `python -m roadmap_rag`
-    sys.exit(app())
+    console.print(f"report: {result.report}")

@@ -15,7 +15,7 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -25,8 +25,7 @@ from pydantic_settings import (
 )
 
 from roadmap_rag.errors import ConfigError
-
-LLMChoice = Literal["auto", "ollama", "llamacpp", "extractive"]
+from roadmap_rag.generation.base import check_backend
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
@@ -94,7 +93,7 @@ class Settings(BaseSettings):
     )
 
     # Generation.
-    llm: LLMChoice = "auto"
+    llm: str = Field("auto", description="A backend from generation.BACKENDS: auto, ollama, llamacpp, extractive.")
     ollama_host: str = Field(
         "http://127.0.0.1:11434",
         validation_alias=AliasChoices("ROADMAP_RAG_OLLAMA_HOST", "OLLAMA_HOST", "ollama_host"),
@@ -124,6 +123,11 @@ class Settings(BaseSettings):
     # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
     judge_context: int = Field(4096, ge=1024)
     judge_max_tokens: int = Field(256, ge=16)
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return check_backend(value)
 
     @classmethod
     def settings_customise_sources(

@@ -1,15 +1,23 @@
-"""The LLM Protocol and the choice of backend by name."""
+"""The LLM Protocol and the one registry of backends, by name.
+
+Everything that lists backends (the setting's validation, ``make_llm``, the CLI's help, the app's
+selector) reads ``BACKENDS``; adding a backend is one entry here and one module beside this one.
+"""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from roadmap_rag.errors import BackendUnavailable, ConfigError
-from roadmap_rag.settings import Settings
 from roadmap_rag.types import Source, Turn
+
+if TYPE_CHECKING:
+    from roadmap_rag.composer import Composer
+    from roadmap_rag.settings import Settings
 
 
 class LLM(Protocol):
@@ -21,32 +29,45 @@ class LLM(Protocol):
         ...
 
 
-def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[str]]:
-    """The backend for ``choice`` (default: settings.llm), and notes on any fallback taken."""
-    choice = choice or settings.llm
-    if choice == "extractive":
-        from roadmap_rag.composer import Composer
+# A backend (an LLM, or the composer that answers from the sources' structure without one) and the notes
+# on any fallback it took ("Ollama not reachable; answered from the sources").
+Made = tuple["LLM | Composer", list[str]]
 
-        return Composer(), []
-    if choice == "llamacpp":
-        from roadmap_rag.generation.llamacpp import LlamaCppLLM
 
-        return LlamaCppLLM(settings), []
-    if choice == "ollama":
-        from roadmap_rag.generation.ollama import OllamaLLM
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    label: str  # for people: the app's selector and the CLI's help
+    make: Callable[[Settings], Made]
 
-        llm = OllamaLLM(settings)
-        llm.check()
-        return llm, []
-    if choice == "auto":
-        # Ollama when it answers; otherwise the grounded composer, chosen over the embedded 270M model
-        # by the eval (fact recall, unsupported sentences, latency: eval/README.md).
-        from roadmap_rag.composer import Composer
 
-        closed = _refuses(settings.ollama_host, settings.ollama_probe_timeout)
-        if closed:  # nothing listens: no need to load the Ollama client (0.2 s of a cold start) to learn that
-            why = f"Ollama at {settings.ollama_host} is not reachable ({closed}); start `ollama serve`"
-            return Composer(), [f"Ollama not used: {why}. Answered from the sources without an LLM."]
+def _extractive(settings: Settings) -> Made:
+    from roadmap_rag.composer import Composer
+
+    return Composer(), []
+
+
+def _llamacpp(settings: Settings) -> Made:
+    from roadmap_rag.generation.llamacpp import LlamaCppLLM
+
+    return LlamaCppLLM(settings), []
+
+
+def _ollama(settings: Settings) -> Made:
+    from roadmap_rag.generation.ollama import OllamaLLM
+
+    llm = OllamaLLM(settings)
+    llm.check()
+    return llm, []
+
+
+def _auto(settings: Settings) -> Made:
+    """Ollama when it answers; otherwise the grounded composer, chosen over the embedded 270M model by the
+    eval (fact recall, unsupported sentences, latency: eval/README.md)."""
+    closed = _refuses(settings.ollama_host, settings.ollama_probe_timeout)
+    if closed:  # nothing listens: no need to load the Ollama client (0.2 s of a cold start) to learn that
+        why = f"Ollama at {settings.ollama_host} is not reachable ({closed}); start `ollama serve`"
+    else:
         from roadmap_rag.generation.ollama import OllamaLLM
 
         try:
@@ -54,8 +75,36 @@ def make_llm(settings: Settings, choice: str | None = None) -> tuple[LLM, list[s
             llm.check(timeout=settings.ollama_probe_timeout)
             return llm, []
         except BackendUnavailable as exc:
-            return Composer(), [f"Ollama not used: {exc}. Answered from the sources without an LLM."]
-    raise ConfigError(f"unknown llm '{choice}'; use auto, ollama, llamacpp or extractive")
+            why = str(exc)
+    composer, _ = _extractive(settings)
+    return composer, [f"Ollama not used: {why}. Answered from the sources without an LLM."]
+
+
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend
+    for backend in (
+        Backend("auto", "Auto (Ollama if reachable, else answer from the sources)", _auto),
+        Backend("ollama", "Ollama", _ollama),
+        Backend("llamacpp", "Embedded model (Gemma 3 270M, optional)", _llamacpp),
+        Backend("extractive", "From the sources, no LLM (the composer)", _extractive),
+    )
+}
+
+
+def backend_names() -> str:
+    """'auto | ollama | llamacpp | extractive', for help texts and messages."""
+    return " | ".join(BACKENDS)
+
+
+def check_backend(name: str) -> str:
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown llm '{name}'; use one of: {backend_names()}")
+    return name
+
+
+def make_llm(settings: Settings, choice: str | None = None) -> Made:
+    """The backend for ``choice`` (default: settings.llm), and notes on any fallback taken."""
+    return BACKENDS[check_backend(choice or settings.llm)].make(settings)
 
 
 def _refuses(url: str, timeout: float) -> str | None:
