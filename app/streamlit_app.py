@@ -102,9 +102,13 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
     with st.chat_message("assistant"):
         try:
             stream = assistant.stream(
-                question, history, llm=st.session_state.backend, k=st.session_state.k,
-                doc_ids=doc_ids or st.session_state.doc_filter, kinds=st.session_state.kind_filter,
-            )  # fmt: skip
+                question,
+                history,
+                llm=st.session_state.backend,
+                k=st.session_state.k,
+                doc_ids=doc_ids or st.session_state.doc_filter,
+                kinds=st.session_state.kind_filter,
+            )
             placeholder = st.empty()
             with placeholder.container():
                 st.write_stream(escape_markdown(delta) for delta in stream)
@@ -144,11 +148,14 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     side.header("roadmap-rag")
     side.selectbox("Backend", list(BACKENDS), format_func=lambda name: BACKENDS[name].label, key="backend")
     if st.session_state.backend in ("ollama", "auto"):
-        side.caption(f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
-                     f"{escape_markdown(assistant.settings.ollama_host)}")  # fmt: skip
+        side.caption(
+            f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
+            f"{escape_markdown(assistant.settings.ollama_host)}"
+        )
     side.slider("Sources per answer", 1, 10, key="k")
-    side.multiselect("Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter",
-                     placeholder="All roadmaps")  # fmt: skip
+    side.multiselect(
+        "Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter", placeholder="All roadmaps"
+    )
     side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
     status = index_status(assistant.settings, assistant.store)
     side.subheader("Index")
@@ -181,8 +188,15 @@ def browser(roadmaps: list[Outline]) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="roadmap-rag", page_icon="🧭", layout="wide")
-    for name, default in (("messages", []), ("history", []), ("backend", None), ("k", None),
-                          ("doc_filter", []), ("kind_filter", []), ("pending", None)):  # fmt: skip
+    for name, default in (
+        ("messages", []),
+        ("history", []),
+        ("backend", None),
+        ("k", None),
+        ("doc_filter", []),
+        ("kind_filter", []),
+        ("pending", None),
+    ):
         st.session_state.setdefault(name, default)
     try:
         assistant = get_assistant()

@@ -38,8 +38,14 @@ from roadmap_rag import Assistant, Settings
 from roadmap_rag.evaluation import load_dataset
 
 PACKAGES = (
-    "roadmap-rag", "chromadb", "sentence-transformers", "onnxruntime", "llama-index-core", "llama-cpp-python", "torch"
-)  # fmt: skip
+    "roadmap-rag",
+    "chromadb",
+    "sentence-transformers",
+    "onnxruntime",
+    "llama-index-core",
+    "llama-cpp-python",
+    "torch",
+)
 
 
 def main(argv: list[str] | None = None) -> Path:

@@ -73,8 +73,11 @@ def measure_ingest(corpus: Path, work: Path, model_cache: Path | None) -> tuple[
     settings = Settings(data_dir=work / "ours", corpus_dir=corpus, llm="extractive", model_cache=model_cache)
     build_s = 0.0
     if settings.embedder == "onnx":  # the one-off export, timed apart from loading
-        _, build_s = timed(lambda: onnx_export.build(resolve_model(settings.embedding_model), settings.models_dir,
-                                                     settings.onnx_precision))  # fmt: skip
+        _, build_s = timed(
+            lambda: onnx_export.build(
+                resolve_model(settings.embedding_model), settings.models_dir, settings.onnx_precision
+            )
+        )
     embedder, load_s = timed(lambda: make_embedder(settings))
     # Cold ingest of the roadmaps alone, as the starter baseline reads them: like against like.
     report, cold_s = timed(lambda: ingest(settings, [corpus / "roadmaps"], embedder=embedder))
@@ -83,15 +86,26 @@ def measure_ingest(corpus: Path, work: Path, model_cache: Path | None) -> tuple[
     rerun, unchanged_s = timed(lambda: ingest(settings, embedder=embedder))
     assert report.ok and cards.ok and rerun.embedded == 0
     texts = report.added + report.passages_added
-    return settings, embedder, {
-        "embedder": f"{settings.embedder} ({embedder.name})", "model_build_s": build_s,
-        "model_load_s": load_s, "cold_ingest_s": cold_s, "embed_s": report.embed_seconds,
-        "chunks": report.added, "passages": report.passages_added,
-        "chunks_per_s": report.added / report.embed_seconds, "texts_per_s": texts / report.embed_seconds,
-        "paper_cards": cards.added, "paper_cards_ingest_s": cards_s,
-        "unchanged_reingest_s": unchanged_s, "unchanged_share_of_cold": unchanged_s / (cold_s + cards_s),
-        "peak_rss_mb_after_ingest": peak_rss_mb(),
-    }  # fmt: skip
+    return (
+        settings,
+        embedder,
+        {
+            "embedder": f"{settings.embedder} ({embedder.name})",
+            "model_build_s": build_s,
+            "model_load_s": load_s,
+            "cold_ingest_s": cold_s,
+            "embed_s": report.embed_seconds,
+            "chunks": report.added,
+            "passages": report.passages_added,
+            "chunks_per_s": report.added / report.embed_seconds,
+            "texts_per_s": texts / report.embed_seconds,
+            "paper_cards": cards.added,
+            "paper_cards_ingest_s": cards_s,
+            "unchanged_reingest_s": unchanged_s,
+            "unchanged_share_of_cold": unchanged_s / (cold_s + cards_s),
+            "peak_rss_mb_after_ingest": peak_rss_mb(),
+        },
+    )
 
 
 PLAIN = "plain sentence-transformers (PyTorch, encode() defaults: batches of 32)"
@@ -124,10 +138,15 @@ def measure_embedding_throughput(texts: Sequence[str], models_dir: Path, repeats
             rates[name].append(len(texts) / seconds)
     base = statistics.median(rates[PLAIN])
     rows = [
-        {"backend": name, "texts_per_s": statistics.median(r), "ratio": statistics.median(r) / base,
-         "min_cosine_to_plain": cosine[name], "runs": r}
+        {
+            "backend": name,
+            "texts_per_s": statistics.median(r),
+            "ratio": statistics.median(r) / base,
+            "min_cosine_to_plain": cosine[name],
+            "runs": r,
+        }
         for name, r in rates.items()
-    ]  # fmt: skip
+    ]
     return {"texts": len(texts), "repeats": repeats, "rows": rows}
 
 
@@ -141,8 +160,9 @@ def measure_int8_quality(
 ) -> dict[str, dict[str, float]]:
     """hit@5 and MRR as the eval gate measures them (top 5 of a k=20 retrieve), on the default index and
     on one embedded by the int8 model (the 2x candidate): same corpus, same questions, same run."""
-    settings = Settings(data_dir=work / "int8", corpus_dir=corpus, llm="extractive", onnx_precision="int8",
-                        model_cache=models_dir)  # fmt: skip
+    settings = Settings(
+        data_dir=work / "int8", corpus_dir=corpus, llm="extractive", onnx_precision="int8", model_cache=models_dir
+    )
     embedder = make_embedder(settings)
     assert ingest(settings, list(roots) if roots else None, embedder=embedder).ok
     int8 = Assistant(settings, embedder=embedder)
@@ -201,8 +221,12 @@ def measure_cold_ask(
     """`roadmap-rag ask` as a fresh process (median wall time of ``rounds``, and that process's own peak RSS),
     beside `python -c pass` measured in the same rounds. "default" asks with no --llm: `auto`, with Ollama
     unreachable."""
-    env = {**os.environ, "ROADMAP_RAG_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1",
-           "ROADMAP_RAG_OLLAMA_HOST": "http://127.0.0.1:9"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ROADMAP_RAG_DATA_DIR": str(settings.data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "ROADMAP_RAG_OLLAMA_HOST": "http://127.0.0.1:9",
+    }
     commands = {"python -c pass": [sys.executable, "-c", "pass"]}
     for llm in llms:
         ask = [sys.executable, "-m", "roadmap_rag", "ask", "What is LoRA?"]
@@ -237,9 +261,18 @@ def _synthetic(
         text = "\n".join(lines[j] for j in rng.integers(0, len(lines), 4))
         source = chunks[picks[i, 0]]
         out.append(
-            Chunk(id=f"synthetic-{i}", doc_id=f"synthetic-{i % 50}", doc_title=source.doc_title, kind="roadmap",
-                  section=source.section, text=text, start=0, end=len(text), ordinal=i)
-        )  # fmt: skip
+            Chunk(
+                id=f"synthetic-{i}",
+                doc_id=f"synthetic-{i % 50}",
+                doc_title=source.doc_title,
+                kind="roadmap",
+                section=source.section,
+                text=text,
+                start=0,
+                end=len(text),
+                ordinal=i,
+            )
+        )
     return out, mixed.astype(np.float32)
 
 
@@ -247,8 +280,14 @@ def _dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[EvalItem], work: Path,
-                  server: bool, server_max: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def measure_scale(
+    assistant: Assistant,
+    sizes: Sequence[int],
+    items: Sequence[EvalItem],
+    work: Path,
+    server: bool,
+    server_max: int | None = None,
+) -> list[dict[str, Any]]:
     """Chroma dense query latency (what dominates at size), insert rate, disk and memory per size;
     the server is measured up to ``server_max`` chunks (all sizes when None)."""
     base = assistant.store.all_chunks()
@@ -272,17 +311,24 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
                 for i in range(0, size, 4096):
                     part = chunks[i : i + 4096]
                     store._collection.add(  # type: ignore[attr-defined]
-                        ids=[c.id for c in part], embeddings=mixed[i : i + 4096],
+                        ids=[c.id for c in part],
+                        embeddings=mixed[i : i + 4096],
                         documents=[c.text for c in part],
                         metadatas=[{"doc_id": c.doc_id, "kind": c.kind, "section": c.section} for c in part],
-                    )  # fmt: skip
+                    )
                 insert_s = time.perf_counter() - started
                 lat = latency(queries, lambda v, store=store: store.query(v.tolist(), 20))  # type: ignore[arg-type, misc]
-                rows.append({
-                    "size": size, "store": where, "insert_per_s": size / insert_s, "query_s": lat,
-                    "disk_mb": _dir_mb(data), "disk_mb_per_100k": _dir_mb(data) * 100_000 / size,
-                    "rss_growth_mb": peak_rss_mb() - rss0,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "size": size,
+                        "store": where,
+                        "insert_per_s": size / insert_s,
+                        "query_s": lat,
+                        "disk_mb": _dir_mb(data),
+                        "disk_mb_per_100k": _dir_mb(data) * 100_000 / size,
+                        "rss_growth_mb": peak_rss_mb() - rss0,
+                    }
+                )
             finally:
                 if server_proc:
                     server_proc.stop()
@@ -290,8 +336,9 @@ def measure_scale(assistant: Assistant, sizes: Sequence[int], items: Sequence[Ev
     return rows
 
 
-def paired_latency(questions: Sequence[str], searches: dict[str, Callable[[str], object]],
-                   rounds: int = 3) -> dict[str, Any]:  # fmt: skip
+def paired_latency(
+    questions: Sequence[str], searches: dict[str, Callable[[str], object]], rounds: int = 3
+) -> dict[str, Any]:
     """All questions through each search in turn (A B A B A B), ``rounds`` times: a ratio between them
     then holds when the machine's speed drifts during the run (on this shared 2-core VM it does, by
     30%+). Whole passes, not question by question: alternating every call made each pay for the
@@ -325,8 +372,12 @@ def measure_baseline(
     retriever = index.as_retriever(similarity_top_k=5)
 
     def search(q: str) -> list[Source]:
-        return [Source(id=n.node.node_id, doc_id="", title="", section="", text=n.node.get_content(),
-                       score=float(n.score or 0)) for n in retriever.retrieve(q)]  # fmt: skip
+        return [
+            Source(
+                id=n.node.node_id, doc_id="", title="", section="", text=n.node.get_content(), score=float(n.score or 0)
+            )
+            for n in retriever.retrieve(q)
+        ]
 
     questions = [i.question for i in items]
     out = (

@@ -84,8 +84,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     for size, limit in ((100_000, 0.050), (1_000_000, 0.150)):
         measured = [row for row in r["scale"] if row["size"] == size]
         for row in measured:
-            rows.append(_target(f"store query p95 at {size:,} ({row['store']})", row["query_s"]["p95"], limit,
-                                "lower", " s"))  # fmt: skip
+            rows.append(
+                _target(f"store query p95 at {size:,} ({row['store']})", row["query_s"]["p95"], limit, "lower", " s")
+            )
         if not measured:
             rows.append((f"store query p95 at {size:,}", "not measured in this run", f"<= {limit:g} s", "n/a"))
     return rows

@@ -107,8 +107,9 @@ def test_passages_are_lines_read_through_the_text_units() -> None:
         "  https://huggingface.co/course\n"
         "It improves BLEU by 2.0 points. It is cheap.\n"
     )
-    chunk = Chunk(id="c", doc_id="d", doc_title="T", kind="roadmap", section="Core", text=text, start=0,
-                  end=len(text), ordinal=0)  # fmt: skip
+    chunk = Chunk(
+        id="c", doc_id="d", doc_title="T", kind="roadmap", section="Core", text=text, start=0, end=len(text), ordinal=0
+    )
     assert chunk.passages() == [
         "Core: Tokenization (BPE, WordPiece)",
         "Core: Instruction Tuning: Best Blog / Article: FLAN Paper; Level: Intermediate",

@@ -63,8 +63,10 @@ def test_numbers_urls_and_names_must_be_in_the_cited_source() -> None:
     source = "Attention is All You Need (Vaswani et al., 2017), https://arxiv.org/abs/1706.03762, 3.6% and 0.2."
     assert missing_specifics("Vaswani et al. wrote it in 2017 (arXiv 1706.03762), 3.6% better", source) == []
     assert missing_specifics("Published in 2018 by Shazeer at https://arxiv.org/abs/1706.99999", source) == [
-        "https://arxiv.org/abs/1706.99999", "2018", "Shazeer",
-    ]  # fmt: skip
+        "https://arxiv.org/abs/1706.99999",
+        "2018",
+        "Shazeer",
+    ]
 
 
 def test_a_list_keeps_its_items_and_bullets_become_statements() -> None:

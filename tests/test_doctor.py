@@ -76,7 +76,13 @@ def test_the_command_exits_non_zero_when_something_is_broken(tmp_path: Path) -> 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     env = {**os.environ, "ROADMAP_RAG_DATA_DIR": str(blocker / "data"), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "roadmap_rag", "doctor"], env=env, capture_output=True, text=True,
-                          timeout=180, cwd=tmp_path)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "roadmap_rag", "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "data dir" in done.stdout and "fail" in done.stdout and "failed" in done.stdout

@@ -96,8 +96,12 @@ def test_a_file_that_turns_bad_keeps_its_chunks(make_settings, corpus_copy, embe
 def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "roadmap_rag", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def cli_env(data_dir: Path, corpus: Path, **extra: str) -> dict[str, str]:
@@ -146,8 +150,12 @@ def test_sigkill_mid_ingest_then_rerun_leaves_every_chunk_once(tmp_path: Path, c
     for kill_after_lines in (0, 1, 4):  # before any write, after the first, after several
         proc = subprocess.Popen(
             [sys.executable, "-m", "roadmap_rag", "ingest", "--verbose"],
-            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         deadline = time.monotonic() + 240
         seen = 0
         assert proc.stdout is not None
@@ -171,9 +179,10 @@ def test_sigkill_mid_ingest_then_rerun_leaves_every_chunk_once(tmp_path: Path, c
     rerun = run_cli("ingest", env=env, cwd=tmp_path)
     assert "0 added, 0 updated, 0 removed" in rerun.stdout
     ledger.add(
-        "faults", "SIGKILL during ingest 3 times (before any Chroma write, after the first, after several); re-run",
+        "faults",
+        "SIGKILL during ingest 3 times (before any Chroma write, after the first, after several); re-run",
         f"re-run repaired the index: {len(ids)} chunks, each exactly once, every chunk with its passages",
-    )  # fmt: skip
+    )
 
 
 def test_chunks_missing_their_passages_are_rewritten(make_settings, corpus_copy, embedder) -> None:

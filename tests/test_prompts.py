@@ -7,8 +7,9 @@ from roadmap_rag.types import Source
 
 
 def _source(n: int, kind: str = "roadmap") -> Source:
-    return Source(id=f"s{n}", doc_id="d", title=f"Title {n}", section="S", text=f"text of source {n}", score=1.0,
-                  kind=kind)  # fmt: skip
+    return Source(
+        id=f"s{n}", doc_id="d", title=f"Title {n}", section="S", text=f"text of source {n}", score=1.0, kind=kind
+    )
 
 
 def test_small_model_reads_the_top_sources_and_cards_under_their_answer_numbers() -> None:

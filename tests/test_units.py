@@ -19,8 +19,10 @@ def test_sentences_do_not_break_inside_numbers_abbreviations_urls_or_citations()
 
 
 def test_a_list_keeps_its_intro_and_a_resource_line_joins_its_topic() -> None:
-    units = parse("Modern LLMs operate on a few key principles:\nPre-training - learn patterns\nPrompting - guide it\n"
-                  "- Linear Algebra\n- Resource: 3Blue1Brown - Essence of Linear Algebra\n")  # fmt: skip
+    units = parse(
+        "Modern LLMs operate on a few key principles:\nPre-training - learn patterns\nPrompting - guide it\n"
+        "- Linear Algebra\n- Resource: 3Blue1Brown - Essence of Linear Algebra\n"
+    )
     intro, first, second = units[0], units[1], units[2]
     assert intro.kind == "intro" and first.kind == second.kind == "item"
     assert first.intro == second.intro == "Modern LLMs operate on a few key principles:"

@@ -18,7 +18,7 @@ from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.types import Answer, AnswerStream, Citation, Kind, Source, Timings, Turn, render_blocks, section_leaf
+from roadmap_rag.types import Answer, AnswerStream, Kind, Source, Timings, Turn, render_blocks, section_leaf
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
@@ -143,13 +143,20 @@ class Assistant:
             text = refusal(retrieved.sources)
             clock.first_token()
             yield text
-            return request.answer(text, [], retrieved.sources, "none", clock.done(), grounded=False)
+            return request.answer(
+                text, citations=[], sources=retrieved.sources, grounded=False, backend="none", timings=clock.done()
+            )
         backend, notes = self.llm(request.llm)
         composer = backend if isinstance(backend, Composer) else Composer()
         composition = composer.compose(
-            question, retrieved.sources, self.retriever.library(), retrieved.named, retrieved.lines,
-            request.doc_ids, request.kinds,
-        )  # fmt: skip
+            question,
+            retrieved.sources,
+            self.retriever.library(),
+            retrieved.named,
+            retrieved.lines,
+            request.doc_ids,
+            request.kinds,
+        )
         generating = clock.now()
         if isinstance(backend, Composer):
             checked = verify(composition.blocks, composition.sources, question)
@@ -161,9 +168,16 @@ class Assistant:
             checked, sources, name = yield from self._generate(backend, request, retrieved, composition, clock, notes)
         clock.timings.generate = clock.now() - generating
         return request.answer(
-            checked.text, checked.citations, sources, name, clock.done(),
-            unsupported=checked.unsupported, notes=notes, blocks=checked.blocks,
-        )  # fmt: skip
+            checked.text,
+            citations=checked.citations,
+            sources=sources,
+            grounded=True,
+            backend=name,
+            timings=clock.done(),
+            unsupported=checked.unsupported,
+            notes=notes,
+            blocks=checked.blocks,
+        )
 
     def _generate(
         self,
@@ -211,14 +225,9 @@ class _Request:
     doc_ids: tuple[str, ...]
     kinds: tuple[str, ...]
 
-    def answer(
-        self, text: str, citations: list[Citation], sources: list[Source], backend: str, timings: Timings,
-        grounded: bool = True, **extra: Any,
-    ) -> Answer:  # fmt: skip
-        return Answer(
-            text=text, citations=citations, sources=sources, grounded=grounded, backend=backend, timings=timings,
-            history=[*self.history, Turn(self.question, text)], **extra,
-        )  # fmt: skip
+    def answer(self, text: str, **fields: Any) -> Answer:
+        """The Answer to this request, its history extended by this turn."""
+        return Answer(text=text, history=[*self.history, Turn(self.question, text)], **fields)
 
 
 class _Clock:

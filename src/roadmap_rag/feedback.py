@@ -37,10 +37,14 @@ class FeedbackStore:
         if rating not in (0, 1):
             raise ValueError(f"rating must be 0 (down) or 1 (up), not {rating!r}")
         item = Feedback(
-            question=question, answer=answer.text, rating=rating, backend=answer.backend, grounded=answer.grounded,
+            question=question,
+            answer=answer.text,
+            rating=rating,
+            backend=answer.backend,
+            grounded=answer.grounded,
             sources=[{"id": s.id, "doc_id": s.doc_id, "section": s.section, "page": s.page} for s in answer.sources],
             comment=comment,
-        )  # fmt: skip
+        )
         line = json.dumps(asdict(item), ensure_ascii=False)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -164,8 +164,13 @@ class Plan:
     def record(self) -> dict[str, Any]:
         """The document as the ingest record lists it."""
         doc = self.doc
-        return {"title": doc.title, "kind": doc.kind, "source": str(doc.source), "hash": doc.content_hash,
-                "chunks": len(self.chunks)}  # fmt: skip
+        return {
+            "title": doc.title,
+            "kind": doc.kind,
+            "source": str(doc.source),
+            "hash": doc.content_hash,
+            "chunks": len(self.chunks),
+        }
 
 
 def plan(

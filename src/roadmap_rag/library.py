@@ -24,10 +24,18 @@ _MD_HEADING_LINE = re.compile(r"^#{1,6}\s", re.MULTILINE)
 
 def to_source(chunk: Chunk, score: float = 0.0) -> Source:
     return Source(
-        id=chunk.id, doc_id=chunk.doc_id, title=chunk.doc_title, section=chunk.section, text=chunk.text,
-        score=round(score, 6), kind=chunk.kind, page=chunk.page, url=chunk.url,
-        start=chunk.start, end=chunk.end,
-    )  # fmt: skip
+        id=chunk.id,
+        doc_id=chunk.doc_id,
+        title=chunk.doc_title,
+        section=chunk.section,
+        text=chunk.text,
+        score=round(score, 6),
+        kind=chunk.kind,
+        page=chunk.page,
+        url=chunk.url,
+        start=chunk.start,
+        end=chunk.end,
+    )
 
 
 @dataclass

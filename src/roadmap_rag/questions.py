@@ -23,9 +23,28 @@ Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 # The citation checker's stopwords, plus the words a question uses to point at a roadmap.
 _STOP = STOPWORDS | {
-    "did", "according", "roadmap", "roadmaps", "guide", "say", "says", "said", "tell", "us", "know", "much",
-    "many", "any", "some", "each", "both", "also", "get", "under", "within",
-}  # fmt: skip
+    "did",
+    "according",
+    "roadmap",
+    "roadmaps",
+    "guide",
+    "say",
+    "says",
+    "said",
+    "tell",
+    "us",
+    "know",
+    "much",
+    "many",
+    "any",
+    "some",
+    "each",
+    "both",
+    "also",
+    "get",
+    "under",
+    "within",
+}
 # Words that name the *kind* of answer wanted rather than its topic: they count for a little.
 _GENERIC = frozenset(
     [
@@ -118,8 +137,11 @@ BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|fo
 AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
 ORDER = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
 NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
-SECTION = re.compile(r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
-                        r"|^what (?:is|are)\b", re.I)  # fmt: skip
+SECTION = re.compile(
+    r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
+    r"|^what (?:is|are)\b",
+    re.I,
+)
 _LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
 _PATH_WORDS = frozenset(
     [
@@ -149,8 +171,11 @@ _PATH_WORDS = frozenset(
         "follow",
     ]
 )
-_PAPER = re.compile(r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
-                    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b", re.I)  # fmt: skip
+_PAPER = re.compile(
+    r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
+    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b",
+    re.I,
+)
 _ABOUT = re.compile(
     r"\b(?:say|says|said|tell me|talk|cover|covers)\b.{0,20}\babout\b|\bwhat about\b"
     r"|\bhow (?:should|do|can|would) i (?:learn|study|start|get started|approach)\b",

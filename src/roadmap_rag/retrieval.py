@@ -276,8 +276,9 @@ def _bm25(texts: Sequence[str]) -> Any:
     import bm25s
 
     index = bm25s.BM25()
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), token_pattern=_TOKEN_PATTERN,
-                            show_progress=False)  # fmt: skip
+    tokens = bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_stemmer(), token_pattern=_TOKEN_PATTERN, show_progress=False
+    )
     index.index(tokens, show_progress=False)
     return index
 

@@ -105,9 +105,11 @@ class Settings(BaseSettings):
     llm_threads: int = Field(2, ge=1)
     llm_context: int = Field(2048, ge=512)
     llm_max_sources: int = Field(
-        3, ge=1, description="llama.cpp reads the top N sources (and any paper cards): 3 halved its first-token "
-        "time against 5 (about 470 prompt tokens instead of 730; bench/)."
-    )  # fmt: skip
+        3,
+        ge=1,
+        description="llama.cpp reads the top N sources (and any paper cards): 3 halved its first-token "
+        "time against 5 (about 470 prompt tokens instead of 730; bench/).",
+    )
     max_tokens: int = Field(160, ge=8)
     temperature: float = Field(0.0, ge=0)
     repeat_penalty: float = Field(1.3, ge=1.0)

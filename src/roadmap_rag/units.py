@@ -275,8 +275,17 @@ class _Parser:
             body = text[resource.end() :].strip() if resource else text
             if body:
                 self.topic = _with_detail(self.topic, body, self.units)
-                self.add("item", body, line.start, line.end, links, intro=self.intro, parent=self.topic.text,
-                         group=self.group, level=1)  # fmt: skip
+                self.add(
+                    "item",
+                    body,
+                    line.start,
+                    line.end,
+                    links,
+                    intro=self.intro,
+                    parent=self.topic.text,
+                    group=self.group,
+                    level=1,
+                )
             return
         self.topic_was_resource = bool(resource)
         if resource:  # a "Resource:" line with no topic above it is a plain item, and so are the ones after it

@@ -21,9 +21,12 @@ from ..conftest import CORPUS, REPO
 def running_app(data_dir: Path, llm: str, log_path: Path) -> Iterator[str]:
     port = free_port()
     env = {
-        **os.environ, "ROADMAP_RAG_DATA_DIR": str(data_dir), "ROADMAP_RAG_LLM": llm,
-        "ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1",
-    }  # fmt: skip
+        **os.environ,
+        "ROADMAP_RAG_DATA_DIR": str(data_dir),
+        "ROADMAP_RAG_LLM": llm,
+        "ROADMAP_RAG_CORPUS_DIR": str(CORPUS),
+        "HF_HUB_OFFLINE": "1",
+    }
     cmd = [sys.executable, "-m", "roadmap_rag", "app", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:

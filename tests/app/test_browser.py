@@ -18,9 +18,13 @@ from .server import running_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 QUESTION = "What does the roadmap say about LoRA?"
 
 
@@ -96,9 +100,11 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
             browser.close()
     assert first_text, "nothing was streamed into the answer"
     timing = {
-        "first_token_s": round(first_token, 3), "answer_done_s": round(done, 3),
-        "warm_first_token_s": round(warm_first_token, 3), "backend": "llamacpp",
-    }  # fmt: skip
+        "first_token_s": round(first_token, 3),
+        "answer_done_s": round(done, 3),
+        "warm_first_token_s": round(warm_first_token, 3),
+        "backend": "llamacpp",
+    }
     (tmp_path / "timing.json").write_text(json.dumps(timing))
     print(
         f"browser: first streamed token after {first_token:.2f} s ({first_text[:30]!r}), "

@@ -26,8 +26,15 @@ def test_dataset_has_the_required_mix() -> None:
     assert len(items) >= 60
     assert types["unanswerable"] >= 8
     assert set(types) == {
-        "factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable"
-    }  # fmt: skip
+        "factual",
+        "list",
+        "learning-path",
+        "cross-document",
+        "paraphrase",
+        "about",
+        "paper",
+        "unanswerable",
+    }
     # Every answerable question names the key facts a correct answer states (issue 15's fact recall).
     assert all(i.facts for i in items if i.answerable)
     manifest_ids = {e.id for e in load_manifest(CORPUS).values()}

@@ -93,9 +93,12 @@ def test_ollama_judge_sends_the_schema_and_counts_unparseable_answers(assistant:
 
         standin.json_reply = "I cannot answer in JSON."
         (result,) = run_eval(
-            assistant, [item], k=3, llm="extractive",
+            assistant,
+            [item],
+            k=3,
+            llm="extractive",
             extra=lambda i, r: RagasJudged(judge, assistant.embedder).score(i, r),
-        ).results  # fmt: skip
+        ).results
         assert set(result.failures) == set(JUDGED_METRICS)
         assert all(result.failures[n].startswith("JudgeParseError") for n in JUDGED_METRICS)
         assert all(result.metrics[n] is None for n in JUDGED_METRICS)

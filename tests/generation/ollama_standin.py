@@ -84,8 +84,17 @@ class StandIn:
                     if standin.mode == "malformed" and i == 2:
                         raw = raw[:-5]
                     self._chunk(raw + "\n")
-                self._chunk(json.dumps({"model": body["model"], "message": {"role": "assistant", "content": ""},
-                                        "done": True, "done_reason": "stop"}) + "\n")  # fmt: skip
+                self._chunk(
+                    json.dumps(
+                        {
+                            "model": body["model"],
+                            "message": {"role": "assistant", "content": ""},
+                            "done": True,
+                            "done_reason": "stop",
+                        }
+                    )
+                    + "\n"
+                )
                 self._chunk("")
 
             def _chunk(self, text: str) -> None:

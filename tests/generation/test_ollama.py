@@ -75,8 +75,11 @@ def test_a_broken_stream_ends_with_an_error_not_a_hang(
         bot.ask("What does the roadmap say about LoRA?")
     took = time.monotonic() - started
     assert took < 10
-    ledger.add("faults", f"Ollama stand-in: stream {mode} (timeout 1 s)",
-               f"BackendUnavailable '{message}' after {took:.2f} s; no hang")  # fmt: skip
+    ledger.add(
+        "faults",
+        f"Ollama stand-in: stream {mode} (timeout 1 s)",
+        f"BackendUnavailable '{message}' after {took:.2f} s; no hang",
+    )
 
 
 def test_auto_uses_ollama_when_it_answers(assistant: Assistant, standin: StandIn) -> None:

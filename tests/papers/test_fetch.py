@@ -23,10 +23,16 @@ from .server import Route, serving
 
 def settings_for(paper_corpus: Path, url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "data_dir": paper_corpus.parent / "data", "corpus_dir": paper_corpus, "llm": "extractive",
-        "papers_url": url, "papers_delay": 0.0, "papers_backoff": 0.01, "papers_retries": 1,
-        "papers_timeout": 0.4, "papers_max_bytes": 1_000_000,
-    }  # fmt: skip
+        "data_dir": paper_corpus.parent / "data",
+        "corpus_dir": paper_corpus,
+        "llm": "extractive",
+        "papers_url": url,
+        "papers_delay": 0.0,
+        "papers_backoff": 0.01,
+        "papers_retries": 1,
+        "papers_timeout": 0.4,
+        "papers_max_bytes": 1_000_000,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -121,9 +127,11 @@ def test_offline_fails_cleanly_and_leaves_the_index_alone(paper_corpus, embedder
     assert chunk_ids(settings, "roadmap") | chunk_ids(settings, "paper-card") == before
 
     env = {
-        "ROADMAP_RAG_DATA_DIR": str(settings.data_dir), "ROADMAP_RAG_CORPUS_DIR": str(paper_corpus),
-        "ROADMAP_RAG_PAPERS_URL": settings.papers_url, "ROADMAP_RAG_PAPERS_RETRIES": "0",
-    }  # fmt: skip
+        "ROADMAP_RAG_DATA_DIR": str(settings.data_dir),
+        "ROADMAP_RAG_CORPUS_DIR": str(paper_corpus),
+        "ROADMAP_RAG_PAPERS_URL": settings.papers_url,
+        "ROADMAP_RAG_PAPERS_RETRIES": "0",
+    }
     result = CliRunner().invoke(app, ["papers", "fetch", "--only", "lora", "--only", "flan"], env=env)
     assert result.exit_code == 1
     assert "fetch: 2 papers: 0 fetched, 0 cached, 2 failed" in result.output

@@ -18,13 +18,23 @@ from ..conftest import CORPUS
 
 # The papers the issue names, as the roadmaps name them, and the catalog entry each must resolve to.
 NAMED = {
-    "Attention is All You Need": "transformer", "BERT Paper": "bert", "GPT-3 paper": "gpt-3",
-    "InstructGPT Paper": "instructgpt", "LoRA": "lora", "FLAN Paper": "flan", "RAG Paper": "rag",
-    "ReAct Paper": "react", "Chain-of-Thought Prompting Paper": "chain-of-thought",
-    "Switch Transformers": "switch-transformers", "LLM.int8() Paper": "llm-int8", "GPTQ Paper": "gptq",
-    "SimCSE Paper": "simcse", "CLIP Paper": "clip", "ROME Paper": "rome",
+    "Attention is All You Need": "transformer",
+    "BERT Paper": "bert",
+    "GPT-3 paper": "gpt-3",
+    "InstructGPT Paper": "instructgpt",
+    "LoRA": "lora",
+    "FLAN Paper": "flan",
+    "RAG Paper": "rag",
+    "ReAct Paper": "react",
+    "Chain-of-Thought Prompting Paper": "chain-of-thought",
+    "Switch Transformers": "switch-transformers",
+    "LLM.int8() Paper": "llm-int8",
+    "GPTQ Paper": "gptq",
+    "SimCSE Paper": "simcse",
+    "CLIP Paper": "clip",
+    "ROME Paper": "rome",
     "Scaling Laws for Neural Language Models": "scaling-laws",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +107,18 @@ def test_write_places_keeps_comments_and_is_idempotent(tmp_path: Path, shipped) 
     ("yaml_text", "message"),
     [
         ("papers:\n  - {id: a, title: T, short: S, authors: [X], year: 2020}\n", "papers[0] (a): field 'introduces'"),
-        ("papers:\n  - {id: a, title: T, short: S, authors: [X], year: 2020, introduces: i, arxiv: '12'}\n",
-         "is not an arXiv id"),
-        ("papers: [{id: a, title: T, short: S, authors: [X], year: 2020, introduces: i},"
-         " {id: a, title: U, short: S, authors: [X], year: 2020, introduces: i}]\n", "id 'a' is used twice"),
+        (
+            "papers:\n  - {id: a, title: T, short: S, authors: [X], year: 2020, introduces: i, arxiv: '12'}\n",
+            "is not an arXiv id",
+        ),
+        (
+            "papers: [{id: a, title: T, short: S, authors: [X], year: 2020, introduces: i},"
+            " {id: a, title: U, short: S, authors: [X], year: 2020, introduces: i}]\n",
+            "id 'a' is used twice",
+        ),
         ("papers: {oops\n", "not valid YAML"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_catalog_names_the_entry_and_field(tmp_path: Path, yaml_text: str, message: str) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml_text, encoding="utf-8")

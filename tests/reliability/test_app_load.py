@@ -17,9 +17,13 @@ from ..app.test_browser import CHROMIUM, FLAGS, _chromium_missing
 SESSIONS = 4
 ROUNDS = 3
 QUESTIONS = [
-    "What is LoRA?", "What should I study before transformers?", "Which benchmarks are listed?",
-    "What is RLHF?", "What is Mixture of Experts?", "What does the curriculum say about RAG?",
-]  # fmt: skip
+    "What is LoRA?",
+    "What should I study before transformers?",
+    "Which benchmarks are listed?",
+    "What is RLHF?",
+    "What is Mixture of Experts?",
+    "What does the curriculum say about RAG?",
+]
 
 
 def _question(session: int, round_: int) -> str:
@@ -68,7 +72,8 @@ def test_concurrent_browser_sessions(assistant: Assistant, tmp_path: Path, ledge
     assert len(latencies) == SESSIONS * ROUNDS
     p95 = statistics.quantiles(latencies, n=20)[-1]
     ledger.add(
-        "load", f"{SESSIONS} concurrent browser sessions x {ROUNDS} questions through the Streamlit server, extractive",
+        "load",
+        f"{SESSIONS} concurrent browser sessions x {ROUNDS} questions through the Streamlit server, extractive",
         f"{len(latencies)}/{len(latencies)} answered with sources, each session saw only its own questions; "
         f"p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s (in-browser, Enter to sources shown)",
-    )  # fmt: skip
+    )

@@ -36,8 +36,9 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 def test_chroma_server_stopped_mid_session_then_restarted(chroma_server, tmp_path: Path, embedder, ledger) -> None:
     port = chroma_server.start().port
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_host="127.0.0.1", chroma_port=port,
-                        llm="extractive")  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_host="127.0.0.1", chroma_port=port, llm="extractive"
+    )
     report = ingest(settings, [ONE_ROADMAP], embedder=embedder)
     assistant = Assistant(settings, embedder=embedder)
     before = [s.id for s in assistant.retrieve("What is prompt engineering?")]
@@ -53,10 +54,11 @@ def test_chroma_server_stopped_mid_session_then_restarted(chroma_server, tmp_pat
     store = make_store(settings, embedder.name)
     assert store.count() == report.added and len({c.id for c in store.all_chunks()}) == report.added
     ledger.add(
-        "faults", "Chroma server stopped mid-session, then restarted on the same path and port",
+        "faults",
+        "Chroma server stopped mid-session, then restarted on the same path and port",
         f"IndexUnavailable naming `chroma run` after {failed_after * 1000:.0f} ms; after restart the same "
         f"Assistant answered identically; {report.added} chunks, each once",
-    )  # fmt: skip
+    )
 
 
 def test_chroma_server_stopped_during_an_ingest_write_then_repaired(
@@ -87,10 +89,11 @@ def test_chroma_server_stopped_during_an_ingest_write_then_repaired(
     assert sorted(c.id for c in chunks) == sorted(c.id for c in make_store(fresh, embedder.name).all_chunks())
     assert not store.without_passages()  # every chunk has its passages
     ledger.add(
-        "faults", "Chroma server stopped during an ingest write, then restarted",
+        "faults",
+        "Chroma server stopped during an ingest write, then restarted",
         f"IndexUnavailable naming `chroma run`; {partial} of {expected.added} chunks had been written; "
         f"the next ingest added the other {repaired.added} and the index equals a fresh one",
-    )  # fmt: skip
+    )
 
 
 def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assistant, ledger) -> None:
@@ -103,8 +106,13 @@ def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assi
         os.chmod(root, 0o755)
         os.chmod(root / "home", 0o777)
         subprocess.run(["chmod", "-R", "a+rX,a-w", str(data)], check=True)
-        env = {**os.environ, "HOME": str(root / "home"), "ROADMAP_RAG_DATA_DIR": str(data),
-               "ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "HF_HUB_OFFLINE": "1"}  # fmt: skip
+        env = {
+            **os.environ,
+            "HOME": str(root / "home"),
+            "ROADMAP_RAG_DATA_DIR": str(data),
+            "ROADMAP_RAG_CORPUS_DIR": str(CORPUS),
+            "HF_HUB_OFFLINE": "1",
+        }
         prefix: list[str] = []
         if os.geteuid() == 0:
             if not shutil.which("setpriv"):
@@ -112,8 +120,14 @@ def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assi
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         results = {}
         for command in (["ingest"], ["ask", "What is LoRA?", "--llm", "extractive"]):
-            done = subprocess.run([*prefix, sys.executable, "-m", "roadmap_rag", *command], env=env, cwd=root,
-                                  capture_output=True, text=True, timeout=180)  # fmt: skip
+            done = subprocess.run(
+                [*prefix, sys.executable, "-m", "roadmap_rag", *command],
+                env=env,
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             assert done.returncode == 2, done.stdout + done.stderr
             assert "writable" in done.stderr and "Traceback" not in done.stderr
             results[command[0]] = done.returncode
@@ -122,9 +136,10 @@ def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assi
         assert copy.count() == assistant.store.count()
         kept = copy.count()
         ledger.add(
-            "faults", "read-only data dir: `ingest` and `ask` as a user who cannot write it",
+            "faults",
+            "read-only data dir: `ingest` and `ask` as a user who cannot write it",
             f"both exit {results['ingest']} with 'is ... writable'; the index kept all {kept} chunks",
-        )  # fmt: skip
+        )
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)
         shutil.rmtree(root, ignore_errors=True)
@@ -146,6 +161,7 @@ def test_truncated_gguf_is_a_clear_error_and_auto_never_needs_it(assistant: Assi
     answer = broken_assistant.ask("What is LoRA?")  # auto without Ollama answers with the composer
     assert answer.grounded and answer.backend == "extractive" and answer.citations
     ledger.add(
-        "faults", "GGUF truncated to a quarter; llm=llamacpp, then llm=auto with no Ollama",
+        "faults",
+        "GGUF truncated to a quarter; llm=llamacpp, then llm=auto with no Ollama",
         "BackendUnavailable 'is the file a complete GGUF?'; auto answered from the sources (the composer)",
-    )  # fmt: skip
+    )

@@ -18,10 +18,36 @@ from roadmap_rag.settings import Settings
 TRIED: dict[str, int] = {}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text that looks like a roadmap: headings, list markers, mojibake fragments, emoji, controls, RTL.
-ROADMAP_BITS = st.sampled_from([
-    "\n", "\n\n", "# ", "## ", "1. ", "1.2 ", "- ", "* ", "Resource: ", "â€™", "â€”", "ðŸ‘‰", "\u200b", "\r\n",
-    "\x00", "\x1b[31m", "\u202e", "é", "👉", "Transformers", "LoRA", "|", "```", "<script>", "[1]", " " * 40,
-])  # fmt: skip
+ROADMAP_BITS = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "# ",
+        "## ",
+        "1. ",
+        "1.2 ",
+        "- ",
+        "* ",
+        "Resource: ",
+        "â€™",
+        "â€”",
+        "ðŸ‘‰",
+        "\u200b",
+        "\r\n",
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "é",
+        "👉",
+        "Transformers",
+        "LoRA",
+        "|",
+        "```",
+        "<script>",
+        "[1]",
+        " " * 40,
+    ]
+)
 TEXT = st.lists(st.one_of(ROADMAP_BITS, st.text(max_size=30)), max_size=80).map("".join)
 
 
@@ -75,6 +101,7 @@ def test_record_what_was_fuzzed(ledger) -> None:
         pytest.skip("run with the fuzz tests above")
     tried = ", ".join(f"{name}: {n} inputs" for name, n in TRIED.items())
     ledger.add(
-        "hostile input", "hypothesis: random unicode through normalise, chunker; random bytes as .txt/.md/.html/.pdf",
+        "hostile input",
+        "hypothesis: random unicode through normalise, chunker; random bytes as .txt/.md/.html/.pdf",
         f"{tried}; no crash, offsets slice back, errors name the file",
-    )  # fmt: skip
+    )

@@ -25,8 +25,15 @@ def test_limits_are_enforced_and_named(tmp_path: Path, embedder, ledger) -> None
     corpus = _corpus(tmp_path / "corpus")
     write_pdf(corpus / "long.pdf", ["Page one about LoRA.", "Page two about QLoRA.", "Page three about DoRA."])
     (corpus / "big.md").write_text("# Big\n" + "Scaling laws relate loss to compute. " * 200)
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, max_files=6, max_pdf_pages=2,
-                        max_file_bytes=4_000, max_question_chars=60, llm="extractive")  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=corpus,
+        max_files=6,
+        max_pdf_pages=2,
+        max_file_bytes=4_000,
+        max_question_chars=60,
+        llm="extractive",
+    )
     report = ingest(settings, embedder=embedder)
     reasons = [str(f) for f in report.failures]
     assert any("7 files exceed max_files=6" in r and "ROADMAP_RAG_MAX_FILES" in r for r in reasons), reasons
@@ -36,10 +43,12 @@ def test_limits_are_enforced_and_named(tmp_path: Path, embedder, ledger) -> None
     with pytest.raises(QuestionError, match="over the limit of 60"):
         Assistant(settings, embedder=embedder).ask("What is tokenization? " * 5)
     ledger.add(
-        "input limits", "max_files=6 (7 files), max_file_bytes=4,000 (7 kB file), max_pdf_pages=2 (3 pages), "
-        "max_question_chars=60 (110)", f"{len(reasons)} files refused with the limit named; "
+        "input limits",
+        "max_files=6 (7 files), max_file_bytes=4,000 (7 kB file), max_pdf_pages=2 (3 pages), "
+        "max_question_chars=60 (110)",
+        f"{len(reasons)} files refused with the limit named; "
         f"{report.documents_seen} documents ingested; the long question refused",
-    )  # fmt: skip
+    )
 
 
 def test_pdf_page_limit(tmp_path: Path, embedder) -> None:

@@ -53,9 +53,10 @@ def test_threads_share_one_assistant(assistant: Assistant, backend: str, ledger)
         assert [turn.question for turn in history] == expected
     p50, p95 = statistics.median(latencies), _p95(latencies)
     ledger.add(
-        "load", f"{THREADS} threads x {count} questions (follow-ups) through one Assistant, {backend}",
+        "load",
+        f"{THREADS} threads x {count} questions (follow-ups) through one Assistant, {backend}",
         f"{len(latencies)}/{len(latencies)} answered, 0 errors, no cross-talk; p50 {p50:.3f} s, p95 {p95:.3f} s",
-    )  # fmt: skip
+    )
 
 
 def _rss_mb() -> float:
@@ -77,6 +78,9 @@ def test_soak_ten_minutes(assistant: Assistant, ledger) -> None:
             list(pool.map(lambda w: _conversation(assistant, "extractive", w, 5), range(THREADS)))
         served += THREADS * 5
     growth = _rss_mb() - start_rss
-    ledger.add("soak", f"{minutes:g} minutes of 8 concurrent conversations, extractive",
-               f"{served} questions, RSS growth {growth:+.0f} MB")  # fmt: skip
+    ledger.add(
+        "soak",
+        f"{minutes:g} minutes of 8 concurrent conversations, extractive",
+        f"{served} questions, RSS growth {growth:+.0f} MB",
+    )
     assert growth < 200, f"RSS grew {growth:.0f} MB over {served} questions"

@@ -12,11 +12,28 @@ from typing import Any
 from roadmap_rag.evaluation.runner import RANK_DEPTH, EvalRun, QuestionResult, by_type
 
 HEADLINE = (
-    "fact_recall", "fact_ceiling", "raw_markup_rate", "unsupported_rate", "answer_words_median",
-    "hit@{k}", "recall@{k}", "mrr", "ndcg@{k}", "refusal_accuracy", "false_refusal_rate", "citation_validity",
-    "nonllm_context_recall", "nonllm_context_precision", "rouge_l", "string_similarity",
-    "retrieve_s_median", "retrieve_s_p95", "first_token_s_median", "total_s_median", "total_s_p95",
-)  # fmt: skip
+    "fact_recall",
+    "fact_ceiling",
+    "raw_markup_rate",
+    "unsupported_rate",
+    "answer_words_median",
+    "hit@{k}",
+    "recall@{k}",
+    "mrr",
+    "ndcg@{k}",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "citation_validity",
+    "nonllm_context_recall",
+    "nonllm_context_precision",
+    "rouge_l",
+    "string_similarity",
+    "retrieve_s_median",
+    "retrieve_s_p95",
+    "first_token_s_median",
+    "total_s_median",
+    "total_s_p95",
+)
 PLOTTED = ("hit@{k}", "mrr", "recall@{k}", "citation_validity")
 
 
@@ -116,11 +133,13 @@ def _markdown(
     if base:
         lines += ["", f"Baseline: `{baseline}`."]
     lines += [
-        "", "## By question type", "",
+        "",
+        "## By question type",
+        "",
         f"| type | n | fact recall | fact ceiling | markup | unsupported | words (median) | hit@{k} | mrr "
         "| refusal ok | citation validity |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for name, s in types.items():
         refusal = s["refusal_accuracy"] if name == "unanswerable" else 1.0 - float(s["false_refusal_rate"] or 0.0)
         lines.append(

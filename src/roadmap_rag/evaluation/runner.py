@@ -101,11 +101,17 @@ class EvalRun:
         return summarise(self.results, self.k) | {"llm": self.llm, "judge": self.judge, "k": self.k}
 
 
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
 def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    valid = sum(r.citations_valid for r in results)
-    total = sum(r.citations_total for r in results)
+    grounded = [r for r in results if r.grounded]
+    citations = sum(r.citations_total for r in results)
+    facts = sum(r.facts_total for r in answerable)
+    claims = sum(r.claims for r in results)
     out: dict[str, Any] = {
         "questions": len(results),
         "answerable": len(answerable),
@@ -114,31 +120,36 @@ def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
         f"recall@{k}": _mean([r.recall for r in answerable]),
         "mrr": _mean([r.mrr for r in answerable]),
         f"ndcg@{k}": _mean([r.ndcg for r in answerable]),
-        "refusal_accuracy": _mean([1.0 if not r.grounded else 0.0 for r in unanswerable]),
-        "false_refusal_rate": _mean([0.0 if r.grounded else 1.0 for r in answerable]),
-        "citation_validity": valid / total if total else None,
-        "citations": total,
-    }
-    facts = sum(r.facts_total for r in answerable)
-    grounded = [r for r in results if r.grounded]
-    claims = sum(r.claims for r in results)
-    out |= {
-        "fact_recall": sum(r.facts_stated for r in answerable) / facts if facts else None,
-        "fact_ceiling": sum(r.facts_in_sources for r in answerable) / facts if facts else None,
-        "raw_markup_rate": _mean([1.0 if r.markup else 0.0 for r in grounded]),
-        "unsupported_rate": sum(r.claims_unsupported for r in results) / claims if claims else None,
+        "refusal_accuracy": _mean([float(not r.grounded) for r in unanswerable]),
+        "false_refusal_rate": _mean([float(not r.grounded) for r in answerable]),
+        "citation_validity": _share(sum(r.citations_valid for r in results), citations),
+        "citations": citations,
+        "fact_recall": _share(sum(r.facts_stated for r in answerable), facts),
+        "fact_ceiling": _share(sum(r.facts_in_sources for r in answerable), facts),
+        "raw_markup_rate": _mean([float(bool(r.markup)) for r in grounded]),
+        "unsupported_rate": _share(sum(r.claims_unsupported for r in results), claims),
         "claims": claims,
         "answer_words_median": percentile([r.answer_words for r in grounded], 0.5),
         "answer_words_p95": percentile([r.answer_words for r in grounded], 0.95),
     }
+    return out | _timing_summary(results) | _metric_summary(results)
+
+
+def _timing_summary(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
     for stage in ("retrieve", "first_token", "total"):
         values = [r.timings[stage] for r in results if stage in r.timings]
         out[f"{stage}_s_median"] = percentile(values, 0.5)
         out[f"{stage}_s_p95"] = percentile(values, 0.95)
-    names = sorted({name for r in results for name in r.metrics})
-    for name in names:
-        scored = [r.metrics[name] for r in results if r.metrics.get(name) is not None]
-        out[name] = _mean([float(v) for v in scored if v is not None])
+    return out
+
+
+def _metric_summary(results: Sequence[QuestionResult]) -> dict[str, float | int | None]:
+    """The mean of each extra metric (Ragas') over the questions it scored, and how often it failed."""
+    out: dict[str, float | int | None] = {}
+    for name in sorted({name for r in results for name in r.metrics}):
+        scored = [value for r in results if (value := r.metrics.get(name)) is not None]
+        out[name] = _mean(scored)
         out[f"{name}_failures"] = sum(1 for r in results if name in r.failures)
     return out
 

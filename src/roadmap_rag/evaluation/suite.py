@@ -57,9 +57,19 @@ def run_suite(assistant: Assistant, options: SuiteOptions, progress: Progress | 
     run.judge = judged.judge.name if judged else "none"
     report = write_run(run, new_run_dir(options.out), options.baseline, notes)
     k = options.k
-    metrics = [f"hit@{k}", "mrr", f"recall@{k}", f"ndcg@{k}", "refusal_accuracy", "false_refusal_rate",
-               "citation_validity", "fact_recall", "retrieve_s_median", "total_s_median",
-               *(judged.names if judged else ())]  # fmt: skip
+    metrics = [
+        f"hit@{k}",
+        "mrr",
+        f"recall@{k}",
+        f"ndcg@{k}",
+        "refusal_accuracy",
+        "false_refusal_rate",
+        "citation_validity",
+        "fact_recall",
+        "retrieve_s_median",
+        "total_s_median",
+        *(judged.names if judged else ()),
+    ]
     return SuiteResult(run, report, metrics)
 
 

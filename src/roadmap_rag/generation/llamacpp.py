@@ -85,9 +85,12 @@ class LlamaCppLLM:
         stop = ["\n\n\n", "-----", "Example", "input:"]
         with self._lock:
             out = self._model.create_completion(
-                prompt + "{", max_tokens=self.settings.judge_max_tokens, temperature=0.0,
-                repeat_penalty=self.settings.repeat_penalty, stop=stop,
-            )  # fmt: skip
+                prompt + "{",
+                max_tokens=self.settings.judge_max_tokens,
+                temperature=0.0,
+                repeat_penalty=self.settings.repeat_penalty,
+                stop=stop,
+            )
         return "{" + str(out["choices"][0]["text"])
 
     def _load(self) -> Any:
@@ -106,9 +109,11 @@ class LlamaCppLLM:
                 try:
                     with _quiet_stderr():
                         _MODELS[key] = Llama(
-                            model_path=str(self.path), n_ctx=self.settings.llm_context,
-                            n_threads=self.settings.llm_threads, verbose=False,
-                        )  # fmt: skip
+                            model_path=str(self.path),
+                            n_ctx=self.settings.llm_context,
+                            n_threads=self.settings.llm_threads,
+                            verbose=False,
+                        )
                 except (ValueError, RuntimeError) as exc:
                     raise BackendUnavailable(
                         f"llama.cpp could not load {self.path} ({exc}); is the file a complete GGUF?"
@@ -119,9 +124,13 @@ class LlamaCppLLM:
         prompt = completion_prompt(question, sources, self.settings.llm_max_sources)
         with self._lock:
             for part in self._model.create_completion(
-                prompt, max_tokens=self.settings.max_tokens, temperature=self.settings.temperature,
-                repeat_penalty=self.settings.repeat_penalty, stop=STOP, stream=True,
-            ):  # fmt: skip
+                prompt,
+                max_tokens=self.settings.max_tokens,
+                temperature=self.settings.temperature,
+                repeat_penalty=self.settings.repeat_penalty,
+                stop=STOP,
+                stream=True,
+            ):
                 text = part["choices"][0]["text"]
                 if text:
                     yield text

@@ -153,14 +153,21 @@ def load_catalog(path: Path) -> Catalog:
             raise ConfigError(f"{where}: authors and names must be lists, e.g. [Edward J. Hu, Yelong Shen]")
         papers.append(
             Paper(
-                id=str(item["id"]), title=str(item["title"]), short=str(item["short"]),
-                authors=tuple(str(a) for a in authors), year=item["year"], introduces=str(item["introduces"]),
-                et_al=bool(item.get("et_al", False)), arxiv=str(arxiv) if arxiv else None,
-                doi=item.get("doi"), url=item.get("url"), names=tuple(str(n) for n in names),
+                id=str(item["id"]),
+                title=str(item["title"]),
+                short=str(item["short"]),
+                authors=tuple(str(a) for a in authors),
+                year=item["year"],
+                introduces=str(item["introduces"]),
+                et_al=bool(item.get("et_al", False)),
+                arxiv=str(arxiv) if arxiv else None,
+                doi=item.get("doi"),
+                url=item.get("url"),
+                names=tuple(str(n) for n in names),
                 cited_by=_refs(item.get("cited_by"), f"{where}: cited_by"),
                 mentioned_in=_refs(item.get("mentioned_in"), f"{where}: mentioned_in"),
             )
-        )  # fmt: skip
+        )
     return Catalog(path=path, papers=tuple(papers))
 
 

@@ -171,9 +171,12 @@ class Fetcher:
         outcome.bytes, outcome.sha256 = target.stat().st_size, file_sha256(target)
         record = self.record()
         record[paper.arxiv] = {
-            "paper": paper.id, "url": url, "sha256": outcome.sha256, "bytes": outcome.bytes,
+            "paper": paper.id,
+            "url": url,
+            "sha256": outcome.sha256,
+            "bytes": outcome.bytes,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }  # fmt: skip
+        }
         self._save_record(record)
         return outcome
 
