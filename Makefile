@@ -3,29 +3,43 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup setup-test demo test lint eval eval-gate app reliability soak bench
+.PHONY: setup setup-dev setup-test demo test test-fast check lint eval eval-gate app reliability soak bench
 
 $(VENV)/.setup-base: pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	@touch $@
 
-# The tests also install the dev tools and the optional embedded model (llama.cpp).
-$(VENV)/.setup-test: pyproject.toml scripts/setup.sh
-	EXTRAS=dev,llamacpp bash scripts/setup.sh
+# The dev tools (pytest, ruff, mypy) without the embedded model: enough for the fast tier.
+$(VENV)/.setup-dev: pyproject.toml scripts/setup.sh
+	EXTRAS=dev bash scripts/setup.sh
 	@touch $@ $(VENV)/.setup-base
 
+# The full tests also install the optional embedded model (llama.cpp).
+$(VENV)/.setup-test: pyproject.toml scripts/setup.sh
+	EXTRAS=dev,llamacpp bash scripts/setup.sh
+	@touch $@ $(VENV)/.setup-dev $(VENV)/.setup-base
+
 setup: $(VENV)/.setup-base
+setup-dev: $(VENV)/.setup-dev
 setup-test: $(VENV)/.setup-test
 
 demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ingest
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ask "$(QUESTION)"
 
-test: setup-test
-	$(BIN)/ruff check src tests app bench
-	$(BIN)/ruff format --check src tests app bench
+# Lint, types and every test against the real components (the model, Chroma, llama.cpp, Chromium).
+test: setup-test check
 	bash scripts/browser.sh
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not soak"
+
+# The logic tests alone, on small in-memory backends (tests/fakes.py): under a minute.
+test-fast: setup-dev check
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m fast
+
+check: setup-dev
+	$(BIN)/ruff check src tests app bench
+	$(BIN)/ruff format --check src tests app bench
+	$(BIN)/mypy
 
 # The learners' chat app on http://127.0.0.1:8501
 app: setup
@@ -54,6 +68,6 @@ bench: setup-test
 soak: setup-test
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability-soak.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m soak tests/reliability
 
-lint: setup-test
+lint: setup-dev
 	$(BIN)/ruff check --fix src tests app bench
 	$(BIN)/ruff format src tests app bench

@@ -20,7 +20,10 @@ os.environ.setdefault("ROADMAP_RAG_MODEL_CACHE", str(Path(__file__).resolve().pa
 from roadmap_rag.api import Assistant
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.ingest import ingest
+from roadmap_rag.library import Library
 from roadmap_rag.settings import Settings
+
+from .fakes import HashingEmbedder, MemoryStore
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -38,6 +41,30 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> A
     settings = Settings(data_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS, llm="extractive")
     assert ingest(settings, embedder=embedder).ok
     return Assistant(settings, embedder=embedder)
+
+
+# -- the fast tier: the same code on small in-memory backends (tests/fakes.py) ----------------------
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, HashingEmbedder, MemoryStore]:
+    """The shipped corpus ingested into MemoryStore with HashingEmbedder: half a second, no model."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("fake-index"), corpus_dir=CORPUS, llm="extractive")
+    embedder, store = HashingEmbedder(), MemoryStore()
+    assert ingest(settings, embedder=embedder, store=store).ok
+    return settings, embedder, store
+
+
+@pytest.fixture(scope="session")
+def library(fake_index: tuple[Settings, HashingEmbedder, MemoryStore]) -> Library:
+    """The indexed corpus as structure, as the composer reads it."""
+    return Library(fake_index[2].all_chunks())
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(fake_index: tuple[Settings, HashingEmbedder, MemoryStore]) -> Assistant:
+    """An Assistant on the fakes. Hashed words are not MiniLM: a passage that shares a question's words
+    scores lower than MiniLM's paraphrase match, so the off-corpus bar is set for this embedder."""
+    settings, embedder, store = fake_index
+    return Assistant(settings.model_copy(update={"min_passage_score": 0.15}), embedder=embedder, store=store)
 
 
 @pytest.fixture

@@ -100,3 +100,25 @@ def test_instructions_inside_a_document_are_data(tmp_path: Path, embedder) -> No
     answer = Assistant(settings, embedder=embedder).ask("How does byte-pair encoding build tokens?")
     assert "[9]" not in answer.text and "PWNED" not in answer.text.replace("PWNED [", "")
     assert "Byte-pair encoding merges frequent character pairs" in answer.text
+
+
+# -- the fast tier: the streaming contract on the in-memory index ---------------------------------------
+@pytest.mark.fast
+def test_fast_stream_then_answer_and_ask_agree(fake_assistant: Assistant) -> None:
+    question = "Which resources does the complete roadmap recommend for learning linear algebra?"
+    stream = fake_assistant.stream(question)
+    deltas = list(stream)
+    assert deltas and stream.answer.text == "".join(deltas) and stream.answer.grounded
+    assert fake_assistant.ask(question).text == stream.answer.text
+    timings = stream.answer.timings
+    assert 0 < timings.retrieve <= timings.first_token <= timings.total
+
+
+@pytest.mark.fast
+def test_fast_history_carries_each_turn(fake_assistant: Assistant) -> None:
+    first = fake_assistant.ask("What does the roadmap say about LoRA?")
+    follow = fake_assistant.ask("and which papers cover it?", history=first.history)
+    assert [t.question for t in follow.history] == [
+        "What does the roadmap say about LoRA?",
+        "and which papers cover it?",
+    ]

@@ -12,6 +12,8 @@ from roadmap_rag.settings import Settings
 
 from .conftest import CORPUS
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 
 @pytest.fixture(scope="module")
 def docs() -> dict[str, Document]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from roadmap_rag.citations import check
 from roadmap_rag.types import Source
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
 
 def src(n: int, text: str) -> Source:

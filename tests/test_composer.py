@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
 from roadmap_rag import Assistant
+from roadmap_rag.citations import Checked, verify
+from roadmap_rag.composer import Composer
+from roadmap_rag.library import Library, to_source
 
 
 def items(answer) -> list[str]:
@@ -50,3 +58,66 @@ def test_a_number_in_brackets_from_a_document_is_never_read_as_a_citation(assist
     from roadmap_rag.units import clean_inline
 
     assert clean_inline("Self-attention weighs every token [42].")[0] == "Self-attention weighs every token."
+
+
+# -- the fast tier: the composer on hand-picked sources (as if retrieval found them), no model -------------
+def compose(
+    library: Library,
+    question: str,
+    needles: list[str],
+    named: tuple[str, ...] = (),
+    within: Sequence[str] = (),
+    **filters: Any,
+) -> Checked:
+    """The checked answer to ``question`` when retrieval returned the chunks holding a needle (``within``
+    these documents)."""
+    chunks = [c for doc_id in within or library.doc_ids() for c in library.view(doc_id).chunks]
+    sources = [to_source(c, 1.0) for c in chunks if any(n in c.text for n in needles)]
+    composition = Composer().compose(question, sources, library, named, (), **filters)
+    return verify(composition.blocks, composition.sources, question)
+
+
+def listed(checked: Checked) -> list[str]:
+    return [s.text for b in checked.blocks if b.kind == "list" for s in b.statements]
+
+
+@pytest.mark.fast
+def test_fast_an_intro_comes_with_its_whole_list(library: Library) -> None:
+    checked = compose(library, "What can LLMs do?", ["remarkable capabilities"], ("complete-llm-learning-roadmap",))
+    first = next(b for b in checked.blocks if b.kind == "list")
+    assert first.lead and first.lead.text.endswith("capabilities including:")
+    assert len(first.statements) == 7 and "Writing and debugging code" in listed(checked)
+
+
+@pytest.mark.fast
+def test_fast_a_topic_is_placed_in_each_roadmap_then_its_paper(library: Library) -> None:
+    checked = compose(library, "What does the roadmap say about LoRA?", ["LoRA"])
+    headings = [b.title for b in checked.blocks if b.kind == "heading"]
+    for name in ("The complete roadmap", "The curriculum", "The core roadmap", "Papers"):
+        assert any(h.startswith(name) for h in headings), headings
+    assert "https://arxiv.org/abs/2106.09685" in checked.text and not checked.unsupported
+
+
+@pytest.mark.fast
+def test_fast_path_questions_read_the_roadmaps_order(library: Library) -> None:
+    month = compose(library, "What should I study in month 3?", ["Month 3"], ("getting-started-with-llms",))
+    assert listed(month) == ["Month 3: Deep learning + PyTorch"]
+    after = compose(library, "What comes right after tokenization and preprocessing?", ["Tokenization"],
+                    ("comprehensive-llm-curriculum",))  # fmt: skip
+    assert listed(after)[0].startswith("4. Pretraining LLMs: Text corpus collection & cleaning")
+
+
+@pytest.mark.fast
+def test_fast_a_topic_item_answers_with_its_resources_only(library: Library) -> None:
+    question = "Which resources does the roadmap recommend for learning linear algebra?"
+    checked = compose(library, question, ["Linear Algebra"], ("complete-llm-learning-roadmap",))
+    assert listed(checked) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]
+    assert "Resource:" not in checked.text
+
+
+@pytest.mark.fast
+def test_fast_the_users_filters_bind_what_the_structure_adds(library: Library) -> None:
+    only = ["comprehensive-llm-curriculum"]
+    checked = compose(library, "What does the roadmap say about RLHF?", ["RLHF"], doc_ids=only, within=only)
+    assert checked.citations and {c.source.doc_id for c in checked.citations} == set(only)
+    assert "Reward model training" in checked.text

@@ -13,6 +13,8 @@ from roadmap_rag.settings import Settings
 from .conftest import CORPUS
 from .pdfs import write_pdf
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 
 def test_mojibake_in_the_shipped_roadmap_is_repaired() -> None:
     raw = (CORPUS / "roadmaps/core-llm-roadmap.md").read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ from roadmap_rag.settings import Settings
 from roadmap_rag.store import ChromaStore
 
 from .conftest import CORPUS
+from .fakes import HashingEmbedder, MemoryStore
 
 
 def expected_chunk_ids(settings: Settings, root: Path) -> set[str]:
@@ -220,3 +221,41 @@ def test_unreachable_chroma_server_says_how_to_start_it(make_settings) -> None:
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexUnavailable, match=r"chroma run --host 127\.0\.0\.1"):
         ChromaStore(settings, "all-MiniLM-L6-v2")
+
+
+# -- the fast tier: planning on the in-memory store (the same phases, no model, no Chroma) --------------
+@pytest.mark.fast
+def test_fast_plan_adds_then_keeps_then_moves_then_removes(make_settings, corpus_copy) -> None:
+    settings, embedder, store = make_settings(corpus_dir=corpus_copy), HashingEmbedder(), MemoryStore()
+    cold = ingest(settings, embedder=embedder, store=store)
+    assert cold.added == store.count() == len(expected_chunk_ids(settings, corpus_copy))
+
+    writes = store.writes
+    again = ingest(settings, embedder=embedder, store=store)
+    assert (again.added, again.updated, again.removed, store.writes) == (0, 0, 0, writes)  # nothing written
+
+    path = corpus_copy / "roadmaps/complete-llm-learning-roadmap.txt"
+    path.write_text(path.read_text().replace("sophisticated AI systems", "AI systems"))
+    edited = ingest(settings, embedder=embedder, store=store)
+    assert (edited.added, edited.removed) == (1, 1) and edited.updated > 10  # later chunks only moved
+    assert {c.id for c in store.all_chunks()} == expected_chunk_ids(settings, corpus_copy)
+
+    (corpus_copy / "roadmaps/comprehensive-llm-curriculum.txt").unlink()
+    deleted = ingest(settings, embedder=embedder, store=store)
+    assert deleted.documents_removed == 1 and not store.document_chunks("comprehensive-llm-curriculum")
+
+
+@pytest.mark.fast
+def test_fast_an_interrupted_ingest_is_completed_by_the_next(make_settings, corpus_copy) -> None:
+    settings, embedder, store = make_settings(corpus_dir=corpus_copy), HashingEmbedder(), MemoryStore()
+
+    def crash_after_two(stage: str, done: int, total: int) -> None:
+        if stage == "written" and done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, embedder=embedder, store=store, progress=crash_after_two)
+    written = store.count()
+    repaired = ingest(settings, embedder=embedder, store=store)
+    assert 0 < written < store.count() and repaired.added == store.count() - written
+    assert {c.id for c in store.all_chunks()} == expected_chunk_ids(settings, corpus_copy)

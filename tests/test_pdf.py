@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from roadmap_rag.chunking import chunk_document
 from roadmap_rag.corpus import load_document
 from roadmap_rag.pdf import clean_pages
 from roadmap_rag.settings import Settings
 
 from .papers.conftest import KNOWN_SENTENCE, lora_pdf
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
 BODY = "a line of body text that runs most of the way across the page in this paper"
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from roadmap_rag.prompts import completion_prompt, format_sources
 from roadmap_rag.types import Source
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
 
 def _source(n: int, kind: str = "roadmap") -> Source:

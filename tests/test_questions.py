@@ -7,6 +7,8 @@ import pytest
 from roadmap_rag.questions import question_shape, stem, topic_support
 from roadmap_rag.types import Source
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 
 @pytest.mark.parametrize(
     ("question", "shape"),

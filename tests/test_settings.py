@@ -11,6 +11,8 @@ from roadmap_rag.cli import app
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.settings import Settings, setting_names
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 
 def test_a_constructor_typo_names_the_key_and_the_nearest_setting() -> None:
     with pytest.raises(ConfigError, match=r"Settings\(\): unknown setting 'top_kk'; did you mean 'top_k'\?"):

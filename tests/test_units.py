@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from roadmap_rag.units import Link, parse, split_sentences, topic_text
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
 
 def test_sentences_do_not_break_inside_numbers_abbreviations_urls_or_citations() -> None:

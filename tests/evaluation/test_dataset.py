@@ -17,6 +17,8 @@ from roadmap_rag.settings import Settings
 
 from ..conftest import CORPUS, REPO
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 DATASET = REPO / "eval/datasets/roadmap_qa.jsonl"
 
 

@@ -8,6 +8,8 @@ from roadmap_rag.evaluation.dataset import EvalItem
 from roadmap_rag.evaluation.metrics import citation_validity, retrieval_scores
 from roadmap_rag.types import Answer, Citation, Source
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 
 def source(text: str, n: int = 0) -> Source:
     return Source(id=f"d:{n}", doc_id="d", title="T", section="S", text=text, score=0.0)

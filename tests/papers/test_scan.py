@@ -16,6 +16,8 @@ from roadmap_rag.settings import Settings
 
 from ..conftest import CORPUS
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 # The papers the issue names, as the roadmaps name them, and the catalog entry each must resolve to.
 NAMED = {
     "Attention is All You Need": "transformer",

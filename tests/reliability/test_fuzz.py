@@ -15,6 +15,8 @@ from roadmap_rag.corpus import Document, load_document, normalise
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
 
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
 TRIED: dict[str, int] = {}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text that looks like a roadmap: headings, list markers, mojibake fragments, emoji, controls, RTL.
