@@ -26,7 +26,7 @@ from roadmap_rag.generation import backend_names
 from roadmap_rag.index_state import index_status, read_state
 from roadmap_rag.ingest import ingest
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Answer, Turn, cite
+from roadmap_rag.types import Answer, Source, Turn, cite
 
 if TYPE_CHECKING:
     from roadmap_rag.errors import InputFileError
@@ -141,7 +141,7 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 LLMOption = Annotated[str | None, typer.Option("--llm", help=f"{backend_names()} (default: setting llm).")]
 
 
-def _print_sources(answer_sources: list, cited: set[int]) -> None:
+def _print_sources(answer_sources: list[Source], cited: set[int]) -> None:
     for n, source in enumerate(answer_sources, start=1):
         mark = "*" if n in cited else " "
         console.print(f"{mark}[{n}] {escape(source.label())}", highlight=False)

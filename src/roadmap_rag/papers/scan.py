@@ -19,7 +19,7 @@ from typing import Literal
 
 import yaml
 
-from roadmap_rag.chunking import chunk_document
+from roadmap_rag.chunking import Chunk, chunk_document
 from roadmap_rag.corpus import Document, discover, iter_documents, load_manifest
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.papers.catalog import Catalog, Paper, SectionRef, load_catalog, name_key
@@ -151,7 +151,7 @@ def _mentions(text: str, catalog: Catalog) -> Iterable[tuple[int, str, Paper]]:
                 yield m.start(), m.group(0), paper
 
 
-def _section_at(chunks: list, offset: int) -> str:
+def _section_at(chunks: list[Chunk], offset: int) -> str:
     section = ""
     for chunk in chunks:
         if chunk.start > offset:
