@@ -333,54 +333,62 @@ class _Parser:
             pos += len(raw) + 1
         self._join_broken(lines)
         for index, line in enumerate(lines):
-            s = line.stripped
-            if not s:
+            if not line.stripped:
                 self.blank_run += 1
                 continue
             after_blank, self.blank_run = self.blank_run > 0, 0
-            if index in self.headings or (not self.headings and _MD_HEADING.match(s)):
-                if index not in self.headings:
-                    self.headings[index] = (len(s) - len(s.lstrip("#")), s.lstrip("#").strip())
-                self.header = []
-                self.heading(line, index)
-                continue
-            if _HR.match(s):
-                self.end_list()
-                continue
-            if s.startswith("|"):
-                if _TABLE_RULE.match(s):
-                    continue
+            if not self._structure(line, index, lines):
+                self._text(line, after_blank)
+        return _label_runs(self.units, self)
+
+    def _structure(self, line: _Line, index: int, lines: list[_Line]) -> bool:
+        """A heading, a rule or a table row: read it and say so."""
+        s = line.stripped
+        if index in self.headings or (not self.headings and _MD_HEADING.match(s)):
+            if index not in self.headings:
+                self.headings[index] = (len(s) - len(s.lstrip("#")), s.lstrip("#").strip())
+            self.header = []
+            self.heading(line, index)
+            return True
+        if _HR.match(s):
+            self.end_list()
+            return True
+        if s.startswith("|"):
+            if not _TABLE_RULE.match(s):
                 self.end_list()
                 following = next((ln.stripped for ln in lines[index + 1 :] if ln.stripped), "")
                 self.table_row(line, "|" in following and bool(_TABLE_RULE.match(following)))  # "---" is a rule too
-                continue
-            self.header = []
-            body = s.lstrip(">").strip()
-            if URL.fullmatch(body) and self.units:
-                # A bare URL under a title ("**Hugging Face LLM Course**\n https://...") is that unit's link.
-                last = self.units[-1]
-                self.units[-1] = _replace(last, links=(*last.links, Link(last.text, body)))
-                continue
-            bullet = _BULLET.match(line.raw)
-            if bullet:
-                text, links = clean_inline(line.raw[bullet.end() :])
-                if text and not _CAPTION.search(text):
-                    self.item(line, text, links, len(bullet.group(1)))
-                continue
-            text, links = clean_inline(body)
-            if not text or _CAPTION.search(text):
-                continue
-            indent = len(line.raw) - len(line.raw.lstrip())
-            if self.in_list and self.topic is not None and indent > self.item_indent and not after_blank:
-                self.item(line, text, links, indent)  # "  *Skills:* PEFT" under "- **LLM Fine-Tuning**"
-                continue
-            listed = self.in_list and self.intro and _item_like(text) and not _RESOURCE.match(text)
-            if listed and (after_blank or not self.units or self.units[-1].kind in ("intro", "item")):
-                self.item(line, text, links, 0)
-                continue
-            self.end_list()
-            self.prose(line, 0)
-        return _label_runs(self.units, self)
+            return True
+        return False
+
+    def _text(self, line: _Line, after_blank: bool) -> None:
+        """A line of text: a unit's link, a list item (bulleted, indented or under an intro), or prose."""
+        self.header = []
+        body = line.stripped.lstrip(">").strip()
+        if URL.fullmatch(body) and self.units:
+            # A bare URL under a title ("**Hugging Face LLM Course**\n https://...") is that unit's link.
+            last = self.units[-1]
+            self.units[-1] = _replace(last, links=(*last.links, Link(last.text, body)))
+            return
+        bullet = _BULLET.match(line.raw)
+        if bullet:
+            text, links = clean_inline(line.raw[bullet.end() :])
+            if text and not _CAPTION.search(text):
+                self.item(line, text, links, len(bullet.group(1)))
+            return
+        text, links = clean_inline(body)
+        if not text or _CAPTION.search(text):
+            return
+        indent = len(line.raw) - len(line.raw.lstrip())
+        if self.in_list and self.topic is not None and indent > self.item_indent and not after_blank:
+            self.item(line, text, links, indent)  # "  *Skills:* PEFT" under "- **LLM Fine-Tuning**"
+            return
+        listed = self.in_list and self.intro and _item_like(text) and not _RESOURCE.match(text)
+        if listed and (after_blank or not self.units or self.units[-1].kind in ("intro", "item")):
+            self.item(line, text, links, 0)
+            return
+        self.end_list()
+        self.prose(line, 0)
 
 
 _LABEL = re.compile(r"^[A-Z][\w &/()'+-]{1,40}:\s+\S")
