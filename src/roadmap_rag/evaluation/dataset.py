@@ -51,48 +51,53 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"line {number}"
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(path, f"{where} is not valid JSON ({exc.msg}); fix or remove that line") from exc
-        if not isinstance(row, dict):
-            raise InputFileError(path, f"{where} must be a JSON object")
-        for key in ("id", "question", "type", "reference"):
-            if not isinstance(row.get(key), str) or not row[key].strip():
-                raise InputFileError(path, f"{where}: field '{key}' is missing or not a non-empty string")
-        if row["type"] not in TYPES:
-            raise InputFileError(path, f"{where}: field 'type' is {row['type']!r}; use one of {', '.join(TYPES)}")
-        if row["id"] in seen:
-            raise InputFileError(path, f"{where}: id {row['id']!r} is used twice; ids must be unique")
-        seen.add(row["id"])
-        contexts = row.get("contexts", [])
-        if not isinstance(contexts, list) or not all(isinstance(c, str) and c.strip() for c in contexts):
-            raise InputFileError(path, f"{where}: field 'contexts' must be a list of quotes from the corpus")
-        if row["type"] != "unanswerable" and not contexts:
-            raise InputFileError(path, f"{where}: an answerable question needs at least one quote in 'contexts'")
-        facts = row.get("facts", [])
-        if not isinstance(facts, list) or not all(
-            isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group)
-            for group in facts
-        ):
-            example = '[["BLEU"], ["PPO", "Proximal Policy"]]'
-            raise InputFileError(
-                path, f"{where}: field 'facts' must be a list of groups of alternatives, e.g. {example}"
-            )
-        known = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts"}
-        items.append(
-            EvalItem(
-                id=row["id"],
-                question=row["question"],
-                type=row["type"],
-                reference=row["reference"],
-                contexts=tuple(contexts),
-                doc_ids=tuple(row.get("doc_ids", [])),
-                facts=tuple(tuple(group) for group in facts),
-                extra={k: v for k, v in row.items() if k not in known},
-            )
-        )
+            item = _item(line, f"line {number}")
+        except ValueError as exc:
+            raise InputFileError(path, str(exc)) from exc
+        if item.id in seen:
+            raise InputFileError(path, f"line {number}: id {item.id!r} is used twice; ids must be unique")
+        seen.add(item.id)
+        items.append(item)
     if not items:
         raise InputFileError(path, "the dataset has no questions")
     return items
+
+
+_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts"}
+
+
+def _item(line: str, where: str) -> EvalItem:
+    """One JSONL line as an item; ValueError saying what is wrong where."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where} is not valid JSON ({exc.msg}); fix or remove that line") from exc
+    if not isinstance(row, dict):
+        raise ValueError(f"{where} must be a JSON object")
+    for key in ("id", "question", "type", "reference"):
+        if not isinstance(row.get(key), str) or not row[key].strip():
+            raise ValueError(f"{where}: field '{key}' is missing or not a non-empty string")
+    if row["type"] not in TYPES:
+        raise ValueError(f"{where}: field 'type' is {row['type']!r}; use one of {', '.join(TYPES)}")
+    contexts = row.get("contexts", [])
+    if not isinstance(contexts, list) or not all(isinstance(c, str) and c.strip() for c in contexts):
+        raise ValueError(f"{where}: field 'contexts' must be a list of quotes from the corpus")
+    if row["type"] != "unanswerable" and not contexts:
+        raise ValueError(f"{where}: an answerable question needs at least one quote in 'contexts'")
+    facts = row.get("facts", [])
+    if not isinstance(facts, list) or not all(
+        isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group) for group in facts
+    ):
+        example = '[["BLEU"], ["PPO", "Proximal Policy"]]'
+        raise ValueError(f"{where}: field 'facts' must be a list of groups of alternatives, e.g. {example}")
+    return EvalItem(
+        id=row["id"],
+        question=row["question"],
+        type=row["type"],
+        reference=row["reference"],
+        contexts=tuple(contexts),
+        doc_ids=tuple(row.get("doc_ids", [])),
+        facts=tuple(tuple(group) for group in facts),
+        extra={k: v for k, v in row.items() if k not in _KNOWN},
+    )

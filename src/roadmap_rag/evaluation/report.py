@@ -104,10 +104,6 @@ def _markdown(
     plots: list[str],
     notes: list[str],
 ) -> str:
-    k = run.k
-    names = [n.format(k=k) for n in HEADLINE] + sorted(
-        n for n in summary if n.startswith("llm_") and not n.endswith("_failures")
-    )
     lines = [
         f"# Evaluation run: {len(run.results)} questions, backend `{run.llm}`, judge `{run.judge}`",
         "",
@@ -115,24 +111,34 @@ def _markdown(
         "",
     ]
     lines += [f"> {note}" for note in notes] + ([""] if notes else [])
+    lines += _summary_lines(run.k, summary, base)
+    if base:
+        lines += ["", f"Baseline: `{baseline}`."]
+    lines += _type_lines(run.k, types) + _worst_lines(run) + _failure_lines(run)
+    lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_lines(k: int, summary: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+    """The headline metrics (and the judge's), beside the baseline's when there is one."""
+    names = [n.format(k=k) for n in HEADLINE]
+    names += sorted(n for n in summary if n.startswith("llm_") and not n.endswith("_failures"))
     header = "| metric | value |" + (" baseline | delta |" if base else "")
-    lines += [header, "|---|---|" + ("---|---|" if base else "")]
-    for name in names:
-        if name not in summary:
-            continue
+    lines = [header, "|---|---|" + ("---|---|" if base else "")]
+    for name in (n for n in names if n in summary):
         value = summary[name]
-        row = f"| {name} | {_fmt(value)} |"
         failures = summary.get(f"{name}_failures")
-        if failures:
-            row = f"| {name} | {_fmt(value)} ({failures} failed) |"
+        row = f"| {name} | {_fmt(value)}{f' ({failures} failed)' if failures else ''} |"
         if base:
             old = base.get(name)
             delta = value - old if isinstance(value, float) and isinstance(old, float) else None
             row += f" {_fmt(old)} | {'n/a' if delta is None else f'{delta:+.3f}'} |"
         lines.append(row)
-    if base:
-        lines += ["", f"Baseline: `{baseline}`."]
-    lines += [
+    return lines
+
+
+def _type_lines(k: int, types: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [
         "",
         "## By question type",
         "",
@@ -147,21 +153,23 @@ def _markdown(
             f"| {_fmt(s['raw_markup_rate'])} | {_fmt(s['unsupported_rate'])} | {_fmt(s['answer_words_median'])} "
             f"| {_fmt(s[f'hit@{k}'])} | {_fmt(s['mrr'])} | {_fmt(refusal)} | {_fmt(s['citation_validity'])} |"
         )
-    # Worst first: refused wrongly, then the fewest key facts stated, then retrieval.
+    return lines
+
+
+def _worst_lines(run: EvalRun) -> list[str]:
+    """Worst first: refused wrongly, then the fewest key facts stated, then retrieval."""
     worst = sorted(
         run.results,
         key=lambda r: (r.refusal_correct, r.facts_stated / r.facts_total if r.facts_total else 1.0, r.mrr),
     )[:10]
-    lines += ["", "## Worst questions", "", "| id | type | question | rank | facts | grounded | answer |"]
+    lines = ["", "## Worst questions", "", "| id | type | question | rank | facts | grounded | answer |"]
     lines.append("|---|---|---|---|---|---|---|")
     for r in worst:
         answer = r.answer.replace("|", "\\|").replace("\n", " ")[:160]
         question = r.question.replace("|", "\\|")
         facts = f"{r.facts_stated}/{r.facts_total} (sources {r.facts_in_sources})"
         lines.append(f"| {r.id} | {r.type} | {question} | {_fmt(r.rank)} | {facts} | {r.grounded} | {answer} |")
-    lines += _failure_lines(run)
-    lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _failure_lines(run: EvalRun) -> list[str]:
