@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.store import Vectors, Where, chunk_from_record, chunk_record
-
-_WORD = re.compile(r"[a-z0-9]+")
+from roadmap_rag.text import words as text_words
 
 
 class HashingEmbedder:
@@ -31,7 +29,7 @@ class HashingEmbedder:
         self.name = f"hashing-{dimension}"
 
     def _vector(self, text: str) -> list[float]:
-        words = _WORD.findall(text.lower())
+        words = text_words(text)
         vector = [0.0] * self.dimension
         for feature in [*words, *(f"{a} {b}" for a, b in pairwise(words))]:
             digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
