@@ -45,6 +45,7 @@ def test_off_corpus_question_is_refused_with_nearest_topics(assistant: Assistant
     assert not answer.grounded and not answer.citations
     assert "does not cover" in answer.text and "nearest topics" in answer.text
     assert 0 < answer.timings.first_token <= answer.timings.total  # the refusal is the first token
+    assert answer.places == []  # nothing to place
 
 
 def test_stream_yields_text_then_holds_the_answer(assistant: Assistant) -> None:
@@ -122,3 +123,13 @@ def test_fast_history_carries_each_turn(fake_assistant: Assistant) -> None:
         "What does the roadmap say about LoRA?",
         "and which papers cover it?",
     ]
+
+
+@pytest.mark.fast
+def test_fast_an_answer_says_where_it_sits_in_each_roadmap(fake_assistant: Assistant) -> None:
+    answer = fake_assistant.ask("What does the curriculum cover in fine-tuning and adaptation, like LoRA?")
+    cited_roadmaps = list(dict.fromkeys(c.source.doc_id for c in answer.citations if c.source.kind == "roadmap"))
+    assert [p.doc_id for p in answer.places] == cited_roadmaps  # one per cited roadmap, in citation order
+    curriculum = next(p for p in answer.places if p.doc_id == "comprehensive-llm-curriculum")
+    assert (curriculum.top, curriculum.position, curriculum.sections) == ("6. Fine-Tuning & Adaptation", 7, 19)
+    assert curriculum.before == "5. Infrastructure & Scaling" and curriculum.prerequisites

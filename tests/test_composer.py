@@ -102,8 +102,8 @@ def test_fast_a_topic_is_placed_in_each_roadmap_then_its_paper(library: Library)
 def test_fast_path_questions_read_the_roadmaps_order(library: Library) -> None:
     month = compose(library, "What should I study in month 3?", ["Month 3"], ("getting-started-with-llms",))
     assert listed(month) == ["Month 3: Deep learning + PyTorch"]
-    after = compose(library, "What comes right after tokenization and preprocessing?", ["Tokenization"],
-                    ("comprehensive-llm-curriculum",))  # fmt: skip
+    question = "What comes right after tokenization and preprocessing?"
+    after = compose(library, question, ["Tokenization"], ("comprehensive-llm-curriculum",))
     assert listed(after)[0].startswith("4. Pretraining LLMs: Text corpus collection & cleaning")
 
 

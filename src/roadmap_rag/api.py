@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from roadmap_rag.citations import Checked, check, overlap, verify
 from roadmap_rag.composer import Composer, Composition
+from roadmap_rag.curriculum import Curriculum, TopicPath
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
@@ -18,7 +19,7 @@ from roadmap_rag.questions import topic_support
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.types import Answer, AnswerStream, Kind, Source, Timings, Turn, render_blocks, section_leaf
+from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Timings, Turn, render_blocks, section_leaf
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
@@ -41,6 +42,7 @@ class Assistant:
         self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
         self._llms: dict[str, Made] = {}
         self._llm_lock = threading.Lock()
+        self._curriculum: Curriculum | None = None
 
     # -- retrieval ---------------------------------------------------------------------------
     def _validate(self, question: str) -> str:
@@ -92,6 +94,35 @@ class Assistant:
         support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
         topic = topic_support(self.retriever.named_documents(question)[1], supporting)
         return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
+
+    # -- the roadmaps as curricula --------------------------------------------------------------
+    def curriculum(self) -> Curriculum:
+        """The indexed roadmaps as ordered curricula; rebuilt when the index changes."""
+        library = self.retriever.library()
+        with self._llm_lock:
+            if self._curriculum is None or self._curriculum.library is not library:
+                self._curriculum = Curriculum(library)
+            return self._curriculum
+
+    def places(self, sources: Sequence[Source]) -> list[Place]:
+        """Where the first of ``sources`` from each roadmap sits in that roadmap's order."""
+        curriculum = self.curriculum()
+        firsts = {s.doc_id: s for s in reversed(sources) if s.kind == Kind.ROADMAP}
+        order = list(dict.fromkeys(s.doc_id for s in sources if s.doc_id in firsts))
+        places = [curriculum.place(d, firsts[d].section) for d in order if d in curriculum.library]
+        return [p for p in places if p.section or p.position]  # a roadmap without sections has no place to give
+
+    def path(self, topic: str) -> TopicPath:
+        """Where each roadmap places ``topic``, side by side: section, order, level, what comes before and
+        after, the resources and papers it recommends, and where the roadmaps disagree."""
+        topic = self._validate(topic)
+        path = self.curriculum().path(topic)
+        if path.covered or path.nearest:
+            return path
+        library = self.curriculum().library
+        sources = [s for s in self.retrieve(topic, k=5) if s.section and s.doc_id in library]
+        nearest = [f"{section_leaf(s.section)} ({library.view(s.doc_id).short_title})" for s in sources]
+        return replace(path, nearest=tuple(dict.fromkeys(nearest))[:5])
 
     @staticmethod
     def standalone_query(question: str, history: Sequence[Turn]) -> str:
@@ -173,10 +204,11 @@ class Assistant:
             sources=sources,
             grounded=True,
             backend=name,
-            timings=clock.done(),
             unsupported=checked.unsupported,
             notes=notes,
             blocks=checked.blocks,
+            places=self.places([c.source for c in checked.citations]),
+            timings=clock.done(),
         )
 
     def _generate(

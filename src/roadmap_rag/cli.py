@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.display import kind_summary
+from roadmap_rag.display import kind_summary, place_line
 from roadmap_rag.errors import ConfigError, RoadmapRagError
 from roadmap_rag.evaluation.dataset import DEFAULT_DATASET
 from roadmap_rag.generation import backend_names
@@ -29,6 +29,7 @@ from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Source, Turn, cite
 
 if TYPE_CHECKING:
+    from roadmap_rag.curriculum import TopicPath
     from roadmap_rag.errors import InputFileError
     from roadmap_rag.papers.catalog import Catalog
     from roadmap_rag.papers.scan import ScanResult
@@ -172,6 +173,12 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
     cited = {c.number for c in answer.citations}
     console.print("\n[bold]Sources[/] (* = cited):")
     _print_sources(answer.sources, cited)
+    if answer.places:
+        console.print("\n[bold]Where this sits[/] in each roadmap:")
+        for place in answer.places:
+            console.print(f"  {escape(place_line(place))}", highlight=False)
+            if place.prerequisites:
+                console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
     if answer.unsupported:
         console.print(f"[yellow]removed, not supported by the sources:[/] {len(answer.unsupported)} sentence(s)")
     for note in answer.notes:
@@ -234,6 +241,49 @@ def chat_cmd(
         except RoadmapRagError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}")
     console.print(f"chat: {turns} questions answered")
+
+
+@app.command("path")
+def path_cmd(
+    topic: Annotated[str, typer.Argument(help="A topic, e.g. LoRA, tokenization, RLHF, RAG.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the path as JSON.")] = False,
+) -> None:
+    """Where each roadmap places a topic, side by side: section and order, level or month, what comes before
+    and after, the resources and papers it recommends, and where the roadmaps disagree."""
+    from dataclasses import asdict
+
+    try:
+        path = Assistant(_settings()).path(topic)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(asdict(path), indent=2))
+        return
+    print_path(path)
+
+
+def print_path(path: TopicPath) -> None:
+    console.print(f"[bold]{escape(path.topic)}[/] across the roadmaps")
+    for lane in path.lanes:
+        primary = lane.primary
+        if primary is None:
+            continue
+        console.print(f"\n[bold]{escape(place_line(primary.place))}[/]", highlight=False)
+        for mention in lane.mentions:
+            console.print(f"  • {escape(mention.text)}  [dim]({escape(mention.place.section)})[/]", highlight=False)
+        resources = list(dict.fromkeys(r for m in lane.mentions for r in m.resources))
+        papers = list(dict.fromkeys(p for m in lane.mentions for p in m.papers))
+        if resources:
+            console.print(f"  resources: {escape('; '.join(resources[:6]))}", highlight=False)
+        if papers:
+            console.print(f"  papers: {escape('; '.join(papers))}", highlight=False)
+    if not path.covered:
+        nearest = "; ".join(path.nearest) or "none"
+        console.print(f"No roadmap covers {escape(path.topic)!r}. Nearest covered topics: {escape(nearest)}")
+    for line in path.disagreements:
+        console.print(f"[yellow]differs:[/] {escape(line)}", highlight=False)
+    covered = sum(1 for lane in path.lanes if lane.mentions)
+    console.print(f"path: {covered} of {len(path.lanes)} roadmaps cover {escape(path.topic)!r}", highlight=False)
 
 
 @app.command("retrieve")

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from roadmap_rag.index_state import count_by_kind
-from roadmap_rag.types import Answer, Kind, Source, Statement
+from roadmap_rag.types import Answer, Kind, Place, Source, Statement
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
@@ -76,3 +76,14 @@ def kind_summary(documents: Mapping[str, Mapping[str, Any]]) -> str:
         singular = KIND_LABELS.get(kind, f"{kind} document")
         parts.append(f"{docs[kind]} {singular}{'' if docs[kind] == 1 else 's'} ({chunks[kind]} chunks)")
     return ", ".join(parts) or "nothing indexed yet"
+
+
+def place_line(place: Place) -> str:
+    """'The curriculum: 6. Fine-Tuning & Adaptation (section 7 of 19; after 5. Infrastructure & Scaling;
+    before 7. Prompt Engineering & In-Context Learning)', plain text."""
+    facts = [f"section {place.position} of {place.sections}"] if place.position else []
+    facts += [place.stage] if place.stage else []
+    facts += [f"after {place.before}"] if place.before else []
+    facts += [f"before {place.after}"] if place.after else []
+    where = place.section or place.top or "its introduction"
+    return f"{place.roadmap[:1].upper()}{place.roadmap[1:]}: {where}" + (f" ({'; '.join(facts)})" if facts else "")

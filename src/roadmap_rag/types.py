@@ -124,6 +124,22 @@ def render_blocks(blocks: list[Block]) -> str:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a passage sits in one roadmap's order (curriculum.Curriculum.place)."""
+
+    doc_id: str
+    roadmap: str  # how a learner names it: "the complete roadmap"
+    section: str  # the passage's section path
+    top: str  # the main section that holds it ("4. Transformers Architecture"); "" before the first one
+    position: int  # 1-based among the roadmap's main sections; 0 when outside them
+    sections: int  # how many main sections the roadmap has
+    before: str | None  # the main section before, and after, in the roadmap's order
+    after: str | None
+    stage: str | None = None  # the level or timeline step the roadmap gives it ("Intermediate level", "Month 5")
+    prerequisites: tuple[str, ...] = ()  # what the roadmap asks a learner to know first
+
+
+@dataclass(frozen=True)
 class Turn:
     question: str
     answer: str
@@ -151,6 +167,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. "Ollama unreachable; answered with llamacpp"
     blocks: list[Block] = field(default_factory=list)  # the answer's structure; ``text`` renders it
+    places: list[Place] = field(default_factory=list)  # where the cited roadmap passages sit, one per roadmap
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
