@@ -5,6 +5,7 @@ answer = Assistant().ask("What is LoRA?")
 """
 
 from roadmap_rag.api import Assistant
+from roadmap_rag.curriculum import Lane, Mention, TopicPath
 from roadmap_rag.errors import (
     BackendUnavailable,
     ConfigError,
@@ -15,23 +16,32 @@ from roadmap_rag.errors import (
 )
 from roadmap_rag.index_state import IndexStatus, index_status
 from roadmap_rag.ingest import IngestReport, ingest
+from roadmap_rag.quiz import Grade, QuizItem
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Answer, Citation, Source, Turn
+from roadmap_rag.types import Answer, AnswerStream, Citation, Place, Source, Timings, Turn
 
 __all__ = [
     "Answer",
+    "AnswerStream",
     "Assistant",
     "BackendUnavailable",
     "Citation",
     "ConfigError",
+    "Grade",
     "IndexStatus",
     "IndexUnavailable",
     "IngestReport",
     "InputFileError",
+    "Lane",
+    "Mention",
+    "Place",
     "QuestionError",
+    "QuizItem",
     "RoadmapRagError",
     "Settings",
     "Source",
+    "Timings",
+    "TopicPath",
     "Turn",
     "index_status",
     "ingest",

@@ -16,6 +16,7 @@ from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
 from roadmap_rag.questions import topic_support
+from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
@@ -123,6 +124,16 @@ class Assistant:
         sources = [s for s in self.retrieve(topic, k=5) if s.section and s.doc_id in library]
         nearest = [f"{section_leaf(s.section)} ({library.view(s.doc_id).short_title})" for s in sources]
         return replace(path, nearest=tuple(dict.fromkeys(nearest))[:5])
+
+    def quiz(self, topic: str, n: int = 5) -> list[QuizItem]:
+        """Up to ``n`` self-check questions on ``topic``, built from the roadmaps' lists, definitions and
+        order and from the paper catalog; each expected answer comes from the passage it cites."""
+        return build_quiz(self.curriculum(), self._validate(topic), n)
+
+    @staticmethod
+    def grade(item: QuizItem, answer: str) -> Grade:
+        """A learner's answer to ``item``, scored by the key facts it states (partial credit for lists)."""
+        return grade(item, answer)
 
     @staticmethod
     def standalone_query(question: str, history: Sequence[Turn]) -> str:

@@ -286,6 +286,45 @@ def print_path(path: TopicPath) -> None:
     console.print(f"path: {covered} of {len(path.lanes)} roadmaps cover {escape(path.topic)!r}", highlight=False)
 
 
+@app.command("quiz")
+def quiz_cmd(
+    topic: Annotated[str, typer.Argument(help="A topic, e.g. RLHF, tokenization, LoRA.")],
+    n: Annotated[int, typer.Option("--n", help="How many questions.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the questions and their keys as JSON.")] = False,
+) -> None:
+    """A self-check quiz built from the roadmaps: type your answers; each is scored with the passage it
+    comes from. An empty answer skips a question."""
+    from dataclasses import asdict
+
+    try:
+        assistant = Assistant(_settings())
+        items = assistant.quiz(topic, n)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([asdict(item) for item in items], indent=2))
+        return
+    if not items:
+        console.print(
+            f"No quiz questions on {escape(topic)!r}: the roadmaps have no list, definition or section on it."
+        )
+        raise typer.Exit(1)
+    total = 0.0
+    for number, item in enumerate(items, start=1):
+        console.print(f"\n[bold]{number}. {escape(item.question)}[/]", highlight=False)
+        try:
+            answer = input("your answer> ").strip()
+        except EOFError:
+            answer = ""
+        result = assistant.grade(item, answer)
+        total += result.score
+        colour = "green" if result.score == 1 else "yellow" if result.score else "red"
+        console.print(f"[{colour}]{result.score:.2f}[/] {escape(result.feedback)}", highlight=False)
+    console.print(
+        f"\nquiz: {total:.1f} of {len(items)} ({total / len(items):.0%}) on {escape(topic)!r}", highlight=False
+    )
+
+
 @app.command("retrieve")
 def retrieve_cmd(
     question: Annotated[str, typer.Argument()],

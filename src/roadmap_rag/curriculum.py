@@ -16,7 +16,7 @@ from roadmap_rag.units import Unit, topic_text
 
 _SKIP = re.compile(r"table of contents|^contents$", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(beginner|intermediate|advanced|expert)\b(?:\s+level)?", re.IGNORECASE)
-_TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
+TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"prerequisite", re.IGNORECASE)
 
 
@@ -123,7 +123,7 @@ class Curriculum:
         for text in (top.text if top else "", section):
             if level := _LEVEL.search(text):
                 return f"{level.group(1).capitalize()} level"
-        timeline = (_TIMELINE.match(u.text) for u in view.units if u.kind in ("item", "sentence"))
+        timeline = (TIMELINE.match(u.text) for u in view.units if u.kind in ("item", "sentence"))
         steps = [(step.group(1), step.string[step.end() :]) for step in timeline if step]
         # The section's own name first ("Transformers" -> "Month 5: Transformers and LLM architectures"),
         # then its main section's.

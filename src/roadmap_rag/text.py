@@ -7,6 +7,7 @@ by name, so the shared core is written once.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 WORD = re.compile(r"[a-z0-9]+")  # on lower-cased text
 
@@ -78,3 +79,21 @@ STOPWORDS = frozenset(
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text``."""
     return WORD.findall(text.lower())
+
+
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def fold(text: str) -> str:
+    """Case, quote-style and whitespace-insensitive form used to match quotes and key facts."""
+    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().lower()
+
+
+def contains(text: str, quote: str) -> bool:
+    return fold(quote) in fold(text)
+
+
+def fact_recall(text: str, facts: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """(stated, total) key facts: a fact is stated when any of its alternatives occurs in ``text``
+    (case, whitespace and quote-style insensitive). The eval scores answers with it; quizzes, a learner's."""
+    return sum(1 for group in facts if any(contains(text, alt) for alt in group)), len(facts)

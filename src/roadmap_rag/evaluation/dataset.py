@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from roadmap_rag.errors import InputFileError
+from roadmap_rag.text import contains as contains
+from roadmap_rag.text import fold as fold
 
 TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable")
 DEFAULT_DATASET = Path("eval/datasets/roadmap_qa.jsonl")
-
-_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-
-
-def fold(text: str) -> str:
-    """Case, quote-style and whitespace-insensitive form used to match reference quotes."""
-    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().lower()
-
-
-def contains(text: str, quote: str) -> bool:
-    return fold(quote) in fold(text)
 
 
 @dataclass(frozen=True)

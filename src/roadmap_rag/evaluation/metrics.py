@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from roadmap_rag.citations import overlap
-from roadmap_rag.evaluation.dataset import EvalItem, contains
+from roadmap_rag.evaluation.dataset import EvalItem
+from roadmap_rag.text import contains
+from roadmap_rag.text import fact_recall as fact_recall
 from roadmap_rag.types import Answer, Source
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -68,12 +70,6 @@ def citation_validity(answer: Answer, min_support: float = 0.25) -> tuple[int, i
             if any(contains(text, q) and overlap(plain, q) >= min_support for q in by_number.get(n, [])):
                 valid += 1
     return valid, total
-
-
-def fact_recall(text: str, facts: Sequence[Sequence[str]]) -> tuple[int, int]:
-    """(stated, total) key facts: a fact is stated when any of its alternatives occurs in ``text``
-    (case, whitespace and quote-style insensitive)."""
-    return sum(1 for group in facts if any(contains(text, alt) for alt in group)), len(facts)
 
 
 # Markup a learner should never see: markdown links and images, emphasis, code ticks, heading hashes,
