@@ -6,16 +6,31 @@ Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML 
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import streamlit as st
 
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
-from roadmap_rag.display import answer_markdown, escape_markdown, highlight, kind_summary, safe_url, source_label
+from roadmap_rag.curriculum import TopicPath
+from roadmap_rag.display import (
+    answer_markdown,
+    escape_markdown,
+    highlight,
+    kind_summary,
+    place_line,
+    safe_url,
+    source_label,
+)
 from roadmap_rag.feedback import FeedbackStore
 from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
-from roadmap_rag.types import Kind
+from roadmap_rag.progress import ProgressStore
+from roadmap_rag.types import Kind, Place
+
+PROFILE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")
+NEXT = re.compile(r"\bwhat (?:should|do|can) i (?:study|learn|do|read) next\b", re.IGNORECASE)
 
 KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
 
@@ -59,6 +74,21 @@ def render_sources(answer: Answer) -> None:
                 st.link_button("Open the original", url)
 
 
+def render_places(key: str, places: list[Place], title: str = "Where this sits") -> None:
+    """Each roadmap's place for an answer (or a next step), with buttons that ask about the neighbours."""
+    if not places:
+        return
+    st.markdown(f"**{title}**")
+    for n, place in enumerate(places):
+        st.markdown("- " + escape_markdown(place_line(place)))
+        if place.prerequisites:
+            st.caption("prerequisites: " + escape_markdown(", ".join(place.prerequisites)))
+        sections = [s for s in (place.before, place.top, place.after) if s]
+        for column, section in zip(st.columns(max(1, len(sections))), sections, strict=False):
+            if column.button(f"Ask about {section}", key=f"{key}_place_{n}_{section}"):
+                st.session_state.pending = (f"What does the roadmap say about {section}?", place.doc_id)
+
+
 def record_feedback(index: int) -> None:
     message = st.session_state.messages[index]
     rating = st.session_state.get(f"feedback_{index}")
@@ -88,6 +118,7 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
         for sentence in answer.unsupported:
             st.markdown(f"- ~~{escape_markdown(sentence)}~~")
     render_sources(answer)
+    render_places(f"answer_{index}", answer.places)
     st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")
     st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
 
@@ -99,6 +130,12 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
     st.session_state.messages.append({"role": "user", "question": question})
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
+    if NEXT.search(question):
+        places = assistant.next_steps(progress_store().done())
+        st.session_state.messages.append({"role": "assistant", "question": question, "next": places})
+        with st.chat_message("assistant"):
+            render_next(len(st.session_state.messages) - 1, places)
+        return
     with st.chat_message("assistant"):
         try:
             stream = assistant.stream(
@@ -121,6 +158,132 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
         st.session_state.history = answer.history
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])
+
+
+def render_next(index: int, places: list[Place]) -> None:
+    done = len(progress_store().done())
+    st.markdown(
+        f"From your progress ({done} sections marked done in the outlines), the next sections of each roadmap, "
+        "in its own order:"
+    )
+    render_places(f"next_{index}", places, title="Study next")
+
+
+def progress_store() -> ProgressStore:
+    """This learner's progress: the named profile, else the id in this page's URL (one per browser)."""
+    profile = (st.session_state.get("profile") or "").strip()
+    if profile and not PROFILE.match(profile):
+        st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; using this page's link instead.")
+        profile = ""
+    if not profile:
+        if "learner" not in st.query_params:
+            st.query_params["learner"] = uuid.uuid4().hex[:12]
+        profile = f"learner-{st.query_params['learner']}"
+    return ProgressStore(get_assistant().settings, profile)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def topic_path(topic: str, chunk_count: int) -> TopicPath:
+    return get_assistant().path(topic)
+
+
+def path_dot(path: TopicPath) -> str:
+    """A picture of the path: one lane per roadmap, its main sections in order, the sections that teach the
+    topic filled, and each roadmap's prerequisites linked to its first section."""
+
+    def quoted(text: str) -> str:
+        return '"' + text[:60].replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=10];']
+    for n, lane in enumerate(path.lanes):
+        if not lane.sections:
+            continue
+        teaching = {m.place.top for m in lane.mentions}
+        lines.append(f"subgraph cluster_{n} {{ label={quoted(lane.roadmap)};")
+        for i, section in enumerate(lane.sections):
+            fill = ', fillcolor="#ffd27f"' if section in teaching else ""
+            lines.append(f"l{n}_{i} [label={quoted(section)}{fill}];")
+        lines += [f"l{n}_{i} -> l{n}_{i + 1};" for i in range(len(lane.sections) - 1)]
+        lines.append("}")
+        prerequisites = next((m.place.prerequisites for m in lane.mentions if m.place.prerequisites), ())
+        if prerequisites:
+            lines.append(f"p{n} [label={quoted('Know first: ' + ', '.join(prerequisites))}, shape=note];")
+            lines.append(f"p{n} -> l{n}_0 [style=dashed];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def learning_path(count: int) -> None:
+    """A topic across the roadmaps: a picture of each roadmap's order, then what each says side by side."""
+    topic = st.text_input("Topic", placeholder="e.g. LoRA, tokenization, RLHF, RAG", key="path_topic")
+    if not topic.strip():
+        st.caption(
+            "Type a topic to see where each roadmap places it, what comes before and after, and where they differ."
+        )
+        return
+    try:
+        path = topic_path(topic.strip(), count)
+    except RoadmapRagError as exc:
+        st.error(escape_markdown(str(exc)))
+        return
+    if not path.covered:
+        st.warning(
+            f"No roadmap covers {escape_markdown(topic)}. Nearest covered topics: "
+            + escape_markdown("; ".join(path.nearest) or "none")
+        )
+        return
+    st.graphviz_chart(path_dot(path))
+    for line in path.disagreements:
+        st.info(escape_markdown(line), icon="↔️")
+    covering = [lane for lane in path.lanes if lane.mentions]
+    for column, lane in zip(st.columns(len(covering)), covering, strict=True):
+        primary = lane.primary
+        assert primary is not None
+        column.markdown(f"**{escape_markdown(lane.roadmap[:1].upper() + lane.roadmap[1:])}**")
+        column.caption(escape_markdown(place_line(primary.place).split(": ", 1)[-1]))
+        for mention in lane.mentions:
+            column.markdown("- " + escape_markdown(mention.text))
+        resources = list(dict.fromkeys(r for m in lane.mentions for r in m.resources))
+        papers = list(dict.fromkeys(p for m in lane.mentions for p in m.papers))
+        if resources:
+            column.caption("resources: " + escape_markdown("; ".join(resources[:6])))
+        if papers:
+            column.caption("papers: " + escape_markdown("; ".join(papers)))
+
+
+def quiz_tab() -> None:
+    """A self-check quiz on a topic: answers are scored by key facts, with the passage each comes from."""
+    topic = st.text_input("Quiz topic", placeholder="e.g. RLHF", key="quiz_topic")
+    count = st.number_input("Questions", min_value=1, max_value=10, value=3, key="quiz_n")
+    if st.button("Start quiz", disabled=not topic.strip()):
+        try:
+            st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count))
+        except RoadmapRagError as exc:
+            st.error(escape_markdown(str(exc)))
+            return
+        st.session_state.quiz_graded = False
+    items = st.session_state.get("quiz") or []
+    if not items:
+        if st.session_state.get("quiz") == []:
+            st.warning("No questions on this topic: the roadmaps have no list, definition or section on it.")
+        return
+    with st.form("quiz_form"):
+        for n, item in enumerate(items, start=1):
+            st.markdown(f"**{n}. {escape_markdown(item.question)}**")
+            st.text_input("Your answer", key=f"quiz_answer_{n}", label_visibility="collapsed")
+        graded = st.form_submit_button("Check my answers")
+    if not (graded or st.session_state.get("quiz_graded")):
+        return
+    st.session_state.quiz_graded = True
+    total = 0.0
+    for n, item in enumerate(items, start=1):
+        result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""))
+        total += result.score
+        icon = "✅" if result.score == 1 else ("🟡" if result.score else "❌")
+        with st.expander(f"{icon} {n}. {result.score:.2f}: {escape_markdown(item.question)}"):
+            st.markdown(escape_markdown(result.feedback))
+            st.markdown(highlight(item.citation.text, item.answer if item.answer in item.citation.text else ""))
+    st.metric("Score", f"{total:.1f} of {len(items)}")
 
 
 def reingest() -> None:
@@ -152,6 +315,12 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
             f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
             f"{escape_markdown(assistant.settings.ollama_host)}"
         )
+    side.text_input(
+        "Profile (optional)",
+        key="profile",
+        placeholder="this browser",
+        help="Name a profile to keep your progress across browsers; otherwise it stays with this page's link.",
+    )
     side.slider("Sources per answer", 1, 10, key="k")
     side.multiselect(
         "Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter", placeholder="All roadmaps"
@@ -174,16 +343,35 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
 
 
 def browser(roadmaps: list[Outline]) -> None:
-    """Each roadmap's heading tree; "Ask" puts a question about that section to the chat."""
-    st.caption("Where does a topic sit in a learning path? Open a roadmap and ask about any section.")
+    """Each roadmap's heading tree: tick what you have studied; "Ask" puts a question about a section to the chat."""
+    store = progress_store()
+    done = store.done()
+    st.caption(
+        f"Tick the sections you have studied ({len(done)} so far, saved on this machine for "
+        f"{escape_markdown(store.profile)}), then ask the chat *what should I study next?*"
+    )
+    if st.button("What should I study next?", key="next_button"):
+        st.session_state.pending = ("What should I study next?", "")
     for number, outline in enumerate(roadmaps):
         with st.expander(escape_markdown(outline.title)):
             for j, heading in enumerate(outline.walk()):
-                left, right = st.columns([6, 1])
+                tick, left, right = st.columns([1, 8, 1])
+                tick.checkbox(
+                    "done",
+                    value=(outline.doc_id, heading.path) in done,
+                    key=f"done_{number}_{j}",
+                    label_visibility="collapsed",
+                    on_change=mark_done,
+                    args=(outline.doc_id, heading.path, f"done_{number}_{j}"),
+                )
                 left.markdown("\u2003" * heading.depth + "• " + escape_markdown(heading.title))
                 if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {heading.path}"):
                     st.session_state.pending = (f"What does the roadmap say about {heading.title}?", outline.doc_id)
                     st.toast("Asked: see the Chat tab.")
+
+
+def mark_done(doc_id: str, section: str, key: str) -> None:
+    progress_store().mark(doc_id, section, bool(st.session_state.get(key)))
 
 
 def main() -> None:
@@ -196,6 +384,8 @@ def main() -> None:
         ("doc_filter", []),
         ("kind_filter", []),
         ("pending", None),
+        ("profile", ""),
+        ("quiz", None),
     ):
         st.session_state.setdefault(name, default)
     try:
@@ -211,9 +401,13 @@ def main() -> None:
     sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
 
     st.title("Ask the LLM roadmaps")
-    chat, browse = st.tabs(["Chat", "Roadmap outlines"])
+    chat, path_tab, quiz, browse = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines"])
     with browse:
         browser(roadmaps)
+    with path_tab:
+        learning_path(assistant.store.count())
+    with quiz:
+        quiz_tab()
     question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
         if not st.session_state.messages:
@@ -222,13 +416,15 @@ def main() -> None:
             with st.chat_message(message["role"]):
                 if message["role"] == "user":
                     st.markdown(escape_markdown(message["question"]))
+                elif "next" in message:
+                    render_next(i, message["next"])
                 else:
                     render_answer(i, message)
         pending, st.session_state.pending = st.session_state.pending, None
         if question:
             ask(question, ())
         elif pending:
-            ask(pending[0], (pending[1],))
+            ask(pending[0], (pending[1],) if pending[1] else ())
 
 
 main()

@@ -125,6 +125,11 @@ class Assistant:
         nearest = [f"{section_leaf(s.section)} ({library.view(s.doc_id).short_title})" for s in sources]
         return replace(path, nearest=tuple(dict.fromkeys(nearest))[:5])
 
+    def next_steps(self, done: set[tuple[str, str]], n: int = 2) -> list[Place]:
+        """What to study next: each roadmap's next ``n`` main sections that ``done`` (roadmap id, section)
+        does not cover, in the roadmap's order, roadmaps in progress first."""
+        return self.curriculum().next_steps(done, n)
+
     def quiz(self, topic: str, n: int = 5) -> list[QuizItem]:
         """Up to ``n`` self-check questions on ``topic``, built from the roadmaps' lists, definitions and
         order and from the paper catalog; each expected answer comes from the passage it cites."""

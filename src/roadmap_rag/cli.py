@@ -325,6 +325,36 @@ def quiz_cmd(
     )
 
 
+@app.command("progress")
+def progress_cmd(
+    profile: Annotated[str, typer.Option(help="Whose progress (kept in the data dir).")] = "default",
+    done: Annotated[
+        list[str] | None, typer.Option("--done", help="Mark a section done: ROADMAP_ID:SECTION (repeat).")
+    ] = None,
+    undo: Annotated[list[str] | None, typer.Option("--undo", help="Unmark a section: ROADMAP_ID:SECTION.")] = None,
+) -> None:
+    """Mark roadmap sections done, then see what to study next in each roadmap, in its order."""
+    from roadmap_rag.progress import ProgressStore
+
+    try:
+        assistant = Assistant(_settings())
+        store = ProgressStore(assistant.settings, profile)
+        known = set(assistant.curriculum().roadmaps())
+        for spec, flag in [*((d, True) for d in done or ()), *((u, False) for u in undo or ())]:
+            doc_id, _, section = spec.partition(":")
+            if doc_id not in known or not section:
+                raise ConfigError(f"{spec!r}: use ROADMAP_ID:SECTION with one of {', '.join(sorted(known))}")
+            store.mark(doc_id, section.strip(), flag)
+        marked = store.done()
+        steps = assistant.next_steps(marked)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[bold]Next[/] for profile {escape(profile)} ({len(marked)} sections done):")
+    for place in steps:
+        console.print(f"  • {escape(place_line(place))}", highlight=False)
+    console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {len(known)} roadmaps")
+
+
 @app.command("retrieve")
 def retrieve_cmd(
     question: Annotated[str, typer.Argument()],

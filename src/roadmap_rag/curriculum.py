@@ -151,6 +151,21 @@ class Curriculum:
             return tuple(u.text for u in units if u.kind == "item" and u.parent == item.text)[:8]
         return ()
 
+    def next_steps(self, done: set[tuple[str, str]], n: int = 2) -> list[Place]:
+        """For each roadmap with progress, its next ``n`` main sections not marked done, in order; for the
+        others, their first ones. A main section counts as done when it or any section inside it is marked."""
+        steps: list[Place] = []
+        started = {doc_id for doc_id, _ in done}
+        for doc_id in sorted(self.roadmaps(), key=lambda d: d not in started):
+            marked = {section for d, section in done if d == doc_id}
+            spine = self.spine(doc_id)
+            todo = [h for h in spine if not any(_inside(m, h.section) for m in marked)]
+            if doc_id in started and spine:
+                last_done = max((i for i, h in enumerate(spine) if h not in todo), default=-1)
+                todo = [h for h in todo if spine.index(h) > last_done] or todo
+            steps += [self.place(doc_id, h.section) for h in todo[:n]]
+        return steps
+
     def path(self, topic: str) -> TopicPath:
         """Where each roadmap places ``topic``, what it lists beside it, and where the roadmaps differ."""
         query = Query.of(topic, self.library)
@@ -254,3 +269,13 @@ def _topic_terms(text: str) -> set[str]:
 
 def _clean_title(text: str) -> str:
     return re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text).strip()
+
+
+def _inside(marked: str, section: str) -> bool:
+    """``marked`` is ``section`` or one of its subsections (paths compared without a repeated title)."""
+    marked, section = marked.casefold(), section.casefold()
+    return (
+        marked == section
+        or marked.startswith(section + SECTION_SEPARATOR)
+        or section.endswith(SECTION_SEPARATOR + marked)
+    )

@@ -91,9 +91,9 @@ def test_roadmap_filter_limits_the_sources(page: AppTest) -> None:
 def test_index_status_and_outline_browser(page: AppTest) -> None:
     status = "\n".join(m.value for m in page.sidebar.markdown)
     assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
-    outline = [e.label for e in page.tabs[1].expander]
+    outline = [e.label for e in page.tabs[3].expander]
     assert len(outline) == 5
-    ask = next(b for b in page.tabs[1].button if b.key.startswith("ask_"))
+    ask = next(b for b in page.tabs[3].button if b.key.startswith("ask_"))
     ask.click().run()
     asked = page.session_state.messages[-1]
     assert asked["role"] == "assistant" and asked["question"].startswith("What does the roadmap say about")
@@ -137,3 +137,57 @@ def test_reingest_button_reports_what_it_did(page: AppTest) -> None:
     assert not page.exception
     done = [s.value for s in page.sidebar.success]
     assert done and "5 documents seen" in done[0] and "0 added" in done[0]
+
+
+def test_an_answer_shows_where_it_sits_and_asks_about_a_neighbour(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the curriculum say about fine-tuning and adaptation?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    assert answer.places and "Where this sits" in _text(page)
+    neighbour = next(b for b in page.button if b.key.startswith("answer_1_place_") and "Ask about" in b.label)
+    neighbour.click().run()
+    asked = page.session_state.messages[-1]
+    assert asked["question"].startswith("What does the roadmap say about") and asked["answer"].grounded
+
+
+def test_the_learning_path_draws_each_roadmaps_order(page: AppTest) -> None:
+    page.text_input(key="path_topic").set_value("LoRA").run()
+    chart = page.get("graphviz_chart")
+    assert chart, "no graphviz chart"
+    dot = chart[0].proto.spec
+    assert dot.count("subgraph cluster_") == 4  # the 14-day roadmap has no sections to draw
+    assert dot.index("5. Infrastructure & Scaling") < dot.index("6. Fine-Tuning & Adaptation")
+    assert "#ffd27f" in dot and "Know first" in dot
+    assert any("early" in i.value for i in page.tabs[1].info)
+    page.text_input(key="path_topic").set_value("sourdough baking").run()
+    assert any("No roadmap covers" in w.value for w in page.tabs[1].warning)
+
+
+def test_a_quiz_is_taken_and_scored_with_its_sources(page: AppTest) -> None:
+    page.text_input(key="quiz_topic").set_value("RLHF").run()
+    page.number_input(key="quiz_n").set_value(3).run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    items = page.session_state.quiz
+    assert len(items) == 3
+    page.text_input(key="quiz_answer_1").set_value(items[0].answer)
+    page.text_input(key="quiz_answer_2").set_value("no idea")
+    page.tabs[2].button[-1].click().run()  # the form's submit button
+    assert any(m.label == "Score" and m.value.startswith("1.0 of 3") for m in page.metric)
+    assert len(page.tabs[2].expander) == 3
+
+
+def test_progress_is_kept_per_learner_across_restarts(page: AppTest) -> None:
+    learner = page.query_params["learner"]
+    box = next(c for c in page.tabs[3].checkbox if c.key == "done_0_0")
+    box.check().run()
+    restarted = AppTest.from_file(str(APP), default_timeout=120)
+    restarted.query_params["learner"] = learner
+    restarted.run()
+    assert next(c for c in restarted.tabs[3].checkbox if c.key == "done_0_0").value
+    stranger = AppTest.from_file(str(APP), default_timeout=120)
+    stranger.run()
+    assert stranger.query_params["learner"] != learner
+    assert not next(c for c in stranger.tabs[3].checkbox if c.key == "done_0_0").value
+    restarted.chat_input[0].set_value("What should I study next?").run()
+    steps = restarted.session_state.messages[-1]["next"]
+    first = restarted.session_state.messages[-1]
+    assert steps and first["question"] == "What should I study next?"

@@ -1,0 +1,44 @@
+"""A learner's progress: the roadmap sections marked done, kept locally per profile like feedback.
+
+The app names the profile after the learner's choice, or else after an id kept in the page's URL, so
+each browser keeps its own progress across app restarts and never sees another's.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from roadmap_rag.errors import ConfigError
+from roadmap_rag.files import read_json, write_json
+from roadmap_rag.settings import Settings
+
+_PROFILE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class ProgressStore:
+    """Sections done, as (roadmap id, section path) pairs, in ``<data dir>/progress/<profile>.json``."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, settings: Settings, profile: str) -> None:
+        if not _PROFILE.match(profile) or profile.startswith("."):
+            raise ConfigError(f"profile {profile!r}: use 1-64 letters, digits, '-', '_' or '.'")
+        self.profile = profile
+        self.path: Path = settings.data_dir / "progress" / f"{profile}.json"
+
+    def done(self) -> set[tuple[str, str]]:
+        data = read_json(self.path)
+        rows = data.get("done", []) if isinstance(data, dict) else []
+        return {(str(r[0]), str(r[1])) for r in rows if isinstance(r, list) and len(r) == 2}
+
+    def mark(self, doc_id: str, section: str, done: bool = True) -> set[tuple[str, str]]:
+        with self._lock:
+            sections = self.done()
+            if done:
+                sections.add((doc_id, section))
+            else:
+                sections.discard((doc_id, section))
+            write_json(self.path, {"profile": self.profile, "done": sorted([d, s] for d, s in sections)})
+            return sections
