@@ -52,7 +52,7 @@ def test_gates_on_the_full_dataset(assistant: Assistant) -> None:
     Retrieval (issue 5): hit@5 and MRR on the 89 questions they were set on (q001-q089); the 33 learner
     questions added for the answers issue are answer-quality questions and are reported beside them.
     Answers (issue 15): key-fact recall >= 0.85, no raw markup, no unsupported claim, every off-corpus
-    question refused, at most 2% false refusals."""
+    question refused, at most 2% false refusals. Learning-path questions (issue 19): key-fact recall >= 0.9."""
     items = load_dataset(DATASET)
     run = run_eval(assistant, items, k=5, llm="extractive")
     summary = run.summary()
@@ -66,3 +66,6 @@ def test_gates_on_the_full_dataset(assistant: Assistant) -> None:
     assert summary["unsupported_rate"] == 0.0, [(r.id, r.answer) for r in run.results if r.claims_unsupported]
     assert summary["fact_recall"] >= 0.85, summary
     assert summary["fact_recall"] <= summary["fact_ceiling"], summary
+    # Learning paths (issue 19): "what comes after X in Y", "what should I know before X", "which month covers X".
+    paths = summarise([r for r in run.results if r.type == "learning-path"], k=5)
+    assert paths["answerable"] >= 26 and paths["fact_recall"] >= 0.9, paths
