@@ -350,8 +350,12 @@ def progress_cmd(
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     console.print(f"[bold]Next[/] for profile {escape(profile)} ({len(marked)} sections done):")
+    shown: set[str] = set()
     for place in steps:
         console.print(f"  • {escape(place_line(place))}", highlight=False)
+        if place.prerequisites and place.doc_id not in shown:
+            shown.add(place.doc_id)
+            console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
     console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {len(known)} roadmaps")
 
 

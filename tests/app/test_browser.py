@@ -110,3 +110,42 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
         f"browser: first streamed token after {first_token:.2f} s ({first_text[:30]!r}), "
         f"answer with sources after {done:.2f} s; second question: first token after {warm_first_token:.2f} s"
     )
+
+
+def test_learner_takes_a_three_question_quiz_and_sees_the_score(assistant: Assistant, tmp_path: Path) -> None:
+    reason = _chromium_missing()
+    if reason:
+        print(f"SKIPPED browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)
+            page.goto(url)
+            page.get_by_role("tab", name="Quiz").click()
+            topic = page.get_by_label("Quiz topic")
+            topic.fill("RLHF")
+            topic.press("Enter")
+            page.get_by_role("button", name="Start quiz").click()
+            questions = page.get_by_text("Name three of the topics the curriculum lists under")
+            expect(questions.first).to_be_visible()
+            answers = page.get_by_test_id("stForm").get_by_role("textbox")
+            expect(answers).to_have_count(3)
+            answers.nth(0).fill("Human preference data collection, reward model training and PPO")
+            answers.nth(2).fill("no idea")
+            page.get_by_role("button", name="Check my answers").click()
+            score = page.get_by_test_id("stMetricValue")
+            expect(score).to_be_visible()
+            shown = score.inner_text()
+            feedback = page.locator("[data-testid='stExpander']:visible")  # the quiz tab's: one per question
+            expect(feedback).to_have_count(3)
+            expect(feedback.first).to_contain_text("Name three of the topics")
+            page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
+        finally:
+            browser.close()
+    assert shown.startswith("1.0 of 3"), shown  # the first answer names three of the list; the others score 0
+    print(f"browser quiz: score {shown!r}")
