@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
-from roadmap_rag.curriculum import TopicPath
+from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
 from roadmap_rag.display import (
     answer_markdown,
     escape_markdown,
@@ -30,7 +30,6 @@ from roadmap_rag.progress import ProgressStore
 from roadmap_rag.types import Kind, Place
 
 PROFILE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")
-NEXT = re.compile(r"\bwhat (?:should|do|can) i (?:study|learn|do|read) next\b", re.IGNORECASE)
 
 KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
 
@@ -130,7 +129,7 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
     st.session_state.messages.append({"role": "user", "question": question})
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
-    if NEXT.search(question):
+    if NEXT_QUESTION.search(question):
         places = assistant.next_steps(progress_store().done())
         st.session_state.messages.append({"role": "assistant", "question": question, "next": places})
         with st.chat_message("assistant"):

@@ -11,8 +11,6 @@ from roadmap_rag.library import Library
 
 from .conftest import CORPUS
 
-pytestmark = pytest.mark.fast
-
 ROADMAPS = [
     "complete-llm-roadmap",
     "comprehensive-llm-curriculum",
@@ -27,6 +25,7 @@ def curriculum(library: Library) -> Curriculum:
     return Curriculum(library)
 
 
+@pytest.mark.fast
 def test_each_roadmaps_sections_are_in_the_documents_own_order(curriculum: Curriculum) -> None:
     assert sorted(curriculum.roadmaps()) == sorted(ROADMAPS)
     settings = Settings()
@@ -45,6 +44,7 @@ def test_each_roadmaps_sections_are_in_the_documents_own_order(curriculum: Curri
     assert curriculum.spine("llm-fundamentals-14-days") == []  # a prose article: no sections to order
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("topic", ["LoRA", "tokenization", "RLHF", "RAG"])
 def test_a_topics_path_follows_each_roadmaps_order(curriculum: Curriculum, topic: str) -> None:
     path = curriculum.path(topic)
@@ -61,6 +61,7 @@ def test_a_topics_path_follows_each_roadmaps_order(curriculum: Curriculum, topic
             assert place.after == (lane.sections[place.position] if place.position < len(lane.sections) else None)
 
 
+@pytest.mark.fast
 def test_place_names_the_neighbouring_sections(curriculum: Curriculum) -> None:
     place = curriculum.place("comprehensive-llm-curriculum", "6. Fine-Tuning & Adaptation")
     assert (place.position, place.sections) == (7, 19)
@@ -68,6 +69,7 @@ def test_place_names_the_neighbouring_sections(curriculum: Curriculum) -> None:
     assert place.after == "7. Prompt Engineering & In-Context Learning"
 
 
+@pytest.mark.fast
 def test_levels_and_timeline_months_come_from_the_roadmap(curriculum: Curriculum) -> None:
     core = curriculum.place("core-llm-roadmap", "Intermediate Level — Core LLM Engineering > Core Concepts")
     assert core.stage == "Intermediate level" and core.section.startswith("Intermediate Level")
@@ -76,6 +78,7 @@ def test_levels_and_timeline_months_come_from_the_roadmap(curriculum: Curriculum
     assert curriculum.place("comprehensive-llm-curriculum", "3. Tokenization & Preprocessing").stage is None
 
 
+@pytest.mark.fast
 def test_prerequisites_are_the_roadmaps_own(curriculum: Curriculum) -> None:
     assert curriculum.prerequisites("complete-llm-roadmap") == ("Mathematics & Statistics", "Programming")
     assert curriculum.prerequisites("core-llm-roadmap")[:2] == ("Mathematics", "Programming")
@@ -83,6 +86,7 @@ def test_prerequisites_are_the_roadmaps_own(curriculum: Curriculum) -> None:
     assert curriculum.prerequisites("getting-started-with-llms")[0] == "Python Programming"
 
 
+@pytest.mark.fast
 def test_roadmaps_that_disagree_say_so(curriculum: Curriculum) -> None:
     path = curriculum.path("LoRA")
     assert any(line.startswith("Not covered by") and "the 14-day roadmap" in line for line in path.disagreements)
@@ -91,7 +95,42 @@ def test_roadmaps_that_disagree_say_so(curriculum: Curriculum) -> None:
     assert complete.primary and "LoRA (Hu et al., 2021)" in complete.primary.papers
 
 
+@pytest.mark.fast
 def test_a_topic_no_roadmap_covers_names_the_nearest(fake_assistant: Assistant) -> None:
     path = fake_assistant.path("sourdough baking schedules")
     assert not path.covered and path.nearest
     assert all("(" in entry for entry in path.nearest)  # each names its roadmap
+
+
+# -- the CLI, on the session index ----------------------------------------------------------------------
+@pytest.fixture
+def cli_env(assistant: Assistant) -> dict[str, str]:
+    return {"ROADMAP_RAG_DATA_DIR": str(assistant.settings.data_dir), "ROADMAP_RAG_CORPUS_DIR": str(CORPUS)}
+
+
+def test_cli_path_quiz_and_progress(cli_env: dict[str, str]) -> None:
+    from typer.testing import CliRunner
+
+    from roadmap_rag.cli import app
+
+    runner = CliRunner()
+    path = runner.invoke(app, ["path", "RLHF"], env=cli_env, terminal_width=200)
+    assert path.exit_code == 0, path.output
+    assert "The curriculum: 8. Reinforcement Learning from Human Feedback (RLHF) (section 9 of 19" in path.output
+    assert "path: 3 of 5 roadmaps cover 'RLHF'" in path.output
+
+    quiz = runner.invoke(app, ["quiz", "RLHF", "--n", "2"], env=cli_env, input="reward model training, PPO\n\n")
+    assert quiz.exit_code == 0, quiz.output
+    assert "source: " in quiz.output and "quiz: " in quiz.output and "of 2" in quiz.output
+
+    done = "comprehensive-llm-curriculum:Getting Started"
+    progress = runner.invoke(
+        app, ["progress", "--profile", "cli-test", "--done", done], env=cli_env, terminal_width=200
+    )
+    assert progress.exit_code == 0, progress.output
+    assert "(1 sections done)" in progress.output
+    assert "The curriculum: 1. Foundations of Neural Language Modeling (section 2 of 19" in progress.output
+    bad = runner.invoke(app, ["progress", "--done", "nowhere:Intro"], env=cli_env)
+    assert bad.exit_code == 2 and "use ROADMAP_ID:SECTION" in bad.output
+    asked = runner.invoke(app, ["ask", "What should I study next?"], env=cli_env, terminal_width=200)
+    assert asked.exit_code == 0 and "Next for profile default" in asked.output  # from progress, not retrieval

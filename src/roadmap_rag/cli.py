@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roadmap_rag.api import Assistant
+from roadmap_rag.curriculum import NEXT_QUESTION
 from roadmap_rag.display import kind_summary, place_line
 from roadmap_rag.errors import ConfigError, RoadmapRagError
 from roadmap_rag.evaluation.dataset import DEFAULT_DATASET
@@ -203,7 +204,9 @@ def ask_cmd(
     """Answer a question with numbered citations, streamed."""
     try:
         assistant = Assistant(_settings())
-        if as_json:
+        if NEXT_QUESTION.search(question) and not as_json:
+            _print_next(assistant, "default")  # from `roadmap-rag progress`, not from retrieval
+        elif as_json:
             print(json.dumps(assistant.ask(question, llm=llm, k=k).to_dict(), indent=2, default=str))
         else:
             _stream_answer(assistant, question, [], llm, k)
@@ -345,10 +348,17 @@ def progress_cmd(
             if doc_id not in known or not section:
                 raise ConfigError(f"{spec!r}: use ROADMAP_ID:SECTION with one of {', '.join(sorted(known))}")
             store.mark(doc_id, section.strip(), flag)
-        marked = store.done()
-        steps = assistant.next_steps(marked)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
+    _print_next(assistant, profile)
+
+
+def _print_next(assistant: Assistant, profile: str) -> None:
+    """What to study next for ``profile``: each roadmap's next unfinished main sections, with its prerequisites."""
+    from roadmap_rag.progress import ProgressStore
+
+    marked = ProgressStore(assistant.settings, profile).done()
+    steps = assistant.next_steps(marked)
     console.print(f"[bold]Next[/] for profile {escape(profile)} ({len(marked)} sections done):")
     shown: set[str] = set()
     for place in steps:
@@ -356,7 +366,8 @@ def progress_cmd(
         if place.prerequisites and place.doc_id not in shown:
             shown.add(place.doc_id)
             console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
-    console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {len(known)} roadmaps")
+    roadmaps = len({p.doc_id for p in steps})
+    console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {roadmaps} roadmaps")
 
 
 @app.command("retrieve")

@@ -18,6 +18,8 @@ _SKIP = re.compile(r"table of contents|^contents$", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(beginner|intermediate|advanced|expert)\b(?:\s+level)?", re.IGNORECASE)
 TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"prerequisite", re.IGNORECASE)
+# "What should I study next?": answered from the learner's progress, not from retrieval.
+NEXT_QUESTION = re.compile(r"\bwhat (?:should|do|can) i (?:study|learn|do|read) next\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ def test_eval_command_writes_a_report_with_plots_and_a_baseline_delta(tmp_path: 
     env = {**os.environ, "ROADMAP_RAG_DATA_DIR": str(tmp_path / "data"), "ROADMAP_RAG_CORPUS_DIR": str(CORPUS)}
     subset = tmp_path / "subset.jsonl"
     lines = DATASET.read_text().splitlines()
-    subset.write_text("\n".join([*lines[:3], lines[-1]]) + "\n")  # 3 answerable, 1 unanswerable
+    unanswerable = next(line for line in lines if '"type": "unanswerable"' in line)
+    subset.write_text("\n".join([*lines[:3], unanswerable]) + "\n")  # 3 answerable, 1 unanswerable
     run = [sys.executable, "-m", "roadmap_rag"]
     assert subprocess.run([*run, "ingest"], env=env, cwd=tmp_path, capture_output=True).returncode == 0
     cmd = [*run, "eval", "--dataset", str(subset), "--llm", "extractive", "--out", str(tmp_path / "runs")]
