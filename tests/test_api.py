@@ -128,8 +128,10 @@ def test_fast_history_carries_each_turn(fake_assistant: Assistant) -> None:
 @pytest.mark.fast
 def test_fast_an_answer_says_where_it_sits_in_each_roadmap(fake_assistant: Assistant) -> None:
     answer = fake_assistant.ask("What does the curriculum cover in fine-tuning and adaptation, like LoRA?")
-    cited_roadmaps = list(dict.fromkeys(c.source.doc_id for c in answer.citations if c.source.kind == "roadmap"))
-    assert [p.doc_id for p in answer.places] == cited_roadmaps  # one per cited roadmap, in citation order
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    cited = [answer.sources[n - 1] for n in numbers]
+    cited_roadmaps = list(dict.fromkeys(s.doc_id for s in cited if s.kind == "roadmap"))
+    assert [p.doc_id for p in answer.places] == cited_roadmaps  # one per cited roadmap, in reading order
     curriculum = next(p for p in answer.places if p.doc_id == "comprehensive-llm-curriculum")
     assert (curriculum.top, curriculum.position, curriculum.sections) == ("6. Fine-Tuning & Adaptation", 7, 19)
     assert curriculum.before == "5. Infrastructure & Scaling" and curriculum.prerequisites

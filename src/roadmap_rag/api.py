@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Generator, Sequence
@@ -223,7 +224,7 @@ class Assistant:
             unsupported=checked.unsupported,
             notes=notes,
             blocks=checked.blocks,
-            places=self.places([c.source for c in checked.citations]),
+            places=self.places(_in_reading_order(checked)),
             timings=clock.done(),
         )
 
@@ -296,6 +297,13 @@ class _Clock:
         self.timings.total = self.now()
         self.timings.first_token = self.timings.first_token or self.timings.total
         return self.timings
+
+
+def _in_reading_order(checked: Checked) -> list[Source]:
+    """The cited sources in the order the answer first cites them."""
+    by_number = {c.number: c.source for c in checked.citations}
+    numbers = dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", checked.text))
+    return [by_number[n] for n in numbers if n in by_number]
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:
