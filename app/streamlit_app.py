@@ -6,7 +6,9 @@ Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML 
 
 from __future__ import annotations
 
+import itertools
 import re
+import textwrap
 import uuid
 from typing import Any
 
@@ -187,27 +189,34 @@ def topic_path(topic: str, chunk_count: int) -> TopicPath:
 
 
 def path_dot(path: TopicPath) -> str:
-    """A picture of the path: one lane per roadmap, its main sections in order, the sections that teach the
-    topic filled, and each roadmap's prerequisites linked to its first section."""
+    """A picture of the path: one lane per roadmap with its main sections in order around the ones that teach
+    the topic (filled), the sections further away folded into a count, and the prerequisites linked."""
 
     def quoted(text: str) -> str:
-        return '"' + text[:60].replace("\\", "\\\\").replace('"', '\\"') + '"'
+        wrapped = "\\n".join(textwrap.wrap(text, 24)[:3])
+        return '"' + wrapped.replace('"', "'") + '"'
 
-    lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=10];']
+    lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=11];']
     for n, lane in enumerate(path.lanes):
-        if not lane.sections:
+        teaching = [i for i, section in enumerate(lane.sections) if section in {m.place.top for m in lane.mentions}]
+        if not teaching:
             continue
-        teaching = {m.place.top for m in lane.mentions}
+        lo, hi = max(0, teaching[0] - 2), min(len(lane.sections) - 1, teaching[-1] + 2)
+        nodes = [(f"l{n}_{i}", quoted(lane.sections[i]), i in teaching) for i in range(lo, hi + 1)]
+        if lo > 0:
+            nodes.insert(0, (f"l{n}_before", quoted(f"... {lo} earlier sections"), False))
+        if hi < len(lane.sections) - 1:
+            nodes.append((f"l{n}_after", quoted(f"{len(lane.sections) - 1 - hi} later sections ..."), False))
         lines.append(f"subgraph cluster_{n} {{ label={quoted(lane.roadmap)};")
-        for i, section in enumerate(lane.sections):
-            fill = ', fillcolor="#ffd27f"' if section in teaching else ""
-            lines.append(f"l{n}_{i} [label={quoted(section)}{fill}];")
-        lines += [f"l{n}_{i} -> l{n}_{i + 1};" for i in range(len(lane.sections) - 1)]
+        for name, label, filled in nodes:
+            fill = ', fillcolor="#ffd27f"' if filled else ""
+            lines.append(f"{name} [label={label}{fill}];")
+        lines += [f"{a[0]} -> {b[0]};" for a, b in itertools.pairwise(nodes)]
         lines.append("}")
         prerequisites = next((m.place.prerequisites for m in lane.mentions if m.place.prerequisites), ())
         if prerequisites:
             lines.append(f"p{n} [label={quoted('Know first: ' + ', '.join(prerequisites))}, shape=note];")
-            lines.append(f"p{n} -> l{n}_0 [style=dashed];")
+            lines.append(f"p{n} -> {nodes[0][0]} [style=dashed];")
     lines.append("}")
     return "\n".join(lines)
 
