@@ -43,7 +43,7 @@ class Assistant:
         self.store = store or make_store(self.settings, self.embedder.name)
         self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
         self._llms: dict[str, Made] = {}
-        self._llm_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._curriculum: Curriculum | None = None
 
     # -- retrieval ---------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class Assistant:
     # -- answering ---------------------------------------------------------------------------
     def llm(self, choice: str | None = None) -> Made:
         key = choice or self.settings.llm
-        with self._llm_lock:
+        with self._lock:
             if key not in self._llms:
                 self._llms[key] = make_llm(self.settings, key)
             return self._llms[key]
@@ -101,7 +101,7 @@ class Assistant:
     def curriculum(self) -> Curriculum:
         """The indexed roadmaps as ordered curricula; rebuilt when the index changes."""
         library = self.retriever.library()
-        with self._llm_lock:
+        with self._lock:
             if self._curriculum is None or self._curriculum.library is not library:
                 self._curriculum = Curriculum(library)
             return self._curriculum
