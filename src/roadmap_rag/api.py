@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Generator, Sequence
@@ -118,10 +117,11 @@ class Assistant:
         """Where each roadmap places ``topic``, side by side: section, order, level, what comes before and
         after, the resources and papers it recommends, and where the roadmaps disagree."""
         topic = self._validate(topic)
-        path = self.curriculum().path(topic)
+        curriculum = self.curriculum()
+        path = curriculum.path(topic)
         if path.covered or path.nearest:
             return path
-        library = self.curriculum().library
+        library = curriculum.library
         sources = [s for s in self.retrieve(topic, k=5) if s.section and s.doc_id in library]
         nearest = [f"{section_leaf(s.section)} ({library.view(s.doc_id).short_title})" for s in sources]
         return replace(path, nearest=tuple(dict.fromkeys(nearest))[:5])
@@ -300,9 +300,10 @@ class _Clock:
 
 
 def _in_reading_order(checked: Checked) -> list[Source]:
-    """The cited sources in the order the answer first cites them."""
+    """The cited sources in the order the answer's statements first cite them."""
     by_number = {c.number: c.source for c in checked.citations}
-    numbers = dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", checked.text))
+    statements = (s for b in checked.blocks for s in ((b.lead,) if b.lead else ()) + b.statements)
+    numbers = dict.fromkeys(n for statement in statements for n in statement.citations)
     return [by_number[n] for n in numbers if n in by_number]
 
 

@@ -5,9 +5,12 @@ to know first. Everything here is read from the documents' own structure; nothin
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from roadmap_rag.library import DocumentView, Library
 from roadmap_rag.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, Query, terms
@@ -18,6 +21,7 @@ _SKIP = re.compile(r"table of contents|^contents$", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(beginner|intermediate|advanced|expert)\b(?:\s+level)?", re.IGNORECASE)
 TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"prerequisite", re.IGNORECASE)
+T = TypeVar("T")
 # "What should I study next?": answered from the learner's progress, not from retrieval.
 NEXT_QUESTION = re.compile(r"\bwhat (?:should|do|can) i (?:study|learn|do|read) next\b", re.IGNORECASE)
 
@@ -70,23 +74,32 @@ class Curriculum:
     """The roadmaps of a library as ordered curricula. Built once per index; thread-safe."""
 
     library: Library
-    _spines: dict[str, list[Unit]] = field(default_factory=dict)
+    _memos: dict[tuple[str, str], Any] = field(default_factory=dict)  # (what, roadmap id) -> what was read
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def roadmaps(self) -> list[str]:
         return self.library.doc_ids(Kind.ROADMAP)
 
+    def _memo(self, what: str, doc_id: str, read: Callable[[str], T]) -> T:
+        """``read(doc_id)`` once per roadmap: places are asked for on every answer."""
+        key = (what, doc_id)
+        with self._lock:
+            if key not in self._memos:
+                self._memos[key] = read(doc_id)
+            value: T = self._memos[key]
+            return value
+
     def spine(self, doc_id: str) -> list[Unit]:
         """The roadmap's main sections in document order: the headings of the shallowest level that has at
         least three (a title heading above them does not count); none for a roadmap without sections."""
-        with self._lock:
-            if doc_id not in self._spines:
-                headings = [u for u in self.library.view(doc_id).units if u.kind == "heading"]
-                headings = [h for h in headings if not _SKIP.search(h.text)]
-                levels = sorted({h.level for h in headings})
-                level = next((lv for lv in levels if sum(h.level == lv for h in headings) >= 3), None)
-                self._spines[doc_id] = [h for h in headings if h.level == level]
-            return self._spines[doc_id]
+        return self._memo("spine", doc_id, self._read_spine)
+
+    def _read_spine(self, doc_id: str) -> list[Unit]:
+        headings = [u for u in self.library.view(doc_id).units if u.kind == "heading"]
+        headings = [h for h in headings if not _SKIP.search(h.text)]
+        levels = sorted({h.level for h in headings})
+        level = next((lv for lv in levels if sum(h.level == lv for h in headings) >= 3), None)
+        return [h for h in headings if h.level == level]
 
     def place(self, doc_id: str, section: str) -> Place:
         """Where ``section`` (a section path) sits in the roadmap ``doc_id``."""
@@ -125,8 +138,7 @@ class Curriculum:
         for text in (top.text if top else "", section):
             if level := _LEVEL.search(text):
                 return f"{level.group(1).capitalize()} level"
-        timeline = (TIMELINE.match(u.text) for u in view.units if u.kind in ("item", "sentence"))
-        steps = [(step.group(1), step.string[step.end() :]) for step in timeline if step]
+        steps = self._memo("timeline", view.doc_id, self._read_timeline)
         # The section's own name first ("Transformers" -> "Month 5: Transformers and LLM architectures"),
         # then its main section's.
         for name in (section_leaf(section), top.text if top else ""):
@@ -137,8 +149,17 @@ class Curriculum:
                 return best[1]
         return None
 
+    def _read_timeline(self, doc_id: str) -> list[tuple[str, str]]:
+        """The roadmap's timeline, if it has one: ("Month 5", "Transformers and LLM architectures"), ..."""
+        units = self.library.view(doc_id).units
+        timeline = (TIMELINE.match(u.text) for u in units if u.kind in ("item", "sentence"))
+        return [(step.group(1), step.string[step.end() :]) for step in timeline if step]
+
     def prerequisites(self, doc_id: str) -> tuple[str, ...]:
         """What the roadmap asks a learner to know first: the parts of its prerequisites section."""
+        return self._memo("prerequisites", doc_id, self._read_prerequisites)
+
+    def _read_prerequisites(self, doc_id: str) -> tuple[str, ...]:
         units = self.library.view(doc_id).units
         heading = next((u for u in units if u.kind == "heading" and _PREREQUISITE.search(u.text)), None)
         if heading is not None:
@@ -186,6 +207,7 @@ class Curriculum:
         view = self.library.view(doc_id)
         found: list[Mention] = []
         named: set[str] = set()  # sections and items already shown
+        papers = functools.cache(lambda: self._papers(view, query))  # the same for every mention in this roadmap
         for unit in view.units:
             if (
                 unit.kind not in ("heading", "item")
@@ -199,11 +221,10 @@ class Curriculum:
             place = self.place(doc_id, unit.section)
             links = tuple(link.text for link in unit.links if link.text != unit.text)
             text = topic_text(unit) if unit.kind == "item" else unit.text
-            papers = self._papers(view, query)
             words = terms(_clean_title(unit.text))
             leads = bool(words) and words[0] in query.topic
             found.append(
-                Mention(place, text, unit.start, (*unit.details, *links), papers, unit.kind == "heading", leads)
+                Mention(place, text, unit.start, (*unit.details, *links), papers(), unit.kind == "heading", leads)
             )
         if not found:  # a roadmap that names the topic only in its prose still covers it
             for unit in view.units:
