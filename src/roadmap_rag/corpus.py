@@ -14,7 +14,7 @@ import ftfy
 import yaml
 
 from roadmap_rag.errors import ConfigError, InputFileError
-from roadmap_rag.pdf import clean_pages
+from roadmap_rag.pdf import read_paper
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind
 
@@ -47,6 +47,8 @@ class Document:
     aliases: tuple[str, ...] = ()
     # (page number, start offset, end offset) for PDFs, in order.
     pages: tuple[tuple[int, int, int], ...] = field(default=())
+    # PDFs: the bibliography's entries (what the paper cites), kept out of ``text``.
+    references: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def content_hash(self) -> str:
@@ -238,11 +240,14 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         )
     suffix = path.suffix.lower()
     pages: list[tuple[int, int, int]] = []
+    references: tuple[str, ...] = ()
     if suffix == ".pdf":
         parts: list[str] = []
         offset = 0
         numbered = _read_pdf(path, settings)
-        for (number, _), page_text in zip(numbered, clean_pages([t for _, t in numbered]), strict=True):
+        paper = read_paper([t for _, t in numbered])
+        references = tuple(paper.references)
+        for (number, _), page_text in zip(numbered, paper.pages, strict=True):
             page_text = normalise(page_text)
             if not page_text:
                 continue
@@ -271,9 +276,10 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         source=path,
         text=text,
         url=entry.url if entry else None,
-        is_markdown=suffix in (".md", ".markdown", ".html", ".htm", ".pdf"),  # PDFs: see pdf.clean_pages
+        is_markdown=suffix in (".md", ".markdown", ".html", ".htm", ".pdf"),  # PDFs: see pdf.read_paper
         pages=tuple(pages),
         aliases=entry.aliases if entry else (),
+        references=references,
     )
 
 

@@ -170,6 +170,7 @@ class Plan:
             "source": str(doc.source),
             "hash": doc.content_hash,
             "chunks": len(self.chunks),
+            **({"pages": len(doc.pages), "references": len(doc.references)} if doc.pages else {}),
         }
 
 

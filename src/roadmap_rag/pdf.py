@@ -1,20 +1,92 @@
-"""Page texts of a PDF to clean text: running headers and footers, page numbers and
-line-end hyphenation removed, lines reflowed into paragraphs, numbered section titles
-turned into markdown headings so the chunker can follow the paper's structure."""
+"""Page texts of a PDF to clean text a learner can trust.
+
+What comes out, per page: paragraphs of the paper's prose (line-end hyphenation joined, lines reflowed),
+with its section titles as markdown headings so the chunker follows the paper's structure:
+``# 4 Our Method``, ``## 4.1 Low-Rank-Parametrized Update Matrices``, ``# Appendix A Hyperparameters``,
+``## A.1 RoBERTa``.
+
+What is left out, and counted by reason (``PaperText.dropped``):
+
+- running headers and footers, and page numbers;
+- a table of contents ("1 Introduction 2" lines), whose titles would otherwise read as the sections;
+- the bibliography: from "References" up to the appendix (or the end). Its entries are kept apart
+  (``PaperText.references``) as what the paper cites, never as answerable text;
+- figure and table debris: axis labels, tick values and table cells, i.e. lines that are mostly numbers
+  or runs of short label lines. Captions ("Figure 3: ...", "Table 2: ...") are kept as their own paragraphs.
+
+Ligatures and math glyphs are normalised where the meaning is safe (``ﬁ`` to ``fi``, the minus sign ``−`` to
+``-``, math italic letters to plain ones); private-use glyphs (pieces of large brackets) are dropped.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
+from dataclasses import dataclass, field
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+([A-Z][^\n]{1,80})$")
-_NAMED = re.compile(
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+(\S.*)$")
+_LETTERED = re.compile(r"^(?:Appendix\s+|APPENDIX\s+)?([A-H])((?:\.\d{1,2}){0,2})\.?:?\s+(\S.*)$")
+_UNNUMBERED = re.compile(
     r"^(abstract|introduction|related work|background|method|methods|experiments|results|discussion|"
-    r"conclusions?|limitations|acknowledge?ments|references|appendix)$",
+    r"conclusions?|limitations|acknowledge?ments?)$",
     re.IGNORECASE,
 )
+_REFERENCES = re.compile(r"^(?:\d{1,2}\.?\s+)?(references|bibliography|works cited)$", re.IGNORECASE)
+_APPENDIX = re.compile(r"^(?:appendix|appendices|supplementary material(?: for\b.*)?|supplemental material)$", re.I)
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
+# "3 Empirical Results and Basic Power Laws 7", "A Summary of Power Laws . . . 20"
+_CONTENTS_LINE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-H](?:\.\d{1,2})*|Appendices)\b.*?[\s.]\d{1,3}$")
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Table)\s+\d{1,2}[:.]")
+_INITIALS = re.compile(r",\s*[A-Z]\.|\bet al\b|\b(?:19|20)\d\d\b")
+_WORD = re.compile(r"^[(\"“']?[A-Za-z][A-Za-z'’-]+[)\"”',.;:?!]*$")
+_MINOR = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+        "without",
+    ]
+)
 _EDGE = 2  # lines at the top and bottom of a page where running headers/footers live
+_LABEL_RUN = 3  # this many short label lines in a row are a figure's or a table's, not prose
+
+# Safe glyph repairs: ligatures, the math minus and asterisk, the replacement and private-use characters.
+_GLYPHS = str.maketrans(
+    {"\u2212": "-", "\u2217": "*", "\ufffd": "", "\u00a0": " ", "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"}
+)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_MATH_ALPHANUMERIC = re.compile("[\U0001d400-\U0001d7ff]")
+
+
+@dataclass
+class PaperText:
+    """A PDF's text as the index reads it."""
+
+    pages: list[str]  # the cleaned text of each page, same count and order as the input
+    references: list[str] = field(default_factory=list)  # the bibliography's entries, in order
+    dropped: Counter[str] = field(default_factory=Counter)  # lines left out, by reason
+
+
+def normalise_glyphs(text: str) -> str:
+    text = _PRIVATE_USE.sub("", text.translate(_GLYPHS))
+    return _MATH_ALPHANUMERIC.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def _shape(line: str) -> str:
@@ -33,60 +105,206 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {shape for shape, n in counts.items() if n >= max(3, len(pages) / 2)}
 
 
-def _heading(line: str, last_top: int) -> tuple[int, int] | None:
-    """(level, new last top-level number) when ``line`` is a section title."""
-    s = line.strip()
-    if _NAMED.match(s):
-        return 1, last_top
-    m = _NUMBERED.match(s)
-    if not m or s.endswith((".", ",", ";", ":")) or len(s.split()) > 12:
+def _titlish(title: str, strict: bool = False) -> bool:
+    """A section title: short, starts upper-case, no closing punctuation, no author initials or year; in
+    Title Case or CAPITALS (or, unless ``strict``, a short sentence-case title like "Related work")."""
+    words = title.split()
+    if not words or len(words) > 12 or not title[0].isupper() or title[-1] in ".,;-":
+        return False
+    if _INITIALS.search(title) or sum(c.isalpha() for c in title) < 0.6 * len(title.replace(" ", "")):
+        return False
+    letters = [c for c in title if c.isalpha()]
+    if all(c.isupper() for c in letters):
+        return True
+    significant = [w for i, w in enumerate(words) if i == 0 or w.lower() not in _MINOR]
+    if sum(w[0].isupper() or not w[0].isalpha() for w in significant) >= len(significant) - (len(words) > 4):
+        return True
+    return not strict and len(words) <= 8
+
+
+@dataclass
+class _Outline:
+    """Where the reader is in the paper: the last section numbers, the bibliography, the appendix."""
+
+    top: int = 0  # last top-level section number of the body
+    letter: str = ""  # last appendix letter
+    in_references: bool = False
+    in_appendix: bool = False
+
+    def heading(self, line: str) -> tuple[int, str] | None:
+        """(level, title) when ``line`` opens a section; updates the position."""
+        s = re.sub(r"\s+\d{1,3}$", "", line) if re.search(r"[A-Za-z]{3}\s+\d{1,3}$", line) else line
+        if _REFERENCES.match(s):
+            self.in_references = True
+            return 1, "References"
+        if _APPENDIX.match(s):
+            self.in_references, self.in_appendix = False, True
+            return 1, "Appendix"
+        if (m := _LETTERED.match(s)) and (found := self._lettered(m, s)):
+            return found
+        if self.in_references or self.in_appendix:
+            return None
+        if _UNNUMBERED.match(s) and (self.top == 0 or s.lower().startswith("acknowledg")):
+            return 1, s
+        if (m := _NUMBERED.match(s)) and _titlish(m.group(2)):
+            numbers = [int(n) for n in m.group(1).split(".")]
+            # In sequence, allowing for one title the text lost ("4.1" right after "3.2" opens section 4).
+            fits = self.top <= numbers[0] <= self.top + (2 if len(numbers) == 1 else 1)
+            if fits:
+                self.top = numbers[0]
+                return len(numbers), s
         return None
-    numbers = [int(n) for n in m.group(1).split(".")]
-    if sum(c.isdigit() for c in m.group(2)) > len(m.group(2)) / 3:
-        return None  # a table row or an equation
-    if len(numbers) == 1 and numbers[0] not in (last_top, last_top + 1):
-        return None  # "2017 Conference ..." or a numbered list item out of sequence
-    if len(numbers) > 1 and numbers[0] != last_top:
-        return None
-    return len(numbers), numbers[0]
+
+    def _lettered(self, m: re.Match[str], s: str) -> tuple[int, str] | None:
+        letter, subs, title = m.group(1), m.group(2), m.group(3)
+        appendix_like = self.in_appendix or self.in_references or s.lower().startswith("appendix")
+        if not _titlish(title, strict=not appendix_like):
+            return None
+        if subs:
+            fits = letter == self.letter
+        else:
+            fits = (not self.letter and letter == "A") or (bool(self.letter) and ord(letter) == ord(self.letter) + 1)
+        if not fits or (not appendix_like and letter != "A"):
+            return None
+        self.letter, self.in_references, self.in_appendix = letter, False, True
+        return (1, f"Appendix {letter} {title}") if not subs else (1 + subs.count("."), f"{letter}{subs} {title}")
+
+
+def _is_debris(line: str) -> bool:
+    """Mostly numbers and symbols: a table row, tick labels, an equation's remains."""
+    tokens = line.split()
+    if len(tokens) < 3:
+        return False
+    words = sum(bool(_WORD.match(t)) for t in tokens)
+    return words < 0.4 * len(tokens)
+
+
+def _ends_sentence_of(line: str, kept: list[str]) -> bool:
+    """A formula-heavy line that finishes the sentence above ("... with A=16, Total Parameters=340M).")."""
+    above = next((x for x in reversed(kept) if x), "")
+    return len(above) > 50 and above[-1] not in ".:" and line[-1] in ".,;"
+
+
+def _is_label(line: str) -> bool:
+    """A short line that is not a sentence nor shaped like a section title: a figure's or a table's label."""
+    if len(line) >= 30 or line.endswith((".", ":", "?", "!", "-", ",")) or _CAPTION.match(line):
+        return False
+    if line.split()[-1].lower() in _MINOR:
+        return False  # "trained weights frozen and": a sentence going on
+    if _REFERENCES.match(line) or _APPENDIX.match(line) or _UNNUMBERED.match(line):
+        return False
+    m = _NUMBERED.match(line) or _LETTERED.match(line)
+    return not (m and _titlish(m.group(m.lastindex or 0)))
+
+
+def _contents_page(lines: list[str]) -> bool:
+    return (
+        any(_CONTENTS.match(x.strip()) for x in lines)
+        and sum(bool(_CONTENTS_LINE.match(x.strip())) for x in lines) >= 4
+    )
+
+
+def read_paper(page_texts: list[str]) -> PaperText:
+    """The paper's text page by page, with its bibliography apart and what was dropped counted."""
+    pages = [[normalise_glyphs(line.rstrip()) for line in text.split("\n")] for text in page_texts]
+    running = _running_lines(pages)
+    outline = _Outline()
+    result = PaperText(pages=[])
+    for lines in pages:
+        kept = _kept_lines(lines, running, result.dropped)
+        result.pages.append(_page(kept, outline, result))
+    return result
 
 
 def clean_pages(page_texts: list[str]) -> list[str]:
-    """Cleaned text of each page (same count and order as ``page_texts``)."""
-    pages = [[line.rstrip() for line in text.split("\n")] for text in page_texts]
-    running = _running_lines(pages)
-    last_top = 0
+    """Cleaned text of each page (same count and order as ``page_texts``), bibliography left out."""
+    return read_paper(page_texts).pages
+
+
+def _kept_lines(lines: list[str], running: set[str], dropped: Counter[str]) -> list[str]:
+    """The page's lines without running lines, page numbers, contents and figure or table debris."""
+    contents = _contents_page(lines)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        at_edge = i < _EDGE or i >= len(lines) - _EDGE
+        if not s:
+            kept.append("")
+        elif at_edge and (_shape(s) in running or _PAGE_NUMBER.match(s)):
+            dropped["running header, footer or page number"] += 1
+        elif contents and (_CONTENTS.match(s) or _CONTENTS_LINE.match(s)):
+            dropped["table of contents"] += 1
+        elif _is_debris(s) and not _ends_sentence_of(s, kept):
+            dropped["figure or table debris"] += 1
+        else:
+            kept.append(s)
+    # Runs of short label lines (a figure's axis names, a table's header cells).
     out: list[str] = []
-    for lines in pages:
-        kept = [x for i, x in enumerate(lines) if not _dropped(x, i, len(lines), running)]
-        width = sorted(len(x) for x in kept if x.strip())[len(kept) // 2] if kept else 0
-        paragraphs: list[str] = []
-        current = ""
-        for line in kept:
-            s = line.strip()
-            if not s:
-                current = _close(current, paragraphs)
-                continue
-            if (found := _heading(s, last_top)) is not None:
-                level, last_top = found
-                current = _close(current, paragraphs)
-                paragraphs.append(f"{'#' * level} {s}")
-                continue
-            if current.endswith("-") and s[:1].islower():
-                current = current[:-1] + s  # "adap-" + "tation"
-            else:
-                current = f"{current} {s}" if current else s
-            if s.endswith((".", "!", "?", ":")) and len(s) < 0.8 * width:
-                current = _close(current, paragraphs)  # a short line ending a sentence ends a paragraph
-        _close(current, paragraphs)
-        out.append("\n".join(paragraphs))
-    return out
+    run: list[str] = []
+    for s in [*kept, ""]:
+        if s and _is_label(s):
+            run.append(s)
+            continue
+        if len(run) >= _LABEL_RUN:
+            dropped["figure or table debris"] += len(run)
+        else:
+            out.extend(run)
+        run = []
+        out.append(s)
+    return out[:-1]
 
 
-def _dropped(line: str, index: int, count: int, running: set[str]) -> bool:
-    s = line.strip()
-    at_edge = index < _EDGE or index >= count - _EDGE
-    return bool(s) and at_edge and (_shape(s) in running or bool(_PAGE_NUMBER.match(s)))
+def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
+    """One page's kept lines as headings and paragraphs; bibliography lines go to ``result.references``."""
+    texts = [x for x in lines if x]
+    width = sorted(len(x) for x in texts)[len(texts) // 2] if texts else 0
+    paragraphs: list[str] = []
+    current = ""
+    for s in lines:
+        if not s:
+            current = _close(current, paragraphs)
+            continue
+        if (found := outline.heading(s)) is not None:
+            level, title = found
+            current = _close(current, paragraphs)
+            if title != "References":
+                paragraphs.append(f"{'#' * level} {title}")
+            continue
+        if outline.in_references:
+            _add_reference(s, result.references)
+            result.dropped["bibliography"] += 1
+            continue
+        if _CAPTION.match(s):
+            current = _close(current, paragraphs)  # a caption is its own paragraph
+        if current.endswith("-") and s[:1].islower() and not _kept_hyphen(current, s):
+            current = current[:-1] + s  # "adap-" + "tation"
+        else:
+            current = f"{current} {s}" if current else s
+        if s.endswith((".", "!", "?", ":")) and len(s) < 0.8 * width:
+            current = _close(current, paragraphs)  # a short line ending a sentence ends a paragraph
+    _close(current, paragraphs)
+    return "\n".join(paragraphs)
+
+
+_ENTRY_START = re.compile(r"^(?:\[\d+\]|\d{1,3}\.\s|[A-Z][A-Za-z'’-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+))")
+
+
+def _kept_hyphen(before: str, after: str) -> bool:
+    """'English-' + 'to-German': a compound split at its hyphen, not a word split in two."""
+    left = before.rsplit(" ", 1)[-1]
+    return left[:1].isupper() or "-" in after.split(" ", 1)[0]
+
+
+def _add_reference(line: str, references: list[str]) -> None:
+    """Bibliography lines to entries: a line that opens like an entry ("[12]", "Hu, E.", "Edward J. Hu,
+    ...") after a finished one starts the next."""
+    last = references[-1] if references else ""
+    if not last or (last.endswith(".") and (_ENTRY_START.match(line) or line[:1].isupper())):
+        references.append(line)
+    elif last.endswith("-") and line[:1].islower():
+        references[-1] = last[:-1] + line
+    else:
+        references[-1] = f"{last} {line}"
 
 
 def _close(current: str, paragraphs: list[str]) -> str:
