@@ -27,6 +27,9 @@ _MINOR_WORDS = STOPWORDS | {"vs", "vs."}
 # Part of every chunk id: when the way passages are read changes, the next ingest re-embeds every chunk
 # (an id that changed is a new chunk) instead of keeping passages read the old way.
 PASSAGE_RECIPE = "units-1"
+# Papers' passages: runs of whole sentences of about this many characters (see Chunk.passages).
+PAPER_RECIPE = "sentences-1"
+PAPER_PASSAGE_CHARS = 280
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,48 @@ class Chunk:
         Roadmaps are lists: a question usually matches one line of a chunk, and a whole-chunk
         vector blurs it (measured: dense hit@5 0.646 -> 0.772 with the best line per chunk). One passage
         per sentence or item instead of per line measured worse (eval/README.md).
+
+        A paper is prose: a line is a paragraph of 600 characters in which the sentence a question asks
+        about is diluted ("How are LoRA's matrices initialized?" scored 0.29 against its paragraph). Its
+        passages are runs of whole sentences of about PAPER_PASSAGE_CHARS, and its chunk vector is their mean
+        (``pooled``), so each paper sentence is embedded once.
         """
         from roadmap_rag.units import parse
 
         prefix = f"{self.section}: " if self.section else ""
+        if self.kind == Kind.PAPER:
+            return [f"{prefix}{text}" for text in sentence_runs(self.text)]
         by_line: dict[int, list[str]] = {}
         for unit in parse(self.text):  # heading lines too: a chunk of headings alone still has passages
             by_line.setdefault(self.text.count("\n", 0, unit.start), []).append(unit.text)
         texts = (" ".join(parts) for _, parts in sorted(by_line.items()))
         return [f"{prefix}{text}" for text in texts if sum(ch.isalnum() for ch in text) >= 4]
+
+    @property
+    def pooled(self) -> bool:
+        """The chunk's vector is the mean of its passages' vectors, not an embedding of its own."""
+        return self.kind == Kind.PAPER
+
+
+def sentence_runs(text: str, size: int = PAPER_PASSAGE_CHARS) -> list[str]:
+    """Consecutive whole sentences of each paragraph of ``text`` (heading lines aside), about ``size`` long."""
+    from roadmap_rag.units import sentence_spans
+
+    runs: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        current = ""
+        for a, b in sentence_spans(line):
+            sentence = line[a:b]
+            if current and len(current) + len(sentence) > size:
+                runs.append(current)
+                current = ""
+            current = f"{current} {sentence}" if current else sentence
+        if current:
+            runs.append(current)
+    return [r for r in runs if sum(ch.isalnum() for ch in r) >= 4] or [text.strip()]
 
 
 @dataclass(frozen=True)
@@ -252,7 +288,8 @@ def _chunks(doc: Document, spans: list[tuple[str, int, int]]) -> list[Chunk]:
     seen: dict[str, int] = {}
     for section, start, end in spans:
         text = doc.text[start:end]
-        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}\0{PASSAGE_RECIPE}".encode()).hexdigest()[:16]
+        recipe = PAPER_RECIPE if doc.kind == Kind.PAPER else PASSAGE_RECIPE
+        digest = hashlib.sha256(f"{doc.id}\0{section}\0{text}\0{recipe}".encode()).hexdigest()[:16]
         repeat = seen.get(digest, 0)
         seen[digest] = repeat + 1
         chunks.append(

@@ -201,7 +201,7 @@ def write(
     report: IngestReport,
     progress: ProgressCallback | None,
 ) -> None:
-    to_embed = sum(1 + len(c.passages()) for p in plans for c in p.to_add)
+    to_embed = sum((not c.pooled) + len(c.passages()) for p in plans for c in p.to_add)
     if to_embed and embedder is None:
         embedder = make_embedder(settings)  # only loaded when something needs embedding
     embedded = 0
@@ -235,16 +235,27 @@ def write(
 def _embed(
     embedder: Embedder, chunks: list[Chunk], on_batch: Callable[[int], None]
 ) -> tuple[list[list[float]], list[list[list[float]]]]:
-    """One vector per chunk, and one per passage of each chunk, embedded in one call."""
-    texts = [c.embedding_text() for c in chunks]
+    """One vector per chunk, and one per passage of each chunk, embedded in one call; a pooled chunk's
+    vector is the normalised mean of its passages' (Chunk.pooled)."""
+    own = [c for c in chunks if not c.pooled]
     passages = [c.passages() for c in chunks]
-    vectors = embedder.embed_documents(texts + [p for ps in passages for p in ps], on_batch)
+    texts = [c.embedding_text() for c in own] + [p for ps in passages for p in ps]
+    vectors = embedder.embed_documents(texts, on_batch)
     by_chunk: list[list[list[float]]] = []
-    offset = len(texts)
+    offset = len(own)
     for ps in passages:
         by_chunk.append(vectors[offset : offset + len(ps)])
         offset += len(ps)
-    return vectors[: len(texts)], by_chunk
+    mine = iter(vectors[: len(own)])
+    return [_mean(ps) if c.pooled else next(mine) for c, ps in zip(chunks, by_chunk, strict=True)], by_chunk
+
+
+def _mean(vectors: list[list[float]]) -> list[float]:
+    import numpy as np
+
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    norm = float(np.linalg.norm(mean))
+    return [float(x) for x in (mean / norm if norm else mean)]
 
 
 # -- remove stale: documents whose files are gone ----------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.library import Library, to_source
+from roadmap_rag.routing import PaperName, paper_names, route
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore
 from roadmap_rag.text import words as text_words
@@ -107,8 +108,14 @@ class HybridRetriever:
         self._bm25_count = -1
         self._chunks: dict[str, Chunk] = {}
         self._order: list[str] = []  # chunk ids in BM25's document order
+        # With papers indexed, the roadmaps (and cards) also get a BM25 index of their own, so a question that
+        # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
+        self._bm25_roadmaps: Any = None
+        self._order_roadmaps: list[str] = []
         self._reranker: Any = None
         self._names: list[tuple[re.Pattern[str], str]] = []
+        self._papers: list[PaperName] = []  # names of the papers whose text is indexed
+        self._roadmap_kinds: tuple[str, ...] = ()  # what a question that names no paper searches (): all)
         self._library: Library | None = None
 
     def _lexical_index(self, refresh: bool = True) -> Any:
@@ -122,10 +129,29 @@ class HybridRetriever:
                 self._chunks = {c.id: c for c in chunks}
                 self._order = [c.id for c in chunks]
                 self._names = _name_patterns(chunks)
+                self._papers, self._roadmap_kinds = self._paper_routes(chunks)
                 self._library = None
                 self._bm25 = _bm25([c.embedding_text() for c in chunks]) if chunks else None
+                mine = [c for c in chunks if c.kind in self._roadmap_kinds] if self._roadmap_kinds else []
+                self._order_roadmaps = [c.id for c in mine]
+                self._bm25_roadmaps = _bm25([c.embedding_text() for c in mine]) if mine else None
                 self._bm25_count = count
             return self._bm25
+
+    def _paper_routes(self, chunks: Sequence[Chunk]) -> tuple[list[PaperName], tuple[str, ...]]:
+        """The indexed papers' names, and the kinds a question naming none of them searches: the roadmaps
+        and the cards, when every indexed paper can be named (a PDF outside the catalog cannot: then all)."""
+        papers = {c.doc_id for c in chunks if c.kind == Kind.PAPER}
+        if not papers:
+            return [], ()
+        from roadmap_rag.papers.catalog import load_catalog
+
+        catalog = load_catalog(self.settings.papers_catalog) if self.settings.papers_catalog.exists() else None
+        names = paper_names(catalog.papers if catalog else (), papers)
+        nameable = {n.doc_id for n in names}
+        has_roadmaps = any(c.kind == Kind.ROADMAP for c in chunks)
+        kinds = (Kind.ROADMAP, Kind.PAPER_CARD) if has_roadmaps and papers <= nameable else ()
+        return names, kinds
 
     def library(self) -> Library:
         """The indexed documents as structure (for the composer); rebuilt when the index changes."""
@@ -136,16 +162,18 @@ class HybridRetriever:
             return self._library
 
     def lexical(self, query: str, k: int, filters: Filters, refresh: bool = True) -> list[tuple[Chunk, float]]:
-        index = self._lexical_index(refresh)
+        index, order = self._lexical_index(refresh), self._order
+        if self._bm25_roadmaps is not None and filters.kinds and set(filters.kinds) <= set(self._roadmap_kinds):
+            index, order = self._bm25_roadmaps, self._order_roadmaps
         if index is None:
             return []
         # Unfiltered, the top k are all we need; filtered, all of them, since the filter comes after.
-        depth = len(self._order) if filters.where() else min(k, len(self._order))
+        depth = len(order) if filters.where() else min(k, len(order))
         with self._lock:
             ids, scores = index.retrieve(_bm25_tokens(query), k=depth, show_progress=False)
         out = []
         for i, score in zip(ids[0], scores[0], strict=True):
-            chunk = self._chunks.get(self._order[int(i)])
+            chunk = self._chunks.get(order[int(i)])
             if chunk is not None and filters.accepts(chunk) and score > 0:
                 out.append((chunk, float(score)))
             if len(out) >= k:
@@ -182,10 +210,31 @@ class HybridRetriever:
     ) -> Retrieved:
         k = k or self.settings.top_k
         filters = filters or Filters()
+        chosen = bool(filters.doc_ids or filters.kinds)  # the user's filters are never routed around
         named, stripped = self.named_documents(query)
         if named and not filters.doc_ids:
             filters = replace(filters, doc_ids=named)
             query = stripped
+        if chosen or named:
+            return self._retrieve(query, k, filters, mode, named)
+        if self._roadmap_kinds:
+            filters = replace(filters, kinds=self._roadmap_kinds)
+        routed = route(query, self._papers)
+        retrieved = self._retrieve(query, k, filters, mode, named)
+        if not routed.papers:
+            return retrieved
+        # The named papers' text first, then (when the question asks about them too) the roadmaps' best.
+        first = self._retrieve(routed.query, routed.quota(k), Filters(doc_ids=routed.papers), mode, ())
+        taken = {s.id for s in first.sources}
+        rest = [s for s in retrieved.sources if s.id not in taken and s.kind != Kind.PAPER_CARD]
+        cards = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD]
+        return Retrieved(
+            sources=first.sources + rest[: k - len(first.sources)] + cards,
+            best_passage=max(first.best_passage, retrieved.best_passage),
+            lines=first.lines + retrieved.lines,
+        )
+
+    def _retrieve(self, query: str, k: int, filters: Filters, mode: Mode, named: tuple[str, ...]) -> Retrieved:
         rankings = self._rankings(query, max(self.settings.candidate_k, k), filters, mode)
         cards = self._cards(rankings, k, filters)
         if cards and mode == "hybrid":

@@ -25,6 +25,7 @@ class EvalItem:
     # Key facts a correct answer states: each a group of alternatives, any of which counts.
     facts: tuple[tuple[str, ...], ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)
+    page: int | None = None  # questions on a paper's text: the PDF page that holds the fact
 
     @property
     def answerable(self) -> bool:
@@ -54,7 +55,7 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
     return items
 
 
-_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts"}
+_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts", "page"}
 
 
 def _item(line: str, where: str) -> EvalItem:
@@ -81,6 +82,9 @@ def _item(line: str, where: str) -> EvalItem:
     ):
         example = '[["BLEU"], ["PPO", "Proximal Policy"]]'
         raise ValueError(f"{where}: field 'facts' must be a list of groups of alternatives, e.g. {example}")
+    page = row.get("page")
+    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+        raise ValueError(f"{where}: field 'page' must be the PDF page number (1 or more) that holds the fact")
     return EvalItem(
         id=row["id"],
         question=row["question"],
@@ -90,4 +94,5 @@ def _item(line: str, where: str) -> EvalItem:
         doc_ids=tuple(row.get("doc_ids", [])),
         facts=tuple(tuple(group) for group in facts),
         extra={k: v for k, v in row.items() if k not in _KNOWN},
+        page=page,
     )

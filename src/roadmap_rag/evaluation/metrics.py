@@ -27,7 +27,28 @@ class RetrievalScores:
 
 
 def relevant(source: Source, item: EvalItem) -> bool:
-    return any(contains(source.text, quote) for quote in item.contexts)
+    """The source holds one of the item's reference quotes; for a question on a paper's text (one with a
+    page), from that paper: a short quote such as "175B" found in another paper answers nothing."""
+    if item.page is not None and source.doc_id not in item.doc_ids:
+        return False
+    if any(contains(source.text, quote) for quote in item.contexts):
+        return True
+    # A paper states a fact more than once (abstract, introduction, results): a passage of the paper that
+    # states every key fact holds it too, when the facts are specific enough to tell ("137B", not "10").
+    specific = all(any(len(alt) >= 4 for alt in group) for group in item.facts)
+    return (
+        item.page is not None
+        and bool(item.facts)
+        and specific
+        and fact_recall(source.text, item.facts)[0] == len(item.facts)
+    )
+
+
+def on_page(item: EvalItem, sources: Sequence[Source], k: int) -> bool | None:
+    """A relevant source within the top ``k`` is on the page that holds the fact (None: no page to check)."""
+    if item.page is None:
+        return None
+    return any(s.page == item.page and relevant(s, item) for s in sources[:k])
 
 
 def retrieval_scores(item: EvalItem, sources: Sequence[Source], k: int) -> RetrievalScores:

@@ -21,6 +21,7 @@ HEADLINE = (
     "recall@{k}",
     "mrr",
     "ndcg@{k}",
+    "page@{k}",
     "refusal_accuracy",
     "false_refusal_rate",
     "citation_validity",

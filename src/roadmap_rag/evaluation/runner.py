@@ -12,6 +12,7 @@ from roadmap_rag.evaluation.dataset import EvalItem
 from roadmap_rag.evaluation.metrics import (
     citation_validity,
     fact_recall,
+    on_page,
     raw_markup,
     relevant,
     retrieval_scores,
@@ -50,6 +51,7 @@ class QuestionResult:
     claims_unsupported: int = 0
     claims: int = 0
     answer_words: int = 0
+    page_hit: bool | None = None  # questions on a paper's text: a relevant top-k source is on the fact's page
     metrics: dict[str, float | None] = field(default_factory=dict)  # Ragas; None = not computed
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it has no number
 
@@ -129,6 +131,7 @@ def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
         "raw_markup_rate": _mean([float(bool(r.markup)) for r in grounded]),
         "unsupported_rate": _share(sum(r.claims_unsupported for r in results), claims),
         "claims": claims,
+        f"page@{k}": _mean([float(r.page_hit) for r in answerable if r.page_hit is not None]),
         "answer_words_median": percentile([r.answer_words for r in grounded], 0.5),
         "answer_words_p95": percentile([r.answer_words for r in grounded], 0.95),
     }
@@ -194,6 +197,7 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
         claims_unsupported=bad,
         claims=claims,
         answer_words=len(answer.text.split()),
+        page_hit=on_page(item, ranked, k),
     )
 
 
