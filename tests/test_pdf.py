@@ -8,7 +8,7 @@ import pytest
 
 from roadmap_rag.chunking import chunk_document
 from roadmap_rag.corpus import load_document
-from roadmap_rag.pdf import clean_pages
+from roadmap_rag.pdf import clean_pages, read_paper
 from roadmap_rag.settings import Settings
 
 from .papers.conftest import KNOWN_SENTENCE, lora_pdf
@@ -61,3 +61,70 @@ def test_a_paper_pdf_chunks_by_section_with_pages(tmp_path: Path) -> None:
     known = next(c for c in chunks if KNOWN_SENTENCE in c.text)
     assert known.page == 3 and known.section == "3 Our Method"
     assert {c.section for c in chunks} >= {"Abstract", "1 Introduction", "2 Problem Statement", "3 Our Method"}
+
+
+PROSE = "We train the model on a large corpus and report the results of every run in the tables below, page by page."
+
+
+def test_the_bibliography_is_kept_out_and_its_entries_apart() -> None:
+    pages = [
+        f"1 Introduction\n{PROSE}\n2 Method\n{PROSE}",
+        "References\n[1] Ashish Vaswani, Noam Shazeer. Attention is all\nyou need. In NeurIPS, 2017.\n"
+        "[2] Edward J. Hu, Yelong Shen. LoRA: Low-rank adaptation. In ICLR, 2022.",
+    ]
+    paper = read_paper(pages)
+    assert "Vaswani" not in paper.pages[1] and "References" not in "".join(paper.pages)
+    assert paper.references == [
+        "[1] Ashish Vaswani, Noam Shazeer. Attention is all you need. In NeurIPS, 2017.",
+        "[2] Edward J. Hu, Yelong Shen. LoRA: Low-rank adaptation. In ICLR, 2022.",
+    ]
+    assert paper.dropped["bibliography"] == 3
+
+
+def test_an_appendix_after_the_bibliography_is_kept_and_labelled() -> None:
+    pages = [
+        f"1 Introduction\n{PROSE}",
+        "References\nA. Radford, J. Wu, R. Child. Language models are unsupervised\nmultitask learners. 2019.",
+        f"A ADDITIONAL DETAILS\n{PROSE}\nA.1 Hyperparameters\nWe use a learning rate of 0.0002 for all runs.\n"
+        f"B Extra Results\n{PROSE}",
+    ]
+    lines = read_paper(pages).pages[2].split("\n")
+    assert "# Appendix A Additional Details" in lines
+    assert "## A.1 Hyperparameters" in lines and "# Appendix B Extra Results" in lines
+    assert "We use a learning rate of 0.0002 for all runs." in lines  # the decimal intact
+
+
+def test_a_table_of_contents_does_not_become_the_sections() -> None:
+    contents = "Contents\n1 Introduction 2\n2 Background and Methods 6\n3 Empirical Results 7\n4 Discussion 18"
+    pages = [contents, f"1 Introduction\n{PROSE}\n2 Background and Methods\n{PROSE}"]
+    paper = read_paper(pages)
+    assert paper.pages[0] == "" and paper.dropped["table of contents"] == 5
+    assert "# 1 Introduction" in paper.pages[1] and "# 2 Background and Methods" in paper.pages[1]
+
+
+def test_figure_and_table_debris_goes_and_captions_stay() -> None:
+    page = (
+        f"{PROSE}\nModel Params BLEU\nLoRA 0.8M 87.5 95.1 89.7\nGPT-2 354.9M 68.2 8.62 46.2\n0.2 0.4 0.6 0.8\n"
+        "Loss\nTokens\nCompute\nTable 2: Results on GLUE for each model size.\n"
+        "Adaptation keeps the base weights frozen, as in the setup with A=16, Total\nParameters=340M)."
+    )
+    [cleaned] = clean_pages([page])
+    assert "87.5" not in cleaned and "0.4 0.6" not in cleaned and "Compute" not in cleaned
+    assert "Table 2: Results on GLUE for each model size." in cleaned.split("\n")
+    assert "Total Parameters=340M)." in cleaned  # a formula that ends the sentence above is prose
+
+
+def test_glyphs_and_ligatures_are_normalised_and_capital_titles_read_as_titles() -> None:
+    page = "1 OUR METHOD\nThe \ufb01ne-tuned model reaches \u22120.2 loss with \U0001d451 = 64 and \uf8ecno bracket."
+    [cleaned] = clean_pages([page])
+    assert cleaned.split("\n")[0] == "# 1 Our Method"
+    assert "fine-tuned model reaches -0.2 loss with d = 64 and no bracket." in cleaned
+
+
+def test_a_footnote_or_list_item_out_of_sequence_is_not_a_section() -> None:
+    page = (
+        f"1 Introduction\n{PROSE}\n4 We treat MNLI and its mismatched set as separate tasks with individ-\n"
+        f"ual heads.\n2 Method\n{PROSE}\n11. Wiki Lingua English (Ladhak et al., 2020)"
+    )
+    lines = clean_pages([page])[0].split("\n")
+    assert [x for x in lines if x.startswith("#")] == ["# 1 Introduction", "# 2 Method"]

@@ -145,14 +145,14 @@ class _Outline:
         if self.in_references or self.in_appendix:
             return None
         if _UNNUMBERED.match(s) and (self.top == 0 or s.lower().startswith("acknowledg")):
-            return 1, s
+            return 1, _title_case(s)
         if (m := _NUMBERED.match(s)) and _titlish(m.group(2)):
             numbers = [int(n) for n in m.group(1).split(".")]
             # In sequence, allowing for one title the text lost ("4.1" right after "3.2" opens section 4).
             fits = self.top <= numbers[0] <= self.top + (2 if len(numbers) == 1 else 1)
             if fits:
                 self.top = numbers[0]
-                return len(numbers), s
+                return len(numbers), f"{m.group(1)} {_title_case(m.group(2))}"
         return None
 
     def _lettered(self, m: re.Match[str], s: str) -> tuple[int, str] | None:
@@ -167,7 +167,48 @@ class _Outline:
         if not fits or (not appendix_like and letter != "A"):
             return None
         self.letter, self.in_references, self.in_appendix = letter, False, True
+        title = _title_case(title)
         return (1, f"Appendix {letter} {title}") if not subs else (1 + subs.count("."), f"{letter}{subs} {title}")
+
+
+def _title_case(title: str) -> str:
+    """'4 OUR METHOD' reads as '4 Our Method'; acronyms stay ('GPT-3', 'LORA' cannot be told from a word,
+    so a title in capitals keeps words of up to four letters that hold a digit or sit in the acronym list)."""
+    if any(c.islower() for c in title):
+        return title
+    out = []
+    for i, word in enumerate(title.split()):
+        lower = word.lower()
+        if any(c.isdigit() for c in word) or lower.strip("():,?") in _ACRONYMS:
+            out.append(word)
+        elif i and lower in _MINOR:
+            out.append(lower)
+        else:
+            out.append("-".join(part[:1].upper() + part[1:] for part in lower.split("-")))
+    return " ".join(out)
+
+
+_ACRONYMS = frozenset(
+    [
+        "gpt",
+        "nlp",
+        "glue",
+        "lora",
+        "bert",
+        "roberta",
+        "deberta",
+        "flan",
+        "qa",
+        "mlp",
+        "llm",
+        "llms",
+        "rnn",
+        "lstm",
+        "cnn",
+        "ptb",
+        "wsc",
+    ]
+)
 
 
 def _is_debris(line: str) -> bool:

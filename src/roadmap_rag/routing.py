@@ -58,7 +58,7 @@ def topic_words(text: str) -> list[str]:
 
 
 PAPER_QUOTA = 3  # of the k places, at most this many go to the named paper's text
-_PAPER_CUE = re.compile(r"\b(?:paper|papers|authors?|arxiv|et al\.?|article|publication)\b", re.IGNORECASE)
+_PAPER_CUE = re.compile(r"\b(?:paper|papers|authors?|arxiv|et al\.?|article|publication|original)\b", re.IGNORECASE)
 # Questions about a paper as a whole: who wrote it, where to read it. The catalog's cards answer those.
 _CATALOG_CUE = re.compile(
     r"\b(?:which|what) (?:papers?|article)\b|\bwhere can I (?:read|find)\b|\bwho (?:wrote|introduced)\b|"
