@@ -49,6 +49,7 @@ class Document:
     pages: tuple[tuple[int, int, int], ...] = field(default=())
     # PDFs: the bibliography's entries (what the paper cites), kept out of ``text``.
     references: tuple[str, ...] = field(default=(), compare=False)
+    page_count: int = 0  # PDFs: every page, those left without text (the bibliography's) included
 
     @property
     def content_hash(self) -> str:
@@ -241,12 +242,13 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
     suffix = path.suffix.lower()
     pages: list[tuple[int, int, int]] = []
     references: tuple[str, ...] = ()
+    page_count = 0
     if suffix == ".pdf":
         parts: list[str] = []
         offset = 0
         numbered = _read_pdf(path, settings)
         paper = read_paper([t for _, t in numbered])
-        references = tuple(paper.references)
+        references, page_count = tuple(paper.references), len(numbered)
         for (number, _), page_text in zip(numbered, paper.pages, strict=True):
             page_text = normalise(page_text)
             if not page_text:
@@ -280,6 +282,7 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         pages=tuple(pages),
         aliases=entry.aliases if entry else (),
         references=references,
+        page_count=page_count,
     )
 
 

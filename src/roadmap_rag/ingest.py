@@ -170,7 +170,7 @@ class Plan:
             "source": str(doc.source),
             "hash": doc.content_hash,
             "chunks": len(self.chunks),
-            **({"pages": len(doc.pages), "references": len(doc.references)} if doc.pages else {}),
+            **({"pages": doc.page_count, "references": len(doc.references)} if doc.page_count else {}),
         }
 
 

@@ -1,0 +1,148 @@
+"""The 12 real arXiv papers of ../shared/papers, served on 127.0.0.1 as arXiv would: fetch, ingest, ask.
+
+These are the papers path's real-world test: clean text (no bibliography, no figure debris), questions
+routed to the paper they name, answers cited by paper and page, refusals that hold with papers in, and the
+paper golden set's gates. Where ../shared/papers is absent (a user's clone) the module skips, saying why.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from roadmap_rag.api import Assistant
+from roadmap_rag.display import source_label
+from roadmap_rag.embeddings import Embedder
+from roadmap_rag.evaluation import load_dataset, run_eval
+from roadmap_rag.evaluation.runner import EvalRun
+from roadmap_rag.index_state import read_state
+from roadmap_rag.ingest import ingest
+from roadmap_rag.papers.catalog import load_catalog
+from roadmap_rag.papers.fetch import fetch_papers
+from roadmap_rag.settings import Settings
+from roadmap_rag.store import ChromaStore
+from roadmap_rag.types import Kind
+
+from ..conftest import CORPUS, REPO
+from .server import Route, serving
+
+SHARED = Path(os.environ.get("ROADMAP_RAG_TEST_PAPERS", REPO.parent / "shared" / "papers"))
+if not (SHARED / "SOURCES.tsv").is_file():
+    pytest.skip(
+        f"the real papers are not here ({SHARED}/SOURCES.tsv is absent); set ROADMAP_RAG_TEST_PAPERS to a folder "
+        "of arXiv PDFs with their SOURCES.tsv to run these tests",
+        allow_module_level=True,
+    )
+
+PAPERS = list(csv.DictReader((SHARED / "SOURCES.tsv").open(encoding="utf-8"), delimiter="\t"))
+PAPER_SET = REPO / "eval/datasets/paper_qa.jsonl"
+ROADMAP_SET = REPO / "eval/datasets/roadmap_qa.jsonl"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Settings, Assistant]:
+    """The roadmaps, then the 12 papers fetched from a loopback 'arXiv' and ingested (about a minute)."""
+    catalog = load_catalog(CORPUS / "papers" / "catalog.yaml")
+    routes = {row["arxiv_id"]: Route(body=(SHARED / f"{row['arxiv_id']}.pdf").read_bytes()) for row in PAPERS}
+    ids = [paper.id for row in PAPERS if (paper := catalog.by_arxiv(row["arxiv_id"])) is not None]
+    assert len(ids) == len(PAPERS), "every shared paper is in the catalog"
+    with serving(routes) as server:
+        settings = Settings(
+            data_dir=tmp_path_factory.mktemp("real-papers"),
+            corpus_dir=CORPUS,
+            llm="extractive",
+            papers_url=server.url(),
+            papers_delay=0.0,
+            papers_max_bytes=5_000_000,
+        )
+        assert ingest(settings, embedder=embedder).ok
+        report = fetch_papers(settings, ids, embedder=embedder)
+    assert report.count("fetched") == len(PAPERS), report.summary()
+    assert report.ingest is not None and report.ingest.ok
+    return settings, Assistant(settings, embedder=embedder)
+
+
+def _paper_chunks(settings: Settings) -> list:  # type: ignore[type-arg]
+    return [c for c in ChromaStore(settings, settings.embedding_model).all_chunks() if c.kind == Kind.PAPER]
+
+
+def _debris(text: str) -> bool:
+    """Mostly numbers and symbols: a table or a figure's labels."""
+    tokens = text.split()
+    prose = sum(bool(re.fullmatch(r"[(\"“]?[A-Za-z][a-z]{2,}[)\"”,.;:]*", t)) for t in tokens)
+    return not tokens or prose < 0.4 * len(tokens)
+
+
+def test_papers_are_indexed_without_bibliography_or_debris_and_count_their_pages(indexed) -> None:
+    settings, _ = indexed
+    chunks = _paper_chunks(settings)
+    assert {c.doc_id for c in chunks} == {
+        f"paper-{load_catalog(settings.papers_catalog).by_arxiv(r['arxiv_id']).id}" for r in PAPERS
+    }  # type: ignore[union-attr]
+    in_bibliography = [c.section for c in chunks if re.match(r"(?i)(references|bibliography)\b", c.section)]
+    assert in_bibliography == []
+    assert sum(_debris(c.text) for c in chunks) <= 0.02 * len(chunks)
+    assert not any(re.search(r"\b\d+ [A-Z][a-z]+ \d{1,3}$", c.section) for c in chunks)  # "9 Conclusion 27"
+    assert any(c.section.startswith("Appendix ") for c in chunks)  # kept, and labelled
+    documents = read_state(settings)["documents"]
+    papers = {k: v for k, v in documents.items() if v["kind"] == Kind.PAPER}
+    assert sum(v["pages"] for v in papers.values()) == sum(int(r["pages"]) for r in PAPERS)
+    assert all(v["references"] > 0 for v in papers.values())  # what each paper cites, kept apart
+
+
+def test_a_paper_question_is_answered_from_its_page_and_cited_by_paper_and_page(indexed) -> None:
+    _, assistant = indexed
+    answer = assistant.ask("How are LoRA's matrices A and B initialized?")
+    assert answer.grounded and "random Gaussian initialization for A and zero for B" in answer.text
+    cited = {c.number: c.source for c in answer.citations}
+    source = next(s for n, s in cited.items() if "zero for B" in s.text)
+    assert source.doc_id == "paper-lora" and source.page == 4
+    assert "LoRA (Hu et al., 2021), p. 4 — 4 Our Method" in source_label(1, source).replace("\\", "")
+    decimals = assistant.ask("How close do adapters get to full fine-tuning on GLUE, according to the adapters paper?")
+    assert "80.0" in decimals.text and "80.4" in decimals.text  # a decimal is never cut at its dot
+
+
+def test_roadmap_questions_stay_on_the_roadmaps(indexed) -> None:
+    _, assistant = indexed
+    for question in ("What should I study before transformers?", "What does the roadmap say about LoRA?"):
+        sources = assistant.retrieve(question, k=5)
+        assert all(s.kind != Kind.PAPER for s in sources), (question, [s.id for s in sources])
+
+
+def _run(assistant: Assistant, path: Path) -> EvalRun:
+    return run_eval(assistant, load_dataset(path), k=5, llm="extractive")
+
+
+@pytest.mark.eval
+def test_paper_gates(indexed, assistant: Assistant) -> None:
+    """Issue 16's gates that hold: every off-corpus question refused with the papers in (including those an
+    appendix of example prompts could answer), and the roadmap golden set within 0.01 of its roadmaps-only
+    hit@5 and MRR, measured in this run. The paper golden set's floors guard what routing and the paper
+    passages reached (measured 0.694 hit@5, 0.51 page, 0.49 fact recall); issue 16's bars for them are the
+    strict xfail below, which fails the day they are met so the floors can be raised to them."""
+    _, with_papers = indexed
+    papers = _run(with_papers, PAPER_SET).summary()
+    assert papers["refusal_accuracy"] == 1.0, papers
+    assert papers["unsupported_rate"] <= 0.02 and papers["raw_markup_rate"] == 0.0, papers
+    assert papers["hit@5"] >= 0.65 and papers["page@5"] >= 0.45 and papers["fact_recall"] >= 0.45, papers
+    roadmaps_only = _run(assistant, ROADMAP_SET).summary()
+    roadmaps_with_papers = _run(with_papers, ROADMAP_SET).summary()
+    assert roadmaps_with_papers["refusal_accuracy"] == 1.0, roadmaps_with_papers
+    for metric in ("hit@5", "mrr"):
+        assert roadmaps_with_papers[metric] >= roadmaps_only[metric] - 0.01, (
+            metric,
+            roadmaps_only,
+            roadmaps_with_papers,
+        )
+
+
+@pytest.mark.eval
+@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.694, page 0.51, fact recall 0.49 measured")
+def test_paper_golden_set_reaches_the_issue_bars(indexed) -> None:
+    _, with_papers = indexed
+    papers = _run(with_papers, PAPER_SET).summary()
+    assert papers["hit@5"] >= 0.95 and papers["page@5"] >= 0.85 and papers["fact_recall"] >= 0.8, papers
