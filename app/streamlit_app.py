@@ -21,6 +21,7 @@ from roadmap_rag.display import (
     escape_markdown,
     highlight,
     kind_summary,
+    page_link,
     place_line,
     safe_url,
     source_label,
@@ -70,9 +71,9 @@ def render_sources(answer: Answer) -> None:
         cited = "cited" if number in quotes else "retrieved"
         with st.expander(f"{source_label(number, source)} · {cited}"):
             st.markdown(highlight(source.text, quotes.get(number, "")))
-            url = safe_url(source.url)
+            url = safe_url(page_link(source))
             if url:
-                st.link_button("Open the original", url)
+                st.link_button(f"Open the PDF at page {source.page}" if "#page=" in url else "Open the original", url)
 
 
 def render_places(key: str, places: list[Place], title: str = "Where this sits") -> None:
@@ -294,6 +295,37 @@ def quiz_tab() -> None:
     st.metric("Score", f"{total:.1f} of {len(items)}")
 
 
+def papers_tab(assistant: Assistant) -> None:
+    """The papers whose text is in the index, each with its catalog entry and where the roadmaps recommend it."""
+    from roadmap_rag.papers.catalog import load_catalog
+
+    status = index_status(assistant.settings, assistant.store)
+    indexed = {doc_id: info for doc_id, info in status.documents.items() if info.get("kind") == Kind.PAPER}
+    if not indexed:
+        st.info("No paper's full text is indexed yet: `roadmap-rag papers fetch` downloads the catalog's papers.")
+        return
+    catalog = load_catalog(assistant.settings.papers_catalog) if assistant.settings.papers_catalog.exists() else None
+    by_doc = {p.doc_id: p for p in catalog.papers} if catalog else {}
+    titles = {d: str(i.get("title", d)) for d, i in status.documents.items() if i.get("kind") == Kind.ROADMAP}
+    st.caption(f"{len(indexed)} papers, {sum(int(i.get('pages', 0)) for i in indexed.values())} pages")
+    for doc_id, info in sorted(indexed.items(), key=lambda item: str(item[1].get("title", item[0]))):
+        paper = by_doc.get(doc_id)
+        with st.expander(f"{info.get('title', doc_id)} · {info.get('pages', '?')} pages"):
+            if paper is None:
+                st.markdown("Not in the catalog: no roadmap recommends it.")
+                continue
+            st.markdown(f"**{escape_markdown(paper.title)}**: introduced {escape_markdown(paper.introduces)}")
+            places = [("Recommended in", ref) for ref in paper.cited_by] + [("Named in", r) for r in paper.mentioned_in]
+            for verb, ref in places:
+                where = f"{titles.get(ref.doc, ref.doc)} — {ref.section}"
+                st.markdown(f"- {verb} {escape_markdown(where)}")
+            if not places:
+                st.markdown("No roadmap section names it.")
+            url = safe_url(paper.link)
+            if url:
+                st.link_button("Open on arXiv", url)
+
+
 def reingest() -> None:
     assistant = get_assistant()
     bar = st.sidebar.progress(0.0, text="Re-ingesting...")
@@ -409,7 +441,9 @@ def main() -> None:
     sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
 
     st.title("Ask the LLM roadmaps")
-    chat, path_tab, quiz, browse = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines"])
+    chat, path_tab, quiz, browse, papers = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines", "Papers"])
+    with papers:
+        papers_tab(assistant)
     with browse:
         browser(roadmaps)
     with path_tab:

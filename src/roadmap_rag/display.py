@@ -70,12 +70,23 @@ KIND_LABELS: dict[str, str] = {Kind.ROADMAP: "roadmap", Kind.PAPER_CARD: "paper 
 def kind_summary(documents: Mapping[str, Mapping[str, Any]]) -> str:
     """'5 roadmaps (107 chunks), 50 paper cards (51 chunks), 1 paper (12 chunks)' from the ingest record."""
     docs, chunks = count_by_kind(documents, None), count_by_kind(documents, "chunks")
+    pages = count_by_kind({k: v for k, v in documents.items() if "pages" in v}, "pages")
     order = [k for k in KIND_LABELS if k in docs] + sorted(k for k in docs if k not in KIND_LABELS)
     parts = []
     for kind in order:
         singular = KIND_LABELS.get(kind, f"{kind} document")
-        parts.append(f"{docs[kind]} {singular}{'' if docs[kind] == 1 else 's'} ({chunks[kind]} chunks)")
+        counted = f"{chunks[kind]} chunks" + (f", {pages[kind]} pages" if pages.get(kind) else "")
+        parts.append(f"{docs[kind]} {singular}{'' if docs[kind] == 1 else 's'} ({counted})")
     return ", ".join(parts) or "nothing indexed yet"
+
+
+def page_link(source: Source) -> str | None:
+    """A paper source's PDF opened at its page: 'https://arxiv.org/pdf/2106.09685#page=4'; else its URL."""
+    if source.kind == Kind.PAPER and source.page and source.url:
+        m = re.match(r"https?://arxiv\.org/(?:abs|pdf)/([\w.]+?)(?:v\d+)?(?:\.pdf)?$", source.url)
+        if m:
+            return f"https://arxiv.org/pdf/{m.group(1)}#page={source.page}"
+    return source.url
 
 
 def place_line(place: Place) -> str:
