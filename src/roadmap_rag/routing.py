@@ -5,7 +5,7 @@ for the roadmaps, and 2,000 chunks of paper text would crowd them out; "How are 
 initialized?" is for the LoRA paper, which the roadmaps only name. So:
 
 - a question that names an indexed paper goes to that paper: its text takes the k places (the paper cards
-  ride along), searched for the question without the paper's name, which every page of it shares;
+  ride along), searched lexical lanes first (see retrieval.PAPER_WEIGHTS);
 - a question that names a paper but asks about the roadmaps ("what does the roadmap say about LoRA?",
   "where do the roadmaps recommend BERT?") stays on the roadmaps, unless it also asks about the paper
   ("what does the BERT paper say about X, and where do the roadmaps recommend it?"): both, then, the
@@ -75,7 +75,7 @@ _ROADMAP_CUE = re.compile(
 @dataclass(frozen=True)
 class Route:
     papers: tuple[str, ...] = ()  # documents of the papers the question is for, searched first
-    query: str = ""  # the question without the papers' names and the word "paper": what to search them for
+    query: str = ""  # the question without the word "paper": what to search the papers' text for
     roadmaps: bool = False  # it asks about the roadmaps too ("... and where do the roadmaps recommend it?")
 
     def quota(self, k: int) -> int:
@@ -131,5 +131,6 @@ def route(question: str, names: Sequence[PaperName]) -> Route:
         return Route()  # "what does the roadmap say about LoRA?": the roadmaps' answer
     if not paper_cue and len(topic_words(rest)) < 2:
         return Route()  # "what is RoPE?", "what does BERT stand for?": a definition, the roadmaps explain it
-    query = re.sub(r"\s+", " ", _PAPER_CUE.sub(" ", rest)).strip(" ,") or question
+    # The name stays in the query (it may be the topic: "chain of thought", "adapter modules"); "paper" goes.
+    query = re.sub(r"\s+", " ", _PAPER_CUE.sub(" ", question)).strip(" ,") or question
     return Route(papers=tuple(dict.fromkeys(n.doc_id for n in found)), query=query, roadmaps=roadmaps)

@@ -26,6 +26,7 @@ class EvalItem:
     facts: tuple[tuple[str, ...], ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)
     page: int | None = None  # questions on a paper's text: the PDF page that holds the fact
+    pages: tuple[int, ...] = ()  # every page that holds it (the abstract and the results may both)
 
     @property
     def answerable(self) -> bool:
@@ -55,7 +56,7 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
     return items
 
 
-_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts", "page"}
+_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts", "page", "pages"}
 
 
 def _item(line: str, where: str) -> EvalItem:
@@ -85,6 +86,9 @@ def _item(line: str, where: str) -> EvalItem:
     page = row.get("page")
     if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
         raise ValueError(f"{where}: field 'page' must be the PDF page number (1 or more) that holds the fact")
+    pages = row.get("pages", [page] if page else [])
+    if not isinstance(pages, list) or not all(isinstance(n, int) and n >= 1 for n in pages):
+        raise ValueError(f"{where}: field 'pages' must list the PDF page numbers that hold the fact")
     return EvalItem(
         id=row["id"],
         question=row["question"],
@@ -95,4 +99,5 @@ def _item(line: str, where: str) -> EvalItem:
         facts=tuple(tuple(group) for group in facts),
         extra={k: v for k, v in row.items() if k not in _KNOWN},
         page=page,
+        pages=tuple(pages),
     )

@@ -45,10 +45,10 @@ def relevant(source: Source, item: EvalItem) -> bool:
 
 
 def on_page(item: EvalItem, sources: Sequence[Source], k: int) -> bool | None:
-    """A relevant source within the top ``k`` is on the page that holds the fact (None: no page to check)."""
+    """A relevant source within the top ``k`` cites a page that holds the fact (None: no page to check)."""
     if item.page is None:
         return None
-    return any(s.page == item.page and relevant(s, item) for s in sources[:k])
+    return any(s.page in item.pages and relevant(s, item) for s in sources[:k])
 
 
 def retrieval_scores(item: EvalItem, sources: Sequence[Source], k: int) -> RetrievalScores:
