@@ -202,26 +202,32 @@ def _html_to_text(html: str) -> str:
 
 
 def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat what we report
+    """The text of each page, by PDFium (pypdfium2): about 2 ms a page where pypdf took 30 (measured on the
+    12 shared arXiv papers, 318 pages: 0.6 s against 9.9 s). PDFium marks a word hyphenated at a line's end
+    with U+FFFE and no line break ("adap\ufffetation"): the word is joined back."""
+    import pypdfium2 as pdfium
 
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise InputFileError(path, "is an encrypted PDF; save an unencrypted copy to ingest it")
-        if len(reader.pages) > settings.max_pdf_pages:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise InputFileError(path, "is an encrypted PDF; save an unencrypted copy to ingest it") from exc
+        raise InputFileError(path, f"is not a readable PDF ({exc}); re-export or replace it") from exc
+    try:
+        if len(document) > settings.max_pdf_pages:
             raise InputFileError(
                 path,
-                f"has {len(reader.pages)} pages, over max_pdf_pages={settings.max_pdf_pages}; "
+                f"has {len(document)} pages, over max_pdf_pages={settings.max_pdf_pages}; "
                 "raise ROADMAP_RAG_MAX_PDF_PAGES to ingest it",
             )
-        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except InputFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        pages = []
+        for i in range(len(document)):
+            text = document[i].get_textpage().get_text_range()
+            pages.append((i + 1, text.replace("\r\n", "\n").replace("\ufffe", "")))
+    except pdfium.PdfiumError as exc:
         raise InputFileError(path, f"is not a readable PDF ({exc}); re-export or replace it") from exc
+    finally:
+        document.close()
     return pages
 
 

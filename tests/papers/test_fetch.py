@@ -55,7 +55,12 @@ def test_fetched_paper_is_cited_by_page_and_cached(paper_corpus, lora_bytes, emb
         assert report.ingest is not None and report.ingest.added >= 3
         assert chunk_ids(settings, "roadmap") == roadmap_before  # the roadmaps are untouched
 
-        answer = Assistant(settings, embedder=embedder).ask("Where does the zebra adapter store its low-rank factors?")
+        assistant = Assistant(settings, embedder=embedder)
+        question = "Where does the zebra adapter store its low-rank factors?"
+        # A question that names no paper stays on the roadmaps; naming the paper, or choosing papers, reaches it.
+        assert all(s.kind != "paper" for s in assistant.retrieve(question))
+        assert assistant.retrieve(question, kinds=("paper",))[0].doc_id == "paper-lora"
+        answer = assistant.ask(f"{question[:-1]}, according to the LoRA paper?")
         assert answer.grounded and answer.citations
         cited = answer.citations[0].source
         assert cited.kind == "paper" and cited.doc_id == "paper-lora" and cited.page == 3

@@ -81,13 +81,16 @@ def check_pdf(path: Path) -> str | None:
         head = fh.read(5)
     if head != b"%PDF-":
         return f"is not a PDF (it starts with {head!r}; an error page?)"
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    import pypdfium2 as pdfium
 
     try:
-        pages = len(PdfReader(str(path)).pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
         return f"is a corrupt PDF ({exc})"
+    try:
+        pages = len(document)
+    finally:
+        document.close()
     return None if pages else "is a PDF without pages"
 
 
