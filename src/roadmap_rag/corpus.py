@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
