@@ -29,6 +29,7 @@ from bench.measure import (
     measure_embedding_throughput,
     measure_ingest,
     measure_int8_quality,
+    measure_papers,
     measure_retrieval,
     measure_scale,
     scratch,
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> Path:
         settings, embedder, results["ingest"] = measure_ingest(REPO / "corpus", work, model_cache)
         assistant = Assistant(settings, embedder=embedder)
         texts = [c.embedding_text() for c in assistant.store.all_chunks()]
+        step = "papers"
+        print("bench: the papers path on the shared arXiv papers (extraction, ingest) ...", flush=True)
+        results["papers"] = {"skipped": "--quick"} if args.quick else measure_papers(REPO / "corpus", work, embedder)
         step = "embedding"
         print("bench: embedding throughput per backend, and int8's retrieval quality ...", flush=True)
         results["embedding"] = measure_embedding_throughput(

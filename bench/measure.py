@@ -390,3 +390,49 @@ def measure_baseline(
 
 def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="roadmap-rag-bench-"))
+
+
+SHARED_PAPERS = REPO.parent / "shared" / "papers"
+
+
+def measure_papers(corpus: Path, work: Path, embedder: Embedder, papers: Path = SHARED_PAPERS) -> dict[str, Any]:
+    """The papers path on real arXiv PDFs beside the roadmaps: text extraction per page with PDFium (ours) and
+    pypdf (before) in the same run, then ingest of the papers into an index that holds the roadmaps: pages/min,
+    texts/s, and what the cleaning left out. {"skipped": why} where the papers are absent."""
+    pdfs = sorted(papers.glob("*.pdf"))
+    if not pdfs:
+        return {"skipped": f"no PDFs in {papers} (the shared arXiv papers); nothing measured"}
+    from roadmap_rag.corpus import _read_pdf
+    from roadmap_rag.pdf import read_paper
+
+    settings = Settings(data_dir=work / "papers", corpus_dir=corpus, llm="extractive")
+    texts, pdfium_s = timed(lambda: [_read_pdf(p, settings) for p in pdfs])
+    pages = sum(len(t) for t in texts)
+    out: dict[str, Any] = {"papers": len(pdfs), "pages": pages, "pdfium_pages_per_s": pages / pdfium_s}
+    try:
+        from pypdf import PdfReader
+
+        _, pypdf_s = timed(lambda: [[pg.extract_text() for pg in PdfReader(str(p)).pages] for p in pdfs])
+        out["pypdf_pages_per_s"] = pages / pypdf_s
+        out["extraction_speedup"] = pypdf_s / pdfium_s
+    except ImportError:  # pypdf is a dev dependency (the tests write PDFs with it)
+        out["pypdf_pages_per_s"] = None
+    dropped: dict[str, int] = {}
+    for numbered in texts:
+        for reason, n in read_paper([t for _, t in numbered]).dropped.items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    assert ingest(settings, [corpus], embedder=embedder).ok
+    shutil.copytree(papers, settings.papers_dir, ignore=shutil.ignore_patterns("*.tsv", "*.md"))
+    report, ingest_s = timed(lambda: ingest(settings, [settings.papers_dir], embedder=embedder))
+    assert report.ok, report.failures
+    out |= {
+        "ingest_s": ingest_s,
+        "pages_per_min": pages / ingest_s * 60,
+        "chunks": report.added,
+        "passages": report.passages_added,
+        "embed_s": report.embed_seconds,
+        # Paper chunks' vectors are the mean of their sentence runs': the runs are all that is embedded.
+        "texts_per_s": report.passages_added / report.embed_seconds,
+        "lines_dropped": dropped,
+    }
+    return out

@@ -113,6 +113,32 @@ def _plot(r: dict[str, Any], target: Path) -> str | None:
     return target.name
 
 
+def _papers_lines(p: dict[str, Any] | None) -> list[str]:
+    """The papers path on real arXiv PDFs (issue 16), or why it was not measured."""
+    if not p:
+        return []
+    head = ["## Papers: real arXiv PDFs beside the roadmaps", ""]
+    if "skipped" in p:
+        return [*head, f"Not measured: {p['skipped']}.", ""]
+    before = p.get("pypdf_pages_per_s")
+    extraction = f"{p['pdfium_pages_per_s']:.0f} pages/s (PDFium)"
+    if before:
+        extraction += f"; pypdf, in the same run: {before:.0f} pages/s ({p['extraction_speedup']:.1f}x)"
+    dropped = ", ".join(f"{n} {reason}" for reason, n in sorted(p["lines_dropped"].items()))
+    return [
+        *head,
+        "| figure | value |",
+        "|---|---|",
+        f"| papers, pages | {p['papers']}, {p['pages']} |",
+        f"| text extraction | {extraction} |",
+        f"| ingest into an index holding the roadmaps | {p['ingest_s']:.1f} s: {p['pages_per_min']:.0f} pages/min |",
+        f"| chunks, embedded sentence runs | {p['chunks']}, {p['passages']} |",
+        f"| embedding throughput | {p['texts_per_s']:.0f} texts/s ({p['embed_s']:.1f} s) |",
+        f"| lines left out | {dropped} |",
+        "",
+    ]
+
+
 def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
     doc.parent.mkdir(parents=True, exist_ok=True)
     plot = _plot(r, doc.with_name("benchmarks-scale.png"))
@@ -153,6 +179,7 @@ def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
         "",
         f"Reranker: {ret['reranker']}.",
         "",
+        *_papers_lines(r.get("papers")),
         "## Ingest, answering, process",
         "",
         "| figure | value |",

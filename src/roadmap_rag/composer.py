@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, line_key, to_source
+from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
 from roadmap_rag.units import Unit, is_bare_title, readable, split_sentences, topic_text
@@ -33,6 +34,7 @@ _PAPER_DENSE = 4.0
 # Sentences an answer from a paper's text may quote (a roadmap answer: 3). Fact recall on the paper golden
 # set: 3 sentences 0.479, 4 0.521, 5 0.548.
 _PAPER_SENTENCES = 5
+_WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
 @dataclass
@@ -414,10 +416,13 @@ class _Compose:
     def _cards(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
         """The catalog's card for each paper on the topic: title, authors and year, what it introduced, link."""
         candidates: list[tuple[float, DocumentView]] = []
+        # The card of a paper whose text the answer draws on comes first: "what does the BERT paper say about
+        # X, and where do the roadmaps recommend BERT?" is about that paper, not the ones beside it.
+        read = {s.doc_id.removeprefix(PAPER_PREFIX) for _, s, _ in views if s.kind == Kind.PAPER}
         for _, source, view in views:
             cover = query.covers_topic(f"{view.title} {source.text}")
-            if source.kind == Kind.PAPER_CARD and cover >= 0.5:
-                candidates.append((cover + 0.5, view))
+            if source.kind == Kind.PAPER_CARD and (cover >= 0.5 or view.doc_id.removeprefix(CARD_PREFIX) in read):
+                candidates.append((cover + 0.5 + (view.doc_id.removeprefix(CARD_PREFIX) in read), view))
         for doc_id in self.doc_ids(Kind.PAPER_CARD):
             view = self.library.view(doc_id)
             if all(view is not v for _, v in candidates) and query.covers_topic(view.title) >= 0.99:
@@ -435,6 +440,9 @@ class _Compose:
                 text = f"{title.text} ({who.group(1)})" if who else title.text
                 items.append(b.statement(view, title, text=text))
             items += [b.statement(view, u) for u in (intro, link) if u is not None and not b.is_used(view, u)]
+            if _WHERE_RECOMMENDED.search(query.text):  # where the roadmaps recommend it: the card says
+                places = [u for u in units if u.text.startswith("Recommended in")]
+                items += [b.statement(view, u) for u in places if not b.is_used(view, u)]
         if items:
             b.heading("Papers")
             b.listing(items)
