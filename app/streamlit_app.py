@@ -307,7 +307,8 @@ def papers_tab(assistant: Assistant) -> None:
     catalog = load_catalog(assistant.settings.papers_catalog) if assistant.settings.papers_catalog.exists() else None
     by_doc = {p.doc_id: p for p in catalog.papers} if catalog else {}
     titles = {d: str(i.get("title", d)) for d, i in status.documents.items() if i.get("kind") == Kind.ROADMAP}
-    st.caption(f"{len(indexed)} papers, {sum(int(i.get('pages', 0)) for i in indexed.values())} pages")
+    pages = sum(int(i.get("pages", 0)) for i in indexed.values())
+    st.caption(f"{len(indexed)} paper{'' if len(indexed) == 1 else 's'}, {pages} pages")
     for doc_id, info in sorted(indexed.items(), key=lambda item: str(item[1].get("title", item[0]))):
         paper = by_doc.get(doc_id)
         with st.expander(f"{info.get('title', doc_id)} · {info.get('pages', '?')} pages"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -16,17 +17,22 @@ from ..conftest import CORPUS, REPO
 APP = REPO / "app" / "streamlit_app.py"
 
 
-@pytest.fixture
-def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app against the session index, answering extractively (deterministic)."""
-    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(assistant.settings.data_dir))
-    monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(CORPUS))
+def open_app(monkeypatch: pytest.MonkeyPatch, data_dir: Path, corpus: Path = CORPUS) -> AppTest:
+    """The app on the index in ``data_dir``, answering extractively (deterministic), after its first run."""
+    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("ROADMAP_RAG_LLM", "extractive")
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app against the session index."""
+    return open_app(monkeypatch, assistant.settings.data_dir)
 
 
 def _text(at: AppTest) -> str:

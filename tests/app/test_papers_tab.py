@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from roadmap_rag.display import kind_summary, page_link
 from roadmap_rag.embeddings import Embedder
@@ -18,7 +16,7 @@ from roadmap_rag.types import Kind, Source
 
 from ..papers.conftest import CATALOG, ROADMAP, lora_pdf
 from ..papers.server import Route, serving
-from .test_page import APP
+from .test_page import open_app
 
 
 def test_a_paper_source_links_to_its_pdf_page() -> None:
@@ -44,14 +42,7 @@ def test_the_papers_view_lists_the_indexed_papers_with_their_pages(
     assert "1 paper (" in kind_summary(read_state(settings)["documents"])
     assert ", 3 pages)" in kind_summary(read_state(settings)["documents"])
 
-    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("ROADMAP_RAG_LLM", "extractive")
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    papers = at.tabs[4]
+    papers = open_app(monkeypatch, settings.data_dir, corpus).tabs[4]
     assert [e.label for e in papers.expander] == ["LoRA (Hu et al., 2021) · 3 pages"]
-    assert any("1 papers, 3 pages" in c.value for c in papers.caption)
+    assert any("1 paper, 3 pages" in c.value for c in papers.caption)
     assert any("introduced low" in m.value and "adaptation" in m.value for m in papers.markdown)
