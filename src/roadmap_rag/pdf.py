@@ -317,7 +317,7 @@ def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
             continue
         if _CAPTION.match(s):
             current = _close(current, paragraphs)  # a caption is its own paragraph
-        if current.endswith("-") and s[:1].islower() and not _kept_hyphen(current, s):
+        if current.endswith("-") and s[:1].islower() and not kept_hyphen(current, s):
             current = current[:-1] + s  # "adap-" + "tation"
         else:
             current = f"{current} {s}" if current else s
@@ -330,7 +330,7 @@ def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
 _ENTRY_START = re.compile(r"^(?:\[\d+\]|\d{1,3}\.\s|[A-Z][A-Za-z'’-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+))")
 
 
-def _kept_hyphen(before: str, after: str) -> bool:
+def kept_hyphen(before: str, after: str) -> bool:
     """'English-' + 'to-German': a compound split at its hyphen, not a word split in two."""
     left = before.rsplit(" ", 1)[-1]
     return left[:1].isupper() or "-" in after.split(" ", 1)[0]
