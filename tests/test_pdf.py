@@ -134,7 +134,8 @@ def test_pdfium_line_end_hyphens_join_unless_the_paper_hyphenates_the_word() -> 
     from roadmap_rag.corpus import _dehyphenate
 
     pages = [
-        "We use low-rank adap\ufffetation with fine\ufffetuning and a left-to\ufffe\nright model on English\ufffeto-German.",
+        "We use low-rank adap\ufffetation with fine\ufffetuning and a left-to\ufffe\nright model on "
+        "English\ufffeto-German.",
         "Full fine-tuning is the baseline.",
     ]
     assert _dehyphenate(pages)[0] == (
