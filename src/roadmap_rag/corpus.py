@@ -200,20 +200,22 @@ def _html_to_text(html: str) -> str:
     return soup.get_text()
 
 
-_SOFT_HYPHEN = re.compile(r"(\S*)\ufffe\s*(\S*)")
+_SOFT_HYPHEN = re.compile(r"(\S*)(?:\ufffe\s*|-\n(?=[a-z]))(\S*)")
 
 
 def _dehyphenate(pages: list[str]) -> list[str]:
-    """Join the words PDFium marks as hyphenated at a line's end (U+FFFE): 'adap' + 'tation' -> 'adaptation'.
-    A compound keeps its hyphen ('left-to' + 'right', 'English' + 'to-German'), and so does a word the paper
-    writes with a hyphen elsewhere ('fine-tuning', not 'finetuning')."""
+    """Join the words hyphenated at a line's end (PDFium marks them U+FFFE, or leaves '-' and a line break):
+    'adap' + 'tation' -> 'adaptation', 'Dur' + 'ing' -> 'During'. The paper's own spelling elsewhere decides
+    ('fine-tuning', not 'finetuning'); a word it never writes whole keeps its hyphen in a compound
+    ('left-to' + 'right', 'English' + 'to-German')."""
     whole = " ".join(pages).casefold()
 
     def join(match: re.Match[str]) -> str:
         before, after = match.group(1), match.group(2)
         head, tail = re.sub(r"^\W+", "", before), re.sub(r"\W+$", "", after)
         hyphenated = whole.count(f"{head}-{tail}".casefold())
-        hyphen = kept_hyphen(before, after) or hyphenated > whole.count(f"{head}{tail}".casefold())
+        joined = whole.count(f"{head}{tail}".casefold())
+        hyphen = hyphenated > joined if hyphenated or joined else kept_hyphen(before, after)
         return f"{before}-{after}" if hyphen else before + after
 
     return [_SOFT_HYPHEN.sub(join, page) for page in pages]

@@ -333,7 +333,7 @@ _ENTRY_START = re.compile(r"^(?:\[\d+\]|\d{1,3}\.\s|[A-Z][A-Za-z'’-]+,\s+(?:[A
 def kept_hyphen(before: str, after: str) -> bool:
     """'English-' + 'to-German', 'left-to-' + 'right': a compound split at its hyphen, not a word split in two."""
     left = before.rsplit(" ", 1)[-1]
-    return left[:1].isupper() or "-" in left.rstrip("-") or "-" in after.split(" ", 1)[0]
+    return "-" in left.rstrip("-") or "-" in after.split(" ", 1)[0]
 
 
 def _add_reference(line: str, references: list[str]) -> None:
