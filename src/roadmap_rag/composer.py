@@ -170,6 +170,10 @@ class _Compose:
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
         }
+        if text_kinds == {Kind.PAPER}:
+            # Nor is the name of the paper it reads ("LoRA" is in every sentence of the LoRA paper), nor "paper".
+            for title in {library.view(s.doc_id).title for s in sources if s.kind == Kind.PAPER}:
+                stop |= set(terms(title.split(" (")[0])) | set(terms("paper"))
         query = Query.of(question, library, stop)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)

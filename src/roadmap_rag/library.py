@@ -16,7 +16,7 @@ from pathlib import Path
 
 from roadmap_rag.chunking import Chunk, find_headings
 from roadmap_rag.corpus import Document
-from roadmap_rag.types import Source
+from roadmap_rag.types import Kind, Source
 from roadmap_rag.units import Unit, parse
 
 _MD_HEADING_LINE = re.compile(r"^#{1,6}\s", re.MULTILINE)
@@ -129,12 +129,14 @@ class Library:
 
     def rarity(self, stem: str, terms: Callable[[str], list[str]]) -> float:
         """1.0 for a word that few units use, down to 0.2 for one that most use ("LLMs" in this corpus):
-        a question's rare words are its topic."""
+        a question's rare words are its topic. Counted over the roadmaps and cards (papers' prose aside)."""
         with self._lock:
             if self._df is None:
                 df: dict[str, int] = {}
                 count = 0
                 for doc_id in self._by_doc:
+                    if self._by_doc[doc_id][0].kind == Kind.PAPER:
+                        continue  # papers' prose would shift the roadmaps' weights: rarity is the roadmaps'
                     for unit in self.view(doc_id).units:
                         count += 1
                         for word in set(terms(unit.text)):

@@ -119,6 +119,7 @@ class HybridRetriever:
         # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
         self._bm25_roadmaps: Any = None
         self._order_roadmaps: list[str] = []
+        self._roadmap_docs: set[str] = set()
         self._bm25_sentences: Any = None  # papers' sentence runs (their passages), for a question naming one
         self._sentence_owners: list[str] = []  # the chunk id of each run, in that index's order
         self._reranker: Any = None
@@ -143,6 +144,7 @@ class HybridRetriever:
                 self._bm25 = _bm25([c.embedding_text() for c in chunks]) if chunks else None
                 mine = [c for c in chunks if c.kind in self._roadmap_kinds] if self._roadmap_kinds else []
                 self._order_roadmaps = [c.id for c in mine]
+                self._roadmap_docs = {c.doc_id for c in mine}
                 self._bm25_roadmaps = _bm25([c.embedding_text() for c in mine]) if mine else None
                 runs = [(c.id, run) for c in chunks if c.kind == Kind.PAPER for run in c.passages()]
                 self._sentence_owners = [cid for cid, _ in runs]
@@ -175,7 +177,7 @@ class HybridRetriever:
 
     def lexical(self, query: str, k: int, filters: Filters, refresh: bool = True) -> list[tuple[Chunk, float]]:
         index, order = self._lexical_index(refresh), self._order
-        if self._bm25_roadmaps is not None and filters.kinds and set(filters.kinds) <= set(self._roadmap_kinds):
+        if self._bm25_roadmaps is not None and self._on_roadmaps(filters):
             index, order = self._bm25_roadmaps, self._order_roadmaps
         if index is None:
             return []
@@ -191,6 +193,12 @@ class HybridRetriever:
             if len(out) >= k:
                 break
         return out
+
+    def _on_roadmaps(self, filters: Filters) -> bool:
+        """The filters keep to the roadmaps and cards (by kind, or by naming only such documents)."""
+        if filters.kinds:
+            return set(filters.kinds) <= set(self._roadmap_kinds)
+        return bool(filters.doc_ids) and set(filters.doc_ids) <= self._roadmap_docs
 
     def sentences(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
         """Paper chunks by the BM25 score of their best sentence run."""
