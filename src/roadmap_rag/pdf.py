@@ -348,7 +348,12 @@ def _add_reference(line: str, references: list[str]) -> None:
         references[-1] = f"{last} {line}"
 
 
+# A footnote mark glued to the end of a sentence ('"intrinsic rank".6 To', 'to 35MB)4. This'): not text.
+_FOOTNOTE_AFTER = re.compile(r"([A-Za-z][\"”’)]?[.,;:!?][\"”’)]?)\d{1,2}(?=\s+[A-Z(])")
+_FOOTNOTE_BEFORE = re.compile(r"([A-Za-z][)\"”’])\d(?=[.,;:]\s)")
+
+
 def _close(current: str, paragraphs: list[str]) -> str:
     if current:
-        paragraphs.append(current)
+        paragraphs.append(_FOOTNOTE_BEFORE.sub(r"\1", _FOOTNOTE_AFTER.sub(r"\1", current)))
     return ""
