@@ -60,3 +60,8 @@ def test_a_question_on_a_paper_and_the_roadmaps_gets_both() -> None:
     routed = route(q, NAMES)
     assert routed.papers == ("paper-bert",) and routed.roadmaps
     assert routed.quota(5) == PAPER_QUOTA < 5
+
+
+def test_a_plain_term_that_names_a_paper_gets_the_paper_beside_the_roadmaps() -> None:
+    routed = route("Does model shape such as depth or width matter much for scaling laws?", NAMES)
+    assert routed.papers == ("paper-scaling-laws",) and routed.roadmaps and routed.quota(5) == PAPER_QUOTA

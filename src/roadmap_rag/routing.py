@@ -10,13 +10,17 @@ initialized?" is for the LoRA paper, which the roadmaps only name. So:
   "where do the roadmaps recommend BERT?") stays on the roadmaps, unless it also asks about the paper
   ("what does the BERT paper say about X, and where do the roadmaps recommend it?"): both, then, the
   paper's text taking ``PAPER_QUOTA`` of the places and the roadmaps the rest;
+- a question that uses a paper's name that is also a plain term ("how close do adapters get to full
+  fine-tuning?", "does chain-of-thought prompting help small models?") gets both, the paper's text taking
+  ``PAPER_QUOTA`` places: the paper and the roadmaps share the term. As a definition ("what are scaling
+  laws?") or next to a roadmap word ("what should I study before transformers?") it stays on the roadmaps;
 - any other question stays on the roadmaps and the cards: paper text never answers a question that
   does not name its paper. That also keeps a paper's appendix of example prompts from answering
   general-knowledge questions.
 
 A paper is named by its title, or by a coined name ("LoRA", "BERT", "RoPE", "LLM.int8()"). A name that
 is also a plain term ("Transformer", "Scaling Laws", "Chain-of-Thought", "Adapters") names the paper
-only next to the word "paper" or its authors ("the Transformer paper", "Vaswani et al.").
+alone only next to the word "paper" or its authors ("the Transformer paper", "Vaswani et al.").
 """
 
 from __future__ import annotations
@@ -119,6 +123,8 @@ def route(question: str, names: Sequence[PaperName]) -> Route:
     """The papers ``question`` is for (none: the roadmaps'); see the module's notes."""
     paper_cue = bool(_PAPER_CUE.search(question))
     found = [n for n in names if n.pattern.search(question) and (n.coined or paper_cue)]
+    plain = [] if found else [n for n in names if n.pattern.search(question)]
+    found = found or plain  # "how close do adapters get to full fine-tuning?": the paper and the roadmaps share it
     if not found:
         return Route()
     if _CATALOG_CUE.search(question):
@@ -133,4 +139,4 @@ def route(question: str, names: Sequence[PaperName]) -> Route:
         return Route()  # "what is RoPE?", "what does BERT stand for?": a definition, the roadmaps explain it
     # The name stays in the query (it may be the topic: "chain of thought", "adapter modules"); "paper" goes.
     query = re.sub(r"\s+", " ", _PAPER_CUE.sub(" ", question)).strip(" ,") or question
-    return Route(papers=tuple(dict.fromkeys(n.doc_id for n in found)), query=query, roadmaps=roadmaps)
+    return Route(papers=tuple(dict.fromkeys(n.doc_id for n in found)), query=query, roadmaps=roadmaps or bool(plain))
