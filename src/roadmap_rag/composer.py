@@ -170,11 +170,14 @@ class _Compose:
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
         }
+        papers: tuple[str, ...] = ()
         if text_kinds == {Kind.PAPER}:
-            # Nor is the name of the paper it reads ("LoRA" is in every sentence of the LoRA paper), nor "paper".
-            for title in {library.view(s.doc_id).title for s in sources if s.kind == Kind.PAPER}:
-                stop |= set(terms(title.split(" (")[0])) | set(terms("paper"))
-        query = Query.of(question, library, stop)
+            # Nor is the name of the paper it reads ("LoRA" is in every sentence of the LoRA paper), nor "paper";
+            # and a word is rare by how few of that paper's sentences use it.
+            papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
+            for doc_id in papers:
+                stop |= set(terms(library.view(doc_id).title.split(" (")[0])) | set(terms("paper"))
+        query = Query.of(question, library, stop, papers)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
         composed = {

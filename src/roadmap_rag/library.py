@@ -106,8 +106,7 @@ class Library:
             self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
         self._views: dict[str, DocumentView] = {}
         self._lock = threading.RLock()
-        self._df: dict[str, int] | None = None
-        self._units = 0
+        self._df: dict[tuple[str, ...], tuple[dict[str, int], int]] = {}  # per document set: (df, units)
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._by_doc
@@ -127,20 +126,22 @@ class Library:
                 return self.view(doc_id)
         return None
 
-    def rarity(self, stem: str, terms: Callable[[str], list[str]]) -> float:
+    def rarity(self, stem: str, terms: Callable[[str], list[str]], within: tuple[str, ...] = ()) -> float:
         """1.0 for a word that few units use, down to 0.2 for one that most use ("LLMs" in this corpus):
-        a question's rare words are its topic. Counted over the roadmaps and cards (papers' prose aside)."""
+        a question's rare words are its topic. Counted over the roadmaps and cards (papers' prose aside), or
+        over the documents ``within`` (a paper: "rotary" is in every other sentence of the RoPE paper)."""
         with self._lock:
-            if self._df is None:
+            if within not in self._df:
                 df: dict[str, int] = {}
                 count = 0
-                for doc_id in self._by_doc:
-                    if self._by_doc[doc_id][0].kind == Kind.PAPER:
+                for doc_id in within or list(self._by_doc):
+                    if not within and self._by_doc[doc_id][0].kind == Kind.PAPER:
                         continue  # papers' prose would shift the roadmaps' weights: rarity is the roadmaps'
                     for unit in self.view(doc_id).units:
                         count += 1
                         for word in set(terms(unit.text)):
                             df[word] = df.get(word, 0) + 1
-                self._df, self._units = df, max(count, 1)
-        share = self._df.get(stem, 0) / self._units
+                self._df[within] = (df, max(count, 1))
+            df, units = self._df[within]
+        share = df.get(stem, 0) / units
         return max(0.2, min(1.0, 1.0 - (share - 0.03) * 6)) if share > 0.03 else 1.0

@@ -252,7 +252,7 @@ class Query:
     text: str = ""
 
     @classmethod
-    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = ()) -> Query:
+    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = (), within: tuple[str, ...] = ()) -> Query:
         stop = set(extra_stop)
         words: dict[str, float] = {}
         expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
@@ -260,7 +260,7 @@ class Query:
             if stem in stop:
                 continue
             weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS else 1.0)
-            words[stem] = weight * library.rarity(stem, terms)
+            words[stem] = weight * library.rarity(stem, terms, within)
         topic = {w for w, weight in words.items() if weight >= 0.6}
         return cls(words, topic, question)
 

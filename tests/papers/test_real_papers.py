@@ -138,14 +138,14 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
     appendix of example prompts could answer), the right page for >= 0.85 of the paper questions, and the
     roadmap golden set within 0.01 of its roadmaps-only hit@5, MRR and fact recall, measured in this run
     (identical when this was written). The floors on paper hit@5 and fact recall guard what was reached
-    (0.878 and 0.562, two questions of slack); issue 16's bars for those two are the strict xfail below, which
+    (0.878 and 0.575, two questions of slack); issue 16's bars for those two are the strict xfail below, which
     fails the day they are met so the floors can be raised to them."""
     _, with_papers = indexed
     papers = _run(with_papers, PAPER_SET).summary()
     assert papers["refusal_accuracy"] == 1.0, papers
     assert papers["unsupported_rate"] <= 0.02 and papers["raw_markup_rate"] == 0.0, papers
     assert papers["page@5"] >= 0.85, papers
-    assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.53, papers
+    assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.54, papers
     roadmaps_only = _run(assistant, ROADMAP_SET).summary()
     roadmaps_with_papers = _run(with_papers, ROADMAP_SET).summary()
     assert roadmaps_with_papers["refusal_accuracy"] == 1.0, roadmaps_with_papers
@@ -158,7 +158,7 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 
 
 @pytest.mark.eval
-@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.878, fact recall 0.562 measured")
+@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.878, fact recall 0.575 measured")
 def test_paper_golden_set_reaches_the_issue_bars(indexed) -> None:
     _, with_papers = indexed
     papers = _run(with_papers, PAPER_SET).summary()
