@@ -39,3 +39,17 @@ def test_citation_validity_counts_markers_without_support() -> None:
         backend="test",
     )
     assert citation_validity(answer) == (1, 3)  # [2] has no quote, [3] points at no source
+
+
+def test_citation_validity_reads_a_sentence_with_a_decimal_whole() -> None:
+    paper = source("Our big model reached a BLEU score of 28.4 on the WMT 2014 English-to-German task.", 1)
+    answer = Answer(
+        text="The big model reached a BLEU score of 28.4 [1].",
+        citations=[
+            Citation(1, paper, "Our big model reached a BLEU score of 28.4 on the WMT 2014 English-to-German task.")
+        ],
+        sources=[paper],
+        grounded=True,
+        backend="test",
+    )
+    assert citation_validity(answer) == (1, 1)  # "4 [1]." alone would not be supported by the quote

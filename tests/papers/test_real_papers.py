@@ -144,6 +144,7 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
     papers = _run(with_papers, PAPER_SET).summary()
     assert papers["refusal_accuracy"] == 1.0, papers
     assert papers["unsupported_rate"] <= 0.02 and papers["raw_markup_rate"] == 0.0, papers
+    assert papers["citation_validity"] >= 0.95, papers
     assert papers["page@5"] >= 0.85, papers
     assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.54, papers
     roadmaps_only = _run(assistant, ROADMAP_SET).summary()

@@ -14,7 +14,8 @@ from roadmap_rag.text import fact_recall as fact_recall
 from roadmap_rag.types import Answer, Source
 
 _MARKER = re.compile(r"\[(\d+)\]")
-_CITED_SENTENCE = re.compile(r"[^.!?\n]*?(?:\[\d+\][^\[.!?\n]*)+[.!?]?")
+# A sentence carrying one or more markers; a dot between digits ("28.4") does not end it.
+_CITED_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))*?(?:\[\d+\](?:[^\[.!?\n]|(?<=\d)\.(?=\d))*)+[.!?]?")
 
 
 @dataclass(frozen=True)
