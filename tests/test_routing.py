@@ -65,3 +65,4 @@ def test_a_question_on_a_paper_and_the_roadmaps_gets_both() -> None:
 def test_a_plain_term_that_names_a_paper_gets_the_paper_beside_the_roadmaps() -> None:
     routed = route("Does model shape such as depth or width matter much for scaling laws?", NAMES)
     assert routed.papers == ("paper-scaling-laws",) and routed.roadmaps and routed.quota(5) == PAPER_QUOTA
+    assert routed.plain and not route("What does the scaling laws paper say about model shape?", NAMES).plain

@@ -261,7 +261,13 @@ class HybridRetriever:
         if not routed.papers:
             return retrieved
         # The named papers' text first, then (when the question asks about them too) the roadmaps' best.
-        first = self._retrieve(routed.query, routed.quota(k), Filters(doc_ids=routed.papers), mode, (), paper=True)
+        quota = routed.quota(k)
+        first = self._retrieve(
+            routed.query, k if routed.plain else quota, Filters(doc_ids=routed.papers), mode, (), True
+        )
+        if routed.plain:  # named by a plain term: the paper's body, not its appendices
+            body = [s for s in first.sources if s.kind != Kind.PAPER or not s.section.startswith("Appendix")]
+            first = replace(first, sources=[s for s in body if s.kind == Kind.PAPER][:quota])
         taken = {s.id for s in first.sources}
         rest = [s for s in retrieved.sources if s.id not in taken and s.kind != Kind.PAPER_CARD]
         cards = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD]

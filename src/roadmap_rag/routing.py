@@ -12,7 +12,8 @@ initialized?" is for the LoRA paper, which the roadmaps only name. So:
   paper's text taking ``PAPER_QUOTA`` of the places and the roadmaps the rest;
 - a question that uses a paper's name that is also a plain term ("how close do adapters get to full
   fine-tuning?", "does chain-of-thought prompting help small models?") gets both, the paper's text taking
-  ``PAPER_QUOTA`` places: the paper and the roadmaps share the term. As a definition ("what are scaling
+  ``PAPER_QUOTA`` places from its body (an appendix's examples and caveats would let "what do scaling laws in
+  biology say?" through): the paper and the roadmaps share the term. As a definition ("what are scaling
   laws?") or next to a roadmap word ("what should I study before transformers?") it stays on the roadmaps;
 - any other question stays on the roadmaps and the cards: paper text never answers a question that
   does not name its paper. That also keeps a paper's appendix of example prompts from answering
@@ -81,6 +82,7 @@ class Route:
     papers: tuple[str, ...] = ()  # documents of the papers the question is for, searched first
     query: str = ""  # the question without the word "paper": what to search the papers' text for
     roadmaps: bool = False  # it asks about the roadmaps too ("... and where do the roadmaps recommend it?")
+    plain: bool = False  # the paper was named by a plain term: its body answers, never its appendices
 
     def quota(self, k: int) -> int:
         """The places the papers' text takes: all of them, or PAPER_QUOTA when the roadmaps are asked too."""
@@ -139,4 +141,5 @@ def route(question: str, names: Sequence[PaperName]) -> Route:
         return Route()  # "what is RoPE?", "what does BERT stand for?": a definition, the roadmaps explain it
     # The name stays in the query (it may be the topic: "chain of thought", "adapter modules"); "paper" goes.
     query = re.sub(r"\s+", " ", _PAPER_CUE.sub(" ", question)).strip(" ,") or question
-    return Route(papers=tuple(dict.fromkeys(n.doc_id for n in found)), query=query, roadmaps=roadmaps or bool(plain))
+    papers = tuple(dict.fromkeys(n.doc_id for n in found))
+    return Route(papers=papers, query=query, roadmaps=roadmaps or bool(plain), plain=bool(plain))

@@ -121,6 +121,14 @@ def test_a_two_hop_question_gets_the_papers_passage_and_where_the_roadmaps_recom
     assert card.doc_id == "card-bert"
 
 
+def test_a_plain_term_gets_the_papers_body_beside_the_roadmaps(indexed) -> None:
+    _, assistant = indexed
+    sources = assistant.retrieve("Does chain-of-thought prompting help small models?", k=5)
+    paper = [s for s in sources if s.kind == Kind.PAPER]
+    assert paper and len(paper) <= 3 and any(s.kind == Kind.ROADMAP for s in sources)
+    assert not any(s.section.startswith("Appendix") for s in paper)  # an appendix's examples never answer
+
+
 def test_roadmap_questions_stay_on_the_roadmaps(indexed) -> None:
     _, assistant = indexed
     for question in ("What should I study before transformers?", "What does the roadmap say about LoRA?"):
@@ -138,7 +146,7 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
     appendix of example prompts could answer), the right page for >= 0.85 of the paper questions, and the
     roadmap golden set within 0.01 of its roadmaps-only hit@5, MRR and fact recall, measured in this run
     (identical when this was written). The floors on paper hit@5 and fact recall guard what was reached
-    (0.878 and 0.575, two questions of slack); issue 16's bars for those two are the strict xfail below, which
+    (0.878 and 0.589, two questions of slack); issue 16's bars for those two are the strict xfail below, which
     fails the day they are met so the floors can be raised to them."""
     _, with_papers = indexed
     papers = _run(with_papers, PAPER_SET).summary()
@@ -146,7 +154,7 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
     assert papers["unsupported_rate"] <= 0.02 and papers["raw_markup_rate"] == 0.0, papers
     assert papers["citation_validity"] >= 0.95, papers
     assert papers["page@5"] >= 0.85, papers
-    assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.54, papers
+    assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.55, papers
     roadmaps_only = _run(assistant, ROADMAP_SET).summary()
     roadmaps_with_papers = _run(with_papers, ROADMAP_SET).summary()
     assert roadmaps_with_papers["refusal_accuracy"] == 1.0, roadmaps_with_papers
@@ -159,7 +167,7 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 
 
 @pytest.mark.eval
-@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.878, fact recall 0.575 measured")
+@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.878, fact recall 0.589 measured")
 def test_paper_golden_set_reaches_the_issue_bars(indexed) -> None:
     _, with_papers = indexed
     papers = _run(with_papers, PAPER_SET).summary()
