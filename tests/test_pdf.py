@@ -131,14 +131,12 @@ def test_a_footnote_or_list_item_out_of_sequence_is_not_a_section() -> None:
 
 
 def test_pdfium_line_end_hyphens_join_unless_the_paper_hyphenates_the_word() -> None:
-    from roadmap_rag.corpus import _dehyphenate
-
     pages = [
         "We use low-rank adap\ufffetation with fine\ufffetuning and a left-to\ufffe\nright model on "
         "English\ufffeto-German.",
         "Full fine-tuning is the baseline.",
     ]
-    assert _dehyphenate(pages)[0] == (
+    assert clean_pages(pages)[0] == (
         "We use low-rank adaptation with fine-tuning and a left-to-right model on English-to-German."
     )
 

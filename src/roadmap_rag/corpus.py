@@ -13,7 +13,7 @@ import ftfy
 import yaml
 
 from roadmap_rag.errors import ConfigError, InputFileError
-from roadmap_rag.pdf import kept_hyphen, read_paper
+from roadmap_rag.pdf import read_paper
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind
 
@@ -200,31 +200,10 @@ def _html_to_text(html: str) -> str:
     return soup.get_text()
 
 
-_SOFT_HYPHEN = re.compile(r"(\S*)(?:\ufffe\s*|-\n(?=[a-z]))(\S*)")
-
-
-def _dehyphenate(pages: list[str]) -> list[str]:
-    """Join the words hyphenated at a line's end (PDFium marks them U+FFFE, or leaves '-' and a line break):
-    'adap' + 'tation' -> 'adaptation', 'Dur' + 'ing' -> 'During'. The paper's own spelling elsewhere decides
-    ('fine-tuning', not 'finetuning'); a word it never writes whole keeps its hyphen in a compound
-    ('left-to' + 'right', 'English' + 'to-German')."""
-    whole = " ".join(pages).casefold()
-
-    def join(match: re.Match[str]) -> str:
-        before, after = match.group(1), match.group(2)
-        head, tail = re.sub(r"^\W+", "", before), re.sub(r"\W+$", "", after)
-        hyphenated = whole.count(f"{head}-{tail}".casefold())
-        joined = whole.count(f"{head}{tail}".casefold())
-        hyphen = hyphenated > joined if hyphenated or joined else kept_hyphen(before, after)
-        return f"{before}-{after}" if hyphen else before + after
-
-    return [_SOFT_HYPHEN.sub(join, page) for page in pages]
-
-
 def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
     """The text of each page, by PDFium (pypdfium2): about 2 ms a page where pypdf took 30 (measured on the
-    12 shared arXiv papers, 318 pages: 0.6 s against 9.9 s). PDFium marks a word hyphenated at a line's end
-    with U+FFFE and no line break ("adap\ufffetation"): the word is joined back."""
+    12 shared arXiv papers, 318 pages: 0.6 s against 9.9 s). Words hyphenated at a line's end are joined
+    back by pdf.read_paper."""
     import pypdfium2 as pdfium
 
     try:
@@ -240,8 +219,9 @@ def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
                 f"has {len(document)} pages, over max_pdf_pages={settings.max_pdf_pages}; "
                 "raise ROADMAP_RAG_MAX_PDF_PAGES to ingest it",
             )
-        texts = [document[i].get_textpage().get_text_range().replace("\r\n", "\n") for i in range(len(document))]
-        pages = list(enumerate(_dehyphenate(texts), start=1))
+        pages = [
+            (i + 1, document[i].get_textpage().get_text_range().replace("\r\n", "\n")) for i in range(len(document))
+        ]
     except pdfium.PdfiumError as exc:
         raise InputFileError(path, f"is not a readable PDF ({exc}); re-export or replace it") from exc
     finally:

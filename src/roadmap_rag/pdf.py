@@ -245,15 +245,40 @@ def _contents_page(lines: list[str]) -> bool:
     )
 
 
+class _Spelling:
+    """How the paper writes its words, to join one broken at a line's end: 'adap' + 'tation' -> 'adaptation',
+    'Dur' + 'ing' -> 'During'. The paper's own spelling elsewhere decides ('fine-tuning', not 'finetuning');
+    a word it never writes whole keeps its hyphen in a compound ('left-to' + 'right', 'English' +
+    'to-German')."""
+
+    def __init__(self, page_texts: list[str]) -> None:
+        self.whole = " ".join(page_texts).casefold()
+
+    def join(self, before: str, after: str) -> str:
+        """``before`` (up to the break, its hyphen removed) and ``after``, with the hyphen or without."""
+        left, right = before.rsplit(" ", 1)[-1], after.split(" ", 1)[0]
+        head, tail = re.sub(r"^\W+", "", left).casefold(), re.sub(r"\W+$", "", right).casefold()
+        hyphenated, joined = self.whole.count(f"{head}-{tail}"), self.whole.count(f"{head}{tail}")
+        compound = "-" in left or "-" in right
+        hyphen = hyphenated > joined if hyphenated or joined else compound
+        return f"{before}-{after}" if hyphen else before + after
+
+
+# PDFium marks a word hyphenated at a line's end with U+FFFE and no line break ("adap\ufffetation").
+_SOFT_HYPHEN = re.compile(r"(\S*)\ufffe\s*(\S*)")
+
+
 def read_paper(page_texts: list[str]) -> PaperText:
     """The paper's text page by page, with its bibliography apart and what was dropped counted."""
-    pages = [[normalise_glyphs(line.rstrip()) for line in text.split("\n")] for text in page_texts]
+    spelling = _Spelling(page_texts)
+    joined = [_SOFT_HYPHEN.sub(lambda m: spelling.join(m.group(1), m.group(2)), text) for text in page_texts]
+    pages = [[normalise_glyphs(line.rstrip()) for line in text.split("\n")] for text in joined]
     running = _running_lines(pages)
     outline = _Outline()
     result = PaperText(pages=[])
     for lines in pages:
         kept = _kept_lines(lines, running, result.dropped)
-        result.pages.append(_page(kept, outline, result))
+        result.pages.append(_page(kept, outline, result, spelling))
     return result
 
 
@@ -295,7 +320,7 @@ def _kept_lines(lines: list[str], running: set[str], dropped: Counter[str]) -> l
     return out[:-1]
 
 
-def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
+def _page(lines: list[str], outline: _Outline, result: PaperText, spelling: _Spelling) -> str:
     """One page's kept lines as headings and paragraphs; bibliography lines go to ``result.references``."""
     texts = [x for x in lines if x]
     width = sorted(len(x) for x in texts)[len(texts) // 2] if texts else 0
@@ -317,8 +342,8 @@ def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
             continue
         if _CAPTION.match(s):
             current = _close(current, paragraphs)  # a caption is its own paragraph
-        if current.endswith("-") and s[:1].islower() and not kept_hyphen(current, s):
-            current = current[:-1] + s  # "adap-" + "tation"
+        if current.endswith("-") and s[:1].islower():
+            current = spelling.join(current[:-1], s)  # "adap-" + "tation"
         else:
             current = f"{current} {s}" if current else s
         if s.endswith((".", "!", "?", ":")) and len(s) < 0.8 * width:
@@ -328,12 +353,6 @@ def _page(lines: list[str], outline: _Outline, result: PaperText) -> str:
 
 
 _ENTRY_START = re.compile(r"^(?:\[\d+\]|\d{1,3}\.\s|[A-Z][A-Za-z'’-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+))")
-
-
-def kept_hyphen(before: str, after: str) -> bool:
-    """'English-' + 'to-German', 'left-to-' + 'right': a compound split at its hyphen, not a word split in two."""
-    left = before.rsplit(" ", 1)[-1]
-    return "-" in left.rstrip("-") or "-" in after.split(" ", 1)[0]
 
 
 def _add_reference(line: str, references: list[str]) -> None:
