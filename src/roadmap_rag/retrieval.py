@@ -183,16 +183,7 @@ class HybridRetriever:
             return []
         # Unfiltered, the top k are all we need; filtered, all of them, since the filter comes after.
         depth = len(order) if filters.where() else min(k, len(order))
-        with self._lock:
-            ids, scores = index.retrieve(_bm25_tokens(query), k=depth, show_progress=False)
-        out = []
-        for i, score in zip(ids[0], scores[0], strict=True):
-            chunk = self._chunks.get(order[int(i)])
-            if chunk is not None and filters.accepts(chunk) and score > 0:
-                out.append((chunk, float(score)))
-            if len(out) >= k:
-                break
-        return out
+        return self._bm25_hits(index, order, query, depth, k, filters)
 
     def _on_roadmaps(self, filters: Filters) -> bool:
         """The filters keep to the roadmaps and cards (by kind, or by naming only such documents)."""
@@ -204,13 +195,19 @@ class HybridRetriever:
         """Paper chunks by the BM25 score of their best sentence run."""
         if self._bm25_sentences is None:
             return []
+        owners = self._sentence_owners
+        return self._bm25_hits(self._bm25_sentences, owners, query, len(owners), k, filters)
+
+    def _bm25_hits(
+        self, index: Any, owners: Sequence[str], query: str, depth: int, k: int, filters: Filters
+    ) -> list[tuple[Chunk, float]]:
+        """The k best chunks that ``filters`` accepts, each by its best-scoring BM25 document in ``index`` (the
+        chunk itself, or one of its sentence runs); ``owners[i]`` is the chunk id of document i."""
         with self._lock:
-            ids, scores = self._bm25_sentences.retrieve(
-                _bm25_tokens(query), k=len(self._sentence_owners), show_progress=False
-            )
+            ids, scores = index.retrieve(_bm25_tokens(query), k=depth, show_progress=False)
         best: dict[str, tuple[Chunk, float]] = {}
         for i, score in zip(ids[0], scores[0], strict=True):
-            chunk = self._chunks.get(self._sentence_owners[int(i)])
+            chunk = self._chunks.get(owners[int(i)])
             if chunk is not None and score > 0 and filters.accepts(chunk) and chunk.id not in best:
                 best[chunk.id] = (chunk, float(score))
                 if len(best) >= k:
