@@ -147,6 +147,7 @@ class _Compose:
         self.dense = dense
         self.named = named
         self.filters = filters
+        self.papers: tuple[str, ...] = ()  # the papers whose text is all the answer reads (set by run)
 
     def allowed(self, doc_id: str) -> bool:
         doc_ids, kinds = self.filters
@@ -170,14 +171,13 @@ class _Compose:
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
         }
-        papers: tuple[str, ...] = ()
         if text_kinds == {Kind.PAPER}:
             # Nor is the name of the paper it reads ("LoRA" is in every sentence of the LoRA paper), nor "paper";
             # and a word is rare by how few of that paper's sentences use it.
-            papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
-            for doc_id in papers:
+            self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
+            for doc_id in self.papers:
                 stop |= set(terms(library.view(doc_id).title.split(" (")[0])) | set(terms("paper"))
-        query = Query.of(question, library, stop, papers)
+        query = Query.of(question, library, stop, self.papers)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
         composed = {
@@ -274,8 +274,7 @@ class _Compose:
         limit: int = 3,
         whole_lists: bool = False,
     ) -> bool:
-        text = {source.kind for _, source, _ in views} - {Kind.PAPER_CARD}
-        if text == {Kind.PAPER}:
+        if self.papers:
             limit = max(limit, _PAPER_SENTENCES)  # a paper states a fact amid prose: room for the one that says it
         if SECTION.search(query.text) and self._section(query, views, b):
             return True
