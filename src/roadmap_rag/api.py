@@ -8,6 +8,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from roadmap_rag import tracing
 from roadmap_rag.citations import Checked, check, overlap, verify
 from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.curriculum import Curriculum, TopicPath
@@ -15,11 +16,13 @@ from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
+from roadmap_rag.querylog import observe
 from roadmap_rag.questions import topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
+from roadmap_rag.tracing import Trace
 from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Timings, Turn, render_blocks, section_leaf
 
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
@@ -181,42 +184,86 @@ class Assistant:
         return self.stream(question, history, llm=llm, k=k, doc_ids=doc_ids, kinds=kinds).answer
 
     def _answer(self, request: _Request) -> Generator[str, None, Answer]:
+        """The answer, traced: each stage's time and each lane's ranking go to the query log and to
+        OpenTelemetry (when configured), whether the answer completes, fails or is abandoned."""
+        trace = Trace()
+        answer: Answer | None = None
+        error: Exception | str | None = None
+        try:
+            answer = yield from self._answered(request, trace)
+            return answer
+        except GeneratorExit:
+            error = "the answer's stream was closed before it was complete"
+            raise
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            self._record(trace, request, answer, error)
+
+    def _record(
+        self, trace: Trace, request: _Request, answer: Answer | None, error: BaseException | str | None
+    ) -> None:
+        requested = {
+            "llm": request.llm or self.settings.llm,
+            "k": request.k or self.settings.top_k,
+            "doc_ids": list(request.doc_ids),
+            "kinds": list(request.kinds),
+            "turn": len(request.history) + 1,
+        }
+        query = self.standalone_query(request.question, request.history)
+        observe(self.settings, trace, request.question, query, requested, answer, error)
+
+    def _answered(self, request: _Request, trace: Trace) -> Generator[str, None, Answer]:
         clock = _Clock()
         question = request.question
-        retrieved = self._retrieve(
-            self.standalone_query(question, request.history), request.k, request.doc_ids, request.kinds, "hybrid"
-        )
+        with tracing.active(trace), trace.stage("retrieve"):
+            retrieved = self._retrieve(
+                self.standalone_query(question, request.history), request.k, request.doc_ids, request.kinds, "hybrid"
+            )
         clock.timings.retrieve = clock.now()
         if not self._grounded(question, retrieved):
             text = refusal(retrieved.sources)
             clock.first_token()
             yield text
             return request.answer(
-                text, citations=[], sources=retrieved.sources, grounded=False, backend="none", timings=clock.done()
+                text,
+                id=trace.id,
+                citations=[],
+                sources=retrieved.sources,
+                grounded=False,
+                backend="none",
+                timings=clock.done(),
             )
         backend, notes = self.llm(request.llm)
+        is_composer = isinstance(backend, Composer)
         composer = backend if isinstance(backend, Composer) else Composer()
-        composition = composer.compose(
-            question,
-            retrieved.sources,
-            self.retriever.library(),
-            retrieved.named,
-            retrieved.lines,
-            request.doc_ids,
-            request.kinds,
-        )
+        with trace.stage("generate" if is_composer else "compose", backend=composer.name):
+            composition = composer.compose(
+                question,
+                retrieved.sources,
+                self.retriever.library(),
+                retrieved.named,
+                retrieved.lines,
+                request.doc_ids,
+                request.kinds,
+            )
         generating = clock.now()
         if isinstance(backend, Composer):
-            checked = verify(composition.blocks, composition.sources, question)
+            with trace.stage("verify"):
+                checked = verify(composition.blocks, composition.sources, question)
             clock.first_token()
             yield checked.text
             sources, name = composition.sources, backend.name
         else:
             notes = list(notes)
-            checked, sources, name = yield from self._generate(backend, request, retrieved, composition, clock, notes)
+            checked, sources, name = yield from self._generate(
+                backend, request, retrieved, composition, clock, notes, trace
+            )
         clock.timings.generate = clock.now() - generating
         return request.answer(
             checked.text,
+            id=trace.id,
             citations=checked.citations,
             sources=sources,
             grounded=True,
@@ -236,28 +283,33 @@ class Assistant:
         composition: Composition,
         clock: _Clock,
         notes: list[str],
+        trace: Trace,
     ) -> Generator[str, None, tuple[Checked, list[Source], str]]:
         """An LLM's answer, checked claim by claim; the composer's when nothing it wrote is supported."""
         question, sources = request.question, retrieved.sources
         parts: list[str] = []
-        try:
-            for delta in backend.stream(question, sources, request.history, hint=render_blocks(composition.blocks)):
-                if not parts:
-                    clock.first_token()
-                parts.append(delta)
-                yield delta
-        except BackendUnavailable as exc:
-            if (request.llm or self.settings.llm) == "ollama":
-                raise
-            notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
-            parts = []
-        checked = check("".join(parts).strip(), sources, question)
+        with trace.stage("generate", backend=backend.name):
+            try:
+                hint = render_blocks(composition.blocks)
+                for delta in backend.stream(question, sources, request.history, hint=hint):
+                    if not parts:
+                        clock.first_token()
+                    parts.append(delta)
+                    yield delta
+            except BackendUnavailable as exc:
+                if (request.llm or self.settings.llm) == "ollama":
+                    raise
+                notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
+                parts = []
+        with trace.stage("verify"):
+            checked = check("".join(parts).strip(), sources, question)
         if checked.citations:
             return checked, sources, backend.name
         # Nothing the model said could be traced to a source: answer from the sources themselves.
         if parts:
             notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
-        checked = verify(composition.blocks, composition.sources, question)
+        with trace.stage("verify", fallback=True):
+            checked = verify(composition.blocks, composition.sources, question)
         clock.first_token()
         yield ("\n\n" if parts else "") + checked.text
         return checked, composition.sources, f"extractive (after {backend.name})"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from roadmap_rag import tracing
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.library import Library, to_source
@@ -279,7 +280,8 @@ class HybridRetriever:
     ) -> Retrieved:
         rankings = self._rankings(query, max(self.settings.candidate_k, k), filters, mode)
         if paper and mode != "dense":
-            rankings.sentences = self.sentences(query, rankings.depth, filters)
+            with tracing.stage("lane.sentences"):
+                rankings.sentences = self.sentences(query, rankings.depth, filters)
             rankings.weights = PAPER_WEIGHTS
         cards = self._cards(rankings, k, filters)
         if cards and mode == "hybrid":
@@ -287,9 +289,14 @@ class HybridRetriever:
             # question matched ("a compact network imitating a bigger one" -> "Knowledge Distillation"),
             # the words the roadmaps use. Measured: hit@5 0.899 -> 0.911 (eval/README.md).
             names = " ".join(card.title.split(" (")[0] for card in cards)
-            rankings.lexical = self.lexical(f"{query} {names}", rankings.depth, filters, refresh=False)
+            with tracing.stage("lane.lexical", glossary=True):
+                rankings.lexical = self.lexical(f"{query} {names}", rankings.depth, filters, refresh=False)
+        for name, hits in zip(("passages", "chunks", "lexical", "sentences"), rankings.all(), strict=True):
+            tracing.lane(name, hits)
+        with tracing.stage("fuse"):
+            picked = self._pick(query, rankings, k, _card_lane(filters))
         return Retrieved(
-            sources=self._pick(query, rankings, k, _card_lane(filters)) + cards,
+            sources=picked + cards,
             best_passage=max((score for _, score in rankings.passages), default=0.0),
             named=named if filters.doc_ids == named else (),
             lines=tuple(rankings.lines),
@@ -299,9 +306,11 @@ class HybridRetriever:
         """The passage, chunk and lexical rankings of the ``depth`` best candidates each (as ``mode`` allows)."""
         rankings = _Rankings(depth)
         if mode != "lexical":
-            rankings.chunks, rankings.passages, rankings.lines = self._dense_both(query, depth, filters)
+            with tracing.stage("lane.dense"):
+                rankings.chunks, rankings.passages, rankings.lines = self._dense_both(query, depth, filters)
         if mode != "dense":
-            rankings.lexical = self.lexical(query, depth, filters, refresh=False)
+            with tracing.stage("lane.lexical"):
+                rankings.lexical = self.lexical(query, depth, filters, refresh=False)
         return rankings
 
     def _cards(self, rankings: _Rankings, k: int, filters: Filters) -> list[Source]:

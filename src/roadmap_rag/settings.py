@@ -122,6 +122,21 @@ class Settings(BaseSettings):
     papers_backoff: float = Field(2.0, ge=0, description="First retry waits this long, then doubles.")
     papers_max_bytes: int = Field(50_000_000, ge=1, description="Larger PDFs are refused.")
 
+    # What each question cost (tracing.py, querylog.py): a local log, and OpenTelemetry spans when configured.
+    query_log: bool = Field(True, description="Append each ask to data_dir/queries.jsonl (ROADMAP_RAG_QUERY_LOG).")
+    query_log_max_bytes: int = Field(10_000_000, ge=1_000, description="queries.jsonl rotates past this size.")
+    query_log_backups: int = Field(3, ge=0, description="Rotated logs kept: queries.1.jsonl, queries.2.jsonl...")
+    otel_endpoint: str | None = Field(
+        None,
+        description="OTLP/gRPC collector (e.g. http://127.0.0.1:4317) for each ask's spans; without it, "
+        "spans go to the host process's OpenTelemetry tracer provider if one is set.",
+    )
+
+    # HTTP API (roadmap-rag serve).
+    api_token: str | None = Field(None, description="Bearer token POST /ask and /retrieve require, if set.")
+    api_max_body_bytes: int = Field(64_000, ge=1_000, description="Larger request bodies get 413.")
+    api_max_concurrent: int = Field(16, ge=1, description="Answers in progress at once; more get 503.")
+
     # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
     judge_context: int = Field(4096, ge=1024)
     judge_max_tokens: int = Field(256, ge=16)

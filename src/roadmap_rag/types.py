@@ -168,6 +168,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. "Ollama unreachable; answered with llamacpp"
     blocks: list[Block] = field(default_factory=list)  # the answer's structure; ``text`` renders it
     places: list[Place] = field(default_factory=list)  # where the cited roadmap passages sit, one per roadmap
+    id: str = ""  # the query log's record of this answer (feedback refers to it)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,144 @@
+"""The local query log: one JSON line per question in ``<data dir>/queries.jsonl``, size-capped with rotation
+(queries.1.jsonl is the previous file, up to ``query_log_backups`` of them). Nothing leaves the data dir."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from roadmap_rag import tracing
+from roadmap_rag.settings import Settings
+from roadmap_rag.tracing import Trace
+from roadmap_rag.types import Answer, Source
+
+LOG_NAME = "queries.jsonl"
+_log = logging.getLogger(__name__)
+
+
+class QueryLog:
+    """Append-only and safe across threads; a torn last line (a crash mid-write) is skipped on reading."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, settings: Settings) -> None:
+        self.path: Path = settings.data_dir / LOG_NAME
+        self.max_bytes = settings.query_log_max_bytes
+        self.backups = settings.query_log_backups
+
+    def backup(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{n}{self.path.suffix}")
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and self.path.stat().st_size + len(line) > self.max_bytes:
+                self._rotate()
+            with self.path.open("ab") as f:
+                f.write(line)
+
+    def _rotate(self) -> None:
+        """queries.jsonl -> queries.1.jsonl -> ... ; the oldest beyond ``backups`` is dropped."""
+        if self.backups == 0:
+            self.path.unlink()
+            return
+        self.backup(self.backups).unlink(missing_ok=True)
+        for n in range(self.backups - 1, 0, -1):
+            if self.backup(n).exists():
+                self.backup(n).rename(self.backup(n + 1))
+        self.path.rename(self.backup(1))
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every record kept, oldest first (the rotated files, then the current one)."""
+        for path in [*(self.backup(n) for n in range(self.backups, 0, -1)), self.path]:
+            if not path.is_file():
+                continue
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(record, dict):
+                    yield record
+
+
+def observe(
+    settings: Settings,
+    trace: Trace,
+    question: str,
+    query: str,
+    requested: dict[str, Any],
+    answer: Answer | None,
+    error: BaseException | str | None,
+) -> None:
+    """One finished (or failed, or abandoned) question: a line in the query log unless it is turned off,
+    and spans when OpenTelemetry is configured. Neither may cost the learner the answer."""
+    try:
+        if settings.query_log:
+            QueryLog(settings).append(record(trace, question, query, requested, answer, error))
+        to = tracing.tracer(settings.otel_endpoint)
+        if to is not None:
+            attributes: dict[str, tracing.Attribute] = {
+                "roadmap_rag.query_id": trace.id,
+                "roadmap_rag.question": question,
+                "roadmap_rag.backend": answer.backend if answer else str(requested.get("llm", "")),
+                "roadmap_rag.grounded": bool(answer and answer.grounded),
+                "roadmap_rag.sources": len(answer.sources) if answer else 0,
+            }
+            tracing.export(trace, to, attributes, None if error is None else error_text(error))
+    except OSError as exc:  # a full disk or a read-only data dir
+        _log.warning("the query log could not be written to %s: %s", settings.data_dir, exc)
+
+
+def record(
+    trace: Trace,
+    question: str,
+    query: str,
+    requested: dict[str, Any],
+    answer: Answer | None,
+    error: BaseException | str | None,
+) -> dict[str, Any]:
+    """One question as the log keeps it: what was asked, what each lane found, what was answered, and the
+    milliseconds of each stage."""
+    out: dict[str, Any] = {
+        "id": trace.id,
+        "at": datetime.fromtimestamp(trace.wall_ns / 1e9, UTC).isoformat(timespec="milliseconds"),
+        "question": question,
+        "query": query,
+        **requested,
+    }
+    if answer is not None:
+        out |= {
+            "backend": answer.backend,
+            "grounded": answer.grounded,
+            "sources": [_source(n, s, trace) for n, s in enumerate(answer.sources, start=1)],
+            "cited": sorted({c.number for c in answer.citations}),
+            "answer": answer.text,
+            "removed": answer.unsupported,
+            "notes": answer.notes,
+        }
+    out["timings_ms"] = trace.timings_ms() | {"total": round(trace.now() * 1000, 3)}
+    out["error"] = None if error is None else error_text(error)
+    return out
+
+
+def _source(n: int, source: Source, trace: Trace) -> dict[str, Any]:
+    return {
+        "rank": n,
+        "id": source.id,
+        "doc_id": source.doc_id,
+        "kind": str(source.kind),
+        "section": source.section,
+        "page": source.page,
+        "score": round(source.score, 5),
+        "lanes": trace.ranks(source.id),
+    }
+
+
+def error_text(error: BaseException | str) -> str:
+    return error if isinstance(error, str) else f"{type(error).__name__}: {error}"
