@@ -39,7 +39,9 @@ class QueryLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.path.stat().st_size + len(line) > self.max_bytes:
                 self._rotate()
-            with self.path.open("ab") as f:
+            with self.path.open("a+b") as f:
+                if f.tell() and (f.seek(-1, 2), f.read(1))[1] != b"\n":
+                    line = b"\n" + line  # end a line torn by a crash, so it costs only itself
                 f.write(line)
 
     def _rotate(self) -> None:
