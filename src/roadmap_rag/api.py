@@ -16,6 +16,7 @@ from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
+from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import observe
 from roadmap_rag.questions import topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
@@ -107,6 +108,24 @@ class Assistant:
             if self._curriculum is None or self._curriculum.library is not library:
                 self._curriculum = Curriculum(library)
             return self._curriculum
+
+    def roadmaps(self) -> dict[str, str]:
+        """The indexed roadmaps: id -> title."""
+        library = self.retriever.library()
+        return {d: library.chunks(d)[0].doc_title for d in library.doc_ids(Kind.ROADMAP)}
+
+    def outline(self, roadmap: str) -> Outline:
+        """A roadmap's heading tree. ``roadmap`` is its id, its title, or a name a question would use
+        ("the curriculum", "the 14-day roadmap")."""
+        library, known = self.retriever.library(), self.roadmaps()
+        wanted = roadmap.strip()
+        named = [d for d in self.retriever.named_documents(wanted)[0] if d in known]
+        by_title = [d for d, title in known.items() if title.casefold() == wanted.casefold()]
+        found = [wanted] if wanted in known else by_title or named
+        if not found:
+            listed = "; ".join(f"{d} ({t})" for d, t in known.items()) or "none (run `roadmap-rag ingest`)"
+            raise QuestionError(f"no indexed roadmap is named {roadmap!r}; the roadmaps are: {listed}")
+        return outlines(library.chunks(found[0]))[0]
 
     def places(self, sources: Sequence[Source]) -> list[Place]:
         """Where the first of ``sources`` from each roadmap sits in that roadmap's order."""

@@ -568,6 +568,43 @@ def app_cmd(
     os.execv(command[0], command)
 
 
+HostOption = Annotated[str, typer.Option(help="Interface to listen on; keep 127.0.0.1 unless you mean to share.")]
+
+
+@app.command("mcp")
+def mcp_cmd(
+    http: Annotated[bool, typer.Option("--http", help="Streamable HTTP at http://HOST:PORT/mcp, not stdio.")] = False,
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for --http.")] = 8765,
+) -> None:
+    """Run the Model Context Protocol server (tools: ask, retrieve, outline, path, quiz); stdio by default."""
+    from roadmap_rag.mcp_server import run
+
+    try:
+        assistant = Assistant(_settings())
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if http:
+        err.print(f"roadmap-rag MCP server: http://{host}:{port}/mcp  (Ctrl+C stops it)")
+    run(assistant, "http" if http else "stdio", host, port)
+
+
+@app.command("serve")
+def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
+    """Run the HTTP API (POST /ask, POST /retrieve, GET /status, GET /healthz; OpenAPI at /docs)."""
+    from roadmap_rag.http_api import serve
+
+    try:
+        settings = _settings()
+        assistant = Assistant(settings)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    token = "bearer token required" if settings.api_token else "no token (set ROADMAP_RAG_API_TOKEN to require one)"
+    console.print(f"roadmap-rag API: http://{host}:{port}  (OpenAPI: /docs; {token}; Ctrl+C stops it)")
+    console.file.flush()
+    serve(assistant, host, port)
+
+
 @app.command("eval")
 def eval_cmd(
     dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = DEFAULT_DATASET,

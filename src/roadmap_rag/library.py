@@ -114,6 +114,9 @@ class Library:
     def doc_ids(self, kind: str | None = None) -> list[str]:
         return [d for d, cs in self._by_doc.items() if kind is None or cs[0].kind == kind]
 
+    def chunks(self, doc_id: str) -> list[Chunk]:
+        return list(self._by_doc.get(doc_id, ()))
+
     def view(self, doc_id: str) -> DocumentView:
         with self._lock:
             if doc_id not in self._views:
