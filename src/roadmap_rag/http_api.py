@@ -67,6 +67,24 @@ def _status(exc: RoadmapRagError) -> int:
     return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
 
 
+_bearer = HTTPBearer(auto_error=False)
+
+
+class _Token:
+    """A dependency: 401 unless the request carries the configured bearer token (none configured: open)."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def __call__(self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if self.token and (credentials is None or not secrets.compare_digest(credentials.credentials, self.token)):
+            raise HTTPException(
+                401,
+                "a bearer token is required: send 'Authorization: Bearer <ROADMAP_RAG_API_TOKEN>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+
 class _BodyLimit:
     """413 for a request body over ``limit`` bytes, by its Content-Length or, when chunked, as it arrives."""
 
@@ -112,16 +130,7 @@ def create_app(assistant: Assistant) -> FastAPI:
     )
     app.add_middleware(_BodyLimit, limit=settings.api_max_body_bytes)
     slots = threading.BoundedSemaphore(settings.api_max_concurrent)
-    bearer = HTTPBearer(auto_error=False)
-
-    def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-        token = settings.api_token
-        if token and (credentials is None or not secrets.compare_digest(credentials.credentials, token)):
-            raise HTTPException(
-                401,
-                "a bearer token is required: send 'Authorization: Bearer <ROADMAP_RAG_API_TOKEN>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+    authorised = _Token(settings.api_token)
 
     @app.exception_handler(RoadmapRagError)
     async def _our_error(request: Request, exc: RoadmapRagError) -> JSONResponse:
@@ -162,14 +171,14 @@ def create_app(assistant: Assistant) -> FastAPI:
     def ask(body: AskIn, accept: Annotated[str, Header()] = "") -> Any:
         """A cited answer: the whole answer as JSON, or server-sent events ('delta', then 'answer')."""
         streaming = body.stream or "text/event-stream" in accept
-        if not slots.acquire(blocking=False):
+        slot = _Slot.take(slots)
+        if slot is None:
             raise HTTPException(
                 503,
                 f"{settings.api_max_concurrent} answers are in progress; retry shortly "
                 "(or raise ROADMAP_RAG_API_MAX_CONCURRENT)",
                 headers={"Retry-After": "1"},
             )
-        events: Iterator[str] | None = None
         try:
             history = [Turn(t.question, t.answer) for t in body.history]
             stream = assistant.stream(
@@ -177,18 +186,54 @@ def create_app(assistant: Assistant) -> FastAPI:
             )
             if not streaming:
                 return AnswerOut.of(body.question, stream.answer)
-            events = _events(body.question, stream, slots)
-            first = next(events)  # started: from here the events give the slot back, however they end
-            return StreamingResponse(itertools.chain([first], events), media_type="text/event-stream")
+            events = _events(body.question, stream, slot)
+            first = next(events)  # retrieval's errors get their status here, not as an event
+            return _EventStream(itertools.chain([first], events), slot)
         finally:
-            if events is None:
-                slots.release()
+            if not streaming:
+                slot.release()
 
     return app
 
 
-def _events(question: str, stream: Any, slots: threading.BoundedSemaphore) -> Iterator[str]:
-    """The answer as server-sent events; the slot is given back when the stream ends or is dropped."""
+class _Slot:
+    """One of the answers in progress that ``api_max_concurrent`` allows; given back once, by whichever
+    comes first: the answer's end, or the response's (a client that went away)."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._held = True
+        self._lock = threading.Lock()
+
+    @classmethod
+    def take(cls, slots: threading.BoundedSemaphore) -> _Slot | None:
+        return cls(slots) if slots.acquire(blocking=False) else None
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._slots.release()
+
+
+class _EventStream(StreamingResponse):
+    """Server-sent events that give their slot back when the response ends, however it ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, events: Iterator[str], slot: _Slot) -> None:
+        super().__init__(events)
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
+
+
+def _events(question: str, stream: Any, slot: _Slot) -> Iterator[str]:
+    """The answer as server-sent events; the slot is given back when they end."""
     try:
         for delta in stream:
             yield _event("delta", {"text": delta})
@@ -196,7 +241,7 @@ def _events(question: str, stream: Any, slots: threading.BoundedSemaphore) -> It
     except RoadmapRagError as exc:
         yield _event("error", {"detail": str(exc), "error": type(exc).__name__, "status": _status(exc)})
     finally:
-        slots.release()
+        slot.release()
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
