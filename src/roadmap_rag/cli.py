@@ -605,8 +605,16 @@ def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(
     serve(assistant, host, port)
 
 
-@app.command("eval")
+eval_app = typer.Typer(
+    help="Score the golden set (no subcommand), or turn learners' feedback into draft eval cases.",
+    invoke_without_command=True,
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback()
 def eval_cmd(
+    ctx: typer.Context,
     dataset: Annotated[Path, typer.Option(help="JSONL golden set.")] = DEFAULT_DATASET,
     llm: LLMOption = None,
     k: Annotated[int, typer.Option("--k", help="Cut-off for hit@k, recall@k, nDCG@k.")] = 5,
@@ -619,6 +627,8 @@ def eval_cmd(
     ] = "none",
 ) -> None:
     """Score retrieval, refusals, answers and citations on the golden set; write eval/runs/<time>/report.md."""
+    if ctx.invoked_subcommand:
+        return
     from roadmap_rag.evaluation.suite import SuiteOptions, run_suite
 
     options = SuiteOptions(dataset, llm, k, limit, out, baseline, ragas, judge)
@@ -639,3 +649,20 @@ def eval_cmd(
         table.add_row(name, f"{shown} ({failed} failed)" if failed else shown)
     console.print(table)
     console.print(f"report: {result.report}")
+
+
+@eval_app.command("import-feedback")
+def import_feedback_cmd(
+    out: Annotated[Path, typer.Option(help="The drafts file (JSONL).")] = Path("eval/datasets/drafts.jsonl"),
+    golden: Annotated[
+        list[Path] | None, typer.Option(help="Golden sets whose questions are not drafted again.")
+    ] = None,
+) -> None:
+    """Turn thumbs-down answers (feedback.jsonl joined with queries.jsonl) into draft golden-set entries."""
+    from roadmap_rag.evaluation.drafts import import_feedback
+
+    settings = _settings()
+    report = import_feedback(settings, out, tuple(golden if golden is not None else [DEFAULT_DATASET]))
+    console.print(f"import-feedback: {escape(report.summary())}")
+    if report.drafts:
+        console.print("Complete each draft (its 'todo' says how), then move it into a golden set.")

@@ -22,6 +22,7 @@ class Feedback:
     sources: list[dict[str, Any]]
     grounded: bool
     comment: str = ""
+    query_id: str = ""  # the query log's record of the answer rated (querylog.py)
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -44,6 +45,7 @@ class FeedbackStore:
             grounded=answer.grounded,
             sources=[{"id": s.id, "doc_id": s.doc_id, "section": s.section, "page": s.page} for s in answer.sources],
             comment=comment,
+            query_id=answer.id,
         )
         line = json.dumps(asdict(item), ensure_ascii=False)
         with self._lock:

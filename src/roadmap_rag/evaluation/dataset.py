@@ -56,7 +56,7 @@ def load_dataset(path: Path | str) -> list[EvalItem]:
     return items
 
 
-_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts", "page", "pages"}
+_KNOWN = {"id", "question", "type", "reference", "contexts", "doc_ids", "facts", "page", "pages", "draft"}
 
 
 def _item(line: str, where: str) -> EvalItem:
@@ -67,6 +67,12 @@ def _item(line: str, where: str) -> EvalItem:
         raise ValueError(f"{where} is not valid JSON ({exc.msg}); fix or remove that line") from exc
     if not isinstance(row, dict):
         raise ValueError(f"{where} must be a JSON object")
+    if row.get("draft"):
+        raise ValueError(
+            f"{where} ({row.get('question', '')!r}) is a draft from `roadmap-rag eval import-feedback`: write its "
+            "'reference', quote the corpus in 'contexts', list the key 'facts', set 'type', then remove "
+            '"draft": true; the eval scores completed questions only'
+        )
     for key in ("id", "question", "type", "reference"):
         if not isinstance(row.get(key), str) or not row[key].strip():
             raise ValueError(f"{where}: field '{key}' is missing or not a non-empty string")
