@@ -29,6 +29,7 @@ from bench.measure import (
     measure_embedding_throughput,
     measure_ingest,
     measure_int8_quality,
+    measure_observability,
     measure_papers,
     measure_retrieval,
     measure_scale,
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> Path:
         results["cold_ask"] = measure_cold_ask(
             settings, ("default",) if args.quick else ("default", "extractive", "llamacpp"), 1 if args.quick else 3
         )
+        step = "observability"
+        print("bench: the query log's and the tracing's cost per ask ...", flush=True)
+        results["observability"] = measure_observability(assistant, items, work, 1 if args.quick else 3)
         step = "baseline"
         print("bench: baseline (LlamaIndex starter) ...", flush=True)
         results["baseline"] = measure_baseline(

@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
-    return {f"p{round(q * 100)}": float(percentile(values, q) or 0.0) for q in (0.5, 0.95, 0.99)} | {"n": len(values)}
+    spread = {f"p{round(q * 100)}": float(percentile(values, q) or 0.0) for q in (0.5, 0.95, 0.99)}
+    return spread | {"mean": statistics.fmean(values) if values else 0.0, "n": len(values)}
 
 
 def peak_rss_mb() -> float:
@@ -435,4 +436,42 @@ def measure_papers(corpus: Path, work: Path, embedder: Embedder, papers: Path = 
         "texts_per_s": report.passages_added / report.embed_seconds,
         "lines_dropped": dropped,
     }
+    return out
+
+
+def measure_observability(
+    assistant: Assistant, items: Sequence[EvalItem], work: Path, rounds: int = 3
+) -> dict[str, Any]:
+    """The cost per `ask` of the query log and of the tracing (issue 17), against both turned off, in
+    alternating passes over the same questions (extractive answers: the cheapest ask, so the largest
+    share). Tracing exports through a BatchSpanProcessor, as the OTLP exporter does, to memory."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = TracerProvider()
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    questions = [i.question for i in items if i.answerable]
+
+    def asker(log: bool, traced: bool) -> Callable[[str], object]:
+        settings = assistant.settings.model_copy(update={"data_dir": work / f"obs-{log}-{traced}", "query_log": log})
+        variant = Assistant(
+            settings, embedder=assistant.embedder, store=assistant.store, tracer_provider=provider if traced else None
+        )
+        return lambda q: variant.ask(q, llm="extractive")
+
+    searches = {
+        "off": asker(False, False),
+        "query log": asker(True, False),
+        "tracing": asker(False, True),
+        "both": asker(True, True),
+    }
+    out = paired_latency(questions, searches, rounds)
+    provider.force_flush()
+    log = work / "obs-True-False" / "queries.jsonl"
+    out["spans_per_ask"] = len(exporter.get_finished_spans()) / (2 * rounds * len(questions))
+    out["log_bytes_per_ask"] = log.stat().st_size / (rounds * len(questions)) if log.exists() else 0.0
+    out["questions"] = len(questions)
+    provider.shutdown()
     return out

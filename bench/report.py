@@ -139,6 +139,29 @@ def _papers_lines(p: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _observability_lines(o: dict[str, Any] | None) -> list[str]:
+    """Issue 17: what the query log and the tracing add to each ask, against both off, same run."""
+    if not o:
+        return []
+    off = o["off"]
+    rows = [
+        f"| {name} | {_ms(o[name]['p50'])} | {_ms(o[name]['p95'])} | {o[name]['p50'] / off['p50']:.3f}x | "
+        f"{o[name]['p95'] / off['p95']:.3f}x | {(o[name]['mean'] - off['mean']) * 1000:+.2f} ms |"
+        for name in ("off", "query log", "tracing", "both")
+    ]
+    return [
+        "## Observability: the query log and the tracing, per `ask`",
+        "",
+        f"{o['questions']} answerable questions, extractive answers, alternating passes ({o['rounds']} each); "
+        f"{o['spans_per_ask']:.1f} spans and {o['log_bytes_per_ask'] / 1000:.1f} kB of log per ask.",
+        "",
+        "| | ask p50 | ask p95 | p50 / off | p95 / off | mean added |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
     doc.parent.mkdir(parents=True, exist_ok=True)
     plot = _plot(r, doc.with_name("benchmarks-scale.png"))
@@ -180,6 +203,7 @@ def write_markdown(r: dict[str, Any], doc: Path, results: Path) -> None:
         f"Reranker: {ret['reranker']}.",
         "",
         *_papers_lines(r.get("papers")),
+        *_observability_lines(r.get("observability")),
         "## Ingest, answering, process",
         "",
         "| figure | value |",

@@ -35,7 +35,11 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert figures["answering"]["default_backend"] and figures["answering"]["default_total_s"]["p95"] > 0
     assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
     assert [row["size"] for row in figures["scale"]] == [500]
+    observed = figures["observability"]  # issue 17: the log's and the tracing's cost, against both off
+    assert all(observed[name]["n"] == observed["off"]["n"] > 0 for name in ("query log", "tracing", "both"))
+    assert observed["spans_per_ask"] >= 6 and observed["log_bytes_per_ask"] > 500
     table = doc.read_text()
     assert "LlamaIndex starter" in table and "## Targets (issues 7 and 15)" in table and "(--quick" in table
+    assert "## Observability: the query log and the tracing, per `ask`" in table
     assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"

@@ -143,6 +143,17 @@ def test_fast_each_stage_is_a_span_under_the_question(
     assert root.start_time <= retrieve.start_time and retrieve.end_time <= root.end_time  # type: ignore[operator]
 
 
+@pytest.mark.fast
+def test_fast_a_tracer_provider_passed_in_gets_the_spans(fake_index: FakeIndex, tmp_path: Path) -> None:
+    exporter, provider = InMemorySpanExporter(), TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    base, embedder, store = fake_index
+    settings = base.model_copy(update={"data_dir": tmp_path, "query_log": False})
+    Assistant(settings, embedder=embedder, store=store, tracer_provider=provider).ask("What is RLHF?")
+    assert STAGES - {"generate", "verify"} <= {s.name for s in exporter.get_finished_spans()}
+    assert trace_api.get_tracer_provider() is not provider  # the process's global provider is left alone
+
+
 class _Collector(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc]
     """An OTLP/gRPC trace collector on loopback: what a Jaeger, Phoenix or OTel Collector would receive."""
 

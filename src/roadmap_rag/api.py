@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roadmap_rag import tracing
 from roadmap_rag.citations import Checked, check, overlap, verify
@@ -26,6 +26,9 @@ from roadmap_rag.store import VectorStore, make_store
 from roadmap_rag.tracing import Trace
 from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Timings, Turn, render_blocks, section_leaf
 
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
 _LEXICAL_SUPPORT = 0.5
@@ -40,8 +43,12 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         store: VectorStore | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
+        """``tracer_provider`` receives each ask's spans (default: setting otel_endpoint, else the process's
+        global OpenTelemetry provider, if one is set)."""
         self.settings = settings or Settings()
+        self.tracer_provider = tracer_provider
         self.embedder = embedder or make_embedder(self.settings)
         self.store = store or make_store(self.settings, self.embedder.name)
         self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
@@ -231,7 +238,7 @@ class Assistant:
             "turn": len(request.history) + 1,
         }
         query = self.standalone_query(request.question, request.history)
-        observe(self.settings, trace, request.question, query, requested, answer, error)
+        observe(self.settings, trace, request.question, query, requested, answer, error, self.tracer_provider)
 
     def _answered(self, request: _Request, trace: Trace) -> Generator[str, None, Answer]:
         clock = _Clock()

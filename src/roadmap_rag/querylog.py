@@ -9,12 +9,15 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roadmap_rag import tracing
 from roadmap_rag.settings import Settings
 from roadmap_rag.tracing import Trace
 from roadmap_rag.types import Answer, Source
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 LOG_NAME = "queries.jsonl"
 _log = logging.getLogger(__name__)
@@ -77,13 +80,14 @@ def observe(
     requested: dict[str, Any],
     answer: Answer | None,
     error: BaseException | str | None,
+    provider: TracerProvider | None = None,
 ) -> None:
     """One finished (or failed, or abandoned) question: a line in the query log unless it is turned off,
     and spans when OpenTelemetry is configured. Neither may cost the learner the answer."""
     try:
         if settings.query_log:
             QueryLog(settings).append(record(trace, question, query, requested, answer, error))
-        to = tracing.tracer(settings.otel_endpoint)
+        to = tracing.tracer(settings.otel_endpoint, provider)
         if to is not None:
             attributes: dict[str, tracing.Attribute] = {
                 "roadmap_rag.query_id": trace.id,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from opentelemetry.trace import Tracer
+    from opentelemetry.trace import Tracer, TracerProvider
 
     from roadmap_rag.chunking import Chunk
 
@@ -121,17 +121,20 @@ def lane(name: str, hits: Sequence[tuple[Chunk, float]]) -> None:
 
 
 # -- OpenTelemetry ------------------------------------------------------------------------------
-def tracer(endpoint: str | None) -> Tracer | None:
-    """Where spans go: an OTLP/gRPC exporter to ``endpoint`` when it is set, else the tracer provider the
-    host process configured (an SDK TracerProvider); None when neither, so nothing is built per question."""
+def tracer(endpoint: str | None, provider: TracerProvider | None = None) -> Tracer | None:
+    """Where spans go: ``provider`` when the caller passed one; an OTLP/gRPC exporter to ``endpoint`` when it is
+    set; else the tracer provider the host process configured (an SDK TracerProvider); None when none of
+    these, so nothing is built per question."""
+    if provider is not None:
+        return provider.get_tracer("roadmap_rag")
     if endpoint:
         otlp: Tracer = _otlp_provider(endpoint).get_tracer("roadmap_rag")
         return otlp
     from opentelemetry import trace as trace_api
-    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
-    provider = trace_api.get_tracer_provider()
-    return provider.get_tracer("roadmap_rag") if isinstance(provider, TracerProvider) else None
+    configured = trace_api.get_tracer_provider()
+    return configured.get_tracer("roadmap_rag") if isinstance(configured, SDKTracerProvider) else None
 
 
 @functools.lru_cache(maxsize=4)
