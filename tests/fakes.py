@@ -89,9 +89,22 @@ class MemoryStore:
         self._chunks: dict[str, tuple[str, dict[str, Any], list[float]]] = {}  # id -> text, record, vector
         self._passages: dict[str, tuple[str, dict[str, Any], list[float]]] = {}  # "<chunk id>#n" -> same
         self.writes = 0  # calls that changed something, for tests of what an ingest did
+        self._generation = ""
 
     def count(self) -> int:
         return len(self._chunks)
+
+    def generation(self) -> str:
+        return self._generation
+
+    def set_generation(self, value: str) -> None:
+        self._generation = value
+
+    def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
+        return [self._chunk(cid) for cid in ids if cid in self._chunks]
+
+    def records(self) -> dict[str, Chunk]:
+        return {cid: chunk_from_record(cid, "", r) for cid, (_, r, _) in self._chunks.items()}
 
     def doc_sources(self) -> dict[str, str]:
         return {str(r["doc_id"]): str(r.get("source", "")) for _, r, _ in self._chunks.values()}

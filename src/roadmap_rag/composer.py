@@ -151,7 +151,7 @@ class _Compose:
 
     def allowed(self, doc_id: str) -> bool:
         doc_ids, kinds = self.filters
-        return (not doc_ids or doc_id in doc_ids) and (not kinds or self.library.view(doc_id).kind in kinds)
+        return (not doc_ids or doc_id in doc_ids) and (not kinds or self.library.kind(doc_id) in kinds)
 
     def doc_ids(self, kind: str) -> list[str]:
         """The library's documents of ``kind`` that the user's filters let an answer draw on."""

@@ -10,6 +10,7 @@ behind, and the next run repairs the rest.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
@@ -21,6 +22,7 @@ from roadmap_rag.corpus import Document, ManifestEntry, discover, iter_documents
 from roadmap_rag.embeddings import Embedder, embedding_space, make_embedder
 from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.index_state import Documents, count_by_kind, read_state, write_state
+from roadmap_rag.lexical import DocumentInfo, Lexical, LexicalWrite, repair_lexical
 from roadmap_rag.papers.catalog import card_documents, load_catalog, pdf_manifest
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, chunk_record, make_store
@@ -42,6 +44,7 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     failures: list[InputFileError] = field(default_factory=list)
+    lexical_repaired: int = 0  # chunks the lexical index lacked or held stale (a run killed mid-write)
     by_kind: dict[str, int] = field(default_factory=dict)  # chunks per kind after the run
 
     @property
@@ -81,10 +84,21 @@ def ingest(
     report.failures.extend(found.failures)
     model = embedder.name if embedder else embedding_space(settings)
     store = store or make_store(settings, model, rebuild=rebuild)
+    lexical = Lexical(settings.lexical_dir)
+    if not rebuild:
+        report.lexical_repaired = repair_lexical(store, lexical)
 
     plans = plan(settings, found, store, report, progress)
-    write(settings, plans, store, embedder, report, progress)
-    remove_stale(store, found.roots, {p.doc.id for p in plans}, report)
+    stale = stale_documents(store, found.roots, {p.doc.id for p in plans}, report)
+    if rebuild or stale or any(p.to_add or p.to_update or p.to_delete for p in plans):
+        with lexical.writing() as lex:
+            generation = uuid.uuid4().hex
+            store.set_generation(generation)  # first: a run killed from here on leaves a mismatch to repair
+            if rebuild:
+                lex.clear()
+            write(settings, plans, store, embedder, report, progress, lex)
+            remove_stale(store, stale, report, lex)
+            lex.commit(generation)
 
     report.seconds = time.perf_counter() - started
     indexed = record(settings, store, {p.doc.id: p.record() for p in plans})
@@ -200,7 +214,10 @@ def write(
     embedder: Embedder | None,
     report: IngestReport,
     progress: ProgressCallback | None,
+    lexical: LexicalWrite,
 ) -> None:
+    """Each document in turn: embed and add its new chunks, update moved records, delete what is gone,
+    in the store and then in the lexical index."""
     to_embed = sum((not c.pooled) + len(c.passages()) for p in plans for c in p.to_add)
     if to_embed and embedder is None:
         embedder = make_embedder(settings)  # only loaded when something needs embedding
@@ -219,10 +236,17 @@ def write(
             vectors, passage_vectors = _embed(embedder, p.to_add, on_batch)
             report.embed_seconds += time.perf_counter() - t0
             store.add(p.to_add, vectors, passage_vectors)
+            lexical.add(p.to_add)
         if p.to_update:
             store.update_metadata(p.to_update)
+            lexical.update(p.to_update)
         if p.to_delete:
             store.delete(p.to_delete)
+            lexical.delete(p.to_delete)
+        if p.chunks:
+            lexical.documents[p.doc.id] = DocumentInfo(p.doc.title, str(p.doc.kind), p.doc.aliases, len(p.chunks))
+        else:
+            lexical.documents.pop(p.doc.id, None)
         report.added += len(p.to_add)
         report.passages_added += sum(len(c.passages()) for c in p.to_add)
         report.updated += len(p.to_update)
@@ -259,16 +283,23 @@ def _mean(vectors: list[list[float]]) -> list[float]:
 
 
 # -- remove stale: documents whose files are gone ----------------------------------------------
-def remove_stale(store: VectorStore, roots: Sequence[Path], seen: set[str], report: IngestReport) -> None:
-    """Documents whose files are gone from the ingested roots lose their chunks; a file that failed
-    to load keeps what it had."""
+def stale_documents(store: VectorStore, roots: Sequence[Path], seen: set[str], report: IngestReport) -> list[str]:
+    """Documents whose files are gone from the ingested roots; a file that failed to load keeps what it had."""
     failed = {str(f.path.resolve()) for f in report.failures}
-    for doc_id, source in store.doc_sources().items():
-        if doc_id in seen or source in failed or not _under(source, roots):
-            continue
-        stale = [c.id for c in store.document_chunks(doc_id)]
-        store.delete(stale)
-        report.removed += len(stale)
+    return [
+        doc_id
+        for doc_id, source in store.doc_sources().items()
+        if doc_id not in seen and source not in failed and _under(source, roots)
+    ]
+
+
+def remove_stale(store: VectorStore, stale: Sequence[str], report: IngestReport, lexical: LexicalWrite) -> None:
+    for doc_id in stale:
+        chunk_ids = [c.id for c in store.document_chunks(doc_id)]
+        store.delete(chunk_ids)
+        lexical.delete(chunk_ids)
+        lexical.documents.pop(doc_id, None)
+        report.removed += len(chunk_ids)
         report.documents_removed += 1
 
 

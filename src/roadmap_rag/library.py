@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,34 +98,53 @@ def line_key(line: str) -> str:
 
 
 class Library:
-    """Document views for a set of chunks, built lazily and kept until the chunks change."""
+    """Document views, built lazily and kept until the index changes: from a set of chunks, or
+    (``Library.lazy``) from the registry of documents, loading a document's chunks when it is first read."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[Chunk] = ()) -> None:
         self._by_doc: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        self._kinds = {d: str(cs[0].kind) for d, cs in self._by_doc.items()}
+        self._titles = {d: cs[0].doc_title for d, cs in self._by_doc.items()}
+        self._load: Callable[[str], list[Chunk]] | None = None
         self._views: dict[str, DocumentView] = {}
         self._lock = threading.RLock()
         self._df: dict[tuple[str, ...], tuple[dict[str, int], int]] = {}  # per document set: (df, units)
 
+    @classmethod
+    def lazy(cls, documents: Mapping[str, tuple[str, str]], load: Callable[[str], list[Chunk]]) -> Library:
+        """``documents``: doc id -> (kind, title); ``load`` reads one document's chunks from the store."""
+        library = cls()
+        library._kinds = {d: kind for d, (kind, _) in sorted(documents.items())}
+        library._titles = {d: title for d, (_, title) in sorted(documents.items())}
+        library._load = load
+        return library
+
     def __contains__(self, doc_id: str) -> bool:
-        return doc_id in self._by_doc
+        return doc_id in self._kinds
 
     def doc_ids(self, kind: str | None = None) -> list[str]:
-        return [d for d, cs in self._by_doc.items() if kind is None or cs[0].kind == kind]
+        return [d for d, k in self._kinds.items() if kind is None or k == kind]
+
+    def kind(self, doc_id: str) -> str:
+        return self._kinds[doc_id]
 
     def chunks(self, doc_id: str) -> list[Chunk]:
-        return list(self._by_doc.get(doc_id, ()))
+        with self._lock:
+            if doc_id not in self._by_doc and self._load is not None and doc_id in self._kinds:
+                self._by_doc[doc_id] = sorted(self._load(doc_id), key=lambda c: c.ordinal)
+            return list(self._by_doc.get(doc_id, ()))
 
     def view(self, doc_id: str) -> DocumentView:
         with self._lock:
             if doc_id not in self._views:
-                self._views[doc_id] = DocumentView.build(self._by_doc[doc_id])
+                self._views[doc_id] = DocumentView.build(self.chunks(doc_id))
             return self._views[doc_id]
 
     def by_title(self, title: str) -> DocumentView | None:
-        for doc_id, chunks in self._by_doc.items():
-            if chunks[0].doc_title == title:
+        for doc_id, doc_title in self._titles.items():
+            if doc_title == title:
                 return self.view(doc_id)
         return None
 
@@ -137,8 +156,8 @@ class Library:
             if within not in self._df:
                 df: dict[str, int] = {}
                 count = 0
-                for doc_id in within or list(self._by_doc):
-                    if not within and self._by_doc[doc_id][0].kind == Kind.PAPER:
+                for doc_id in within or list(self._kinds):
+                    if not within and self._kinds[doc_id] == Kind.PAPER:
                         continue  # papers' prose would shift the roadmaps' weights: rarity is the roadmaps'
                     for unit in self.view(doc_id).units:
                         count += 1

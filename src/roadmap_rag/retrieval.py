@@ -13,15 +13,18 @@ document, with the name removed from the query. Choices and figures: see eval/RE
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from roadmap_rag import tracing
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
+from roadmap_rag.errors import IndexUnavailable
+from roadmap_rag.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, repair_lexical
 from roadmap_rag.library import Library, to_source
 from roadmap_rag.routing import PaperName, paper_names, route
 from roadmap_rag.settings import Settings
@@ -29,6 +32,7 @@ from roadmap_rag.store import VectorStore
 from roadmap_rag.text import words as text_words
 from roadmap_rag.types import Kind, Source
 
+_log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
 # RRF weights of the passage, chunk, lexical and sentence-lexical rankings.
 FUSION_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
@@ -105,58 +109,56 @@ def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
 
 
 class HybridRetriever:
-    """Dense + BM25 over the same chunks; the BM25 index is rebuilt when the store changes."""
+    """Dense (Chroma) + BM25 (the persistent lexical index) over the same chunks, in step with the store's
+    generation: nothing is read from the store at start beyond what a question needs."""
 
     def __init__(self, settings: Settings, store: VectorStore, embedder: Embedder) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self._lock = threading.Lock()
-        self._bm25: Any = None
-        self._bm25_count = -1
-        self._chunks: dict[str, Chunk] = {}
-        self._order: list[str] = []  # chunk ids in BM25's document order
-        # With papers indexed, the roadmaps (and cards) also get a BM25 index of their own, so a question that
-        # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
-        self._bm25_roadmaps: Any = None
-        self._order_roadmaps: list[str] = []
-        self._roadmap_docs: set[str] = set()
-        self._bm25_sentences: Any = None  # papers' sentence runs (their passages), for a question naming one
-        self._sentence_owners: list[str] = []  # the chunk id of each run, in that index's order
+        self.lexical_index = Lexical(settings.lexical_dir)
+        self._generation: str | None = None  # the store generation the state below was read at
         self._reranker: Any = None
         self._names: list[tuple[re.Pattern[str], str]] = []
         self._papers: list[PaperName] = []  # names of the papers whose text is indexed
         self._roadmap_kinds: tuple[str, ...] = ()  # what a question that names no paper searches (): all)
+        # With papers indexed, the roadmaps (and cards) have a lexical index of their own, so a question that
+        # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
+        self._roadmap_docs: set[str] = set()
         self._library: Library | None = None
 
-    def _lexical_index(self, refresh: bool = True) -> Any:
-        """The BM25 index, rebuilt when the store's count changed (checked only when ``refresh``)."""
-        if not refresh and self._bm25_count >= 0:
-            return self._bm25
-        count = self.store.count()
+    def _sync(self, refresh: bool = True) -> None:
+        """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
+        here or in another process), see the lexical index's last commit, repair it if it lags behind the
+        store, and forget what was read from the documents before."""
+        if not refresh and self._generation is not None:
+            return
+        generation = self.store.generation()
+        if generation == self._generation:
+            return
         with self._lock:
-            if self._bm25 is None or count != self._bm25_count:
-                chunks = self.store.all_chunks()
-                self._chunks = {c.id: c for c in chunks}
-                self._order = [c.id for c in chunks]
-                self._names = _name_patterns(chunks)
-                self._papers, self._roadmap_kinds = self._paper_routes(chunks)
-                self._library = None
-                self._bm25 = _bm25([c.embedding_text() for c in chunks]) if chunks else None
-                mine = [c for c in chunks if c.kind in self._roadmap_kinds] if self._roadmap_kinds else []
-                self._order_roadmaps = [c.id for c in mine]
-                self._roadmap_docs = {c.doc_id for c in mine}
-                self._bm25_roadmaps = _bm25([c.embedding_text() for c in mine]) if mine else None
-                runs = [(c.id, run) for c in chunks if c.kind == Kind.PAPER for run in c.passages()]
-                self._sentence_owners = [cid for cid, _ in runs]
-                self._bm25_sentences = _bm25([run for _, run in runs]) if runs else None
-                self._bm25_count = count
-            return self._bm25
+            if generation == self._generation:
+                return
+            self.lexical_index.reload()
+            synced = True
+            try:
+                repair_lexical(self.store, self.lexical_index)
+            except IndexUnavailable as exc:  # an ingest holds the writer: serve its last commit, retry later
+                _log.warning("lexical index behind the store: %s", exc)
+                synced = False
+            documents = self.lexical_index.documents()
+            self._names = _name_patterns(documents)
+            self._papers, self._roadmap_kinds = self._paper_routes(documents)
+            mine = [d for d, info in documents.items() if info.kind in ROADMAP_KINDS]
+            self._roadmap_docs = set(mine) if self._roadmap_kinds else set()
+            self._library = None
+            self._generation = generation if synced else None
 
-    def _paper_routes(self, chunks: Sequence[Chunk]) -> tuple[list[PaperName], tuple[str, ...]]:
+    def _paper_routes(self, documents: Mapping[str, DocumentInfo]) -> tuple[list[PaperName], tuple[str, ...]]:
         """The indexed papers' names, and the kinds a question naming none of them searches: the roadmaps
         and the cards, when every indexed paper can be named (a PDF outside the catalog cannot: then all)."""
-        papers = {c.doc_id for c in chunks if c.kind == Kind.PAPER}
+        papers = {d for d, info in documents.items() if info.kind == Kind.PAPER}
         if not papers:
             return [], ()
         from roadmap_rag.papers.catalog import load_catalog
@@ -164,27 +166,25 @@ class HybridRetriever:
         catalog = load_catalog(self.settings.papers_catalog) if self.settings.papers_catalog.exists() else None
         names = paper_names(catalog.papers if catalog else (), papers)
         nameable = {n.doc_id for n in names}
-        has_roadmaps = any(c.kind == Kind.ROADMAP for c in chunks)
+        has_roadmaps = any(info.kind == Kind.ROADMAP for info in documents.values())
         kinds = (Kind.ROADMAP, Kind.PAPER_CARD) if has_roadmaps and papers <= nameable else ()
         return names, kinds
 
     def library(self) -> Library:
-        """The indexed documents as structure (for the composer); rebuilt when the index changes."""
-        self._lexical_index(refresh=False)
+        """The indexed documents as structure (for the composer): each read from the store when first
+        needed; rebuilt when the index changes."""
+        self._sync(refresh=False)
         with self._lock:
             if self._library is None:
-                self._library = Library(list(self._chunks.values()))
+                documents = {d: (info.kind, info.title) for d, info in self.lexical_index.documents().items()}
+                self._library = Library.lazy(documents, self.store.document_chunks)
             return self._library
 
     def lexical(self, query: str, k: int, filters: Filters, refresh: bool = True) -> list[tuple[Chunk, float]]:
-        index, order = self._lexical_index(refresh), self._order
-        if self._bm25_roadmaps is not None and self._on_roadmaps(filters):
-            index, order = self._bm25_roadmaps, self._order_roadmaps
-        if index is None:
-            return []
-        # Unfiltered, the top k are all we need; filtered, all of them, since the filter comes after.
-        depth = len(order) if filters.where() else min(k, len(order))
-        return self._bm25_hits(index, order, query, depth, k, filters)
+        """The k best chunks by BM25 that ``filters`` accepts (filtered inside the index)."""
+        self._sync(refresh)
+        index = "roadmaps" if self._roadmap_kinds and self._on_roadmaps(filters) else "chunks"
+        return self.lexical_index.search(index, query, k, filters.doc_ids, filters.kinds)
 
     def _on_roadmaps(self, filters: Filters) -> bool:
         """The filters keep to the roadmaps and cards (by kind, or by naming only such documents)."""
@@ -194,26 +194,9 @@ class HybridRetriever:
 
     def sentences(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
         """Paper chunks by the BM25 score of their best sentence run."""
-        if self._bm25_sentences is None:
-            return []
-        owners = self._sentence_owners
-        return self._bm25_hits(self._bm25_sentences, owners, query, len(owners), k, filters)
-
-    def _bm25_hits(
-        self, index: Any, owners: Sequence[str], query: str, depth: int, k: int, filters: Filters
-    ) -> list[tuple[Chunk, float]]:
-        """The k best chunks that ``filters`` accepts, each by its best-scoring BM25 document in ``index`` (the
-        chunk itself, or one of its sentence runs); ``owners[i]`` is the chunk id of document i."""
-        with self._lock:
-            ids, scores = index.retrieve(_bm25_tokens(query), k=depth, show_progress=False)
-        best: dict[str, tuple[Chunk, float]] = {}
-        for i, score in zip(ids[0], scores[0], strict=True):
-            chunk = self._chunks.get(owners[int(i)])
-            if chunk is not None and score > 0 and filters.accepts(chunk) and chunk.id not in best:
-                best[chunk.id] = (chunk, float(score))
-                if len(best) >= k:
-                    break
-        return list(best.values())
+        hits = self.lexical_index.search_runs(query, k, filters.doc_ids, filters.kinds)
+        chunks = {c.id: c for c in self.store.chunks_by_id([cid for cid, _ in hits])}
+        return [(chunks[cid], score) for cid, score in hits if cid in chunks]
 
     def _dense_both(
         self, query: str, k: int, filters: Filters
@@ -221,18 +204,22 @@ class HybridRetriever:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         vector = self.embedder.embed_query(query)
         chunks = self.store.query(vector, k, filters.where())
+        found = self.store.query_passages(vector, k * 4, filters.where())
+        known = {chunk.id: chunk for chunk, _ in chunks}
+        owners = [cid for cid in dict.fromkeys(cid for cid, _, _ in found) if cid not in known]
+        known.update((c.id, c) for c in self.store.chunks_by_id(owners))
         best: dict[str, float] = {}
         lines = []
-        for chunk_id, score, text in self.store.query_passages(vector, k * 4, filters.where()):
-            if chunk_id in self._chunks:
+        for chunk_id, score, text in found:
+            if chunk_id in known:  # a passage whose chunk a crash left behind is skipped
                 lines.append((chunk_id, text, score))
                 best.setdefault(chunk_id, score)
-        passages = [(self._chunks[cid], score) for cid, score in best.items()][:k]
+        passages = [(known[cid], score) for cid, score in best.items()][:k]
         return chunks, passages, lines
 
     def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
         """Documents the query names by an alias, and the query with those names removed."""
-        self._lexical_index()
+        self._sync()
         named: list[str] = []
         for pattern, doc_id in self._names:
             if pattern.search(query):
@@ -364,40 +351,10 @@ class HybridRetriever:
         return [c.id for c, _ in ranked]
 
 
-# BM25 as llama-index's BM25Retriever builds it (bm25s, English stopwords for documents, PyStemmer's
-# English stemmer, tokens of 2+ word characters), without importing llama-index on the query path
-# (0.75 s of a cold `roadmap-rag ask`): the same scores, the same rankings.
-_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def _bm25(texts: Sequence[str]) -> Any:
-    import bm25s
-
-    index = bm25s.BM25()
-    tokens = bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), token_pattern=_TOKEN_PATTERN, show_progress=False
-    )
-    index.index(tokens, show_progress=False)
-    return index
-
-
-def _bm25_tokens(query: str) -> Any:
-    import bm25s
-
-    return bm25s.tokenize(query, stemmer=_stemmer(), token_pattern=_TOKEN_PATTERN, show_progress=False)
-
-
-def _name_patterns(chunks: Sequence[Chunk]) -> list[tuple[re.Pattern[str], str]]:
+def _name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:
     """'the <alias>' (optionally "'s", or followed by roadmap/guide/author) for every document alias."""
     out: list[tuple[re.Pattern[str], str]] = []
-    aliases = {(alias, c.doc_id) for c in chunks for alias in c.aliases}
+    aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
     for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
         words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
         pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"

@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def lexical_dir(self) -> Path:
+        """The lexical (BM25) indexes, beside the Chroma data: one folder per store and collection."""
+        where = f"{self.chroma_host}-{self.chroma_port}" if self.chroma_host else "embedded"
+        return self.data_dir / "lexical" / f"{where}-{self.collection}"
+
+    @property
     def state_path(self) -> Path:
         return self.data_dir / "ingest_state.json"
 

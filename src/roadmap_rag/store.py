@@ -24,6 +24,8 @@ ALIAS_SEPARATOR = "|"
 # set identically (eval/README.md), and a 1M-chunk query stays in milliseconds (docs/benchmarks.md).
 SEARCH_EF = 200
 PASSAGES_SUFFIX = "-passages"
+META_SUFFIX = "-meta"
+_GENERATION = "generation"
 
 
 Vectors = Sequence[Sequence[float]]
@@ -47,6 +49,10 @@ class VectorStore(Protocol):
     def query_passages(
         self, embedding: Sequence[float], k: int, where: Where | None = None
     ) -> list[tuple[str, float, str]]: ...
+    def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]: ...
+    def records(self) -> dict[str, Chunk]: ...
+    def generation(self) -> str: ...
+    def set_generation(self, value: str) -> None: ...
 
 
 # Keys a chunk's record may lack; an update sets them to None so that Chroma drops a stale value.
@@ -162,6 +168,11 @@ class ChromaStore:
         self._passages: Any = self._client.get_or_create_collection(
             passages_name, embedding_function=None, metadata=metadata
         )
+        # One record: the generation of the data, changed by every ingest that writes (lexical.py).
+        meta_name = settings.collection + META_SUFFIX
+        if rebuild and meta_name in names:
+            self._client.delete_collection(meta_name)
+        self._meta: Any = self._client.get_or_create_collection(meta_name, embedding_function=None)
 
     @property
     def _vector_store(self) -> Any:
@@ -212,6 +223,32 @@ class ChromaStore:
         with self._guard():
             got = self._collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
         return _chunks(got["ids"], got["documents"], got["metadatas"])
+
+    def generation(self) -> str:
+        """Changed by every ingest that writes: what readers compare their lexical index with."""
+        with self._guard():
+            got = self._meta.get(ids=[_GENERATION], include=["documents"])
+        return str(got["documents"][0]) if got["ids"] else ""
+
+    def set_generation(self, value: str) -> None:
+        with self._lock, self._guard():
+            self._meta.upsert(ids=[_GENERATION], documents=[value], embeddings=[[0.0]])
+
+    def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids, in the order given; ids the store lacks are left out."""
+        if not ids:
+            return []
+        with self._guard():
+            got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        found = {c.id: c for c in _chunks(got["ids"], got["documents"], got["metadatas"])}
+        return [found[i] for i in ids if i in found]
+
+    def records(self) -> dict[str, Chunk]:
+        """Every chunk's record, without its text: the repair path's view of the store."""
+        out: dict[str, Chunk] = {}
+        for page in self._pages(["metadatas"]):
+            out.update((c.id, c) for c in _chunks(page["ids"], None, page["metadatas"]))
+        return out
 
     def all_chunks(self) -> list[Chunk]:
         chunks: list[Chunk] = []
