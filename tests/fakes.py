@@ -100,6 +100,9 @@ class MemoryStore:
     def set_generation(self, value: str) -> None:
         self._generation = value
 
+    def sparse_search(self) -> tuple[bool, str]:
+        return False, "an in-memory store has no sparse indexes"
+
     def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
         return [self._chunk(cid) for cid in ids if cid in self._chunks]
 

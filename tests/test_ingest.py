@@ -17,8 +17,9 @@ from roadmap_rag.chunking import chunk_document
 from roadmap_rag.corpus import discover, iter_documents, load_manifest
 from roadmap_rag.index_state import index_status
 from roadmap_rag.ingest import ingest
+from roadmap_rag.lexical import Lexical, signature
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import ChromaStore
+from roadmap_rag.store import ChromaStore, chunk_record
 
 from .conftest import CORPUS
 from .fakes import HashingEmbedder, MemoryStore
@@ -176,13 +177,18 @@ def test_sigkill_mid_ingest_then_rerun_leaves_every_chunk_once(tmp_path: Path, c
     ids = stored_ids(settings)
     assert len(ids) == len(set(ids)) == len(expected)
     assert set(ids) == expected
-    assert ChromaStore(settings, settings.embedding_model).without_passages() == set()  # every chunk has its lines
+    store = ChromaStore(settings, settings.embedding_model)
+    assert store.without_passages() == set()  # every chunk has its lines
+    lexical = Lexical(settings.lexical_dir)  # and the lexical index holds each chunk, with its current record
+    assert lexical.signatures() == {cid: signature(chunk_record(c)) for cid, c in store.records().items()}
+    assert lexical.generation == store.generation()
     rerun = run_cli("ingest", env=env, cwd=tmp_path)
     assert "0 added, 0 updated, 0 removed" in rerun.stdout
     ledger.add(
         "faults",
         "SIGKILL during ingest 3 times (before any Chroma write, after the first, after several); re-run",
-        f"re-run repaired the index: {len(ids)} chunks, each exactly once, every chunk with its passages",
+        f"re-run repaired the index: {len(ids)} chunks, each exactly once, every chunk with its passages, "
+        "the lexical index in step with Chroma (same chunks, same records, same generation)",
     )
 
 

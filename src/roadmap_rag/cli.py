@@ -134,6 +134,7 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     console.print(f"chunks in store: {status.chunks} ({kind_summary(status.documents)})")
     console.print(f"embedding model: {status.embedding_model}")
     console.print(f"store: {escape(status.store)}")
+    console.print(f"lexical: {escape(status.lexical)}")
     if status.last_ingest:
         console.print(f"last ingest: {status.last_ingest['at']} ({status.last_ingest['seconds']:.2f} s)")
     else:

@@ -55,6 +55,7 @@ class StatusOut(BaseModel):
     documents: int
     embedding_model: str
     store: str
+    lexical: str
     llm: str
     last_ingest: dict[str, Any] | None
 
@@ -152,6 +153,7 @@ def create_app(assistant: Assistant) -> FastAPI:
             documents=len(indexed.documents),
             embedding_model=indexed.embedding_model,
             store=indexed.store,
+            lexical=indexed.lexical,
             llm=settings.llm,
             last_ingest=indexed.last_ingest,
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from roadmap_rag.embeddings import embedding_space
 from roadmap_rag.files import read_json, write_json
+from roadmap_rag.lexical import Lexical, lexical_mode
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
 
@@ -52,6 +53,7 @@ class IndexStatus:
     chunks: int
     documents: Documents
     last_ingest: dict[str, Any] | None
+    lexical: str = ""  # which lexical (BM25) index serves, and why
 
     @property
     def chunks_by_kind(self) -> dict[str, int]:
@@ -72,4 +74,5 @@ def index_status(settings: Settings, store: VectorStore | None = None) -> IndexS
         chunks=store.count(),
         documents=state.get("documents", {}),
         last_ingest=state.get("last_ingest"),
+        lexical=lexical_mode(Lexical(settings.lexical_dir), store),
     )

@@ -385,3 +385,12 @@ def repair_lexical(store: VectorStore, lexical: Lexical) -> int:
 def _chunk(doc: Any) -> Chunk:
     record = json.loads(doc["record"][0])
     return chunk_from_record(doc["id"][0], record.pop("text"), record)
+
+
+def lexical_mode(lexical: Lexical, store: VectorStore) -> str:
+    """Which lexical index serves BM25, and why, for `roadmap-rag status` and the HTTP API."""
+    sparse, reason = store.sparse_search()
+    where = f"local tantivy index at {lexical.path} ({len(lexical.documents())} documents)"
+    if sparse:
+        return f"{where}; the Chroma server offers sparse (BM25) indexes, which roadmap-rag does not use yet"
+    return f"{where}; server-side BM25 is not available: {reason}"

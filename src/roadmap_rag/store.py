@@ -53,6 +53,7 @@ class VectorStore(Protocol):
     def records(self) -> dict[str, Chunk]: ...
     def generation(self) -> str: ...
     def set_generation(self, value: str) -> None: ...
+    def sparse_search(self) -> tuple[bool, str]: ...
 
 
 # Keys a chunk's record may lack; an update sets them to None so that Chroma drops a stale value.
@@ -120,6 +121,7 @@ class ChromaStore:
         self._server = (settings.chroma_host, settings.chroma_port) if settings.chroma_host else None
         self._lock = threading.Lock()
         self._writer: Any = None  # llama-index's ChromaVectorStore, made on the first write
+        self._sparse: tuple[bool, str] | None = None
         try:
             self._open(settings, embedding_model, rebuild)
         except Exception as exc:
@@ -233,6 +235,33 @@ class ChromaStore:
     def set_generation(self, value: str) -> None:
         with self._lock, self._guard():
             self._meta.upsert(ids=[_GENERATION], documents=[value], embeddings=[[0.0]])
+
+    def sparse_search(self) -> tuple[bool, str]:
+        """Whether this Chroma serves BM25 (sparse) indexes for hybrid search in the server (the Search API
+        with ``SparseVectorIndexConfig``): distributed Chroma and Chroma Cloud do; the embedded store and
+        `chroma run` refuse them. Probed once with a throwaway collection; (answer, the store's words)."""
+        if self._sparse is None:
+            self._sparse = self._probe_sparse()
+        return self._sparse
+
+    def _probe_sparse(self) -> tuple[bool, str]:
+        from chromadb.api.types import Schema, SparseVectorIndexConfig
+        from chromadb.errors import InvalidArgumentError
+        from chromadb.utils.embedding_functions import ChromaBm25EmbeddingFunction
+
+        config = SparseVectorIndexConfig(
+            source_key="#document", embedding_function=ChromaBm25EmbeddingFunction(), bm25=True
+        )
+        schema = Schema()
+        schema.create_index(key="bm25_probe", config=config)
+        name = f"{self._collection.name}-sparse-probe"
+        with self._guard():
+            try:
+                self._client.create_collection(name, schema=schema, embedding_function=None)
+            except InvalidArgumentError as exc:  # refused: in Chroma's words
+                return False, str(exc)
+            self._client.delete_collection(name)
+        return True, "sparse indexes are enabled"
 
     def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
         """The chunks with these ids, in the order given; ids the store lacks are left out."""
