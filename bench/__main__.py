@@ -18,6 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -32,10 +34,10 @@ from bench.measure import (
     measure_observability,
     measure_papers,
     measure_retrieval,
-    measure_scale,
     scratch,
 )
 from bench.report import write_markdown
+from bench.scale import measure_retrieve_scale
 from roadmap_rag import Assistant, Settings
 from roadmap_rag.evaluation import load_dataset
 
@@ -115,9 +117,13 @@ def main(argv: list[str] | None = None) -> Path:
             REPO / "corpus", items, lambda q: assistant.retrieve(q, k=20), 1 if args.quick else 3
         )
         step = "scale"
-        print(f"bench: scale {sizes} ...", flush=True)
-        server = not (args.no_server or args.quick)
-        results["scale"] = measure_scale(assistant, sizes, items, work, server=server, server_max=args.server_max)
+        print(f"bench: the whole retrieve() at {sizes} ...", flush=True)
+        base = assistant.store.all_chunks()
+        vectors = np.array(embedder.embed_documents([c.embedding_text() for c in base]), dtype=np.float32)
+        server_max = 0 if args.no_server or args.quick else (args.server_max or max(sizes))
+        results["scale"] = measure_retrieve_scale(
+            base, vectors, [i.question for i in items], sizes, work, server_max, 120 if args.quick else 1800
+        )
     except Exception as exc:  # a partial run is still written, with what failed
         results["failed"] = f"{step}: {type(exc).__name__}: {exc}"
         raise

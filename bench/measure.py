@@ -20,8 +20,6 @@ from typing import Any
 import numpy as np
 
 from roadmap_rag import Assistant, Settings, Source, ingest, onnx_export
-from roadmap_rag.chroma_server import ChromaServer, free_port
-from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import (
     Embedder,
     OnnxEmbedder,
@@ -33,7 +31,6 @@ from roadmap_rag.embeddings import (
 from roadmap_rag.evaluation import EvalItem
 from roadmap_rag.evaluation.metrics import retrieval_scores
 from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
-from roadmap_rag.store import make_store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -244,97 +241,6 @@ def measure_cold_ask(
             walls[name].append(seconds)
             rss[name] = int(done.stdout.strip().splitlines()[-1]) / 1024
     return {name: {"wall_s": statistics.median(w), "peak_rss_mb": rss[name]} for name, w in walls.items()}
-
-
-def _synthetic(
-    chunks: Sequence[Chunk], vectors: np.ndarray, size: int, seed: int = 7
-) -> tuple[list[Chunk], np.ndarray]:
-    """``size`` chunks whose text mixes corpus lines and whose vector mixes their vectors (plus noise)."""
-    rng = np.random.default_rng(seed)
-    lines = [line for c in chunks for line in c.text.split("\n") if len(line) > 20]
-    picks = rng.integers(0, len(chunks), size=(size, 2))
-    weights = rng.random((size, 1))
-    mixed = weights * vectors[picks[:, 0]] + (1 - weights) * vectors[picks[:, 1]]
-    mixed += rng.normal(0, 0.02, mixed.shape)
-    mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
-    out = []
-    for i in range(size):
-        text = "\n".join(lines[j] for j in rng.integers(0, len(lines), 4))
-        source = chunks[picks[i, 0]]
-        out.append(
-            Chunk(
-                id=f"synthetic-{i}",
-                doc_id=f"synthetic-{i % 50}",
-                doc_title=source.doc_title,
-                kind="roadmap",
-                section=source.section,
-                text=text,
-                start=0,
-                end=len(text),
-                ordinal=i,
-            )
-        )
-    return out, mixed.astype(np.float32)
-
-
-def _dir_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
-
-
-def measure_scale(
-    assistant: Assistant,
-    sizes: Sequence[int],
-    items: Sequence[EvalItem],
-    work: Path,
-    server: bool,
-    server_max: int | None = None,
-) -> list[dict[str, Any]]:
-    """Chroma dense query latency (what dominates at size), insert rate, disk and memory per size;
-    the server is measured up to ``server_max`` chunks (all sizes when None)."""
-    base = assistant.store.all_chunks()
-    vectors = np.array(assistant.embedder.embed_documents([c.embedding_text() for c in base]), dtype=np.float32)
-    queries = [np.array(assistant.embedder.embed_query(i.question)) for i in items]
-    rows = []
-    for size in sizes:
-        chunks, mixed = _synthetic(base, vectors, size)
-        with_server = server and (server_max is None or size <= server_max)
-        for where in ("embedded", "server") if with_server else ("embedded",):
-            data = work / f"scale-{size}-{where}"
-            server_proc = None
-            settings = Settings(data_dir=data, collection=f"scale{size}")
-            if where == "server":
-                server_proc = ChromaServer(data, free_port()).start()
-                settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": server_proc.port})
-            try:
-                store = make_store(settings, "synthetic")
-                rss0 = peak_rss_mb()
-                started = time.perf_counter()
-                for i in range(0, size, 4096):
-                    part = chunks[i : i + 4096]
-                    store._collection.add(  # type: ignore[attr-defined]
-                        ids=[c.id for c in part],
-                        embeddings=mixed[i : i + 4096],
-                        documents=[c.text for c in part],
-                        metadatas=[{"doc_id": c.doc_id, "kind": c.kind, "section": c.section} for c in part],
-                    )
-                insert_s = time.perf_counter() - started
-                lat = latency(queries, lambda v, store=store: store.query(v.tolist(), 20))  # type: ignore[arg-type, misc]
-                rows.append(
-                    {
-                        "size": size,
-                        "store": where,
-                        "insert_per_s": size / insert_s,
-                        "query_s": lat,
-                        "disk_mb": _dir_mb(data),
-                        "disk_mb_per_100k": _dir_mb(data) * 100_000 / size,
-                        "rss_growth_mb": peak_rss_mb() - rss0,
-                    }
-                )
-            finally:
-                if server_proc:
-                    server_proc.stop()
-                shutil.rmtree(data, ignore_errors=True)
-    return rows
 
 
 def paired_latency(

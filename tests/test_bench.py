@@ -34,12 +34,18 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert figures["answering"]["llamacpp_tokens_per_s"] > 0
     assert figures["answering"]["default_backend"] and figures["answering"]["default_total_s"]["p95"] > 0
     assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
-    assert [row["size"] for row in figures["scale"]] == [500]
+    (row,) = figures["scale"]  # issue 18: the whole retrieve(), ours beside the in-memory BM25, same run
+    assert row["size"] == 500 and row["store"] == "embedded" and row["ingest"]["passages"] == 1000
+    for which in ("ours", "in-memory BM25 (before)"):
+        assert row[which]["grounded"] in (True, False) and 0 < row[which]["p50_s"] <= row[which]["p95_s"], row
+        assert row[which]["first_answer_s"] > row[which]["assistant_s"] > 0 and row[which]["peak_rss_mb"] > 0
+    assert row["disk_mb"]["lexical (tantivy)"] > 0 and row["ingest"]["lexical_per_s"] > 0
     observed = figures["observability"]  # issue 17: the log's and the tracing's cost, against both off
     assert all(observed[name]["n"] == observed["off"]["n"] > 0 for name in ("query log", "tracing", "both"))
     assert observed["spans_per_ask"] >= 6 and observed["log_bytes_per_ask"] > 500
     table = doc.read_text()
-    assert "LlamaIndex starter" in table and "## Targets (issues 7 and 15)" in table and "(--quick" in table
+    assert "LlamaIndex starter" in table and "## Targets (issues 7, 15 and 18)" in table and "(--quick" in table
+    assert "## Scale: the whole hybrid `retrieve()`" in table
     assert "## Observability: the query log and the tracing, per `ask`" in table
     assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"
