@@ -99,6 +99,7 @@ def ingest(
             write(settings, plans, store, embedder, report, progress, lex)
             remove_stale(store, stale, report, lex)
             lex.commit(generation)
+    tally(plans, report)
 
     report.seconds = time.perf_counter() - started
     indexed = record(settings, store, {p.doc.id: p.record() for p in plans})
@@ -247,13 +248,18 @@ def write(
             lexical.documents[p.doc.id] = DocumentInfo(p.doc.title, str(p.doc.kind), p.doc.aliases, len(p.chunks))
         else:
             lexical.documents.pop(p.doc.id, None)
+        if progress:
+            progress("written", written, len(plans))
+
+
+def tally(plans: list[Plan], report: IngestReport) -> None:
+    """What the run did, chunk by chunk."""
+    for p in plans:
         report.added += len(p.to_add)
         report.passages_added += sum(len(c.passages()) for c in p.to_add)
         report.updated += len(p.to_update)
         report.removed += len(p.to_delete)
         report.unchanged += len(p.chunks) - len(p.to_add) - len(p.to_update)
-        if progress:
-            progress("written", written, len(plans))
 
 
 def _embed(
