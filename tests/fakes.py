@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from roadmap_rag.chunking import Chunk
-from roadmap_rag.store import Vectors, Where, chunk_from_record, chunk_record
+from roadmap_rag.store import Slice, Vectors, Where, chunk_from_record, chunk_record
 from roadmap_rag.text import words as text_words
 
 
@@ -99,6 +99,11 @@ class MemoryStore:
 
     def set_generation(self, value: str) -> None:
         self._generation = value
+
+    def vectors(self, where: Where) -> Slice:
+        chunks = [self._chunk(cid) for cid, (_, r, _) in self._chunks.items() if matches(r, where)]
+        passages = [(str(r["chunk_id"]), text, v) for text, r, v in self._passages.values() if matches(r, where)]
+        return Slice.of(chunks, [self._chunks[c.id][2] for c in chunks], passages)
 
     def sparse_search(self) -> tuple[bool, str]:
         return False, "an in-memory store has no sparse indexes"

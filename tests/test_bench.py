@@ -35,7 +35,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert figures["answering"]["default_backend"] and figures["answering"]["default_total_s"]["p95"] > 0
     assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
     (row,) = figures["scale"]  # issue 18: the whole retrieve(), ours beside the in-memory BM25, same run
-    assert row["size"] == 500 and row["store"] == "embedded" and row["ingest"]["passages"] == 1000
+    assert row["size"] == 500 and row["store"] == "embedded" and 500 < row["ingest"]["passages"] <= 1000
     for which in ("ours", "in-memory BM25 (before)"):
         assert row[which]["grounded"] in (True, False) and 0 < row[which]["p50_s"] <= row[which]["p95_s"], row
         assert row[which]["first_answer_s"] > row[which]["assistant_s"] > 0 and row[which]["peak_rss_mb"] > 0

@@ -28,7 +28,7 @@ from roadmap_rag.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, repair_lex
 from roadmap_rag.library import Library, to_source
 from roadmap_rag.routing import PaperName, paper_names, route
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import VectorStore
+from roadmap_rag.store import Slice, VectorStore
 from roadmap_rag.text import words as text_words
 from roadmap_rag.types import Kind, Source
 
@@ -41,6 +41,10 @@ FUSION_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
 # and the dense (pooled) chunk vectors 0.673 (MiniLM reads paper prose poorly); fused equally 0.816, with
 # these weights 0.857 (scripts and figures: eval/README.md).
 PAPER_WEIGHTS = (0.5, 0.0, 1.0, 1.0)
+# A filter that selects at most this many chunks is searched exactly in memory (store.Slice), not through
+# Chroma's filtered HNSW search, which grows with the whole collection (docs/benchmarks.md).
+SLICE_CHUNKS = 5_000
+SLICES_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class HybridRetriever:
         # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
         self._roadmap_docs: set[str] = set()
         self._library: Library | None = None
+        self._slices: dict[tuple[tuple[str, ...], tuple[str, ...]], Slice] = {}
 
     def _sync(self, refresh: bool = True) -> None:
         """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
@@ -153,6 +158,7 @@ class HybridRetriever:
             mine = [d for d, info in documents.items() if info.kind in ROADMAP_KINDS]
             self._roadmap_docs = set(mine) if self._roadmap_kinds else set()
             self._library = None
+            self._slices.clear()
             self._generation = generation if synced else None
 
     def _paper_routes(self, documents: Mapping[str, DocumentInfo]) -> tuple[list[PaperName], tuple[str, ...]]:
@@ -203,8 +209,12 @@ class HybridRetriever:
     ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]], list[tuple[str, str, float]]]:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         vector = self.embedder.embed_query(query)
-        chunks = self.store.query(vector, k, filters.where())
-        found = self.store.query_passages(vector, k * 4, filters.where())
+        small = self._slice(filters)
+        if small is not None:
+            chunks, found = small.query(vector, k), small.query_passages(vector, k * 4)
+        else:
+            chunks = self.store.query(vector, k, filters.where())
+            found = self.store.query_passages(vector, k * 4, filters.where())
         known = {chunk.id: chunk for chunk, _ in chunks}
         owners = [cid for cid in dict.fromkeys(cid for cid, _, _ in found) if cid not in known]
         known.update((c.id, c) for c in self.store.chunks_by_id(owners))
@@ -216,6 +226,28 @@ class HybridRetriever:
                 best.setdefault(chunk_id, score)
         passages = [(known[cid], score) for cid, score in best.items()][:k]
         return chunks, passages, lines
+
+    def _slice(self, filters: Filters) -> Slice | None:
+        """For a filter that selects few chunks (a named roadmap, the roadmaps and cards), their vectors in
+        memory, searched exactly; None where Chroma's index serves (no filter, or a large selection)."""
+        where = filters.where()
+        if where is None:
+            return None
+        documents = self.lexical_index.documents()
+        chosen = [
+            d
+            for d, info in documents.items()
+            if (not filters.doc_ids or d in filters.doc_ids) and (not filters.kinds or info.kind in filters.kinds)
+        ]
+        if sum(documents[d].chunks for d in chosen) > SLICE_CHUNKS:
+            return None
+        key = (filters.doc_ids, filters.kinds)
+        with self._lock:
+            if key not in self._slices:
+                if len(self._slices) >= SLICES_KEPT:
+                    self._slices.pop(next(iter(self._slices)))  # the oldest
+                self._slices[key] = self.store.vectors(where)
+            return self._slices[key]
 
     def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
         """Documents the query names by an alias, and the query with those names removed."""
