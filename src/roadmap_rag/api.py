@@ -17,7 +17,7 @@ from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
 from roadmap_rag.outline import Outline, outlines
-from roadmap_rag.querylog import observe
+from roadmap_rag.querylog import Asked, observe
 from roadmap_rag.questions import topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
@@ -238,7 +238,8 @@ class Assistant:
             "turn": len(request.history) + 1,
         }
         query = self.standalone_query(request.question, request.history)
-        observe(self.settings, trace, request.question, query, requested, answer, error, self.tracer_provider)
+        asked = Asked(trace, request.question, query, requested, answer, error)
+        observe(self.settings, asked, self.tracer_provider)
 
     def _answered(self, request: _Request, trace: Trace) -> Generator[str, None, Answer]:
         clock = _Clock()

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,51 +73,49 @@ class QueryLog:
                     yield record
 
 
-def observe(
-    settings: Settings,
-    trace: Trace,
-    question: str,
-    query: str,
-    requested: dict[str, Any],
-    answer: Answer | None,
-    error: BaseException | str | None,
-    provider: TracerProvider | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Asked:
+    """One question as it ended: its trace, what was asked, the answer (None when it failed) and the error."""
+
+    trace: Trace
+    question: str
+    query: str  # the standalone query retrieval read (a follow-up's includes the question before)
+    requested: dict[str, Any]  # llm, k, filters, turn
+    answer: Answer | None
+    error: BaseException | str | None
+
+
+def observe(settings: Settings, asked: Asked, provider: TracerProvider | None = None) -> None:
     """One finished (or failed, or abandoned) question: a line in the query log unless it is turned off,
     and spans when OpenTelemetry is configured. Neither may cost the learner the answer."""
+    answer, error = asked.answer, asked.error
     try:
         if settings.query_log:
-            QueryLog(settings).append(record(trace, question, query, requested, answer, error))
+            QueryLog(settings).append(record(asked))
         to = tracing.tracer(settings.otel_endpoint, provider)
         if to is not None:
             attributes: dict[str, tracing.Attribute] = {
-                "roadmap_rag.query_id": trace.id,
-                "roadmap_rag.question": question,
-                "roadmap_rag.backend": answer.backend if answer else str(requested.get("llm", "")),
+                "roadmap_rag.query_id": asked.trace.id,
+                "roadmap_rag.question": asked.question,
+                "roadmap_rag.backend": answer.backend if answer else str(asked.requested.get("llm", "")),
                 "roadmap_rag.grounded": bool(answer and answer.grounded),
                 "roadmap_rag.sources": len(answer.sources) if answer else 0,
             }
-            tracing.export(trace, to, attributes, None if error is None else error_text(error))
+            tracing.export(asked.trace, to, attributes, None if error is None else error_text(error))
     except OSError as exc:  # a full disk or a read-only data dir
         _log.warning("the query log could not be written to %s: %s", settings.data_dir, exc)
 
 
-def record(
-    trace: Trace,
-    question: str,
-    query: str,
-    requested: dict[str, Any],
-    answer: Answer | None,
-    error: BaseException | str | None,
-) -> dict[str, Any]:
+def record(asked: Asked) -> dict[str, Any]:
     """One question as the log keeps it: what was asked, what each lane found, what was answered, and the
     milliseconds of each stage."""
+    trace, answer, error = asked.trace, asked.answer, asked.error
     out: dict[str, Any] = {
         "id": trace.id,
         "at": datetime.fromtimestamp(trace.wall_ns / 1e9, UTC).isoformat(timespec="milliseconds"),
-        "question": question,
-        "query": query,
-        **requested,
+        "question": asked.question,
+        "query": asked.query,
+        **asked.requested,
     }
     if answer is not None:
         out |= {
