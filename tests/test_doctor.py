@@ -13,6 +13,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.doctor import check_data_dir, check_gguf, check_index, run_checks
 from roadmap_rag.generation.llamacpp import default_gguf
+from roadmap_rag.lexical import Lexical
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import make_store
 
@@ -24,6 +25,7 @@ def index_copy(assistant: Assistant, tmp_path: Path) -> Settings:
     """A private copy of the session index, safe to damage."""
     data = tmp_path / "data"
     shutil.copytree(assistant.settings.data_dir / "chroma", data / "chroma")
+    shutil.copytree(assistant.settings.data_dir / "lexical", data / "lexical")
     shutil.copy(assistant.settings.state_path, data / "ingest_state.json")
     return Settings(data_dir=data, corpus_dir=CORPUS, llm="extractive")
 
@@ -51,6 +53,15 @@ def test_chunks_lost_from_chroma_are_found_and_repaired(index_copy: Settings) ->
     assert repaired.status == "ok" and "7 added" in repaired.detail
     assert check_index(index_copy, repair=False).status == "ok"
     assert make_store(index_copy, "all-MiniLM-L6-v2").count() == before
+
+
+def test_a_lexical_index_behind_chroma_is_found_and_repaired(index_copy: Settings) -> None:
+    make_store(index_copy, "all-MiniLM-L6-v2").set_generation("an-ingest-elsewhere")
+    broken = check_index(index_copy, repair=False)
+    assert broken.status == "fail" and "the lexical index is behind Chroma" in broken.detail
+    assert check_index(index_copy, repair=True).status == "ok"
+    assert check_index(index_copy, repair=False).detail.endswith("consistent")
+    assert Lexical(index_copy.lexical_dir).generation == "an-ingest-elsewhere"
 
 
 def test_a_truncated_gguf_is_found_and_reassembled(tmp_path: Path) -> None:

@@ -147,10 +147,12 @@ def check_data_dir(settings: Settings) -> Check:
 
 
 def check_index(settings: Settings, repair: bool) -> Check:
-    """Chroma's count against the ingestion record, and chunks whose passages are missing."""
+    """Chroma's count against the ingestion record, chunks whose passages are missing, and the lexical index's
+    generation against the store's."""
     from roadmap_rag.embeddings import embedding_space
     from roadmap_rag.index_state import read_state
     from roadmap_rag.ingest import ingest
+    from roadmap_rag.lexical import Lexical
     from roadmap_rag.store import make_store
 
     state = read_state(settings)
@@ -160,10 +162,12 @@ def check_index(settings: Settings, repair: bool) -> Check:
         store = make_store(settings, state.get("embedding_model", embedding_space(settings)))
         recorded = sum(int(d.get("chunks", 0)) for d in state["documents"].values())
         held, unpaired = store.count(), len(store.without_passages())
+        behind = Lexical(settings.lexical_dir).generation != store.generation()
     except RoadmapRagError as exc:
         return Check("index", "fail", str(exc), "roadmap-rag ingest --rebuild")
     detail = f"{held} chunks in Chroma, {recorded} in the ingestion record, {unpaired} without passages"
-    if held == recorded and not unpaired:
+    detail += "; the lexical index is behind Chroma (another generation)" if behind else ""
+    if held == recorded and not unpaired and not behind:
         return Check("index", "ok", f"{len(state['documents'])} documents, {held} chunks, consistent")
     if repair:
         report = ingest(settings, store=store)
