@@ -144,10 +144,10 @@ def _scale_lines(rows: list[dict[str, Any]], plot: str | None) -> list[str]:
             if "failed" in m:
                 lines.append(f"| {row['size']:,} | {row['store']} | {which} | {m['failed'][:120]} | | | | | |")
                 continue
+            rss = f"{m['peak_rss_mb']:.0f} MB" if m.get("rss") == "VmHWM" else "not measured in this run"
             lines.append(
                 f"| {row['size']:,} | {row['store']} | {which} | {_ms(m['p50_s'])} | {_ms(m['p95_s'])} "
-                f"| {m['assistant_s']:.2f} s | {m['first_answer_s']:.2f} s | {m['process_s']:.2f} s "
-                f"| {m['peak_rss_mb']:.0f} MB |"
+                f"| {m['assistant_s']:.2f} s | {m['first_answer_s']:.2f} s | {m['process_s']:.2f} s | {rss} |"
             )
     lines += [
         "",

@@ -194,9 +194,19 @@ def child(settings_json: str, questions_json: str, which: str) -> None:
         "grounded": answer.grounded,
         "p50_s": times[len(times) // 2],
         "p95_s": times[min(len(times) - 1, int(len(times) * 0.95))],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
+        "rss": "VmHWM",
     }
     print(json.dumps(result))
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM): ru_maxrss carries the parent's high-water mark across exec, so a
+    child of the big bench process reported the bench's peak, not its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_child(settings: Settings, questions: Sequence[str], which: str, timeout: float) -> dict[str, Any]:

@@ -39,6 +39,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     for which in ("ours", "in-memory BM25 (before)"):
         assert row[which]["grounded"] in (True, False) and 0 < row[which]["p50_s"] <= row[which]["p95_s"], row
         assert row[which]["first_answer_s"] > row[which]["assistant_s"] > 0 and row[which]["peak_rss_mb"] > 0
+        assert row[which]["rss"] == "VmHWM"  # the child's own peak, not the bench process's
     assert row["disk_mb"]["lexical (tantivy)"] > 0 and row["ingest"]["lexical_per_s"] > 0
     observed = figures["observability"]  # issue 17: the log's and the tracing's cost, against both off
     assert all(observed[name]["n"] == observed["off"]["n"] > 0 for name in ("query log", "tracing", "both"))
