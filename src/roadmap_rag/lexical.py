@@ -96,7 +96,6 @@ class _Engine:
     def __init__(self, path: Path, stored: bool) -> None:
         import tantivy
 
-        self.stored = stored
         self.reset = False  # the folder held an index of another schema, now emptied
         builder = tantivy.SchemaBuilder()
         for name in ("id", "chunk", "doc_id", "kind"):
@@ -370,10 +369,11 @@ def reconcile(store: VectorStore, lexical: Lexical, generation: str) -> int:
     return len(set(stale) | set(missing))
 
 
-def repair_lexical(store: VectorStore, lexical: Lexical) -> int:
+def repair_lexical(store: VectorStore, lexical: Lexical, generation: str | None = None) -> int:
     """The lexical index brought in line with the store when their generations differ (a run killed between
-    the two, an ingest on another machine, an index from before the lexical index existed)."""
-    generation = store.generation()
+    the two, an ingest on another machine, an index from before the lexical index existed). ``generation``:
+    the store's, when the caller has just read it."""
+    generation = store.generation() if generation is None else generation
     if lexical.generation == generation and (generation or not store.count()):
         return 0
     if not generation:  # a store from before generations: give it one

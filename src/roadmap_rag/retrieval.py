@@ -62,8 +62,12 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def selects(self, doc_id: str, kind: str) -> bool:
+        """Whether a document of this id and kind passes the filter."""
+        return (not self.doc_ids or doc_id in self.doc_ids) and (not self.kinds or kind in self.kinds)
+
     def accepts(self, chunk: Chunk) -> bool:
-        return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (not self.kinds or chunk.kind in self.kinds)
+        return self.selects(chunk.doc_id, chunk.kind)
 
 
 Hits = list[tuple[Chunk, float]]
@@ -148,7 +152,7 @@ class HybridRetriever:
             self.lexical_index.reload()
             synced = True
             try:
-                repair_lexical(self.store, self.lexical_index)
+                repair_lexical(self.store, self.lexical_index, generation)
             except IndexUnavailable as exc:  # an ingest holds the writer: serve its last commit, retry later
                 _log.warning("lexical index behind the store: %s", exc)
                 synced = False
@@ -210,14 +214,14 @@ class HybridRetriever:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         vector = self.embedder.embed_query(query)
         small = self._slice(filters)
-        if small is not None:
-            chunks, found = small.query(vector, k), small.query_passages(vector, k * 4)
+        if small is not None:  # the slice holds every chunk its passages belong to
+            chunks, found, known = small.query(vector, k), small.query_passages(vector, k * 4), small.by_id
         else:
             chunks = self.store.query(vector, k, filters.where())
             found = self.store.query_passages(vector, k * 4, filters.where())
-        known = {chunk.id: chunk for chunk, _ in chunks}
-        owners = [cid for cid in dict.fromkeys(cid for cid, _, _ in found) if cid not in known]
-        known.update((c.id, c) for c in self.store.chunks_by_id(owners))
+            known = {chunk.id: chunk for chunk, _ in chunks}
+            owners = [cid for cid in dict.fromkeys(cid for cid, _, _ in found) if cid not in known]
+            known.update((c.id, c) for c in self.store.chunks_by_id(owners))
         best: dict[str, float] = {}
         lines = []
         for chunk_id, score, text in found:
@@ -231,17 +235,13 @@ class HybridRetriever:
         """For a filter that selects few chunks (a named roadmap, the roadmaps and cards), their vectors in
         memory, searched exactly; None where Chroma's index serves (no filter, or a large selection)."""
         where = filters.where()
-        if where is None:
-            return None
-        documents = self.lexical_index.documents()
-        chosen = [
-            d
-            for d, info in documents.items()
-            if (not filters.doc_ids or d in filters.doc_ids) and (not filters.kinds or info.kind in filters.kinds)
-        ]
-        if sum(documents[d].chunks for d in chosen) > SLICE_CHUNKS:
-            return None
         key = (filters.doc_ids, filters.kinds)
+        cached = self._slices.get(key)
+        if where is None or cached is not None:
+            return cached
+        documents = self.lexical_index.documents()
+        if sum(info.chunks for d, info in documents.items() if filters.selects(d, info.kind)) > SLICE_CHUNKS:
+            return None
         with self._lock:
             if key not in self._slices:
                 if len(self._slices) >= SLICES_KEPT:

@@ -6,6 +6,7 @@ decided here, by ``chunk_record`` and ``chunk_from_record``, and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -86,6 +87,10 @@ class Slice:
             [text for _, text, _ in passages],
             normalised([vector for _, _, vector in passages]),
         )
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Chunk]:
+        return {c.id: c for c in self.chunks}
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         return [(self.chunks[i], score) for i, score in _best(self.chunk_vectors, embedding, k)]
