@@ -31,9 +31,48 @@ _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
 # where a roadmap line names: on the paper golden set fact recall went 0.438 (0.8, the roadmaps' weight) ->
 # 0.479 (2.0) -> 0.493 (4.0).
 _PAPER_DENSE = 4.0
+# Enumerated sentences ("Step 1: ...") an announcing sentence brings with it.
+_ENUMERATED_KEPT = 5
+# What a sentence that states a number adds, for a question that asks for a quantity.
+_PAPER_QUANTITY = 0.4
 # Sentences an answer from a paper's text may quote (a roadmap answer: 3). Fact recall on the paper golden
 # set: 3 sentences 0.479, 4 0.521, 5 0.548.
 _PAPER_SENTENCES = 5
+# A paper's sentences that answer nothing on their own: a question the text asks itself ("which weights should
+# we adapt?"), a signpost to elsewhere ("In this section, we discuss ...", "described in Appendix C"), figure and
+# table labels run together (no closing punctuation).
+_SIGNPOST = re.compile(
+    r"^(?:in this (?:section|subsection|appendix)|(?:see|as (?:shown|mentioned|described|discussed)) (?:in )?"
+    r"(?:section|appendix|table|figure|fig\.|eq)|we (?:first |then |now )?(?:describe|discuss|present|summari[sz]e|"
+    r"compare|detail|report) [^.]*\b(?:in|see) (?:section|appendix|table|figure)\b)|\b(?:described|discussed|"
+    r"presented|shown|listed|detailed) (?:in (?:this|the next|the following) section|below|in (?:section|appendix)"
+    r" [a-z0-9.]+)\.?$|^(?:table|figure|fig\.)\s*\d+\s+(?:shows|compares|lists|presents|summari[sz]es|reports|gives|"
+    r"plots|illustrates|depicts)\b(?! that)|^(?:\S+\s+){0,10}\S+ in (?:this|the next|the following) section\.$",
+    re.IGNORECASE,
+)
+_CLOSED = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A question that asks for a quantity ("how many", "how large", "at what size") is answered by a sentence that
+# states one.
+_QUANTITY_QUESTION = re.compile(
+    r"\bhow (?:many|much|large|big|small|long|fast|often|far)\b|\bat what (?:size|scale|point|rate)\b|"
+    r"\bwhat (?:size|value|percentage|fraction|number|rate|score|accuracy)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(r"\d|\b(?:half|twice|double|triple|thousands?|millions?|billions?|dozens?|hundreds?)\b", re.I)
+# Sentences that lean on the one before ("We insert two adapters after each of these sub-layers.") or announce
+# the ones after ("We then apply the following three steps."), and the enumerated sentences such an
+# announcement introduces ("Step 1: ...", "Task #2: ...", "(ii) ...").
+_LEANS_BACK = re.compile(
+    r"^(?:this|these|those|that|it|they|such|both|here|thus|hence|therefore)\b(?! (?:paper|work|section|study)\b)|"
+    r"\b(?:these|those|both)\s+(?!papers?\b|works?\b)[a-z-]+",
+    re.IGNORECASE,
+)
+_ANNOUNCES = re.compile(r":$|\b(?:the following|as follows|below|in this section)\b", re.IGNORECASE)
+_ENUMERATED = re.compile(
+    r"^(?:(?:step|stage|phase|task|part|type)\s*#?\s*\d+\b|\(?(?:\d+|[ivx]+|[a-e])\)\s|(?:first|second|third|"
+    r"fourth|finally|lastly),)",
+    re.IGNORECASE,
+)
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
@@ -227,11 +266,15 @@ class _Compose:
         self, query: Query, views: list[tuple[int, Source, DocumentView]]
     ) -> list[tuple[float, int, DocumentView, Unit]]:
         scored = []
+        quantity = bool(_QUANTITY_QUESTION.search(query.text))
         for n, view, unit in self._units(views):
             own = topic_text(unit) if unit.kind == "item" else unit.text
             similarity = 0.8 * self.dense.get(view.line_key(unit), 0.0)
             if view.kind == Kind.PAPER:
+                if not _paper_statement(unit):
+                    continue
                 similarity = _PAPER_DENSE * max(similarity, self.dense.get(line_key(unit.text), 0.0))
+                similarity += _PAPER_QUANTITY * (quantity and bool(_QUANTITY.search(unit.text)))
             score = query.score(own, self._context(unit)) + 0.04 / n + similarity
             if unit.kind == "intro":
                 score += 0.05 * bool(view.group(unit.group)[1:])  # an intro stands for its whole list
@@ -276,7 +319,8 @@ class _Compose:
     ) -> bool:
         if self.papers:
             limit = max(limit, _PAPER_SENTENCES)  # a paper states a fact amid prose: room for the one that says it
-        if SECTION.search(query.text) and self._section(query, views, b):
+        # A section's opening sentences answer "what is X?" in a roadmap; a paper's section opens on its motivation.
+        if SECTION.search(query.text) and not self.papers and self._section(query, views, b):
             return True
         scored = self._scored(query, views)
         if not scored:
@@ -286,7 +330,8 @@ class _Compose:
         chosen.sort(key=lambda t: (t[1], t[3].start))
         statements: list[Statement] = []
         place = None
-        for _, _, view, unit in chosen:
+        units = [(view, u) for _, _, view, unit in chosen for u in _in_context(view, unit)]
+        for view, unit in units:
             if b.is_used(view, unit):
                 continue
             if (view.doc_id, unit.section) != place:
@@ -636,6 +681,34 @@ class _Compose:
             numbers.add(b.number(view, child))
         names = "; ".join(_compact(c) for c in children)
         return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
+
+
+def _paper_statement(unit: Unit) -> bool:
+    """A unit of a paper's text that can state a fact: not the front matter before its first heading (title,
+    authors, affiliations), not a question, a signpost or a run of figure labels."""
+    text = unit.text
+    if not unit.section or re.search(r"\?[\"'”’)\]]*$", text) or _SIGNPOST.search(text):
+        return False
+    return unit.kind != "sentence" or bool(_CLOSED.search(text))
+
+
+def _in_context(view: DocumentView, unit: Unit) -> list[Unit]:
+    """A paper's sentence with what it needs to be read alone: the sentence before, when it leans on it ("...
+    after each of these sub-layers"), and the enumerated sentences after, when it announces them ("the
+    following three steps" -> "Step 1: ...", "Step 2: ..."), else the sentence after. Other units: alone."""
+    if view.kind != Kind.PAPER or unit.kind != "sentence":
+        return [unit]
+    i = view.index_of(unit)
+    out = [unit]
+    if _LEANS_BACK.search(unit.text) and i > 0:
+        before = view.units[i - 1]
+        if before.kind == "sentence" and before.section == unit.section and _paper_statement(before):
+            out.insert(0, before)
+    if _ANNOUNCES.search(unit.text):
+        after = [u for u in view.units[i + 1 : i + 16] if u.kind == "sentence" and u.section == unit.section]
+        enumerated = [u for u in after if _ENUMERATED.match(u.text)]
+        out += enumerated[:_ENUMERATED_KEPT] or after[:1]
+    return out
 
 
 def _compact(unit: Unit) -> str:

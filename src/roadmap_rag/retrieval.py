@@ -92,6 +92,7 @@ class _Rankings:
     lexical: Hits = field(default_factory=list)  # BM25
     sentences: Hits = field(default_factory=list)  # papers: chunks by their best sentence run (BM25)
     lines: list[tuple[str, str, float]] = field(default_factory=list)  # (chunk id, line, similarity)
+    vector: list[float] | None = None  # the query's embedding (dense modes)
     weights: tuple[float, ...] = FUSION_WEIGHTS
 
     def all(self) -> tuple[Hits, Hits, Hits, Hits]:
@@ -209,10 +210,9 @@ class HybridRetriever:
         return [(chunks[cid], score) for cid, score in hits if cid in chunks]
 
     def _dense_both(
-        self, query: str, k: int, filters: Filters
+        self, query: str, k: int, filters: Filters, vector: Sequence[float]
     ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]], list[tuple[str, str, float]]]:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
-        vector = self.embedder.embed_query(query)
         small = self._slice(filters)
         if small is not None:  # the slice holds every chunk its passages belong to
             chunks, found, known = small.query(vector, k), small.query_passages(vector, k * 4), small.by_id
@@ -314,11 +314,17 @@ class HybridRetriever:
             tracing.lane(name, hits)
         with tracing.stage("fuse"):
             picked = self._pick(query, rankings, k, _card_lane(filters))
+        lines = rankings.lines
+        small = self._slice(filters) if paper else None
+        if small is not None and rankings.vector is not None:
+            # Every sentence run of the picked paper chunks, not only those among the best k*4: the composer
+            # ranks a paper's sentences by their run's similarity, and a run left out would count as 0.
+            lines = lines + small.passages_of([s.id for s in picked], rankings.vector)
         return Retrieved(
             sources=picked + cards,
             best_passage=max((score for _, score in rankings.passages), default=0.0),
             named=named if filters.doc_ids == named else (),
-            lines=tuple(rankings.lines),
+            lines=tuple(lines),
         )
 
     def _rankings(self, query: str, depth: int, filters: Filters, mode: Mode) -> _Rankings:
@@ -326,7 +332,10 @@ class HybridRetriever:
         rankings = _Rankings(depth)
         if mode != "lexical":
             with tracing.stage("lane.dense"):
-                rankings.chunks, rankings.passages, rankings.lines = self._dense_both(query, depth, filters)
+                rankings.vector = self.embedder.embed_query(query)
+                rankings.chunks, rankings.passages, rankings.lines = self._dense_both(
+                    query, depth, filters, rankings.vector
+                )
         if mode != "dense":
             with tracing.stage("lane.lexical"):
                 rankings.lexical = self.lexical(query, depth, filters, refresh=False)

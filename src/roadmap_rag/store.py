@@ -98,6 +98,18 @@ class Slice:
     def query_passages(self, embedding: Sequence[float], k: int) -> list[tuple[str, float, str]]:
         return [(self.owners[i], score, self.texts[i]) for i, score in _best(self.passage_vectors, embedding, k)]
 
+    def passages_of(self, chunk_ids: Sequence[str], embedding: Sequence[float]) -> list[tuple[str, str, float]]:
+        """Every passage of these chunks with its similarity to ``embedding``: (chunk id, text, similarity)."""
+        import numpy as np
+
+        wanted = set(chunk_ids)
+        rows = [i for i, owner in enumerate(self.owners) if owner in wanted]
+        if not rows:
+            return []
+        query = np.asarray(embedding, dtype=np.float32)
+        scores = self.passage_vectors[rows] @ (query / (np.linalg.norm(query) or 1.0))
+        return [(self.owners[i], self.texts[i], float(score)) for i, score in zip(rows, scores, strict=True)]
+
 
 def _best(matrix: Any, embedding: Sequence[float], k: int) -> list[tuple[int, float]]:
     """Rows by cosine similarity to ``embedding``, best first (ties in row order)."""
