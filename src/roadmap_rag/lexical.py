@@ -115,50 +115,71 @@ class _Engine:
             path.mkdir(parents=True)
             self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
         self._searcher: Any = None
-        self._idf: dict[str, float] = {}
-        self._average: float | None = None
+        self._idf: dict[str | None, dict[str, float]] = {}  # per scope (None: the whole index)
+        self._average: dict[str | None, tuple[int, float]] = {}
 
     def searcher(self) -> Any:
         if self._searcher is None:
             self.index.reload()
             self._searcher = self.index.searcher()
             self._idf = {}
-            self._average = None
+            self._average = {}
         return self._searcher
 
     def reload(self) -> None:
         self._searcher = None
 
-    def _statistics(self, searcher: Any, tokens: Sequence[str]) -> tuple[dict[str, float], float]:
-        """The terms' idf and the average body length, as bm25s computes them (cached until a reload)."""
+    def _statistics(
+        self, searcher: Any, tokens: Sequence[str], scope: tuple[str, Any] | None = None
+    ) -> tuple[dict[str, float], float]:
+        """The terms' idf and the average body length, as bm25s computes them (cached until a reload): over
+        the whole index, or over the documents a ``scope`` (its key, its query) selects."""
         import tantivy
 
-        n = searcher.num_docs
-        if self._average is None:
-            total = searcher.aggregate(tantivy.Query.all_query(), {"total": {"sum": {"field": "len"}}})
-            self._average = float(total["total"]["value"] or 0.0) / max(n, 1)
+        key, selected = scope if scope is not None else (None, tantivy.Query.all_query())
+        if key not in self._average:
+            n = searcher.num_docs if scope is None else searcher.search(selected, 1, count=True).count
+            total = searcher.aggregate(selected, {"total": {"sum": {"field": "len"}}})
+            self._average[key] = (n, float(total["total"]["value"] or 0.0) / max(n, 1))
+        n, average = self._average[key]
+        idf = self._idf.setdefault(key, {})
         for token in tokens:
-            if token not in self._idf:
-                df = searcher.doc_freq("body", token)
-                self._idf[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return self._idf, self._average
+            if token not in idf:
+                term = tantivy.Query.term_query(self.schema, "body", token)
+                if scope is None:
+                    df = searcher.doc_freq("body", token)
+                else:
+                    both = tantivy.Query.boolean_query([(tantivy.Occur.Must, term), (tantivy.Occur.Must, selected)])
+                    df = searcher.search(both, 1, count=True).count
+                idf[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf, average
 
     def search(
-        self, tokens: Sequence[str], k: int, doc_ids: Sequence[str] = (), kinds: Sequence[str] = ()
+        self,
+        tokens: Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        local: bool = False,
     ) -> list[tuple[Any, float]]:
-        """(stored document, BM25 score) of the k best matches, best first."""
+        """(stored document, BM25 score) of the k best matches, best first; ``local``: scored with the term
+        statistics of the documents the filters select, not the whole index's."""
         import tantivy
 
         if not tokens:
             return []
         should = [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", t)) for t in tokens]
         clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(should))]
+        filters = []
         for field, values in (("doc_id", doc_ids), ("kind", kinds)):
             if values:
-                clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, field, list(values))))
+                filters.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, field, list(values))))
         searcher = self.searcher()
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), max(k * 5, _CANDIDATES), count=False).hits
-        idf, average = self._statistics(searcher, tokens)
+        query = tantivy.Query.boolean_query(clauses + filters)
+        hits = searcher.search(query, max(k * 5, _CANDIDATES), count=False).hits
+        key = f"{sorted(doc_ids)}|{sorted(kinds)}"
+        scope = (key, tantivy.Query.boolean_query(filters)) if local and filters else None
+        idf, average = self._statistics(searcher, tokens, scope)
         scored = []
         for rank, (_, address) in enumerate(hits):
             doc = searcher.doc(address)
@@ -236,18 +257,24 @@ class Lexical:
         self._generation = None
 
     def search(
-        self, index: str, query: str, k: int, doc_ids: Sequence[str] = (), kinds: Sequence[str] = ()
+        self,
+        index: str,
+        query: str,
+        k: int,
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        local: bool = False,
     ) -> list[tuple[Chunk, float]]:
         """The k best chunks of ``chunks`` or ``roadmaps`` for ``query``, with their BM25 scores."""
-        hits = self.engines[index].search(query_tokens(query), k, doc_ids, kinds)
+        hits = self.engines[index].search(query_tokens(query), k, doc_ids, kinds, local)
         return [(_chunk(doc), score) for doc, score in hits]
 
     def search_runs(
-        self, query: str, k: int, doc_ids: Sequence[str] = (), kinds: Sequence[str] = ()
+        self, query: str, k: int, doc_ids: Sequence[str] = (), kinds: Sequence[str] = (), local: bool = False
     ) -> list[tuple[str, float]]:
         """(chunk id, score) of the k papers' chunks whose best sentence run matches ``query`` best."""
         best: dict[str, float] = {}
-        for doc, score in self.engines["runs"].search(query_tokens(query), k * 8, doc_ids, kinds):
+        for doc, score in self.engines["runs"].search(query_tokens(query), k * 8, doc_ids, kinds, local):
             best.setdefault(doc["chunk"][0], score)
             if len(best) >= k:
                 break

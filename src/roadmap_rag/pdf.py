@@ -249,17 +249,20 @@ class _Spelling:
     """How the paper writes its words, to join one broken at a line's end: 'adap' + 'tation' -> 'adaptation',
     'Dur' + 'ing' -> 'During'. The paper's own spelling elsewhere decides ('fine-tuning', not 'finetuning');
     a word it never writes whole keeps its hyphen in a compound ('left-to' + 'right', 'English' +
-    'to-German')."""
+    'to-German'), and so do two words it writes on their own ('lower' + 'level' -> 'lower-level', never
+    'lowerlevel')."""
 
     def __init__(self, page_texts: list[str]) -> None:
         self.whole = " ".join(page_texts).casefold()
+        self.words = Counter(re.findall(r"[^\W\d_]+", self.whole))
 
     def join(self, before: str, after: str) -> str:
         """``before`` (up to the break, its hyphen removed) and ``after``, with the hyphen or without."""
         left, right = before.rsplit(" ", 1)[-1], after.split(" ", 1)[0]
         head, tail = re.sub(r"^\W+", "", left).casefold(), re.sub(r"\W+$", "", right).casefold()
         hyphenated, joined = self.whole.count(f"{head}-{tail}"), self.whole.count(f"{head}{tail}")
-        compound = "-" in left or "-" in right
+        words = all(len(w) > 2 and self.words[w] > 1 for w in (head, tail))
+        compound = "-" in left or "-" in right or head.isdigit() or words  # '2' + 'layer', 'lower' + 'level'
         hyphen = hyphenated > joined if hyphenated or joined else compound
         return f"{before}-{after}" if hyphen else before + after
 
