@@ -50,6 +50,8 @@ _SIGNPOST = re.compile(
     r"plots|illustrates|depicts)\b(?! that)|^(?:\S+\s+){0,10}\S+ in (?:this|the next|the following) section\.$",
     re.IGNORECASE,
 )
+# A sentence that maps the paper ("we formulate X in Section 3.1, derive Y in Section 3.2 ...") points elsewhere.
+_SECTION_REFERENCE = re.compile(r"\b(?:sections?|sec\.|appendix)\s*\(?[a-z]?\d", re.IGNORECASE)
 _CLOSED = re.compile(r"[.!?:;][\"'”’)\]]*$")
 # A question that asks for a quantity ("how many", "how large", "at what size") is answered by a sentence that
 # states one.
@@ -216,6 +218,9 @@ class _Compose:
             self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
             for doc_id in self.papers:
                 stop |= set(terms(library.view(doc_id).title.split(" (")[0])) | set(terms("paper"))
+                card = CARD_PREFIX + doc_id.removeprefix(PAPER_PREFIX)
+                if card in library:  # its full title too ("Scaling Laws for Neural Language Models")
+                    stop |= set(terms(library.view(card).title))
         query = Query.of(question, library, stop, self.papers)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
@@ -273,6 +278,7 @@ class _Compose:
             if view.kind == Kind.PAPER:
                 if not _paper_statement(unit):
                     continue
+                own = view.spelled_out(own)
                 similarity = _PAPER_DENSE * max(similarity, self.dense.get(line_key(unit.text), 0.0))
                 similarity += _PAPER_QUANTITY * (quantity and bool(_QUANTITY.search(unit.text)))
             score = query.score(own, self._context(unit)) + 0.04 / n + similarity
@@ -688,6 +694,8 @@ def _paper_statement(unit: Unit) -> bool:
     authors, affiliations), not a question, a signpost or a run of figure labels."""
     text = unit.text
     if not unit.section or re.search(r"\?[\"'”’)\]]*$", text) or _SIGNPOST.search(text):
+        return False
+    if len(_SECTION_REFERENCE.findall(text)) >= 2:
         return False
     return unit.kind != "sentence" or bool(_CLOSED.search(text))
 

@@ -8,6 +8,7 @@ Every unit maps back to the chunk that holds it, so whatever an answer says cite
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from roadmap_rag.chunking import Chunk, find_headings
 from roadmap_rag.corpus import Document
+from roadmap_rag.text import acronyms
 from roadmap_rag.types import Kind, Source
 from roadmap_rag.units import Unit, parse
 
@@ -86,6 +88,22 @@ class DocumentView:
 
     def group(self, group: int) -> list[Unit]:
         return [u for u in self.units if u.group == group and group >= 0]
+
+    @functools.cached_property
+    def acronyms(self) -> dict[str, str]:
+        """The acronyms the document defines, with their long forms ("RoPE" -> "rotary position embedding")."""
+        return acronyms(self.text)
+
+    def spelled_out(self, text: str) -> str:
+        """``text`` with the long form of each acronym it uses and the acronym of each long form it spells,
+        so that "rotary position embedding" and "RoPE" match each other."""
+        extra = [
+            other
+            for short, long in self.acronyms.items()
+            for mine, other in ((short, long), (long, short))
+            if re.search(rf"(?<![\w-]){re.escape(mine)}(?![\w-])", text, re.IGNORECASE if mine is long else 0)
+        ]
+        return f"{text} {' '.join(extra)}" if extra else text
 
     @property
     def short_title(self) -> str:

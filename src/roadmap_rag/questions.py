@@ -197,6 +197,8 @@ def stem(word: str) -> str:
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: len(word) - len(suffix)] + replacement
+            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsfz":
+                word = word[:-1]  # 'stopping' and 'stop', 'embedded' and 'embed'
             break
     return word[:6]
 
