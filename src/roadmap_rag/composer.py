@@ -17,64 +17,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from roadmap_rag import paper_sentences
 from roadmap_rag.citations import looks_like_instruction
-from roadmap_rag.library import DocumentView, Library, line_key, to_source
+from roadmap_rag.library import DocumentView, Library, to_source
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
-from roadmap_rag.units import Unit, is_bare_title, readable, split_sentences, topic_text
+from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
 
-# How much a paper sentence's similarity to the question counts beside its word overlap. Prose paraphrases
-# where a roadmap line names: on the paper golden set fact recall went 0.438 (0.8, the roadmaps' weight) ->
-# 0.479 (2.0) -> 0.493 (4.0).
-_PAPER_DENSE = 4.0
-# Enumerated sentences ("Step 1: ...") an announcing sentence brings with it.
-_ENUMERATED_KEPT = 5
-# What a sentence that states a number adds, for a question that asks for a quantity.
-_PAPER_QUANTITY = 0.4
 # Sentences an answer from a paper's text may quote (a roadmap answer: 3). Fact recall on the paper golden
 # set: 3 sentences 0.479, 4 0.521, 5 0.548.
 _PAPER_SENTENCES = 5
-# A paper's sentences that answer nothing on their own: a question the text asks itself ("which weights should
-# we adapt?"), a signpost to elsewhere ("In this section, we discuss ...", "described in Appendix C"), figure and
-# table labels run together (no closing punctuation).
-_SIGNPOST = re.compile(
-    r"^(?:in this (?:section|subsection|appendix)|(?:see|as (?:shown|mentioned|described|discussed)) (?:in )?"
-    r"(?:section|appendix|table|figure|fig\.|eq)|we (?:first |then |now )?(?:describe|discuss|present|summari[sz]e|"
-    r"compare|detail|report) [^.]*\b(?:in|see) (?:section|appendix|table|figure)\b)|\b(?:described|discussed|"
-    r"presented|shown|listed|detailed) (?:in (?:this|the next|the following) section|below|in (?:section|appendix)"
-    r" [a-z0-9.]+)\.?$|^(?:table|figure|fig\.)\s*\d+\s+(?:shows|compares|lists|presents|summari[sz]es|reports|gives|"
-    r"plots|illustrates|depicts)\b(?! that)|^(?:\S+\s+){0,10}\S+ in (?:this|the next|the following) section\.$",
-    re.IGNORECASE,
-)
-# A sentence that maps the paper ("we formulate X in Section 3.1, derive Y in Section 3.2 ...") points elsewhere.
-_SECTION_REFERENCE = re.compile(r"\b(?:sections?|sec\.|appendix)\s*\(?[a-z]?\d", re.IGNORECASE)
-_CLOSED = re.compile(r"[.!?:;][\"'”’)\]]*$")
-# A question that asks for a quantity ("how many", "how large", "at what size") is answered by a sentence that
-# states one.
-_QUANTITY_QUESTION = re.compile(
-    r"\bhow (?:many|much|large|big|small|long|fast|often|far)\b|\bat what (?:size|scale|point|rate)\b|"
-    r"\bwhat (?:size|value|percentage|fraction|number|rate|score|accuracy)\b",
-    re.IGNORECASE,
-)
-_QUANTITY = re.compile(r"\d|\b(?:half|twice|double|triple|thousands?|millions?|billions?|dozens?|hundreds?)\b", re.I)
-# Sentences that lean on the one before ("We insert two adapters after each of these sub-layers.") or announce
-# the ones after ("We then apply the following three steps."), and the enumerated sentences such an
-# announcement introduces ("Step 1: ...", "Task #2: ...", "(ii) ...").
-_LEANS_BACK = re.compile(
-    r"^(?:this|these|those|that|it|they|such|both|here|thus|hence|therefore)\b(?! (?:paper|work|section|study)\b)|"
-    r"\b(?:these|those|both)\s+(?!papers?\b|works?\b)[a-z-]+",
-    re.IGNORECASE,
-)
-_ANNOUNCES = re.compile(r":$|\b(?:the following|as follows|below|in this section)\b", re.IGNORECASE)
-_ENUMERATED = re.compile(
-    r"^(?:(?:step|stage|phase|task|part|type)\s*#?\s*\d+\b|\(?(?:\d+|[ivx]+|[a-e])\)\s|(?:first|second|third|"
-    r"fourth|finally|lastly),)",
-    re.IGNORECASE,
-)
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
@@ -163,11 +119,7 @@ class Composer:
         """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
         similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
         the user's filters, which bind what the structure may add as much as what retrieval returned."""
-        dense: dict[str, float] = {}
-        for _, text, score in lines:
-            dense.setdefault(line_key(text), score)
-            for sentence in split_sentences(text):  # a paper's passage is a run of sentences: each has its score
-                dense.setdefault(line_key(sentence), score)
+        dense = paper_sentences.similarities(lines)
         composer = _Compose(self.max_sources, library, dense, tuple(named), (tuple(doc_ids), tuple(kinds)))
         return composer.run(question, sources)
 
@@ -212,16 +164,11 @@ class _Compose:
             if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
             for stem in terms(alias)
         }
-        if text_kinds == {Kind.PAPER}:
-            # Nor is the name of the paper it reads ("LoRA" is in every sentence of the LoRA paper), nor "paper";
-            # and a word is rare by how few of that paper's sentences use it.
+        if text_kinds == {Kind.PAPER}:  # read as the papers' text is: paper_sentences.question_for
             self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
-            for doc_id in self.papers:
-                stop |= set(terms(library.view(doc_id).title.split(" (")[0])) | set(terms("paper"))
-                card = CARD_PREFIX + doc_id.removeprefix(PAPER_PREFIX)
-                if card in library:  # its full title too ("Scaling Laws for Neural Language Models")
-                    stop |= set(terms(library.view(card).title))
-        query = Query.of(question, library, stop, self.papers)
+            query = paper_sentences.question_for(question, library, self.papers, stop)
+        else:
+            query = Query.of(question, library, stop)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
         composed = {
@@ -263,25 +210,20 @@ class _Compose:
                 out.append((n, view, unit))
         return out
 
-    @staticmethod
-    def _context(unit: Unit) -> str:
-        return f"{unit.intro} {unit.parent} {unit.section.split(' > ')[-1]}"
-
     def _scored(
         self, query: Query, views: list[tuple[int, Source, DocumentView]]
     ) -> list[tuple[float, int, DocumentView, Unit]]:
         scored = []
-        quantity = bool(_QUANTITY_QUESTION.search(query.text))
         for n, view, unit in self._units(views):
-            own = topic_text(unit) if unit.kind == "item" else unit.text
-            similarity = 0.8 * self.dense.get(view.line_key(unit), 0.0)
             if view.kind == Kind.PAPER:
-                if not _paper_statement(unit):
-                    continue
-                own = view.spelled_out(own)
-                similarity = _PAPER_DENSE * max(similarity, self.dense.get(line_key(unit.text), 0.0))
-                similarity += _PAPER_QUANTITY * (quantity and bool(_QUANTITY.search(unit.text)))
-            score = query.score(own, self._context(unit)) + 0.04 / n + similarity
+                paper = paper_sentences.score(query, view, unit, self.dense)
+                if paper is None:
+                    continue  # a signpost, a question, figure labels
+                score = paper + 0.04 / n
+            else:
+                own = topic_text(unit) if unit.kind == "item" else unit.text
+                similarity = 0.8 * self.dense.get(view.line_key(unit), 0.0)
+                score = query.score(own, paper_sentences.context_of(unit)) + 0.04 / n + similarity
             if unit.kind == "intro":
                 score += 0.05 * bool(view.group(unit.group)[1:])  # an intro stands for its whole list
             scored.append((score, n, view, unit))
@@ -336,7 +278,7 @@ class _Compose:
         chosen.sort(key=lambda t: (t[1], t[3].start))
         statements: list[Statement] = []
         place = None
-        units = [(view, u) for _, _, view, unit in chosen for u in _in_context(view, unit)]
+        units = [(view, u) for _, _, view, unit in chosen for u in paper_sentences.in_context(view, unit)]
         for view, unit in units:
             if b.is_used(view, unit):
                 continue
@@ -687,36 +629,6 @@ class _Compose:
             numbers.add(b.number(view, child))
         names = "; ".join(_compact(c) for c in children)
         return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
-
-
-def _paper_statement(unit: Unit) -> bool:
-    """A unit of a paper's text that can state a fact: not the front matter before its first heading (title,
-    authors, affiliations), not a question, a signpost or a run of figure labels."""
-    text = unit.text
-    if not unit.section or re.search(r"\?[\"'”’)\]]*$", text) or _SIGNPOST.search(text):
-        return False
-    if len(_SECTION_REFERENCE.findall(text)) >= 2:
-        return False
-    return unit.kind != "sentence" or bool(_CLOSED.search(text))
-
-
-def _in_context(view: DocumentView, unit: Unit) -> list[Unit]:
-    """A paper's sentence with what it needs to be read alone: the sentence before, when it leans on it ("...
-    after each of these sub-layers"), and the enumerated sentences after, when it announces them ("the
-    following three steps" -> "Step 1: ...", "Step 2: ..."), else the sentence after. Other units: alone."""
-    if view.kind != Kind.PAPER or unit.kind != "sentence":
-        return [unit]
-    i = view.index_of(unit)
-    out = [unit]
-    if _LEANS_BACK.search(unit.text) and i > 0:
-        before = view.units[i - 1]
-        if before.kind == "sentence" and before.section == unit.section and _paper_statement(before):
-            out.insert(0, before)
-    if _ANNOUNCES.search(unit.text):
-        after = [u for u in view.units[i + 1 : i + 16] if u.kind == "sentence" and u.section == unit.section]
-        enumerated = [u for u in after if _ENUMERATED.match(u.text)]
-        out += enumerated[:_ENUMERATED_KEPT] or after[:1]
-    return out
 
 
 def _compact(unit: Unit) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from roadmap_rag import tracing
+from roadmap_rag import paper_sentences, tracing
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import IndexUnavailable
@@ -43,6 +43,8 @@ FUSION_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.0, 0.0)
 # these weights 0.857 (scripts and figures: eval/README.md). The same two lexical lanes again, scored with the
 # paper's own statistics (its name, in every chunk, then weighs nothing): 0.878 -> 0.898 beside the others.
 PAPER_WEIGHTS = (0.5, 0.0, 1.0, 1.0, 1.0, 1.0)
+# A named paper's candidates, reranked by their best sentence before the k best are kept (paper_sentences).
+PAPER_CANDIDATES = 20
 # What a chunk of a paper's appendix gives up in the fused order (an RRF rank is worth 1/(rrf_k + rank)): the
 # body states what the paper claims; an appendix wins only where it is clearly the better match.
 APPENDIX_PENALTY = 0.03
@@ -290,12 +292,13 @@ class HybridRetriever:
             return retrieved
         # The named papers' text first, then (when the question asks about them too) the roadmaps' best.
         quota = routed.quota(k)
-        first = self._retrieve(
-            routed.query, k if routed.plain else quota, Filters(doc_ids=routed.papers), mode, (), True
-        )
+        first = self._retrieve(routed.query, max(k, PAPER_CANDIDATES), Filters(doc_ids=routed.papers), mode, (), True)
+        with tracing.stage("rerank"):  # by each candidate's best sentence, as the composer reads them
+            ranked = paper_sentences.rerank(query, first.sources, self.library(), first.lines)
+        papers = [s for s in ranked if s.kind == Kind.PAPER]
         if routed.plain:  # named by a plain term: the paper's body, not its appendices
-            body = [s for s in first.sources if s.kind != Kind.PAPER or not s.section.startswith("Appendix")]
-            first = replace(first, sources=[s for s in body if s.kind == Kind.PAPER][:quota])
+            papers = [s for s in papers if not s.section.startswith("Appendix")]
+        first = replace(first, sources=papers[:quota])
         taken = {s.id for s in first.sources}
         rest = [s for s in retrieved.sources if s.id not in taken and s.kind != Kind.PAPER_CARD]
         cards = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD]
