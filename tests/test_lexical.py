@@ -12,6 +12,7 @@ import pytest
 
 from roadmap_rag import Assistant, Settings
 from roadmap_rag.chroma_server import ChromaServer, free_port
+from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.index_state import index_status
@@ -27,6 +28,7 @@ from roadmap_rag.lexical import (
 )
 from roadmap_rag.retrieval import Filters
 from roadmap_rag.store import ChromaStore, VectorStore, chunk_record
+from roadmap_rag.types import Kind
 
 from .conftest import CORPUS, REPO
 from .fakes import HashingEmbedder, MemoryStore
@@ -179,6 +181,34 @@ def test_cold_start_reads_the_registry_not_every_chunk(
     assistant = Assistant(settings, embedder=embedder)
     answer = assistant.ask("What does the curriculum say about LoRA?")
     assert answer.grounded and answer.citations
+
+
+@pytest.mark.fast
+def test_fast_local_statistics_weigh_a_word_by_the_selected_documents(tmp_path: Path) -> None:
+    """A paper's name is in every chunk of that paper and rare in the index: scored with the whole index's
+    statistics it decides the ranking; with the paper's own (``local``) it weighs nothing, and the question's
+    other words decide."""
+
+    def chunk(n: int, doc_id: str, text: str) -> Chunk:
+        return Chunk(f"{doc_id}:{n}", doc_id, doc_id, Kind.PAPER, "Body", text, 0, len(text), n)
+
+    paper = [
+        chunk(0, "paper-zeb", "Zebranet zebranet zebranet trains zebranet models on zebranet data."),
+        chunk(1, "paper-zeb", "Zebranet initializes its matrices with a random Gaussian."),
+        chunk(2, "paper-zeb", "Zebranet zebranet results on zebranet benchmarks."),
+    ]
+    others = [chunk(n, "paper-other", f"Work {n} initializes its matrices for its networks.") for n in range(40)]
+    lexical = Lexical(tmp_path / "lexical")
+    with lexical.writing() as write:
+        write.add(paper + others)
+        write.documents = documents_of(paper + others)
+        write.commit("g1")
+    question = "How does Zebranet initialize its matrices?"
+    whole = lexical.search("chunks", question, 3, doc_ids=("paper-zeb",))
+    local = lexical.search("chunks", question, 3, doc_ids=("paper-zeb",), local=True)
+    assert whole[0][0].id == "paper-zeb:0"  # the name, four times
+    assert local[0][0].id == "paper-zeb:1"  # the question's other words
+    assert lexical.search("chunks", question, 3, doc_ids=("paper-zeb",)) == whole  # each scope cached apart
 
 
 def test_query_tokens_keep_repeats() -> None:

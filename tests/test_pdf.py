@@ -141,6 +141,20 @@ def test_pdfium_line_end_hyphens_join_unless_the_paper_hyphenates_the_word() -> 
     )
 
 
+def test_a_compound_broken_at_a_line_end_keeps_its_hyphen() -> None:
+    """Two words the paper writes on their own ('lower', 'level') make a compound, never 'lowerlevel'; a number
+    and a word too ('2-layer'); a fragment that is no word of the paper still joins ('repre' + 'sentation')."""
+    pages = [
+        "Higher states capture meaning while lower\ufffelevel states model syntax in a 2\ufffelayer LSTM. The "
+        "lower layers and the level of each repre\ufffesentation differ.",
+        "Every representation is a function of the input.",
+    ]
+    assert clean_pages(pages)[0] == (
+        "Higher states capture meaning while lower-level states model syntax in a 2-layer LSTM. The "
+        "lower layers and the level of each representation differ."
+    )
+
+
 def test_footnote_marks_glued_to_sentences_go_and_numbers_stay() -> None:
     page = (
         'The update could have a very small "intrinsic rank".6 To support this, the checkpoint shrinks from 350GB '

@@ -29,6 +29,8 @@ def test_question_shapes(question: str, shape: str) -> None:
 def test_light_stems_meet() -> None:
     assert stem("studied") == stem("studies") == stem("study")
     assert stem("locally") == stem("local") and stem("transforming") == stem("transformers")
+    assert stem("stopping") == stem("stop") and stem("embedded") == stem("embedding")
+    assert stem("filling") == stem("fill") and stem("adding") == stem("add")  # a doubled l or a short word stays
 
 
 def test_topic_support_ignores_generic_and_corpus_words() -> None:

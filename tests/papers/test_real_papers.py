@@ -40,6 +40,7 @@ if not (SHARED / "SOURCES.tsv").is_file():
 
 PAPERS = list(csv.DictReader((SHARED / "SOURCES.tsv").open(encoding="utf-8"), delimiter="\t"))
 PAPER_SET = REPO / "eval/datasets/paper_qa.jsonl"
+HOLDOUT_SET = REPO / "eval/datasets/paper_qa_holdout.jsonl"
 ROADMAP_SET = REPO / "eval/datasets/roadmap_qa.jsonl"
 
 
@@ -142,19 +143,17 @@ def _run(assistant: Assistant, path: Path) -> EvalRun:
 
 @pytest.mark.eval
 def test_paper_gates(indexed, assistant: Assistant) -> None:
-    """Issue 16's gates that hold: every off-corpus question refused with the papers in (including those an
-    appendix of example prompts could answer), the right page for >= 0.85 of the paper questions, and the
-    roadmap golden set within 0.01 of its roadmaps-only hit@5, MRR and fact recall, measured in this run
-    (identical when this was written). The floors on paper hit@5 and fact recall guard what was reached
-    (0.878 and 0.589, two questions of slack); issue 16's bars for those two are the strict xfail below, which
-    fails the day they are met so the floors can be raised to them."""
+    """Issue 16's gates: on the paper golden set hit@5 >= 0.95, the right page >= 0.95 (the issue asks 0.85; 0.959
+    was reached) and fact recall >= 0.8; every off-corpus question refused with the papers in (including those an
+    appendix of example prompts could answer); the roadmap golden set within 0.01 of its roadmaps-only hit@5, MRR
+    and fact recall, measured in this run (identical when this was written)."""
     _, with_papers = indexed
     papers = _run(with_papers, PAPER_SET).summary()
     assert papers["refusal_accuracy"] == 1.0, papers
     assert papers["unsupported_rate"] <= 0.02 and papers["raw_markup_rate"] == 0.0, papers
     assert papers["citation_validity"] >= 0.95, papers
-    assert papers["page@5"] >= 0.85, papers
-    assert papers["hit@5"] >= 0.83 and papers["fact_recall"] >= 0.55, papers
+    assert papers["hit@5"] >= 0.95 and papers["page@5"] >= 0.95, papers
+    assert papers["fact_recall"] >= 0.8, papers
     roadmaps_only = _run(assistant, ROADMAP_SET).summary()
     roadmaps_with_papers = _run(with_papers, ROADMAP_SET).summary()
     assert roadmaps_with_papers["refusal_accuracy"] == 1.0, roadmaps_with_papers
@@ -167,8 +166,12 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 
 
 @pytest.mark.eval
-@pytest.mark.xfail(strict=True, reason="issue 16 open: paper hit@5 0.878, fact recall 0.589 measured")
-def test_paper_golden_set_reaches_the_issue_bars(indexed) -> None:
+def test_paper_holdout_gates(indexed) -> None:
+    """The paper holdout set (16 questions written after the retrieval and composer changes of issue 16 were made,
+    never tuned on; plus 2 off-corpus): 15 of 16 in the top 5 on their page and 17 of 18 facts stated when this
+    was written (the code before those changes: the same hit and facts, MRR 0.698 against 0.760)."""
     _, with_papers = indexed
-    papers = _run(with_papers, PAPER_SET).summary()
-    assert papers["hit@5"] >= 0.95 and papers["fact_recall"] >= 0.8, papers
+    holdout = _run(with_papers, HOLDOUT_SET).summary()
+    assert holdout["refusal_accuracy"] == 1.0, holdout
+    assert holdout["hit@5"] >= 0.9 and holdout["page@5"] >= 0.9, holdout
+    assert holdout["fact_recall"] >= 0.88 and holdout["unsupported_rate"] <= 0.02, holdout

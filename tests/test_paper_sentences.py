@@ -1,0 +1,117 @@
+"""A paper's sentences as answers: which can state a fact, what each needs around it, how well one answers, and
+the rerank of a named paper's chunks by their best sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag import paper_sentences
+from roadmap_rag.chunking import Chunk
+from roadmap_rag.library import Library, to_source
+from roadmap_rag.text import acronyms
+from roadmap_rag.types import Kind
+from roadmap_rag.units import Unit
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
+FRONT = "FOONET: A SMALL MODEL Ada Lovelace University of Somewhere\n"
+ABSTRACT = (
+    "# Abstract\n"
+    "We present FooNet, a language model that uses rotary position embedding (RoPE) throughout. "
+    "FooNet is instruction tuned on over 60 datasets. Which layers should we adapt?\n"
+)
+METHOD = (
+    "# 3 Method\n"
+    "In this section, we describe the method. Table 3 compares the memory of the models. "
+    "We then apply the following two steps. Step 1: Collect demonstrations and train a supervised policy. "
+    "Step 2: Train a reward model on comparisons. Accuracy then improves on most tasks.\n"
+    "Each layer contains two sub-layers: attention and a feed-forward network. "
+    "We insert adapters after each of these sub-layers. The loss falls smoothly\n"
+)
+PARTS = (FRONT, ABSTRACT, METHOD)
+
+
+def _chunks() -> list[Chunk]:
+    out, start = [], 0
+    for ordinal, (text, section) in enumerate(zip(PARTS, ("", "Abstract", "3 Method"), strict=True)):
+        out.append(
+            Chunk(
+                id=f"paper-foonet:{ordinal}",
+                doc_id="paper-foonet",
+                doc_title="FooNet (Lovelace, 2024)",
+                kind=Kind.PAPER,
+                section=section,
+                text=text,
+                start=start,
+                end=start + len(text),
+                ordinal=ordinal,
+                page=ordinal + 1,
+            )
+        )
+        start += len(text)
+    return out
+
+
+@pytest.fixture
+def library() -> Library:
+    return Library(_chunks())
+
+
+def _unit(library: Library, starts: str) -> Unit:
+    return next(u for u in library.view("paper-foonet").units if u.text.startswith(starts))
+
+
+def test_acronyms_a_text_defines_and_their_long_forms() -> None:
+    found = acronyms(
+        "we use rotary position embedding (RoPE), Reinforcement Learning from Human Feedback (RLHF) and "
+        "Low-Rank Adaptation (LoRA); GPT-3 (Brown et al., 2020) and a word sense task (WSD) define nothing"
+    )
+    assert found == {
+        "RoPE": "rotary position embedding",
+        "RLHF": "Reinforcement Learning from Human Feedback",
+        "LoRA": "Low-Rank Adaptation",
+    }
+
+
+def test_an_acronym_and_its_long_form_match_each_other(library: Library) -> None:
+    view = library.view("paper-foonet")
+    assert "rotary position embedding" in view.spelled_out("What does RoPE do?")
+    assert "RoPE" in view.spelled_out("What does rotary position embedding do?")
+    assert view.spelled_out("What is a rope?") == "What is a rope?"  # the acronym's own case only
+
+
+def test_front_matter_questions_signposts_and_label_runs_state_nothing(library: Library) -> None:
+    statement = paper_sentences.is_statement
+    assert not statement(_unit(library, "FOONET"))  # title and authors, before the first heading
+    assert not statement(_unit(library, "Which layers should we adapt?"))
+    assert not statement(_unit(library, "In this section, we describe"))
+    assert not statement(_unit(library, "Table 3 compares"))
+    assert not statement(_unit(library, "The loss falls smoothly"))  # no closing punctuation: labels run together
+    assert statement(_unit(library, "FooNet is instruction tuned on over 60 datasets."))
+
+
+def test_a_sentence_comes_with_what_it_leans_on_or_announces(library: Library) -> None:
+    view = library.view("paper-foonet")
+    leaning = paper_sentences.in_context(view, _unit(library, "We insert adapters"))
+    assert [u.text[:20] for u in leaning] == ["Each layer contains ", "We insert adapters a"]
+    announcing = paper_sentences.in_context(view, _unit(library, "We then apply the following two steps."))
+    assert [u.text[:7] for u in announcing] == ["We then", "Step 1:", "Step 2:"]
+    alone = paper_sentences.in_context(view, _unit(library, "FooNet is instruction tuned"))
+    assert [u.text for u in alone] == ["FooNet is instruction tuned on over 60 datasets."]
+
+
+def test_a_quantity_question_prefers_the_sentence_that_states_one(library: Library) -> None:
+    view = library.view("paper-foonet")
+    query = paper_sentences.question_for("How many datasets is FooNet tuned on?", library, ["paper-foonet"])
+    with_number = paper_sentences.score(query, view, _unit(library, "FooNet is instruction tuned"), {})
+    without = paper_sentences.score(query, view, _unit(library, "We present FooNet"), {})
+    assert with_number is not None and without is not None and with_number > without
+    assert paper_sentences.score(query, view, _unit(library, "Which layers"), {}) is None
+
+
+def test_rerank_brings_the_chunk_whose_sentence_answers_first(library: Library) -> None:
+    abstract, method = (to_source(c, 0.3) for c in _chunks()[1:])
+    question = "What are the two steps, according to the FooNet paper?"
+    ranked = paper_sentences.rerank(question, [abstract, method], library, [])
+    assert [s.id for s in ranked] == [method.id, abstract.id]
+    assert ranked[0].score > ranked[1].score  # the blended score, in the order given
