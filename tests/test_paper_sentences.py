@@ -7,6 +7,7 @@ import pytest
 
 from roadmap_rag import paper_sentences
 from roadmap_rag.chunking import Chunk
+from roadmap_rag.composer import Composer
 from roadmap_rag.library import Library, to_source
 from roadmap_rag.text import acronyms
 from roadmap_rag.types import Kind
@@ -18,12 +19,12 @@ FRONT = "FOONET: A SMALL MODEL Ada Lovelace University of Somewhere\n"
 ABSTRACT = (
     "# Abstract\n"
     "We present FooNet, a language model that uses rotary position embedding (RoPE) throughout. "
-    "FooNet is instruction tuned on over 60 datasets. Which layers should we adapt?\n"
+    "FooNet is instruction tuned on over 60 datasets. Training FooNet takes two stages. Which layers should we adapt?\n"
 )
 METHOD = (
     "# 3 Method\n"
     "In this section, we describe the method. Table 3 compares the memory of the models. "
-    "We then apply the following two steps. Step 1: Collect demonstrations and train a supervised policy. "
+    "We then apply the following two training steps. Step 1: Collect demonstrations and train a supervised policy. "
     "Step 2: Train a reward model on comparisons. Accuracy then improves on most tasks.\n"
     "Each layer contains two sub-layers: attention and a feed-forward network. "
     "We insert adapters after each of these sub-layers. The loss falls smoothly\n"
@@ -94,7 +95,7 @@ def test_a_sentence_comes_with_what_it_leans_on_or_announces(library: Library) -
     view = library.view("paper-foonet")
     leaning = paper_sentences.in_context(view, _unit(library, "We insert adapters"))
     assert [u.text[:20] for u in leaning] == ["Each layer contains ", "We insert adapters a"]
-    announcing = paper_sentences.in_context(view, _unit(library, "We then apply the following two steps."))
+    announcing = paper_sentences.in_context(view, _unit(library, "We then apply the following two training steps."))
     assert [u.text[:7] for u in announcing] == ["We then", "Step 1:", "Step 2:"]
     alone = paper_sentences.in_context(view, _unit(library, "FooNet is instruction tuned"))
     assert [u.text for u in alone] == ["FooNet is instruction tuned on over 60 datasets."]
@@ -115,3 +116,14 @@ def test_rerank_brings_the_chunk_whose_sentence_answers_first(library: Library) 
     ranked = paper_sentences.rerank(question, [abstract, method], library, [])
     assert [s.id for s in ranked] == [method.id, abstract.id]
     assert ranked[0].score > ranked[1].score  # the blended score, in the order given
+
+
+def test_a_paper_answer_opens_with_the_section_that_answers_and_quotes_no_signpost(library: Library) -> None:
+    abstract, method = (to_source(c, 0.3) for c in _chunks()[1:])
+    question = "What are the two training steps of the FooNet paper?"
+    composition = Composer().compose(question, [abstract, method], library)
+    headings = [b.title for b in composition.blocks if b.kind == "heading"]
+    said = " ".join(s.text for b in composition.blocks for s in b.statements)
+    assert len(headings) == 2 and headings[0].endswith("3 Method"), headings  # retrieval ranked the abstract first
+    assert "Step 1: Collect demonstrations" in said and "Step 2: Train a reward model" in said
+    assert "In this section" not in said and "Which layers" not in said

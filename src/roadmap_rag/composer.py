@@ -275,7 +275,13 @@ class _Compose:
             return False
         best = scored[0][0]
         chosen = [t for t in scored if t[0] >= max(0.25, best * 0.6)][:limit] or scored[:1]
-        chosen.sort(key=lambda t: (t[1], t[3].start))
+        if self.papers:  # the section that answers best first, each section's sentences in the paper's order
+            first: dict[tuple[str, str], float] = {}
+            for score, _, view, unit in chosen:
+                first.setdefault((view.doc_id, unit.section), score)
+            chosen.sort(key=lambda t: (-first[(t[2].doc_id, t[3].section)], t[3].start))
+        else:
+            chosen.sort(key=lambda t: (t[1], t[3].start))
         statements: list[Statement] = []
         place = None
         units = [(view, u) for _, _, view, unit in chosen for u in paper_sentences.in_context(view, unit)]
