@@ -89,6 +89,8 @@ def test_front_matter_questions_signposts_and_label_runs_state_nothing(library: 
     assert not statement(_unit(library, "Table 3 compares"))
     assert not statement(_unit(library, "The loss falls smoothly"))  # no closing punctuation: labels run together
     assert statement(_unit(library, "FooNet is instruction tuned on over 60 datasets."))
+    labels = "FLAN 137B GLaM LaMDA-PT GPT-3 175B zero-shot few-shot READING COMP."
+    assert not statement(Unit("sentence", labels, 0, len(labels), section="3 Results"))  # a table's header row
 
 
 def test_a_sentence_comes_with_what_it_leans_on_or_announces(library: Library) -> None:

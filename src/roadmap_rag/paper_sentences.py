@@ -17,6 +17,7 @@ from dataclasses import replace
 from roadmap_rag.library import DocumentView, Library, line_key
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.questions import Query, terms
+from roadmap_rag.text import STOPWORDS
 from roadmap_rag.types import Kind, Source, section_leaf
 from roadmap_rag.units import Unit, readable, split_sentences, topic_text
 
@@ -80,6 +81,9 @@ def is_statement(unit: Unit) -> bool:
         return False
     if len(_SECTION_REFERENCE.findall(text)) >= 2:
         return False
+    tokens = [t.strip(",.;:()").lower() for t in text.split()]
+    if len(tokens) >= 6 and sum(t in STOPWORDS for t in tokens) < 2:
+        return False  # a figure's or table's labels in a row ("FLAN 137B GLaM LaMDA-PT GPT-3 175B zero-shot ...")
     return unit.kind != "sentence" or bool(_CLOSED.search(text))
 
 
