@@ -81,6 +81,31 @@ def test_an_acronym_and_its_long_form_match_each_other(library: Library) -> None
     assert view.spelled_out("What is a rope?") == "What is a rope?"  # the acronym's own case only
 
 
+def test_a_question_on_a_paper_is_searched_with_the_acronyms_it_spells_out_but_not_the_papers_name(
+    library: Library,
+) -> None:
+    view = library.view("paper-foonet")
+    assert view.abbreviated("How is rotary position embedding applied?") == (
+        "How is rotary position embedding applied? RoPE"
+    )
+    assert view.abbreviated("How is rotary position embedding applied?", names="RoPE (Su et al., 2021)") == (
+        "How is rotary position embedding applied?"  # the paper's own name is in every chunk: it tells nothing
+    )
+    assert view.abbreviated("What does RoPE do?") == "What does RoPE do?"  # long forms only
+
+
+def test_a_citation_year_or_a_figure_number_is_no_quantity(library: Library) -> None:
+    view = library.view("paper-foonet")
+    query = paper_sentences.question_for("How many tasks does FooNet solve?", library, ["paper-foonet"])
+    cited = "FooNet solves tasks as shown in Figure 4 (Lovelace et al., 2023b)."
+    stated = "FooNet solves tasks of twelve kinds across 60 datasets."
+    scores = [
+        paper_sentences.score(query, view, Unit("sentence", text, 0, len(text), section="3 Method"), {})
+        for text in (cited, stated)
+    ]
+    assert scores[1] is not None and scores[0] is not None and scores[1] - scores[0] >= paper_sentences.QUANTITY_BONUS
+
+
 def test_front_matter_questions_signposts_and_label_runs_state_nothing(library: Library) -> None:
     statement = paper_sentences.is_statement
     assert not statement(_unit(library, "FOONET"))  # title and authors, before the first heading

@@ -105,6 +105,16 @@ class DocumentView:
         ]
         return f"{text} {' '.join(extra)}" if extra else text
 
+    def abbreviated(self, text: str, names: str = "") -> str:
+        """``text`` with the acronym of each long form it spells ("reward model" -> "RM"), but for an acronym
+        found in ``names`` (the document's own names: "rotary position embedding" is everywhere in RoFormer)."""
+        extra = [
+            short
+            for short, long in self.acronyms.items()
+            if short not in names and re.search(rf"(?<![\w-]){re.escape(long)}(?![\w-])", text, re.IGNORECASE)
+        ]
+        return f"{text} {' '.join(extra)}" if extra else text
+
     @property
     def short_title(self) -> str:
         """How a learner names it: the first alias ("complete roadmap"), else the title."""

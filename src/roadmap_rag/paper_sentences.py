@@ -57,6 +57,11 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(r"\d|\b(?:half|twice|double|triple|thousands?|millions?|billions?|dozens?|hundreds?)\b", re.I)
+# Numbers that state no quantity: a citation's year ("Wei et al., 2022b"), a figure, table, section or equation.
+_REFERENCES = re.compile(
+    r"\b(?:19|20)\d\d[a-z]?\b|\b(?:fig(?:ure)?s?|tables?|sections?|sec|appendix|eqs?|equations?)\.?\s*\(?[a-z]?\d[\d.]*\)?",
+    re.IGNORECASE,
+)
 # Sentences that lean on the one before ("We insert two adapters after each of these sub-layers.") or announce
 # the ones after ("We then apply the following three steps."), and the enumerated sentences such an
 # announcement introduces ("Step 1: ...", "Task #2: ...", "(ii) ...").
@@ -82,7 +87,8 @@ def is_statement(unit: Unit) -> bool:
     if len(_SECTION_REFERENCE.findall(text)) >= 2:
         return False
     tokens = [t.strip(",.;:()").lower() for t in text.split()]
-    if len(tokens) >= 6 and sum(t in STOPWORDS for t in tokens) < 2:
+    function_words = sum(t in STOPWORDS for t in tokens)
+    if (len(tokens) >= 6 and not function_words) or (len(tokens) >= 10 and function_words < 2):
         return False  # a figure's or table's labels in a row ("FLAN 137B GLaM LaMDA-PT GPT-3 175B zero-shot ...")
     return unit.kind != "sentence" or bool(_CLOSED.search(text))
 
@@ -129,6 +135,13 @@ def question_for(question: str, library: Library, papers: Sequence[str], stop: s
     return Query.of(question, library, stop, tuple(papers))
 
 
+def names_of(library: Library, doc_id: str) -> str:
+    """A paper's names: its short title ("LoRA (Hu et al., 2021)") and its catalog card's full title."""
+    card = CARD_PREFIX + doc_id.removeprefix(PAPER_PREFIX)
+    full = library.view(card).title if card in library else ""
+    return f"{library.view(doc_id).title} {full}"
+
+
 def context_of(unit: Unit) -> str:
     """What a unit sits under: its list's intro, its topic item, its section's title."""
     return f"{unit.intro} {unit.parent} {section_leaf(unit.section)}"
@@ -140,7 +153,7 @@ def score(query: Query, view: DocumentView, unit: Unit, dense: Mapping[str, floa
         return None
     own = view.spelled_out(topic_text(unit) if unit.kind == "item" else unit.text)
     similarity = max(0.8 * dense.get(view.line_key(unit), 0.0), dense.get(line_key(unit.text), 0.0))
-    quantity = _QUANTITY_QUESTION.search(query.text) and _QUANTITY.search(unit.text)
+    quantity = _QUANTITY_QUESTION.search(query.text) and _QUANTITY.search(_REFERENCES.sub(" ", unit.text))
     return query.score(own, context_of(unit)) + DENSE_WEIGHT * similarity + QUANTITY_BONUS * bool(quantity)
 
 

@@ -292,9 +292,14 @@ class HybridRetriever:
             return retrieved
         # The named papers' text first, then (when the question asks about them too) the roadmaps' best.
         quota = routed.quota(k)
-        first = self._retrieve(routed.query, max(k, PAPER_CANDIDATES), Filters(doc_ids=routed.papers), mode, (), True)
+        library = self.library()
+        search = routed.query  # with the acronyms the papers define: "reward model" finds "6B RMs"
+        for doc_id in routed.papers:
+            if doc_id in library:
+                search = library.view(doc_id).abbreviated(search, paper_sentences.names_of(library, doc_id))
+        first = self._retrieve(search, max(k, PAPER_CANDIDATES), Filters(doc_ids=routed.papers), mode, (), True)
         with tracing.stage("rerank"):  # by each candidate's best sentence, as the composer reads them
-            ranked = paper_sentences.rerank(query, first.sources, self.library(), first.lines)
+            ranked = paper_sentences.rerank(query, first.sources, library, first.lines)
         papers = [s for s in ranked if s.kind == Kind.PAPER]
         if routed.plain:  # named by a plain term: the paper's body, not its appendices
             papers = [s for s in papers if not s.section.startswith("Appendix")]

@@ -167,11 +167,11 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 
 @pytest.mark.eval
 def test_paper_holdout_gates(indexed) -> None:
-    """The paper holdout set (16 questions written after the retrieval and composer changes of issue 16 were made,
-    never tuned on; plus 2 off-corpus): 15 of 16 in the top 5 on their page and 17 of 18 facts stated when this
-    was written (the code before those changes: the same hit and facts, MRR 0.698 against 0.760)."""
+    """The paper holdout set: 24 questions written after issue 16's retrieval and composer changes, half on page
+    1, half deeper, plus 2 off-corpus. When this was written: 22 of 24 in the top 5 on their page, 24 of 27 facts
+    stated (the code before issue 16's second session: 20 of 24 and 23 of 27)."""
     _, with_papers = indexed
     holdout = _run(with_papers, HOLDOUT_SET).summary()
     assert holdout["refusal_accuracy"] == 1.0, holdout
     assert holdout["hit@5"] >= 0.9 and holdout["page@5"] >= 0.9, holdout
-    assert holdout["fact_recall"] >= 0.88 and holdout["unsupported_rate"] <= 0.02, holdout
+    assert holdout["fact_recall"] >= 0.85 and holdout["unsupported_rate"] <= 0.02, holdout
