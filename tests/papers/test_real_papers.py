@@ -167,8 +167,8 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 
 @pytest.mark.eval
 def test_paper_holdout_gates(indexed) -> None:
-    """The paper holdout set: 24 questions written after issue 16's retrieval and composer changes, half on page
-    1, half deeper, plus 2 off-corpus. When this was written: 22 of 24 in the top 5 on their page, 24 of 27 facts
+    """The paper holdout set: 24 questions written after issue 16's retrieval and composer changes (16 of them on
+    facts past page 1), plus 2 off-corpus. When this was written: 22 of 24 in the top 5 on their page, 24 of 27 facts
     stated (the code before issue 16's second session: 20 of 24 and 23 of 27)."""
     _, with_papers = indexed
     holdout = _run(with_papers, HOLDOUT_SET).summary()
