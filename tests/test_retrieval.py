@@ -7,7 +7,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.evaluation.metrics import retrieval_scores
-from roadmap_rag.retrieval import near_duplicate
+from roadmap_rag.retrieval import near_duplicate, with_joined_compounds
 
 from .conftest import REPO
 
@@ -66,3 +66,12 @@ def test_fast_paper_cards_ride_after_the_k_sources(fake_assistant: Assistant) ->
 def test_fast_a_named_document_is_searched_alone(fake_assistant: Assistant) -> None:
     sources = fake_assistant.retrieve("Which tools does the curriculum list for interpretability?", k=3)
     assert {s.doc_id for s in sources} == {"comprehensive-llm-curriculum"}
+
+
+@pytest.mark.fast
+def test_fast_a_hyphenated_name_is_also_searched_as_one_word() -> None:
+    """A PDF runs a subscript into its word ("BERTLARGE"): "BERT-large" is searched both ways."""
+    assert with_joined_compounds("How many parameters does BERT-large have?") == (
+        "How many parameters does BERT-large have? BERTlarge"
+    )
+    assert with_joined_compounds("What is LoRA?") == "What is LoRA?"

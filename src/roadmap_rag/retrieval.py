@@ -294,6 +294,7 @@ class HybridRetriever:
         quota = routed.quota(k)
         library = self.library()
         search = routed.query  # with the acronyms the papers define: "reward model" finds "6B RMs"
+        search = with_joined_compounds(search)
         for doc_id in routed.papers:
             if doc_id in library:
                 search = library.view(doc_id).abbreviated(search, paper_sentences.names_of(library, doc_id))
@@ -415,6 +416,13 @@ class HybridRetriever:
             scores = self._reranker.predict([(query, c.embedding_text()) for c in candidates])
         ranked = sorted(zip(candidates, scores, strict=True), key=lambda p: -float(p[1]))
         return [c.id for c, _ in ranked]
+
+
+def with_joined_compounds(query: str) -> str:
+    """``query`` and each hyphenated word in it written as one, as a PDF may run it together: "BERT-large" is
+    "BERTLARGE" where the paper set "LARGE" as a subscript."""
+    joined = [w.replace("-", "") for w in re.findall(r"\b\w+(?:-\w+)+\b", query)]
+    return " ".join([query, *joined])
 
 
 def _name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:

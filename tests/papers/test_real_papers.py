@@ -168,10 +168,10 @@ def test_paper_gates(indexed, assistant: Assistant) -> None:
 @pytest.mark.eval
 def test_paper_holdout_gates(indexed) -> None:
     """The paper holdout set: 24 questions written after issue 16's retrieval and composer changes (16 of them on
-    facts past page 1), plus 2 off-corpus. When this was written: 22 of 24 in the top 5 on their page, 24 of 27 facts
-    stated (the code before issue 16's second session: 20 of 24 and 23 of 27)."""
+    facts past page 1), plus 2 off-corpus. When this was written: 23 of 24 in the top 5 on their page, 25 of 27 facts
+    stated (the code before issue 16's second session: 20 of 24 and 23 of 27); one question or fact of slack."""
     _, with_papers = indexed
     holdout = _run(with_papers, HOLDOUT_SET).summary()
     assert holdout["refusal_accuracy"] == 1.0, holdout
     assert holdout["hit@5"] >= 0.9 and holdout["page@5"] >= 0.9, holdout
-    assert holdout["fact_recall"] >= 0.85 and holdout["unsupported_rate"] <= 0.02, holdout
+    assert holdout["fact_recall"] >= 0.88 and holdout["unsupported_rate"] <= 0.02, holdout
