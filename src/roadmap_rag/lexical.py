@@ -145,10 +145,10 @@ class _Engine:
         idf = self._idf.setdefault(key, {})
         for token in tokens:
             if token not in idf:
-                term = tantivy.Query.term_query(self.schema, "body", token)
                 if scope is None:
                     df = searcher.doc_freq("body", token)
                 else:
+                    term = tantivy.Query.term_query(self.schema, "body", token)
                     both = tantivy.Query.boolean_query([(tantivy.Occur.Must, term), (tantivy.Occur.Must, selected)])
                     df = searcher.search(both, 1, count=True).count
                 idf[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))

@@ -97,28 +97,28 @@ class DocumentView:
     def spelled_out(self, text: str) -> str:
         """``text`` with the long form of each acronym it uses and the acronym of each long form it spells,
         so that "rotary position embedding" and "RoPE" match each other."""
-        extra = [
-            other
-            for short, long in self.acronyms.items()
-            for mine, other in ((short, long), (long, short))
-            if re.search(rf"(?<![\w-]){re.escape(mine)}(?![\w-])", text, re.IGNORECASE if mine is long else 0)
-        ]
-        return f"{text} {' '.join(extra)}" if extra else text
+        longs = [long for short, long in self.acronyms.items() if _mentions(text, short, case=True)]
+        return _with_words(self.abbreviated(text), longs)
 
     def abbreviated(self, text: str, names: str = "") -> str:
         """``text`` with the acronym of each long form it spells ("reward model" -> "RM"), but for an acronym
         found in ``names`` (the document's own names: "rotary position embedding" is everywhere in RoFormer)."""
-        extra = [
-            short
-            for short, long in self.acronyms.items()
-            if short not in names and re.search(rf"(?<![\w-]){re.escape(long)}(?![\w-])", text, re.IGNORECASE)
-        ]
-        return f"{text} {' '.join(extra)}" if extra else text
+        shorts = [short for short, long in self.acronyms.items() if short not in names and _mentions(text, long)]
+        return _with_words(text, shorts)
 
     @property
     def short_title(self) -> str:
         """How a learner names it: the first alias ("complete roadmap"), else the title."""
         return f"the {self.aliases[0]}" if self.aliases else self.title
+
+
+def _mentions(text: str, phrase: str, case: bool = False) -> bool:
+    """``phrase`` stands in ``text`` as whole words (``case``: with its own capitals only)."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text, 0 if case else re.IGNORECASE))
+
+
+def _with_words(text: str, extra: Sequence[str]) -> str:
+    return " ".join([text, *extra]) if extra else text
 
 
 def line_key(line: str) -> str:

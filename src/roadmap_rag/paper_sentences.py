@@ -129,17 +129,20 @@ def question_for(question: str, library: Library, papers: Sequence[str], stop: s
     stop = set(stop or ())
     for doc_id in papers:
         stop |= set(terms(library.view(doc_id).title.split(" (")[0])) | set(terms("paper"))
-        card = CARD_PREFIX + doc_id.removeprefix(PAPER_PREFIX)
-        if card in library:  # the full title, where the question names the paper by it
-            question = re.sub(re.escape(library.view(card).title), " ", question, flags=re.IGNORECASE)
+        if full := _card_title(library, doc_id):  # the full title, where the question names the paper by it
+            question = re.sub(re.escape(full), " ", question, flags=re.IGNORECASE)
     return Query.of(question, library, stop, tuple(papers))
 
 
 def names_of(library: Library, doc_id: str) -> str:
     """A paper's names: its short title ("LoRA (Hu et al., 2021)") and its catalog card's full title."""
+    return f"{library.view(doc_id).title} {_card_title(library, doc_id)}"
+
+
+def _card_title(library: Library, doc_id: str) -> str:
+    """The full title on the catalog card of the paper ``doc_id`` ("" where the library has no card)."""
     card = CARD_PREFIX + doc_id.removeprefix(PAPER_PREFIX)
-    full = library.view(card).title if card in library else ""
-    return f"{library.view(doc_id).title} {full}"
+    return library.view(card).title if card in library else ""
 
 
 def context_of(unit: Unit) -> str:

@@ -103,7 +103,11 @@ class _Rankings:
     sentences_local: Hits = field(default_factory=list)
     lines: list[tuple[str, str, float]] = field(default_factory=list)  # (chunk id, line, similarity)
     vector: list[float] | None = None  # the query's embedding (dense modes)
-    weights: tuple[float, ...] = FUSION_WEIGHTS
+    paper: bool = False  # a named paper's text: PAPER_WEIGHTS, and its appendix gives up APPENDIX_PENALTY
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return PAPER_WEIGHTS if self.paper else FUSION_WEIGHTS
 
     def all(self) -> tuple[Hits, ...]:
         """In FUSION_WEIGHTS' order."""
@@ -324,7 +328,7 @@ class HybridRetriever:
                 rankings.sentences_local = self.sentences(query, rankings.depth, filters, local=True)
             with tracing.stage("lane.lexical", local=True):
                 rankings.lexical_local = self.lexical(query, rankings.depth, filters, refresh=False, local=True)
-            rankings.weights = PAPER_WEIGHTS
+            rankings.paper = True
         cards = self._cards(rankings, k, filters)
         if cards and mode == "hybrid":
             # The catalog as a glossary: the lexical retriever also reads the names of the papers the
@@ -379,7 +383,7 @@ class HybridRetriever:
         """The k best text chunks by fused rank (reranked if configured), skipping near-duplicates."""
         text_only = [[hit for hit in r if not card_lane or hit[0].kind != Kind.PAPER_CARD] for r in rankings.all()]
         fused, chunks = self._fuse(text_only, rankings.weights)
-        if rankings.weights == PAPER_WEIGHTS:
+        if rankings.paper:
             for cid, chunk in chunks.items():
                 fused[cid] -= APPENDIX_PENALTY * chunk.section.startswith("Appendix")
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))

@@ -100,15 +100,20 @@ class Slice:
 
     def passages_of(self, chunk_ids: Sequence[str], embedding: Sequence[float]) -> list[tuple[str, str, float]]:
         """Every passage of these chunks with its similarity to ``embedding``: (chunk id, text, similarity)."""
-        import numpy as np
-
         wanted = set(chunk_ids)
         rows = [i for i, owner in enumerate(self.owners) if owner in wanted]
         if not rows:
             return []
-        query = np.asarray(embedding, dtype=np.float32)
-        scores = self.passage_vectors[rows] @ (query / (np.linalg.norm(query) or 1.0))
+        scores = _similarities(self.passage_vectors[rows], embedding)
         return [(self.owners[i], self.texts[i], float(score)) for i, score in zip(rows, scores, strict=True)]
+
+
+def _similarities(matrix: Any, embedding: Sequence[float]) -> Any:
+    """Each (normalised) row's cosine similarity to ``embedding``."""
+    import numpy as np
+
+    query = np.asarray(embedding, dtype=np.float32)
+    return matrix @ (query / (np.linalg.norm(query) or 1.0))
 
 
 def _best(matrix: Any, embedding: Sequence[float], k: int) -> list[tuple[int, float]]:
@@ -117,8 +122,7 @@ def _best(matrix: Any, embedding: Sequence[float], k: int) -> list[tuple[int, fl
 
     if not len(matrix):
         return []
-    query = np.asarray(embedding, dtype=np.float32)
-    scores = matrix @ (query / (np.linalg.norm(query) or 1.0))
+    scores = _similarities(matrix, embedding)
     order = np.argsort(-scores, kind="stable")[:k]
     return [(int(i), float(scores[i])) for i in order]
 
