@@ -14,17 +14,30 @@ from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.curriculum import Curriculum, TopicPath
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
+from roadmap_rag.followups import Resolved, resolve
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.questions import topic_support
+from roadmap_rag.coverage import note, uncovered
+from roadmap_rag.questions import terms, topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
 from roadmap_rag.tracing import Trace
-from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Timings, Turn, render_blocks, section_leaf
+from roadmap_rag.types import (
+    Answer,
+    AnswerStream,
+    Block,
+    Kind,
+    Place,
+    Source,
+    Timings,
+    Turn,
+    render_blocks,
+    section_leaf,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -107,6 +120,10 @@ class Assistant:
         topic = topic_support(self.retriever.named_documents(question)[1], supporting)
         return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
 
+    def _uncovered(self, question: str, sources: list[Source]) -> list[str]:
+        """What the question asks that none of the answer's sources holds (coverage.uncovered)."""
+        return uncovered(question, sources, self.retriever.library().vocabulary(terms))
+
     # -- the roadmaps as curricula --------------------------------------------------------------
     def curriculum(self) -> Curriculum:
         """The indexed roadmaps as ordered curricula; rebuilt when the index changes."""
@@ -170,12 +187,17 @@ class Assistant:
         """A learner's answer to ``item``, scored by the key facts it states (partial credit for lists)."""
         return grade(item, answer)
 
-    @staticmethod
-    def standalone_query(question: str, history: Sequence[Turn]) -> str:
-        """Follow-ups ("and how does it compare...") borrow the previous question's subject."""
+    def standalone_query(self, question: str, history: Sequence[Turn]) -> str:
+        """The question as it will be answered: a follow-up ("and which papers cover it?") made standalone
+        from the conversation; any other question as it stands, whatever came before (followups.resolve)."""
+        return self._resolve(question, history).question
+
+    def _resolve(self, question: str, history: Sequence[Turn]) -> Resolved:
         if not history:
-            return question
-        return f"{history[-1].question} {question}"
+            return Resolved(question, False)
+        library = self.retriever.library()
+        names = [alias for d in library.doc_ids(Kind.ROADMAP) for alias in library.view(d).aliases]
+        return resolve(question, history, names, library.vocabulary(terms))
 
     def stream(
         self,
@@ -193,7 +215,10 @@ class Assistant:
         ``llm`` picks a backend by name (default: setting llm), ``k`` the number of sources, and
         ``doc_ids``/``kinds`` restrict what the answer may draw on.
         """
-        request = _Request(self._validate(question), list(history or []), llm, k, tuple(doc_ids), tuple(kinds))
+        asked = self._validate(question)
+        turns = list(history or [])
+        resolved = self._resolve(asked, turns)
+        request = _Request(asked, turns, llm, k, tuple(doc_ids), tuple(kinds), resolved.question)
         return AnswerStream(self._answer(request))
 
     def ask(
@@ -237,17 +262,14 @@ class Assistant:
             "kinds": list(request.kinds),
             "turn": len(request.history) + 1,
         }
-        query = self.standalone_query(request.question, request.history)
-        asked = Asked(trace, request.question, query, requested, answer, error)
+        asked = Asked(trace, request.question, request.standalone, requested, answer, error)
         observe(self.settings, asked, self.tracer_provider)
 
     def _answered(self, request: _Request, trace: Trace) -> Generator[str, None, Answer]:
         clock = _Clock()
-        question = request.question
+        question = request.standalone  # a follow-up is answered as the standalone question it stands for
         with tracing.active(trace), trace.stage("retrieve"):
-            retrieved = self._retrieve(
-                self.standalone_query(question, request.history), request.k, request.doc_ids, request.kinds, "hybrid"
-            )
+            retrieved = self._retrieve(question, request.k, request.doc_ids, request.kinds, "hybrid")
         clock.timings.retrieve = clock.now()
         if not self._grounded(question, retrieved):
             text = refusal(retrieved.sources)
@@ -276,9 +298,10 @@ class Assistant:
                 request.kinds,
             )
         generating = clock.now()
+        missing = self._uncovered(question, composition.sources)
         if isinstance(backend, Composer):
             with trace.stage("verify"):
-                checked = verify(composition.blocks, composition.sources, question)
+                checked = _noted(verify(composition.blocks, composition.sources, question), missing)
             clock.first_token()
             yield checked.text
             sources, name = composition.sources, backend.name
@@ -287,6 +310,7 @@ class Assistant:
             checked, sources, name = yield from self._generate(
                 backend, request, retrieved, composition, clock, notes, trace
             )
+            checked = _noted(checked, missing)
         clock.timings.generate = clock.now() - generating
         return request.answer(
             checked.text,
@@ -300,6 +324,7 @@ class Assistant:
             blocks=checked.blocks,
             places=self.places(_in_reading_order(checked)),
             timings=clock.done(),
+            uncovered=missing,
         )
 
     def _generate(
@@ -313,7 +338,7 @@ class Assistant:
         trace: Trace,
     ) -> Generator[str, None, tuple[Checked, list[Source], str]]:
         """An LLM's answer, checked claim by claim; the composer's when nothing it wrote is supported."""
-        question, sources = request.question, retrieved.sources
+        question, sources = request.standalone, retrieved.sources
         parts: list[str] = []
         with trace.stage("generate", backend=backend.name):
             try:
@@ -352,10 +377,15 @@ class _Request:
     k: int | None
     doc_ids: tuple[str, ...]
     kinds: tuple[str, ...]
+    standalone: str  # the question answered: the question itself unless it is a follow-up
 
     def answer(self, text: str, **fields: Any) -> Answer:
-        """The Answer to this request, its history extended by this turn."""
-        return Answer(text=text, history=[*self.history, Turn(self.question, text)], **fields)
+        """The Answer to this request, its history extended by this turn (and where its answer sits)."""
+        places: list[Place] = fields.get("places") or []
+        first = next((p for p in places if p.section), None)
+        turn = Turn(self.question, text, first.section if first else "", first.roadmap if first else "")
+        standalone = self.standalone if self.standalone != self.question else ""
+        return Answer(text=text, history=[*self.history, turn], standalone=standalone, **fields)
 
 
 class _Clock:
@@ -384,6 +414,14 @@ def _in_reading_order(checked: Checked) -> list[Source]:
     statements = (s for b in checked.blocks for s in ((b.lead,) if b.lead else ()) + b.statements)
     numbers = dict.fromkeys(n for statement in statements for n in statement.citations)
     return [by_number[n] for n in numbers if n in by_number]
+
+
+def _noted(checked: Checked, missing: list[str]) -> Checked:
+    """The checked answer, opening with what its sources do not cover (a note of ours, citing nothing)."""
+    if not missing:
+        return checked
+    blocks = [Block("note", title=note(missing)), *checked.blocks]
+    return replace(checked, text=render_blocks(blocks), blocks=blocks)
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

@@ -139,7 +139,7 @@ def verify(blocks: list[Block], sources: list[Source], question: str = "", min_s
 
     out: list[Block] = []
     for block in blocks:
-        if block.kind == "heading":
+        if block.kind in ("heading", "note"):
             out.append(block)
             continue
         lead = check_one(block.lead) if block.lead else None

@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from roadmap_rag import paper_sentences
+from roadmap_rag import paper_sentences, ranking
 from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, to_source
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
+from roadmap_rag.prose import asks_duration, asks_verdict, is_chatter
 from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
 from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
@@ -31,6 +33,14 @@ _SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
 # Sentences an answer from a paper's text may quote (a roadmap answer: 3). Fact recall on the paper golden
 # set: 3 sentences 0.479, 4 0.521, 5 0.548.
 _PAPER_SENTENCES = 5
+# The learned unit ranker (ranking.py) in the fact shape: its chance blends into the lexical-and-dense score
+# (_BLEND), and it picks the units: the best _FEWEST whose chance reaches _POSSIBLE, then any up to _MOST_UNITS
+# that reach _LIKELY. Chosen on the golden set and the learner dev split (eval/README.md), never the frozen split.
+_BLEND = 0.25
+_POSSIBLE = 0.05
+_LIKELY = 0.15
+_FEWEST = 3
+_MOST_UNITS = 6
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
@@ -103,8 +113,11 @@ class Composer:
 
     name = "extractive"
 
-    def __init__(self, max_sources: int = 5) -> None:
+    def __init__(self, max_sources: int = 5, ranker: ranking.Ranker | None | Literal["shipped"] = "shipped") -> None:
+        """``ranker``: the model that scores roadmap and card units (default: the one shipped with the package;
+        None: the lexical and dense scores alone, as before the model)."""
         self.max_sources = max_sources
+        self.ranker = ranking.shipped() if ranker == "shipped" else ranker
 
     def compose(
         self,
@@ -119,9 +132,30 @@ class Composer:
         """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
         similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
         the user's filters, which bind what the structure may add as much as what retrieval returned."""
+        return self._compose(library, named, lines, doc_ids, kinds).run(question, sources)
+
+    def candidates(
+        self,
+        question: str,
+        sources: Sequence[Source],
+        library: Library,
+        named: Sequence[str] = (),
+        lines: Sequence[tuple[str, str, float]] = (),
+    ) -> list[ranking.Candidate]:
+        """The units ``compose`` would choose among, with their features (``roadmap-rag eval train-ranker``)."""
+        return self._compose(library, named, lines).candidates(question, sources)
+
+    def _compose(
+        self,
+        library: Library,
+        named: Sequence[str],
+        lines: Sequence[tuple[str, str, float]],
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+    ) -> _Compose:
         dense = paper_sentences.similarities(lines)
-        composer = _Compose(self.max_sources, library, dense, tuple(named), (tuple(doc_ids), tuple(kinds)))
-        return composer.run(question, sources)
+        filters = (tuple(doc_ids), tuple(kinds))
+        return _Compose(self.max_sources, library, dense, tuple(named), filters, self.ranker)
 
 
 class _Compose:
@@ -134,6 +168,7 @@ class _Compose:
         dense: dict[str, float],
         named: tuple[str, ...],
         filters: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        ranker: ranking.Ranker | None = None,
     ) -> None:
         self.max_sources = max_sources
         self.library = library
@@ -141,6 +176,8 @@ class _Compose:
         self.named = named
         self.filters = filters
         self.papers: tuple[str, ...] = ()  # the papers whose text is all the answer reads (set by run)
+        self.ranker = ranker
+        self.chances: dict[tuple[str, int], float] = {}  # the ranker's chance per unit (doc id, start)
 
     def allowed(self, doc_id: str) -> bool:
         doc_ids, kinds = self.filters
@@ -150,12 +187,10 @@ class _Compose:
         """The library's documents of ``kind`` that the user's filters let an answer draw on."""
         return [d for d in self.library.doc_ids(kind) if self.allowed(d)]
 
-    def run(self, question: str, sources: Sequence[Source]) -> Composition:
+    def query(self, question: str, sources: Sequence[Source]) -> Query:
+        """The question's weighted words, as the sources are read (a paper's text: paper_sentences.question_for)."""
         library = self.library
-        shape = question_shape(question, self.named)
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
-        if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
-            shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
         # The name of a document the question names ("the complete roadmap") is not its topic.
         stop = {
             stem
@@ -166,9 +201,25 @@ class _Compose:
         }
         if text_kinds == {Kind.PAPER}:  # read as the papers' text is: paper_sentences.question_for
             self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
-            query = paper_sentences.question_for(question, library, self.papers, stop)
-        else:
-            query = Query.of(question, library, stop)
+            return paper_sentences.question_for(question, library, self.papers, stop)
+        return Query.of(question, library, stop)
+
+    def candidates(self, question: str, sources: Sequence[Source]) -> list[ranking.Candidate]:
+        """Every roadmap or card unit the answer may quote, with the learned ranker's features."""
+        query = self.query(question, sources)
+        return [
+            ranking.Candidate(n, view, unit, ranking.features(query, view, unit, n, self.dense))
+            for n, view, unit in self._units(self._views(sources, self.library))
+            if view.kind != Kind.PAPER
+        ]
+
+    def run(self, question: str, sources: Sequence[Source]) -> Composition:
+        library = self.library
+        shape = question_shape(question, self.named)
+        text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
+        if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
+            shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
+        query = self.query(question, sources)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
         composed = {
@@ -179,10 +230,12 @@ class _Compose:
             "path": self._path,
             "fact": self._fact,
         }[shape](query, views, builder)
-        if not composed or not builder.blocks:
+        blocks = _without_chatter(builder.blocks)
+        if not composed or not any(b.statements or b.lead for b in blocks):
             builder = _Builder(library, list(sources))  # nothing the failed attempt added stays
             self._fact(query, views, builder)
-        return Composition(builder.blocks, builder.sources, shape)
+            blocks = _without_chatter(builder.blocks)
+        return Composition(blocks, builder.sources, shape)
 
     def _views(self, sources: Sequence[Source], library: Library) -> list[tuple[int, Source, DocumentView]]:
         out = []
@@ -206,6 +259,8 @@ class _Compose:
                     continue
                 if unit.kind == "sentence" and (is_bare_title(unit.text) or unit.text.rstrip(".") == view.title):
                     continue  # a heading-like line ("Popular LLM Frameworks") is never a sentence of the answer
+                if view.kind == Kind.ROADMAP and unit.kind in ("sentence", "intro") and is_chatter(unit.text):
+                    continue  # the author's story, the article talking about itself, a reader's comment
                 seen.add(key)
                 out.append((n, view, unit))
         return out
@@ -224,6 +279,10 @@ class _Compose:
                 own = topic_text(unit) if unit.kind == "item" else unit.text
                 similarity = 0.8 * self.dense.get(view.line_key(unit), 0.0)
                 score = query.score(own, paper_sentences.context_of(unit)) + 0.04 / n + similarity
+                if self.ranker is not None:  # the learned model: the chance that the unit states a key fact
+                    chance = self.ranker.probability(ranking.features(query, view, unit, n, self.dense))
+                    self.chances[(view.doc_id, unit.start)] = chance
+                    score = (1 - _BLEND) * score + _BLEND * 2 * chance
             if unit.kind == "intro":
                 score += 0.05 * bool(view.group(unit.group)[1:])  # an intro stands for its whole list
             scored.append((score, n, view, unit))
@@ -275,7 +334,16 @@ class _Compose:
             return False
         best = scored[0][0]
         chosen = [t for t in scored if t[0] >= max(0.25, best * 0.6)][:limit] or scored[:1]
-        if self.papers:  # the section that answers best first, each section's sentences in the paper's order
+        if self.ranker is not None and not self.papers:
+            # By the model's chance that a unit states a key fact: the best _FEWEST that reach _POSSIBLE, and
+            # every further one up to _MOST_UNITS that reaches _LIKELY.
+            ranked = sorted(scored, key=lambda t: -self.chances.get((t[2].doc_id, t[3].start), 0.0))
+            chance = [self.chances.get((t[2].doc_id, t[3].start), 0.0) for t in ranked]
+            chosen = [t for i, t in enumerate(ranked[:_MOST_UNITS]) if chance[i] >= (_POSSIBLE if i < _FEWEST else _LIKELY)]
+            chosen = chosen or ranked[:1]
+        if self.papers or asks_verdict(query.text) or asks_duration(query.text):
+            # The section that answers best first, each section's units in the document's order: a paper's, and
+            # the recommendation or the duration that "should I ..." and "how long ..." ask for (verdict first).
             first: dict[tuple[str, str], float] = {}
             for score, _, view, unit in chosen:
                 first.setdefault((view.doc_id, unit.section), score)
@@ -635,6 +703,21 @@ class _Compose:
             numbers.add(b.number(view, child))
         names = "; ".join(_compact(c) for c in children)
         return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
+
+
+def _without_chatter(blocks: list[Block]) -> list[Block]:
+    """Whatever shape picked them, the author's story, the article talking about itself and a reader's comment
+    never answer (prose.is_chatter); a heading left with nothing under it goes too."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind in ("heading", "note"):
+            out.append(block)
+            continue
+        kept = tuple(s for s in block.statements if not is_chatter(s.text))
+        lead = block.lead if block.lead is None or not is_chatter(block.lead.text) else None
+        if kept or (lead and block.kind == "paragraph"):
+            out.append(Block(block.kind, kept, block.title, lead))
+    return [b for i, b in enumerate(out) if b.kind != "heading" or (i + 1 < len(out) and out[i + 1].kind != "heading")]
 
 
 def _compact(unit: Unit) -> str:

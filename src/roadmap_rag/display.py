@@ -60,7 +60,12 @@ def answer_markdown(answer: Answer) -> str:
     text inside it escaped, so a document can never inject markup."""
     if not answer.blocks:
         return escape_markdown(answer.text)
-    parts = [block.render(_statement, lambda title: f"**{escape_markdown(title)}**") for block in answer.blocks]
+    parts = [
+        f"_{escape_markdown(block.title)}_"
+        if block.kind == "note"
+        else block.render(_statement, lambda title: f"**{escape_markdown(title)}**")
+        for block in answer.blocks
+    ]
     return "\n\n".join(p for p in parts if p)
 
 

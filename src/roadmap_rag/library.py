@@ -180,6 +180,15 @@ class Library:
         """1.0 for a word that few units use, down to 0.2 for one that most use ("LLMs" in this corpus):
         a question's rare words are its topic. Counted over the roadmaps and cards (papers' prose aside), or
         over the documents ``within`` (a paper: "rotary" is in every other sentence of the RoPE paper)."""
+        df, units = self._frequencies(terms, within)
+        share = df.get(stem, 0) / units
+        return max(0.2, min(1.0, 1.0 - (share - 0.03) * 6)) if share > 0.03 else 1.0
+
+    def vocabulary(self, terms: Callable[[str], list[str]]) -> Mapping[str, int]:
+        """Every stem the roadmaps and cards use (their units' text and headings), with how many units use it."""
+        return self._frequencies(terms, ())[0]
+
+    def _frequencies(self, terms: Callable[[str], list[str]], within: tuple[str, ...]) -> tuple[dict[str, int], int]:
         with self._lock:
             if within not in self._df:
                 df: dict[str, int] = {}
@@ -192,6 +201,4 @@ class Library:
                         for word in set(terms(unit.text)):
                             df[word] = df.get(word, 0) + 1
                 self._df[within] = (df, max(count, 1))
-            df, units = self._df[within]
-        share = df.get(stem, 0) / units
-        return max(0.2, min(1.0, 1.0 - (share - 0.03) * 6)) if share > 0.03 else 1.0
+            return self._df[within]

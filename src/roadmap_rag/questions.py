@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from wordfreq import zipf_frequency
+
 from roadmap_rag.text import STOPWORDS
 from roadmap_rag.types import Source
 
@@ -231,6 +233,22 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
 
 
 CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
+# Words of chat, not of a subject: "explain rope like im 5 pls", "whats lora tho".
+CHAT_WORDS = frozenset(
+    """pls plz please lol tho though u ur im ive id dont doesnt isnt cant wont gonna wanna gotta kinda sorta btw
+    ok okay hey hi hello guys bro thx thanks really actually even simple simply simpler basically like stuff
+    shud wat whats hows whos wheres whys idk eli5 eli yeah yes nope bit little lot lots super pretty totally
+    literally quite someone somebody anyone anybody person people ppl guy whole rn asap stupid dumb easy easier
+    hard harder start started starting begin beginner newbie noob mean means meaning again exactly""".split()
+)
+# Zipf frequency (wordfreq: 3 is once per million words of English) from which a word is everyday English.
+EVERYDAY = 3.3
+
+
+def is_everyday(word: str, threshold: float = EVERYDAY) -> bool:
+    """An ordinary English word ("jobs", "happen", "giant"), not a name or a term of art ("QLoRA", "H100",
+    "RLHF", "tokenizer"); a word with a digit is never everyday."""
+    return not any(c.isdigit() for c in word) and zipf_frequency(word.lower(), "en") >= threshold
 
 
 def _has_topic(text: str) -> bool:

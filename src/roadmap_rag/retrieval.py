@@ -26,7 +26,7 @@ from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import IndexUnavailable
 from roadmap_rag.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, repair_lexical
 from roadmap_rag.library import Library, to_source
-from roadmap_rag.routing import PaperName, paper_names, route
+from roadmap_rag.routing import CardName, PaperName, card_names, named_cards, paper_names, route
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import Slice, VectorStore
 from roadmap_rag.text import words as text_words
@@ -145,6 +145,7 @@ class HybridRetriever:
         self._reranker: Any = None
         self._names: list[tuple[re.Pattern[str], str]] = []
         self._papers: list[PaperName] = []  # names of the papers whose text is indexed
+        self._card_names: list[CardName] = []  # loose names of the papers whose cards are indexed
         self._roadmap_kinds: tuple[str, ...] = ()  # what a question that names no paper searches (): all)
         # With papers indexed, the roadmaps (and cards) have a lexical index of their own, so a question that
         # names no paper is scored with the roadmaps' term statistics alone, as if no paper were indexed.
@@ -174,6 +175,7 @@ class HybridRetriever:
             documents = self.lexical_index.documents()
             self._names = _name_patterns(documents)
             self._papers, self._roadmap_kinds = self._paper_routes(documents)
+            self._card_names = self._cards_named(documents)
             mine = [d for d, info in documents.items() if info.kind in ROADMAP_KINDS]
             self._roadmap_docs = set(mine) if self._roadmap_kinds else set()
             self._library = None
@@ -194,6 +196,14 @@ class HybridRetriever:
         has_roadmaps = any(info.kind == Kind.ROADMAP for info in documents.values())
         kinds = (Kind.ROADMAP, Kind.PAPER_CARD) if has_roadmaps and papers <= nameable else ()
         return names, kinds
+
+    def _cards_named(self, documents: Mapping[str, DocumentInfo]) -> list[CardName]:
+        cards = {d for d, info in documents.items() if info.kind == Kind.PAPER_CARD}
+        if not cards or not self.settings.papers_catalog.exists():
+            return []
+        from roadmap_rag.papers.catalog import load_catalog
+
+        return card_names(load_catalog(self.settings.papers_catalog).papers, cards)
 
     def library(self) -> Library:
         """The indexed documents as structure (for the composer): each read from the store when first
@@ -279,8 +289,29 @@ class HybridRetriever:
     def retrieve(
         self, query: str, k: int | None = None, filters: Filters | None = None, mode: Mode = "hybrid"
     ) -> Retrieved:
-        k = k or self.settings.top_k
         filters = filters or Filters()
+        retrieved = self._routed(query, k or self.settings.top_k, filters, mode)
+        return self._with_named_cards(query, retrieved, filters)
+
+    def _with_named_cards(self, query: str, retrieved: Retrieved, filters: Filters) -> Retrieved:
+        """The cards of the papers the question names ("the lora paper", "Hinton's distillation paper") come
+        first among the cards, whatever their rank: the question is about them."""
+        if not _card_lane(filters) or filters.doc_ids or retrieved.named or not self.settings.card_k:
+            return retrieved  # the user's filters, or a roadmap the question names, bind the answer
+        wanted = [c for c in named_cards(query, self._card_names) if filters.selects(c, Kind.PAPER_CARD)]
+        if not wanted:
+            return retrieved
+        library = self.library()
+        have = {s.doc_id for s in retrieved.sources}
+        named = [to_source(library.chunks(c)[0], 1.0) for c in wanted[: self.settings.card_k] if c not in have]
+        named = [s for s in named if s.doc_id in library]
+        first = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD and s.doc_id in wanted]
+        text = [s for s in retrieved.sources if s.kind != Kind.PAPER_CARD]
+        others = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD and s.doc_id not in wanted]
+        cards = (first + named + others)[: max(self.settings.card_k, len(first) + len(named))]
+        return replace(retrieved, sources=text + cards)
+
+    def _routed(self, query: str, k: int, filters: Filters, mode: Mode) -> Retrieved:
         chosen = bool(filters.doc_ids or filters.kinds)  # the user's filters are never routed around
         named, stripped = self.named_documents(query)
         if named and not filters.doc_ids:
@@ -342,11 +373,11 @@ class HybridRetriever:
         with tracing.stage("fuse"):
             picked = self._pick(query, rankings, k, _card_lane(filters))
         lines = rankings.lines
-        small = self._slice(filters) if paper else None
+        small = self._slice(filters)
         if small is not None and rankings.vector is not None:
-            # Every sentence run of the picked paper chunks, not only those among the best k*4: the composer
-            # ranks a paper's sentences by their run's similarity, and a run left out would count as 0.
-            lines = lines + small.passages_of([s.id for s in picked], rankings.vector)
+            # Every line passage of the picked chunks, not only those among the best k*4: the composer ranks
+            # units by their line's similarity (a paper's sentence runs too), and a line left out would count as 0.
+            lines = lines + small.passages_of([s.id for s in picked + cards], rankings.vector)
         return Retrieved(
             sources=picked + cards,
             best_passage=max((score for _, score in rankings.passages), default=0.0),

@@ -143,3 +143,54 @@ def route(question: str, names: Sequence[PaperName]) -> Route:
     query = re.sub(r"\s+", " ", _PAPER_CUE.sub(" ", question)).strip(" ,") or question
     papers = tuple(dict.fromkeys(n.doc_id for n in found))
     return Route(papers=papers, query=query, roadmaps=roadmaps or bool(plain), plain=bool(plain))
+
+
+_LOOSE_CUE = re.compile(r"\b(?:paper|papers|article|authors?|wrote|written|by|et al|arxiv|publication)\b", re.I)
+
+
+@dataclass(frozen=True)
+class CardName:
+    """How a learner may name a paper whose card is indexed: loosely ("the lora paper", "bert paper", "the
+    scaling laws one", "vaswani's attention paper", "Hinton's distillation paper")."""
+
+    pattern: re.Pattern[str]
+    card_id: str
+    needs_cue: bool  # a short name typed in lower case ("rope", "bert") names the paper only beside "paper"
+    topic: frozenset[str] = frozenset()  # an author's name alone: the words of the paper's title and contribution
+
+
+def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
+    """Patterns for the papers whose cards (``indexed``: card document ids) are in the index."""
+    out: list[CardName] = []
+    for paper in papers:
+        if paper.card_id not in indexed:
+            continue
+        for name in dict.fromkeys((paper.title, paper.short, *paper.names)):
+            parts = [re.escape(w) for w in re.split(r"[\s-]+", name.strip().rstrip("s") if len(name) > 5 else name) if w]
+            if not parts:
+                continue
+            loose = r"[\s-]?".join(parts)
+            pattern = re.compile(rf"(?<![\w-]){loose}s?(?:'s|’s)?(?![\w-])", re.IGNORECASE)
+            out.append(CardName(pattern, paper.card_id, _coined(name) and len(name) <= 5))
+        topic = frozenset(topic_words(f"{paper.title} {paper.short} {paper.introduces}"))
+        for author in paper.authors[:3]:
+            surname = author.split()[-1]
+            if len(surname) > 2:
+                who = rf"\b{re.escape(surname)}(?:'s|’s| et al\b)|\bby {re.escape(surname)}\b"
+                out.append(CardName(re.compile(who, re.IGNORECASE), paper.card_id, False, topic))
+    return out
+
+
+def named_cards(question: str, names: Sequence[CardName]) -> list[str]:
+    """The cards of the papers ``question`` names, best match first (an author's name needs a word of the
+    paper's title or contribution beside it when the author wrote several)."""
+    cue = bool(_LOOSE_CUE.search(question))
+    words = set(topic_words(question))
+    found: dict[str, float] = {}
+    for name in names:
+        match = name.pattern.search(question)
+        if not match or (name.needs_cue and not cue and not any(c.isupper() for c in match.group(0)[1:])):
+            continue
+        score = len(match.group(0)) + (5 * len(words & name.topic) if name.topic else 10)
+        found[name.card_id] = max(found.get(name.card_id, 0.0), score)
+    return sorted(found, key=lambda c: -found[c])

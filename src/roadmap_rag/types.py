@@ -76,14 +76,15 @@ class Statement:
     links: tuple[tuple[str, str], ...] = ()  # (text, url) pairs from the source, for the app to link
 
 
-BlockKind = Literal["heading", "paragraph", "list"]
+BlockKind = Literal["heading", "paragraph", "list", "note"]
 
 
 @dataclass(frozen=True)
 class Block:
     """A piece of an answer's structure. ``heading`` names where the next blocks come from (a roadmap
     and section: our words, no citation); ``paragraph`` is statements; ``list`` is an optional
-    introducing ``lead`` and its items."""
+    introducing ``lead`` and its items; ``note`` is a sentence of ours in ``title`` that claims nothing
+    from a source ("The roadmaps do not mention Llama 3's release date.")."""
 
     kind: BlockKind
     statements: tuple[Statement, ...] = ()
@@ -100,6 +101,8 @@ class Block:
         statement = statement or cite
         if self.kind == "heading":
             return heading(self.title)
+        if self.kind == "note":
+            return self.title
         if self.kind == "paragraph":
             return " ".join(statement(s) for s in self.statements)
         lines = [statement(self.lead)] if self.lead else []
@@ -141,8 +144,13 @@ class Place:
 
 @dataclass(frozen=True)
 class Turn:
+    """One earlier turn of a conversation. ``section`` and ``roadmap``: where its answer's first cited roadmap
+    passage sits ("and after that?" continues from there); empty when unknown (a history from a client)."""
+
     question: str
     answer: str
+    section: str = ""
+    roadmap: str = ""
 
 
 @dataclass
@@ -169,6 +177,11 @@ class Answer:
     blocks: list[Block] = field(default_factory=list)  # the answer's structure; ``text`` renders it
     places: list[Place] = field(default_factory=list)  # where the cited roadmap passages sit, one per roadmap
     id: str = ""  # the query log's record of this answer (feedback refers to it)
+    # A follow-up is answered as a standalone question ("what comes after Prerequisites in the complete
+    # roadmap?"): that question, shown to the learner as "Answering: ..."; empty when asked as it stands.
+    standalone: str = ""
+    # What the question asks that none of the cited sources holds ("Llama 3", "a price"): the answer says so first.
+    uncovered: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from roadmap_rag.citations import overlap
 from roadmap_rag.evaluation.dataset import EvalItem
 from roadmap_rag.text import contains
+from roadmap_rag.prose import is_chatter
 from roadmap_rag.text import fact_recall as fact_recall
 from roadmap_rag.types import Answer, Source
 
@@ -139,3 +140,10 @@ def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]
             if not cited or missing_specifics(plain, f"{evidence}\n{question}") or overlap(plain, evidence) < 0.5:
                 bad += 1
     return bad, total
+
+
+def chatter_sentences(answer: Answer) -> list[str]:
+    """The answer's statements that tell the author's story, talk about the article, or answer back to the
+    author (prose.is_chatter): an answer should quote none."""
+    statements = (s for b in answer.blocks for s in ((b.lead,) if b.lead else ()) + b.statements)
+    return [s.text for s in statements if is_chatter(s.text)]

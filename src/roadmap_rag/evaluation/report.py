@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from roadmap_rag.evaluation.runner import RANK_DEPTH, EvalRun, QuestionResult, by_type
+from roadmap_rag.evaluation.runner import RANK_DEPTH, EvalRun, QuestionResult, by_kind, by_type
 
 HEADLINE = (
     "fact_recall",
@@ -72,6 +73,7 @@ def write_run(run: EvalRun, out_dir: Path, baseline: Path | None = None, notes: 
     """Everything an evaluator opens; returns the path of report.md."""
     summary = run.summary()
     types = by_type(run.results, run.k)
+    kinds = by_kind(run.results, run.k)
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as f:
         for r in run.results:
             f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
@@ -82,12 +84,13 @@ def write_run(run: EvalRun, out_dir: Path, baseline: Path | None = None, notes: 
         writer.writeheader()
         writer.writerows(rows)
     (out_dir / "summary.json").write_text(
-        json.dumps({"summary": summary, "by_type": types, "notes": notes or []}, indent=2), encoding="utf-8"
+        json.dumps({"summary": summary, "by_type": types, "by_kind": kinds, "notes": notes or []}, indent=2), encoding="utf-8"
     )
     base = _load_baseline(baseline) if baseline else None
     plots = _plots(run, types, out_dir)
     report = out_dir / "report.md"
-    report.write_text(_markdown(run, summary, types, base, baseline, plots, notes or []), encoding="utf-8")
+    text = _markdown(run, summary, types, base, baseline, plots, notes or [], _kind_lines(kinds))
+    report.write_text(text, encoding="utf-8")
     return report
 
 
@@ -104,6 +107,7 @@ def _markdown(
     baseline: Path | None,
     plots: list[str],
     notes: list[str],
+    kind_lines: Sequence[str] = (),
 ) -> str:
     lines = [
         f"# Evaluation run: {len(run.results)} questions, backend `{run.llm}`, judge `{run.judge}`",
@@ -115,7 +119,7 @@ def _markdown(
     lines += _summary_lines(run.k, summary, base)
     if base:
         lines += ["", f"Baseline: `{baseline}`."]
-    lines += _type_lines(run.k, types) + _worst_lines(run) + _failure_lines(run)
+    lines += _type_lines(run.k, types) + list(kind_lines) + _worst_lines(run) + _failure_lines(run)
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
 
@@ -153,6 +157,27 @@ def _type_lines(k: int, types: dict[str, dict[str, Any]]) -> list[str]:
             f"| {name} | {s['questions']} | {_fmt(s['fact_recall'])} | {_fmt(s['fact_ceiling'])} "
             f"| {_fmt(s['raw_markup_rate'])} | {_fmt(s['unsupported_rate'])} | {_fmt(s['answer_words_median'])} "
             f"| {_fmt(s[f'hit@{k}'])} | {_fmt(s['mrr'])} | {_fmt(refusal)} | {_fmt(s['citation_validity'])} |"
+        )
+    return lines
+
+
+def _kind_lines(kinds: dict[str, dict[str, Any]]) -> list[str]:
+    """A learner split's figures per kind of phrasing: how much of what the sources hold the answer states."""
+    if not kinds:
+        return []
+    lines = [
+        "",
+        "## By kind of phrasing (learner splits)",
+        "",
+        "| kind | n | fact recall | fact ceiling | recall / ceiling | none stated | near-miss honest | flagged (answerable) "
+        "| chatter answers |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in kinds.items():
+        lines.append(
+            f"| {name} | {s['questions']} | {_fmt(s['fact_recall'])} | {_fmt(s['fact_ceiling'])} "
+            f"| {_fmt(s['fact_recall_of_ceiling'])} | {_fmt(s['none_stated_rate'])} | {_fmt(s['near_miss_honesty'])} "
+            f"| {_fmt(s['false_flag_rate'])} | {s['chatter_answers']} |"
         )
     return lines
 

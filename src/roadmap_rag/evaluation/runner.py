@@ -9,7 +9,9 @@ from typing import Any
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.evaluation.dataset import EvalItem
+from roadmap_rag.types import Turn
 from roadmap_rag.evaluation.metrics import (
+    chatter_sentences,
     citation_validity,
     fact_recall,
     on_page,
@@ -52,6 +54,10 @@ class QuestionResult:
     claims: int = 0
     answer_words: int = 0
     page_hit: bool | None = None  # questions on a paper's text: a relevant top-k source is on the fact's page
+    kind: str = ""  # learner splits: how the question is phrased (terse, follow-up, near-miss, ...)
+    standalone: str = ""  # a follow-up: the standalone question the answer says it answered
+    flagged: bool = False  # the answer says first that the sources do not cover part of the question
+    chatter: list[str] = field(default_factory=list)  # narrative, meta or comment sentences the answer quotes
     metrics: dict[str, float | None] = field(default_factory=dict)  # Ragas; None = not computed
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it has no number
 
@@ -109,6 +115,8 @@ def _share(part: float, whole: float) -> float | None:
 
 def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
     answerable = [r for r in results if r.answerable]
+    with_facts = [r for r in answerable if r.facts_total]
+    near_miss = [r for r in results if not r.answerable and r.kind == "near-miss"]
     unanswerable = [r for r in results if not r.answerable]
     grounded = [r for r in results if r.grounded]
     citations = sum(r.citations_total for r in results)
@@ -128,6 +136,13 @@ def summarise(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
         "citations": citations,
         "fact_recall": _share(sum(r.facts_stated for r in answerable), facts),
         "fact_ceiling": _share(sum(r.facts_in_sources for r in answerable), facts),
+        "fact_recall_of_ceiling": _share(
+            sum(r.facts_stated for r in answerable), sum(r.facts_in_sources for r in answerable)
+        ),
+        "none_stated_rate": _mean([float(r.facts_stated == 0) for r in with_facts]),
+        "near_miss_honesty": _mean([float(not r.grounded or r.flagged) for r in near_miss]),
+        "false_flag_rate": _mean([float(r.flagged) for r in answerable]),
+        "chatter_answers": sum(1 for r in results if r.chatter),
         "raw_markup_rate": _mean([float(bool(r.markup)) for r in grounded]),
         "unsupported_rate": _share(sum(r.claims_unsupported for r in results), claims),
         "claims": claims,
@@ -162,10 +177,28 @@ def by_type(results: Sequence[QuestionResult], k: int) -> dict[str, dict[str, An
     return {t: summarise([r for r in results if r.type == t], k) for t in types}
 
 
+def by_kind(results: Sequence[QuestionResult], k: int) -> dict[str, dict[str, Any]]:
+    """The learner splits' figures per kind of phrasing (empty for sets without kinds)."""
+    kinds = sorted({r.kind for r in results if r.kind})
+    return {name: summarise([r for r in results if r.kind == name], k) for name in kinds}
+
+
+def conversation(assistant: Assistant, item: EvalItem, k: int, llm: str | None) -> list[Turn]:
+    """The earlier turns of a follow-up item, asked for real, so the follow-up meets the history a learner's
+    would: the questions and the answers the assistant gave them."""
+    history: list[Turn] = []
+    earlier = item.extra.get("history", [])
+    for question in earlier if isinstance(earlier, list) else []:
+        history = assistant.ask(str(question), history, llm=llm, k=k).history
+    return history
+
+
 def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None) -> QuestionResult:
-    ranked = assistant.retrieve(item.question, k=max(k, RANK_DEPTH))
+    history = conversation(assistant, item, k, llm)
+    query = assistant.standalone_query(item.question, history)
+    ranked = assistant.retrieve(query, k=max(k, RANK_DEPTH))
     scores = retrieval_scores(item, ranked, k)
-    answer = assistant.ask(item.question, llm=llm, k=k)
+    answer = assistant.ask(item.question, history, llm=llm, k=k)
     valid, total = citation_validity(answer)
     stated, facts = fact_recall(answer.text, item.facts)
     ceiling, _ = fact_recall("\n".join(s.text for s in answer.sources), item.facts)
@@ -198,6 +231,10 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
         claims=claims,
         answer_words=len(answer.text.split()),
         page_hit=on_page(item, ranked, k),
+        kind=str(item.extra.get("kind", "")),
+        standalone=answer.standalone,
+        flagged=bool(answer.uncovered),
+        chatter=chatter_sentences(answer) if answer.grounded else [],
     )
 
 

@@ -1,0 +1,89 @@
+"""What a question asks that the sources do not hold, so the answer can say so before anything else.
+
+A near-miss question ("when was Llama 3 released?", "how much does an H100 cost?", "how does FlashAttention
+work?") retrieves related text, and related text read as an answer misleads. Three checks, each about the
+question's form rather than its topic:
+
+- a word the question needs that the corpus never uses (not a typo of one it does: "transfomers");
+- a named version the sources never name ("Llama 3", "GPT-5", "Claude 3"), though they name its family;
+- a price or a date the question asks for, where no source that names its subject states one.
+
+Each finding is said first ("The sources do not mention FlashAttention; the closest they have:").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
+
+from roadmap_rag.followups import subject_of
+from roadmap_rag.prose import asks_date, asks_price, states_date, states_price
+from roadmap_rag.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
+from roadmap_rag.types import Source
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
+# A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
+_VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
+def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str, int]) -> list[str]:
+    """What ``question`` asks that none of ``sources`` holds, in the question's words ("FlashAttention",
+    "Llama 3", "a price"); empty when everything it needs is there. ``vocabulary``: the corpus's stems
+    (``Library.vocabulary``), which tells a word the corpus never uses from a typo of one it does."""
+    text = " ".join(f"{s.title} {s.section} {s.text}" for s in sources)
+    held = set(terms(text))
+    flat = _flat(text)
+    found: list[str] = []
+    for word in _WORD.findall(question):
+        if _absent(word, held, vocabulary):
+            found.append(word)
+    for match in _VERSIONED.finditer(question):
+        name = match.group(0)
+        family = stem(match.group(1).lower())
+        if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
+            found.append(name)
+    subject = subject_of(question)
+    about = [s.text for s in sources if not subject or set(terms(subject)) & set(terms(s.text))]
+    if asks_price(question) and not any(states_price(t) for t in about):
+        found.append("a price")
+    if asks_date(question) and not any(states_date(t) for t in about):
+        found.append("a date")
+    return list(dict.fromkeys(found))
+
+
+def note(missing: Sequence[str]) -> str:
+    """The sentence an answer opens with when the sources lack part of what was asked."""
+    named = [m for m in missing if not m.startswith("a ")]
+    asked = [m for m in missing if m.startswith("a ")]
+    parts = []
+    if named:
+        parts.append(f"do not mention {_join(named)}")
+    if asked:
+        parts.append(f"do not state {_join(asked)} for this")
+    return f"The sources {' and '.join(parts)}; the closest they have is below, and it does not answer that part."
+
+
+def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
+    lower = word.lower()
+    stems = terms(lower)
+    if not stems or lower in CHAT_WORDS or len(lower) < 3 and not any(c.isdigit() for c in lower):
+        return False
+    if any(s in GENERIC_STEMS or s in PATH_STEMS or s in CORPUS_WORDS for s in stems):
+        return False
+    if all(s in held for s in stems) or all(s in vocabulary for s in stems):
+        return False
+    if lower.isdigit():
+        return False  # a bare number is asked about ("in 2 weeks"), not named
+    # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
+    # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
+    if is_everyday(lower):
+        return False
+    # A typo of a word the corpus uses ("transfomers", "embedings") is that word.
+    return not any(get_close_matches(s, vocabulary.keys(), n=1, cutoff=0.8) for s in stems if s not in vocabulary)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
