@@ -102,6 +102,8 @@ def record_feedback(index: int) -> None:
 
 def render_answer(index: int, message: dict[str, Any]) -> None:
     answer: Answer = message["answer"]
+    if answer.standalone:  # a follow-up, answered as the question it stands for
+        st.caption(f"Answering: {escape_markdown(answer.standalone)}")
     st.markdown(answer_markdown(answer))
     if not answer.grounded:
         st.warning("Not covered by the corpus: no roadmap passage answers this, so nothing was made up.")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from roadmap_rag import tracing
 from roadmap_rag.citations import Checked, check, overlap, verify
 from roadmap_rag.composer import Composer, Composition
+from roadmap_rag.coverage import note, uncovered
 from roadmap_rag.curriculum import Curriculum, TopicPath
 from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
@@ -19,7 +20,6 @@ from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.coverage import note, uncovered
 from roadmap_rag.questions import terms, topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
@@ -296,6 +296,7 @@ class Assistant:
                 retrieved.lines,
                 request.doc_ids,
                 request.kinds,
+                retrieved.cards_named,
             )
         generating = clock.now()
         missing = self._uncovered(question, composition.sources)

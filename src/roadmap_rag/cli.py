@@ -171,6 +171,8 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
                 streamed += delta
                 live.update(Text(streamed, style="dim"), refresh=True)
     answer = stream.answer
+    if answer.standalone:  # a follow-up, answered as the question it stands for
+        console.print(f"[dim]Answering: {escape(answer.standalone)}[/]", highlight=False)
     print_answer(answer)
     cited = {c.number for c in answer.citations}
     console.print("\n[bold]Sources[/] (* = cited):")
@@ -650,6 +652,42 @@ def eval_cmd(
         table.add_row(name, f"{shown} ({failed} failed)" if failed else shown)
     console.print(table)
     console.print(f"report: {result.report}")
+
+
+@eval_app.command("train-ranker")
+def train_ranker_cmd(
+    dataset: Annotated[
+        list[Path] | None, typer.Option(help="Golden sets to learn from (default: the golden set and learner dev).")
+    ] = None,
+    report: Annotated[Path, typer.Option(help="Where the cross-validated figures go.")] = Path("eval/ranker.md"),
+) -> None:
+    """Fit the unit ranker on golden sets' key facts, cross-validated by question; write the shipped model.
+
+    Example: roadmap-rag eval train-ranker --dataset eval/datasets/roadmap_qa.jsonl
+    """
+    from roadmap_rag.evaluation.train_ranker import DEFAULT_TRAINING, run_training
+    from roadmap_rag.ranking import MODEL_PATH
+
+    datasets = tuple(dataset) if dataset else DEFAULT_TRAINING
+    try:
+        assistant = Assistant(_settings())
+        with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
+            task = progress.add_task("questions", total=None)
+            training = run_training(
+                assistant, datasets, lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    MODEL_PATH.write_text(training.model.to_json() + "\n", encoding="utf-8")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(training.report(), encoding="utf-8")
+    rows = sum(len(q.rows) for q in training.questions)
+    cv = training.cv
+    console.print(
+        f"train-ranker: {len(training.questions)} questions, {rows} candidate units; cross-validated AUC "
+        f"{cv['auc_model']:.3f} (lexical + dense score: {cv['auc_base']:.3f}), facts in the top 3 "
+        f"{cv['top_model']:.3f} ({cv['top_base']:.3f}); model: {MODEL_PATH}; report: {report}"
+    )
 
 
 @eval_app.command("import-feedback")

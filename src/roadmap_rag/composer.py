@@ -23,7 +23,8 @@ from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, to_source
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.prose import asks_duration, asks_verdict, is_chatter
-from roadmap_rag.questions import AFTER, BEFORE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
+from roadmap_rag.routing import names_a_paper
+from roadmap_rag.questions import AFTER, BEFORE, DEFINE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
 from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
@@ -113,7 +114,7 @@ class Composer:
 
     name = "extractive"
 
-    def __init__(self, max_sources: int = 5, ranker: ranking.Ranker | None | Literal["shipped"] = "shipped") -> None:
+    def __init__(self, max_sources: int = 5, ranker: ranking.Ranker | Literal["shipped"] | None = "shipped") -> None:
         """``ranker``: the model that scores roadmap and card units (default: the one shipped with the package;
         None: the lexical and dense scores alone, as before the model)."""
         self.max_sources = max_sources
@@ -128,11 +129,15 @@ class Composer:
         lines: Sequence[tuple[str, str, float]] = (),
         doc_ids: Sequence[str] = (),
         kinds: Sequence[str] = (),
+        cards: Sequence[str] = (),
     ) -> Composition:
         """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
         similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
-        the user's filters, which bind what the structure may add as much as what retrieval returned."""
-        return self._compose(library, named, lines, doc_ids, kinds).run(question, sources)
+        the user's filters, which bind what the structure may add as much as what retrieval returned.
+        ``cards``: the cards of the papers the question names (the retriever's ``cards_named``)."""
+        composer = self._compose(library, named, lines, doc_ids, kinds)
+        composer.cards_named = tuple(cards)
+        return composer.run(question, sources)
 
     def candidates(
         self,
@@ -178,6 +183,7 @@ class _Compose:
         self.papers: tuple[str, ...] = ()  # the papers whose text is all the answer reads (set by run)
         self.ranker = ranker
         self.chances: dict[tuple[str, int], float] = {}  # the ranker's chance per unit (doc id, start)
+        self.cards_named: tuple[str, ...] = ()  # the cards of the papers the question names
 
     def allowed(self, doc_id: str) -> bool:
         doc_ids, kinds = self.filters
@@ -219,6 +225,8 @@ class _Compose:
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
         if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
             shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
+        elif self.cards_named and names_a_paper(question) and shape in ("fact", "list"):
+            shape = "paper"  # "the lora paper, what does it do?", "who wrote the bert paper?": its card answers
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
@@ -327,7 +335,8 @@ class _Compose:
         if self.papers:
             limit = max(limit, _PAPER_SENTENCES)  # a paper states a fact amid prose: room for the one that says it
         # A section's opening sentences answer "what is X?" in a roadmap; a paper's section opens on its motivation.
-        if SECTION.search(query.text) and not self.papers and self._section(query, views, b):
+        asks_section = SECTION.search(query.text) or DEFINE.search(query.text)
+        if asks_section and not self.papers and self._section(query, views, b):
             return True
         scored = self._scored(query, views)
         if not scored:
@@ -339,7 +348,9 @@ class _Compose:
             # every further one up to _MOST_UNITS that reaches _LIKELY.
             ranked = sorted(scored, key=lambda t: -self.chances.get((t[2].doc_id, t[3].start), 0.0))
             chance = [self.chances.get((t[2].doc_id, t[3].start), 0.0) for t in ranked]
-            chosen = [t for i, t in enumerate(ranked[:_MOST_UNITS]) if chance[i] >= (_POSSIBLE if i < _FEWEST else _LIKELY)]
+            chosen = [
+                t for i, t in enumerate(ranked[:_MOST_UNITS]) if chance[i] >= (_POSSIBLE if i < _FEWEST else _LIKELY)
+            ]
             chosen = chosen or ranked[:1]
         if self.papers or asks_verdict(query.text) or asks_duration(query.text):
             # The section that answers best first, each section's units in the document's order: a paper's, and
@@ -494,8 +505,11 @@ class _Compose:
         read = {s.doc_id.removeprefix(PAPER_PREFIX) for _, s, _ in views if s.kind == Kind.PAPER}
         for _, source, view in views:
             cover = query.covers_topic(f"{view.title} {source.text}")
-            if source.kind == Kind.PAPER_CARD and (cover >= 0.5 or view.doc_id.removeprefix(CARD_PREFIX) in read):
-                candidates.append((cover + 0.5 + (view.doc_id.removeprefix(CARD_PREFIX) in read), view))
+            named = view.doc_id in self.cards_named
+            if source.kind == Kind.PAPER_CARD and (
+                cover >= 0.5 or named or view.doc_id.removeprefix(CARD_PREFIX) in read
+            ):
+                candidates.append((cover + 0.5 + (view.doc_id.removeprefix(CARD_PREFIX) in read) + 2 * named, view))
         for doc_id in self.doc_ids(Kind.PAPER_CARD):
             view = self.library.view(doc_id)
             if all(view is not v for _, v in candidates) and query.covers_topic(view.title) >= 0.99:

@@ -6,7 +6,7 @@ question's form rather than its topic:
 
 - a word the question needs that the corpus never uses (not a typo of one it does: "transfomers");
 - a named version the sources never name ("Llama 3", "GPT-5", "Claude 3"), though they name its family;
-- a price or a date the question asks for, where no source that names its subject states one.
+- a price, a date or a number the question asks for, where no sentence that names its subject states one.
 
 Each finding is said first ("The sources do not mention FlashAttention; the closest they have:").
 """
@@ -18,13 +18,23 @@ from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 
 from roadmap_rag.followups import subject_of
-from roadmap_rag.prose import asks_date, asks_price, states_date, states_price
+from roadmap_rag.prose import (
+    asks_date,
+    asks_price,
+    asks_quantity,
+    states_date,
+    states_price,
+    states_quantity,
+)
 from roadmap_rag.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
 from roadmap_rag.types import Source
+from roadmap_rag.units import split_sentences
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
 # A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
 _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
+
+
 def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str, int]) -> list[str]:
     """What ``question`` asks that none of ``sources`` holds, in the question's words ("FlashAttention",
     "Llama 3", "a price"); empty when everything it needs is there. ``vocabulary``: the corpus's stems
@@ -42,18 +52,22 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
         if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
             found.append(name)
     subject = subject_of(question)
-    about = [s.text for s in sources if not subject or set(terms(subject)) & set(terms(s.text))]
+    wanted = set(terms(subject))
+    # The sentences that name the subject: a number elsewhere in the source answers nothing about it
+    about = [u for s in sources for u in split_sentences(s.text) if not wanted or wanted & set(terms(u))]
     if asks_price(question) and not any(states_price(t) for t in about):
         found.append("a price")
     if asks_date(question) and not any(states_date(t) for t in about):
         found.append("a date")
+    if asks_quantity(question) and not any(states_quantity(t, subject) for t in about):
+        found.append("a number")
     return list(dict.fromkeys(found))
 
 
 def note(missing: Sequence[str]) -> str:
     """The sentence an answer opens with when the sources lack part of what was asked."""
-    named = [m for m in missing if not m.startswith("a ")]
-    asked = [m for m in missing if m.startswith("a ")]
+    asked = [m for m in missing if m in ("a price", "a date", "a number")]
+    named = [m for m in missing if m not in asked]
     parts = []
     if named:
         parts.append(f"do not mention {_join(named)}")
@@ -65,7 +79,7 @@ def note(missing: Sequence[str]) -> str:
 def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
     lower = word.lower()
     stems = terms(lower)
-    if not stems or lower in CHAT_WORDS or len(lower) < 3 and not any(c.isdigit() for c in lower):
+    if not stems or lower in CHAT_WORDS or (len(lower) < 3 and not any(c.isdigit() for c in lower)):
         return False
     if any(s in GENERIC_STEMS or s in PATH_STEMS or s in CORPUS_WORDS for s in stems):
         return False

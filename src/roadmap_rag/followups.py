@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from roadmap_rag.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
-_POINTER = re.compile(
-    r"\b(it|its|this|that|these|those|them|they|their|he|him|his|she|her|there|one)\b", re.IGNORECASE
-)
+_POINTER = re.compile(r"\b(it|its|this|that|these|those|them|they|their|he|him|his|she|her|there|one)\b", re.IGNORECASE)
 # "it" that points at nothing: "how long does it take", "is it worth learning Rust", "it's hard to ...".
 _DUMMY = re.compile(
     r"\b(?:does|did|will|would|should|can) it take\b(?=\s+\w)|\bis it (?:\w+ )?(?:worth|possible|hard|easy|ok|okay"
@@ -64,7 +62,7 @@ def subject_of(question: str, names: Sequence[str] = ()) -> str:
     for word in _WORD.findall(text):
         bare = word.strip(".'-")
         if _is_topic(bare):
-            run += pending + [bare]
+            run += [*pending, bare]
             pending = []
         elif run and bare.lower() in _JOIN and len(pending) < 1:
             pending.append(bare)
@@ -133,7 +131,8 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     section, roadmap = place
     named_before = _names_in(previous, names)
     named_now = _names_in(question, names)
-    roadmap_words = named_before or ([roadmap] if roadmap else [])
+    # carried over as the roadmap's own name ("the 14-day roadmap"), however it was typed ("the 14 day one")
+    roadmap_words = _names_in(previous, names, canonical=True) or ([roadmap] if roadmap else [])
     text = _LEADING.sub("", question).strip() or question.strip()
     swap = _SWAP.match(text)
     if swap:
@@ -160,7 +159,7 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     target = subject or _leaf(section)
     if not target:
         return text if named_now else _with_place(text, _in(roadmap_words))
-    where = "" if named_now else _in(named_before)
+    where = "" if named_now else _in(roadmap_words if named_before else [])
     pointer = _POINTER.search(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
     if pointer and pointer.group(1).lower() not in ("one", "there"):
         word = pointer.group(1).lower()
@@ -205,12 +204,15 @@ def _is_topic(word: str) -> bool:
     return bool(stems) and all(_topical(s) for s in stems)
 
 
-def _names_in(text: str, names: Sequence[str]) -> list[str]:
-    found = []
+def _names_in(text: str, names: Sequence[str], canonical: bool = False) -> list[str]:
+    """The roadmap names in ``text``, as typed (or, ``canonical``, as the roadmap's own name)."""
+    found: list[str] = []
+    typed: list[str] = []
     for name in sorted(names, key=len, reverse=True):
         match = re.search(rf"\b(?:the\s+)?{_loose(name)}\b", text, re.IGNORECASE)
-        if match and not any(match.group(0).lower() in f.lower() for f in found):
-            found.append(match.group(0))
+        if match and not any(match.group(0).lower() in t.lower() for t in typed):
+            typed.append(match.group(0))
+            found.append(name if canonical else match.group(0))
     return found
 
 

@@ -56,8 +56,11 @@ _ASKS_VERDICT = re.compile(
     r"|\bworth it\b|\bcan i (?:skip|just|actually)\b|\bis it ok\b|\bor\b.{0,30}\?\s*$",
     re.IGNORECASE,
 )
-_ASKS_PRICE = re.compile(r"\b(?:price|prices|pricing|cost|costs|costly|salary|salaries|pay|paid|how much money)\b|\$",
-                         re.IGNORECASE)
+_ASKS_PRICE = re.compile(
+    r"\bhow much\b.{0,60}\b(?:cost|costs|pay|charge|charges|earn|make)\b|\b(?:price|prices|pricing|salary|salaries)\b"
+    r"|\bcosts? (?:of|to|for)\b|\$\s?\d",
+    re.IGNORECASE,
+)
 _STATES_PRICE = re.compile(r"[$€£]\s?\d|\b\d+(?:\.\d+)?\s?(?:usd|dollars?|euros?)\b|\bfree\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(
     r"\bwhen (?:was|were|did|is|will)\b.{0,60}\b(?:released?|launch(?:ed)?|announced|published|come out|out)\b"
@@ -65,6 +68,12 @@ _ASKS_DATE = re.compile(
     re.IGNORECASE,
 )
 _STATES_DATE = re.compile(r"\b(?:19|20)\d\d\b")
+_ASKS_QUANTITY = re.compile(
+    r"\bhow many\b|\bhow (?:big|large|fast|accurate)\b|\bwhat (?:is |was )?(?:the |its |their )?"
+    r"(?:score|scores|accuracy|size|parameter count|number of \w+|percentage)\b|\bscored?\b.{0,20}\bon\b",
+    re.IGNORECASE,
+)
+_STATES_QUANTITY = re.compile(r"\b\d[\d,.]*\s?(?:%|[kmbt]\b|million|billion|trillion|parameters|tokens|layers)?", re.I)
 
 
 def is_meta(text: str) -> bool:
@@ -103,7 +112,7 @@ def asks_duration(question: str) -> bool:
 
 
 def asks_verdict(question: str) -> bool:
-    """"should I ...", "do I need ...", "is X worth it", "which one": a recommendation is wanted first."""
+    """ "should I ...", "do I need ...", "is X worth it", "which one": a recommendation is wanted first."""
     return bool(_ASKS_VERDICT.search(question))
 
 
@@ -121,3 +130,14 @@ def asks_date(question: str) -> bool:
 
 def states_date(text: str) -> bool:
     return bool(_STATES_DATE.search(text))
+
+
+def asks_quantity(question: str) -> bool:
+    """ "how many parameters", "what score on MMLU", "how big is ...": a number is wanted."""
+    return bool(_ASKS_QUANTITY.search(question)) and not asks_duration(question)
+
+
+def states_quantity(text: str, own: str = "") -> bool:
+    """A number in ``text`` other than those of the name ``own`` itself ("Llama 2" states no quantity)."""
+    found = {m.group(0).strip() for m in _STATES_QUANTITY.finditer(text)}
+    return bool(found - {m.group(0).strip() for m in _STATES_QUANTITY.finditer(own)})

@@ -139,6 +139,10 @@ BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|fo
 AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
 ORDER = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
 NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
+# A question that asks what something is: its section's own description answers it first.
+DEFINE = re.compile(
+    r"^\W*(?:can (?:you|u) )?explain\b|\bwhat (?:even )?(?:is|are)\b|\bwhat does .{2,40} mean\b|\btell me about\b", re.I
+)
 SECTION = re.compile(
     r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
     r"|^what (?:is|are)\b",
@@ -235,11 +239,92 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
 CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
 # Words of chat, not of a subject: "explain rope like im 5 pls", "whats lora tho".
 CHAT_WORDS = frozenset(
-    """pls plz please lol tho though u ur im ive id dont doesnt isnt cant wont gonna wanna gotta kinda sorta btw
-    ok okay hey hi hello guys bro thx thanks really actually even simple simply simpler basically like stuff
-    shud wat whats hows whos wheres whys idk eli5 eli yeah yes nope bit little lot lots super pretty totally
-    literally quite someone somebody anyone anybody person people ppl guy whole rn asap stupid dumb easy easier
-    hard harder start started starting begin beginner newbie noob mean means meaning again exactly""".split()
+    [
+        "pls",
+        "plz",
+        "please",
+        "lol",
+        "tho",
+        "though",
+        "u",
+        "ur",
+        "im",
+        "ive",
+        "id",
+        "dont",
+        "doesnt",
+        "isnt",
+        "cant",
+        "wont",
+        "gonna",
+        "wanna",
+        "gotta",
+        "kinda",
+        "sorta",
+        "btw",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "hello",
+        "guys",
+        "bro",
+        "thx",
+        "thanks",
+        "really",
+        "actually",
+        "even",
+        "simple",
+        "simply",
+        "simpler",
+        "basically",
+        "like",
+        "stuff",
+        "shud",
+        "wat",
+        "whats",
+        "hows",
+        "whos",
+        "wheres",
+        "whys",
+        "idk",
+        "eli5",
+        "eli",
+        "yeah",
+        "yes",
+        "nope",
+        "bit",
+        "little",
+        "lot",
+        "lots",
+        "super",
+        "pretty",
+        "totally",
+        "literally",
+        "quite",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "person",
+        "people",
+        "ppl",
+        "guy",
+        "whole",
+        "rn",
+        "asap",
+        "stupid",
+        "dumb",
+        "easy",
+        "easier",
+        "hard",
+        "harder",
+        "mean",
+        "means",
+        "meaning",
+        "again",
+        "exactly",
+    ]
 )
 # Zipf frequency (wordfreq: 3 is once per million words of English) from which a word is everyday English.
 EVERYDAY = 3.3
@@ -248,7 +333,15 @@ EVERYDAY = 3.3
 def is_everyday(word: str, threshold: float = EVERYDAY) -> bool:
     """An ordinary English word ("jobs", "happen", "giant"), not a name or a term of art ("QLoRA", "H100",
     "RLHF", "tokenizer"); a word with a digit is never everyday."""
-    return not any(c.isdigit() for c in word) and zipf_frequency(word.lower(), "en") >= threshold
+    if any(c.isdigit() for c in word):
+        return False
+    lower = word.lower()
+    forms = {lower, lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower}  # "reusing": "reuse"
+    for suffix in ("ing", "ed"):
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            root = lower[: -len(suffix)]
+            forms |= {root, root + "e", root[:-1] if root[-1:] == root[-2:-1] else root}
+    return max(zipf_frequency(form, "en") for form in forms) >= threshold
 
 
 def _has_topic(text: str) -> bool:
@@ -273,7 +366,7 @@ class Query:
 
     @classmethod
     def of(cls, question: str, library: Library, extra_stop: Iterable[str] = (), within: tuple[str, ...] = ()) -> Query:
-        stop = set(extra_stop)
+        stop = set(extra_stop) | CHAT_STEMS  # "explain rag to me pls", "whats lora tho": chat is no topic
         words: dict[str, float] = {}
         expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
         for stem in terms(expanded):
@@ -302,3 +395,4 @@ class Query:
 
 GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
 PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))
+CHAT_STEMS = frozenset(stem(w) for w in CHAT_WORDS) - GENERIC_STEMS - PATH_STEMS

@@ -88,6 +88,7 @@ class Retrieved:
     named: tuple[str, ...] = ()  # documents the question named, searched on their own
     # The best-matching lines (passages) of the candidate chunks: (chunk id, line text, similarity).
     lines: tuple[tuple[str, str, float], ...] = ()
+    cards_named: tuple[str, ...] = ()  # the cards of the papers the question names ("the lora paper")
 
 
 @dataclass
@@ -309,7 +310,7 @@ class HybridRetriever:
         text = [s for s in retrieved.sources if s.kind != Kind.PAPER_CARD]
         others = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD and s.doc_id not in wanted]
         cards = (first + named + others)[: max(self.settings.card_k, len(first) + len(named))]
-        return replace(retrieved, sources=text + cards)
+        return replace(retrieved, sources=text + cards, cards_named=tuple(c.doc_id for c in first + named))
 
     def _routed(self, query: str, k: int, filters: Filters, mode: Mode) -> Retrieved:
         chosen = bool(filters.doc_ids or filters.kinds)  # the user's filters are never routed around

@@ -166,7 +166,9 @@ def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
         if paper.card_id not in indexed:
             continue
         for name in dict.fromkeys((paper.title, paper.short, *paper.names)):
-            parts = [re.escape(w) for w in re.split(r"[\s-]+", name.strip().rstrip("s") if len(name) > 5 else name) if w]
+            parts = [
+                re.escape(w) for w in re.split(r"[\s-]+", name.strip().rstrip("s") if len(name) > 5 else name) if w
+            ]
             if not parts:
                 continue
             loose = r"[\s-]?".join(parts)
@@ -179,6 +181,11 @@ def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
                 who = rf"\b{re.escape(surname)}(?:'s|’s| et al\b)|\bby {re.escape(surname)}\b"
                 out.append(CardName(re.compile(who, re.IGNORECASE), paper.card_id, False, topic))
     return out
+
+
+def names_a_paper(question: str) -> bool:
+    """The question speaks of a paper as a paper ("the lora paper", "who wrote ...", "by Kaplan")."""
+    return bool(_LOOSE_CUE.search(question)) or bool(re.search(r"\b\w+(?:'s|’s) \w+ (?:paper|one)\b", question, re.I))
 
 
 def named_cards(question: str, names: Sequence[CardName]) -> list[str]:

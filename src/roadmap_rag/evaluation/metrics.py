@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from roadmap_rag.citations import overlap
 from roadmap_rag.evaluation.dataset import EvalItem
-from roadmap_rag.text import contains
 from roadmap_rag.prose import is_chatter
+from roadmap_rag.text import contains
 from roadmap_rag.text import fact_recall as fact_recall
 from roadmap_rag.types import Answer, Source
 
@@ -117,14 +117,15 @@ def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]
     """(unsupported, total) claims in the answer text, checked independently of the answer's own checker:
     every line, item and sentence that states something must carry a [n] whose sources contain each number,
     URL, quoted title and proper name it states, and most of its words. Heading lines (ending with ':') and
-    list leads are structure."""
+    list leads are structure, and so is a note of ours (what the sources do not cover), which claims nothing."""
     from roadmap_rag.citations import missing_specifics
     from roadmap_rag.units import sentence_spans
 
+    notes = {b.title for b in answer.blocks if b.kind == "note"}
     bad = total = 0
     for line in answer.text.split("\n"):
         body = line.strip().removeprefix("- ").strip()
-        if not body:
+        if not body or body in notes:
             continue
         pieces = [body] if line.strip().startswith("- ") else [body[a:b] for a, b in sentence_spans(body)]
         for piece in pieces:

@@ -84,7 +84,8 @@ def write_run(run: EvalRun, out_dir: Path, baseline: Path | None = None, notes: 
         writer.writeheader()
         writer.writerows(rows)
     (out_dir / "summary.json").write_text(
-        json.dumps({"summary": summary, "by_type": types, "by_kind": kinds, "notes": notes or []}, indent=2), encoding="utf-8"
+        json.dumps({"summary": summary, "by_type": types, "by_kind": kinds, "notes": notes or []}, indent=2),
+        encoding="utf-8",
     )
     base = _load_baseline(baseline) if baseline else None
     plots = _plots(run, types, out_dir)
@@ -169,8 +170,8 @@ def _kind_lines(kinds: dict[str, dict[str, Any]]) -> list[str]:
         "",
         "## By kind of phrasing (learner splits)",
         "",
-        "| kind | n | fact recall | fact ceiling | recall / ceiling | none stated | near-miss honest | flagged (answerable) "
-        "| chatter answers |",
+        "| kind | n | fact recall | fact ceiling | recall / ceiling | none stated | near-miss honest "
+        "| flagged (answerable) | chatter answers |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in kinds.items():

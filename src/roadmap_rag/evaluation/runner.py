@@ -9,7 +9,6 @@ from typing import Any
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.evaluation.dataset import EvalItem
-from roadmap_rag.types import Turn
 from roadmap_rag.evaluation.metrics import (
     chatter_sentences,
     citation_validity,
@@ -20,6 +19,7 @@ from roadmap_rag.evaluation.metrics import (
     retrieval_scores,
     unsupported_sentences,
 )
+from roadmap_rag.types import Turn
 
 Progress = Callable[[int, int], None]
 RANK_DEPTH = 20  # how deep the rank histogram looks

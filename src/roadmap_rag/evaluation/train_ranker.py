@@ -62,7 +62,10 @@ class Training:
             "",
             "| feature | weight |",
             "|---|---|",
-            *(f"| {n} | {w:+.3f} |" for n, w in sorted(zip(FEATURES, self.model.weights, strict=True), key=lambda t: -abs(t[1]))),
+            *(
+                f"| {n} | {w:+.3f} |"
+                for n, w in sorted(zip(FEATURES, self.model.weights, strict=True), key=lambda t: -abs(t[1]))
+            ),
         ]
         return "\n".join(lines) + "\n"
 
@@ -76,7 +79,9 @@ def _emitted(candidate: Candidate) -> str:
     return topic_text(unit) if unit.kind == "item" else unit.text
 
 
-def collect(assistant: Assistant, items: Sequence[EvalItem], progress: Callable[[int, int], None] | None = None) -> list[Question]:
+def collect(
+    assistant: Assistant, items: Sequence[EvalItem], progress: Callable[[int, int], None] | None = None
+) -> list[Question]:
     composer = Composer(ranker=None)
     out: list[Question] = []
     for done, item in enumerate(items, start=1):
@@ -128,10 +133,13 @@ def _fit(questions: Sequence[Question], l2: float) -> Ranker:
     return fit(rows, labels, l2)
 
 
-def _top(scored: Sequence[tuple[Question, list[float], list[float]]], which: int) -> float:
+Scored = Sequence[tuple[Question, list[float], list[float]]]  # per question: model's and baseline's scores
+
+
+def _top(scored: Scored, which: int) -> float:
     shares = []
-    for entry in scored:
-        q, scores = entry[0], entry[which]
+    for q, model, base in scored:
+        scores = model if which == 1 else base
         reachable = frozenset().union(*q.facts)
         if not reachable:
             continue
@@ -140,10 +148,10 @@ def _top(scored: Sequence[tuple[Question, list[float], list[float]]], which: int
     return statistics.fmean(shares) if shares else 0.0
 
 
-def _first(scored: Sequence[tuple[Question, list[float], list[float]]], which: int) -> float:
+def _first(scored: Scored, which: int) -> float:
     hits = []
-    for entry in scored:
-        q, scores = entry[0], entry[which]
+    for q, model, base in scored:
+        scores = model if which == 1 else base
         if any(q.facts):
             hits.append(float(bool(q.facts[max(range(len(scores)), key=lambda i: scores[i])])))
     return statistics.fmean(hits) if hits else 0.0
