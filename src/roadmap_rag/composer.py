@@ -23,8 +23,8 @@ from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, to_source
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.prose import asks_duration, asks_verdict, is_chatter
-from roadmap_rag.routing import names_a_paper
 from roadmap_rag.questions import AFTER, BEFORE, DEFINE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
+from roadmap_rag.routing import names_a_paper
 from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
 from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
