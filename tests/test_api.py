@@ -75,6 +75,42 @@ def test_history_makes_a_follow_up_standalone(assistant: Assistant) -> None:
     assert any("6.2 Scaling & Efficiency" in s.section for s in follow.sources)
 
 
+def test_a_standalone_question_after_an_off_topic_turn_is_answered_as_if_asked_first(assistant: Assistant) -> None:
+    alone = assistant.ask("What is RLHF?")
+    first = assistant.ask("How do I bake sourdough bread at home?")
+    after = assistant.ask("What is RLHF?", history=first.history)
+    assert after.grounded and after.text == alone.text and after.standalone == ""
+    assert [s.id for s in after.sources] == [s.id for s in alone.sources]
+
+
+def test_a_follow_up_says_what_it_answered_and_draws_on_its_own_topic(assistant: Assistant) -> None:
+    first = assistant.ask("What is quantization, and why would I use it?")
+    follow = assistant.ask("and which papers should I read about it?", history=first.history)
+    assert follow.standalone == "which papers should I read about quantization?"
+    alone = assistant.ask(follow.standalone)
+    assert follow.text == alone.text  # the same answer as the standalone question gets
+    assert "GPTQ" in follow.text or "LLM.int8" in follow.text
+    assert len(follow.sources) <= assistant.settings.top_k + assistant.settings.card_k
+
+
+def test_what_the_sources_do_not_cover_is_said_first(assistant: Assistant) -> None:
+    answer = assistant.ask("is ia3 better than lora?")
+    assert answer.grounded and answer.uncovered == ["ia3"]
+    assert answer.text.startswith("The sources do not mention ia3;") and answer.blocks[0].kind == "note"
+    assert "LoRA" in answer.text  # the closest they have, after the note
+    covered = assistant.ask("what is lora?")
+    assert covered.uncovered == [] and not covered.text.startswith("The sources do not")
+
+
+def test_no_answer_quotes_the_authors_story_or_the_article_talking_about_itself(assistant: Assistant) -> None:
+    from roadmap_rag.prose import is_chatter
+
+    for question in ("how did the author of the 14-day roadmap learn llms?", "why should i learn llms?"):
+        answer = assistant.ask(question)
+        statements = [s.text for b in answer.blocks for s in ((b.lead,) if b.lead else ()) + b.statements]
+        assert statements and not [s for s in statements if is_chatter(s)], answer.text
+
+
 @pytest.mark.parametrize(("question", "message"), [("   \x00 ", "empty"), ("x" * 2001, "over the limit")])
 def test_bad_questions_get_a_message(assistant: Assistant, question: str, message: str) -> None:
     with pytest.raises(QuestionError, match=message):

@@ -184,6 +184,7 @@ class _Compose:
         self.ranker = ranker
         self.chances: dict[tuple[str, int], float] = {}  # the ranker's chance per unit (doc id, start)
         self.cards_named: tuple[str, ...] = ()  # the cards of the papers the question names
+        self.text = ""  # the question (set by run and candidates)
 
     def allowed(self, doc_id: str) -> bool:
         doc_ids, kinds = self.filters
@@ -212,6 +213,7 @@ class _Compose:
 
     def candidates(self, question: str, sources: Sequence[Source]) -> list[ranking.Candidate]:
         """Every roadmap or card unit the answer may quote, with the learned ranker's features."""
+        self.text = question
         query = self.query(question, sources)
         return [
             ranking.Candidate(n, view, unit, ranking.features(query, view, unit, n, self.dense))
@@ -220,6 +222,7 @@ class _Compose:
         ]
 
     def run(self, question: str, sources: Sequence[Source]) -> Composition:
+        self.text = question
         library = self.library
         shape = question_shape(question, self.named)
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
@@ -238,11 +241,11 @@ class _Compose:
             "path": self._path,
             "fact": self._fact,
         }[shape](query, views, builder)
-        blocks = _without_chatter(builder.blocks)
+        blocks = _without_chatter(builder.blocks, question)
         if not composed or not any(b.statements or b.lead for b in blocks):
             builder = _Builder(library, list(sources))  # nothing the failed attempt added stays
             self._fact(query, views, builder)
-            blocks = _without_chatter(builder.blocks)
+            blocks = _without_chatter(builder.blocks, question)
         return Composition(blocks, builder.sources, shape)
 
     def _views(self, sources: Sequence[Source], library: Library) -> list[tuple[int, Source, DocumentView]]:
@@ -267,7 +270,11 @@ class _Compose:
                     continue
                 if unit.kind == "sentence" and (is_bare_title(unit.text) or unit.text.rstrip(".") == view.title):
                     continue  # a heading-like line ("Popular LLM Frameworks") is never a sentence of the answer
-                if view.kind == Kind.ROADMAP and unit.kind in ("sentence", "intro") and is_chatter(unit.text):
+                if (
+                    view.kind == Kind.ROADMAP
+                    and unit.kind in ("sentence", "intro")
+                    and is_chatter(unit.text, self.text)
+                ):
                     continue  # the author's story, the article talking about itself, a reader's comment
                 seen.add(key)
                 out.append((n, view, unit))
@@ -719,7 +726,7 @@ class _Compose:
         return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
 
 
-def _without_chatter(blocks: list[Block]) -> list[Block]:
+def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
     """Whatever shape picked them, the author's story, the article talking about itself and a reader's comment
     never answer (prose.is_chatter); a heading left with nothing under it goes too."""
     out: list[Block] = []
@@ -727,8 +734,8 @@ def _without_chatter(blocks: list[Block]) -> list[Block]:
         if block.kind in ("heading", "note"):
             out.append(block)
             continue
-        kept = tuple(s for s in block.statements if not is_chatter(s.text))
-        lead = block.lead if block.lead is None or not is_chatter(block.lead.text) else None
+        kept = tuple(s for s in block.statements if not is_chatter(s.text, question))
+        lead = block.lead if block.lead is None or not is_chatter(block.lead.text, question) else None
         if kept or (lead and block.kind == "paragraph"):
             out.append(Block(block.kind, kept, block.title, lead))
     return [b for i, b in enumerate(out) if b.kind != "heading" or (i + 1 < len(out) and out[i + 1].kind != "heading")]

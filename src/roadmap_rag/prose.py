@@ -89,14 +89,17 @@ def is_comment(text: str) -> bool:
 def is_narrative(text: str) -> bool:
     """The author's own story ("I was already familiar with this field, so I knew my knowledge gaps"), which
     is neither advice nor a statement about the subject."""
-    story = _FIRST_PERSON.search(text) and _STORY.search(text)
-    # A duration the author took is the answer to "how long": "... otherwise this would take more than a month"
-    return bool(story and not _ADVICE.search(text) and not states_duration(text))
+    return bool(_FIRST_PERSON.search(text) and _STORY.search(text) and not _ADVICE.search(text))
 
 
-def is_chatter(text: str) -> bool:
-    """Any of the three: never quoted as an answer."""
-    return is_meta(text) or is_comment(text) or is_narrative(text)
+def is_chatter(text: str, question: str = "") -> bool:
+    """Any of the three: never quoted as an answer. One exception: the author's story is the answer when it
+    states how long something took and ``question`` asks how long ("can I learn it in 2 weeks?": "... otherwise
+    this would take more than a month")."""
+    if is_meta(text) or is_comment(text):
+        return True
+    timed = states_duration(text) and asks_duration(question)
+    return is_narrative(text) and not timed
 
 
 def is_advice(text: str) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from roadmap_rag.library import DocumentView
 from roadmap_rag.prose import asks_duration, asks_verdict, is_advice, is_chatter, states_duration
-from roadmap_rag.questions import Query
+from roadmap_rag.questions import Query, question_shape
 from roadmap_rag.types import Kind, section_leaf
 from roadmap_rag.units import Unit, topic_text
 
@@ -55,6 +55,8 @@ FEATURES = (
     "defines",  # the unit opens on a topic word and defines it ("RAG is ...", "KV Cache to speed up ...")
     "first_in_section",  # the first unit under its heading (a section's opening line describes it)
     "first_person",  # the author speaks ("I", "my"): a blog's advice or its story
+    "list_asked",  # the question asks for a list ("which ...", "what are the ...")
+    "list_size_asked",  # list_size where a list is asked for: a long list answers a list question, not others
 )
 
 
@@ -75,6 +77,7 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
     key = view.line_key(unit)
     group = [u for u in view.group(unit.group) if u.kind in ("item", "row")] if unit.group >= 0 else []
     question = query.text
+    asks_list = question_shape(question) in ("list", "paper")
     values = {
         "lexical": query.score(own, near),
         "lexical_own": query.score(own),
@@ -102,6 +105,8 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
         "defines": float(_defines(query, own)),
         "first_in_section": float(_first_in_section(view, unit)),
         "first_person": float(bool(_FIRST_PERSON.search(unit.text))),
+        "list_asked": float(asks_list),
+        "list_size_asked": math.log1p(len(group)) * asks_list,
     }
     return tuple(values[name] for name in FEATURES)
 

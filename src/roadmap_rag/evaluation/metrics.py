@@ -143,8 +143,8 @@ def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]
     return bad, total
 
 
-def chatter_sentences(answer: Answer) -> list[str]:
+def chatter_sentences(answer: Answer, question: str = "") -> list[str]:
     """The answer's statements that tell the author's story, talk about the article, or answer back to the
     author (prose.is_chatter): an answer should quote none."""
     statements = (s for b in answer.blocks for s in ((b.lead,) if b.lead else ()) + b.statements)
-    return [s.text for s in statements if is_chatter(s.text)]
+    return [s.text for s in statements if is_chatter(s.text, answer.standalone or question)]

@@ -234,7 +234,7 @@ def evaluate_item(assistant: Assistant, item: EvalItem, k: int, llm: str | None)
         kind=str(item.extra.get("kind", "")),
         standalone=answer.standalone,
         flagged=bool(answer.uncovered),
-        chatter=chatter_sentences(answer) if answer.grounded else [],
+        chatter=chatter_sentences(answer, item.question) if answer.grounded else [],
     )
 
 

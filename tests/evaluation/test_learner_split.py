@@ -1,0 +1,70 @@
+"""Issue 27's gates on the frozen learner split (eval/datasets/learner_qa.jsonl): questions phrased the way
+learners type them, written from the corpus alone before the answering changes and never tuned on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roadmap_rag import Assistant
+from roadmap_rag.evaluation.dataset import contains, load_dataset
+from roadmap_rag.evaluation.runner import EvalRun, by_kind, run_eval
+
+LEARNER = Path("eval/datasets/learner_qa.jsonl")
+CORPUS = Path("corpus")
+
+
+@pytest.fixture(scope="module")
+def learner_run(assistant: Assistant) -> EvalRun:
+    return run_eval(assistant, load_dataset(LEARNER), k=5, llm="extractive")
+
+
+def test_every_key_fact_of_the_split_is_in_the_corpus() -> None:
+    """Each fact alternative lies literally in a roadmap or the paper catalog (folded as the eval folds)."""
+    from roadmap_rag.corpus import normalise
+
+    texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
+    texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))
+    items = load_dataset(LEARNER)
+    kinds = {str(item.extra.get("kind")) for item in items}
+    assert len(items) >= 60 and {"follow-up", "near-miss", "paper-name", "verdict", "terse"} <= kinds
+    missing = [
+        (item.id, alt)
+        for item in items
+        for group in item.facts
+        for alt in group
+        if not any(contains(text, alt) for text in texts)
+    ]
+    assert not missing
+
+
+@pytest.mark.eval
+def test_learner_split_answers_are_clean_and_honest(learner_run: EvalRun) -> None:
+    """What holds today, gated: no narrative or meta sentence, no raw markup, no unsupported claim, at most
+    one false refusal, no answerable question flagged as not covered."""
+    summary = learner_run.summary()
+    assert summary["chatter_answers"] == 0, [(r.id, r.chatter) for r in learner_run.results if r.chatter]
+    assert summary["raw_markup_rate"] == 0.0
+    assert summary["unsupported_rate"] == 0.0, [(r.id, r.answer) for r in learner_run.results if r.claims_unsupported]
+    assert summary["false_refusal_rate"] <= 0.02, summary
+    assert summary["false_flag_rate"] == 0.0, [
+        (r.id, r.answer[:120]) for r in learner_run.results if r.flagged and r.answerable
+    ]
+    assert summary["fact_recall"] <= summary["fact_ceiling"]
+
+
+@pytest.mark.eval
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 27's bars on the frozen split are not met yet (fact recall >= 0.75 and >= 90% of its ceiling, "
+    "follow-ups >= 0.80, near-miss honesty 100%); the closing note gives today's figures",
+)
+def test_learner_split_meets_the_issue_bars(learner_run: EvalRun) -> None:
+    summary: dict[str, Any] = learner_run.summary()
+    kinds = by_kind(learner_run.results, 5)
+    assert summary["fact_recall"] >= 0.75, summary
+    assert summary["fact_recall"] >= 0.9 * summary["fact_ceiling"], summary
+    assert kinds["follow-up"]["fact_recall"] >= 0.80, kinds["follow-up"]
+    assert kinds["near-miss"]["near_miss_honesty"] == 1.0, kinds["near-miss"]
