@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -615,6 +615,21 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 
 
+_T = TypeVar("_T")
+
+
+def _over_questions(work: Callable[[Assistant, Callable[[int, int], None]], _T]) -> _T:
+    """``work`` over a question set with the default Assistant, a progress bar of questions done, and our
+    errors as a message with the remedy."""
+    try:
+        assistant = Assistant(_settings())
+        with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
+            task = progress.add_task("questions", total=None)
+            return work(assistant, lambda done, total: progress.update(task, completed=done, total=total))
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+
+
 @eval_app.callback()
 def eval_cmd(
     ctx: typer.Context,
@@ -635,15 +650,7 @@ def eval_cmd(
     from roadmap_rag.evaluation.suite import SuiteOptions, run_suite
 
     options = SuiteOptions(dataset, llm, k, limit, out, baseline, ragas, judge)
-    try:
-        assistant = Assistant(_settings())
-        with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
-            task = progress.add_task("questions", total=None)
-            result = run_suite(
-                assistant, options, lambda done, total: progress.update(task, completed=done, total=total)
-            )
-    except RoadmapRagError as exc:
-        raise _fail(exc) from exc
+    result = _over_questions(lambda assistant, progress: run_suite(assistant, options, progress))
     summary = result.run.summary()
     table = Table("metric", "value", title=f"eval: {len(result.run.results)} questions, backend {result.run.llm}")
     for name in result.metrics:
@@ -669,15 +676,7 @@ def train_ranker_cmd(
     from roadmap_rag.ranking import MODEL_PATH
 
     datasets = tuple(dataset) if dataset else DEFAULT_TRAINING
-    try:
-        assistant = Assistant(_settings())
-        with Progress(*_BAR_COLUMNS, console=err, transient=True) as progress:
-            task = progress.add_task("questions", total=None)
-            training = run_training(
-                assistant, datasets, lambda done, total: progress.update(task, completed=done, total=total)
-            )
-    except RoadmapRagError as exc:
-        raise _fail(exc) from exc
+    training = _over_questions(lambda assistant, progress: run_training(assistant, datasets, progress))
     MODEL_PATH.write_text(training.model.to_json() + "\n", encoding="utf-8")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(training.report(), encoding="utf-8")

@@ -228,7 +228,9 @@ class _Compose:
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
         if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
             shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
-        elif self.cards_named and names_a_paper(question) and shape in ("fact", "list"):
+        elif (
+            self.cards_named and not text_kinds & {Kind.PAPER} and names_a_paper(question) and shape in ("fact", "list")
+        ):
             shape = "paper"  # "the lora paper, what does it do?", "who wrote the bert paper?": its card answers
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
@@ -284,6 +286,10 @@ class _Compose:
         self, query: Query, views: list[tuple[int, Source, DocumentView]]
     ) -> list[tuple[float, int, DocumentView, Unit]]:
         scored = []
+        # The model was fitted on roadmap and card units: where a paper's text competes, its sentences' own score
+        # (paper_sentences) and the roadmaps' lexical one stay comparable, so the model stays out.
+        ranker = self.ranker if not any(view.kind == Kind.PAPER for _, _, view in views) else None
+        self.chances = {}
         for n, view, unit in self._units(views):
             if view.kind == Kind.PAPER:
                 paper = paper_sentences.score(query, view, unit, self.dense)
@@ -294,8 +300,8 @@ class _Compose:
                 own = topic_text(unit) if unit.kind == "item" else unit.text
                 similarity = 0.8 * self.dense.get(view.line_key(unit), 0.0)
                 score = query.score(own, paper_sentences.context_of(unit)) + 0.04 / n + similarity
-                if self.ranker is not None:  # the learned model: the chance that the unit states a key fact
-                    chance = self.ranker.probability(ranking.features(query, view, unit, n, self.dense))
+                if ranker is not None:  # the learned model: the chance that the unit states a key fact
+                    chance = ranker.probability(ranking.features(query, view, unit, n, self.dense))
                     self.chances[(view.doc_id, unit.start)] = chance
                     score = (1 - _BLEND) * score + _BLEND * 2 * chance
             if unit.kind == "intro":
@@ -350,7 +356,7 @@ class _Compose:
             return False
         best = scored[0][0]
         chosen = [t for t in scored if t[0] >= max(0.25, best * 0.6)][:limit] or scored[:1]
-        if self.ranker is not None and not self.papers:
+        if self.chances and not self.papers:
             # By the model's chance that a unit states a key fact: the best _FEWEST that reach _POSSIBLE, and
             # every further one up to _MOST_UNITS that reaches _LIKELY.
             ranked = sorted(scored, key=lambda t: -self.chances.get((t[2].doc_id, t[3].start), 0.0))

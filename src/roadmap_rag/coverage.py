@@ -91,8 +91,16 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
     # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
     if is_everyday(lower):
         return False
-    # A typo of a word the corpus uses ("transfomers", "embedings") is that word.
-    return not any(get_close_matches(s, vocabulary.keys(), n=1, cutoff=0.8) for s in stems if s not in vocabulary)
+    # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
+    # ("QLoRA" is not "LoRA"), and a typo keeps its first letter.
+    return not any(_typo(s, vocabulary) for s in stems if s not in vocabulary)
+
+
+def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:
+    if len(stem) < 6:
+        return False
+    close = get_close_matches(stem, [v for v in vocabulary if v[:1] == stem[:1]], n=1, cutoff=0.8)
+    return bool(close)
 
 
 def _flat(text: str) -> str:

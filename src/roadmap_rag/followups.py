@@ -53,15 +53,16 @@ class Resolved:
 
 
 def subject_of(question: str, names: Sequence[str] = ()) -> str:
-    """The question's subject as it was written ("prompt engineering", "LoRA"): its longest run of topic
-    words (a short joining word may sit inside), with the names of roadmaps set aside."""
+    """The question's subject as it was written ("prompt engineering", "LoRA", "Llama 2"): its run of topic
+    words (a short joining word may sit inside, a number may follow a name) that names the most, with the names
+    of roadmaps set aside. A run that holds a term of art drops the everyday words at its ends ("RLHF take")."""
     text = _without_names(question, names)
     runs: list[list[str]] = []
     run: list[str] = []
     pending: list[str] = []
     for word in _WORD.findall(text):
         bare = word.strip(".'-")
-        if _is_topic(bare):
+        if _is_topic(bare) or (run and not pending and bare.isdigit()):
             run += [*pending, bare]
             pending = []
         elif run and bare.lower() in _JOIN and len(pending) < 1:
@@ -74,7 +75,12 @@ def subject_of(question: str, names: Sequence[str] = ()) -> str:
         runs.append(run)
     if not runs:
         return ""
-    best = max(runs, key=lambda r: sum(_is_topic(w) for w in r))
+    best = max(runs, key=lambda r: sum(1 + (not is_everyday(w)) for w in r if not w.isdigit()))
+    if any(not is_everyday(w) for w in best):
+        while best and is_everyday(best[-1]) and not best[-1].isdigit():
+            best = best[:-1]
+        while best and is_everyday(best[0]):
+            best = best[1:]
     return " ".join(best)
 
 

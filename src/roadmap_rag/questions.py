@@ -310,6 +310,8 @@ CHAT_WORDS = frozenset(
         "people",
         "ppl",
         "guy",
+        "newbie",
+        "noob",
         "whole",
         "rn",
         "asap",

@@ -297,7 +297,8 @@ class HybridRetriever:
     def _with_named_cards(self, query: str, retrieved: Retrieved, filters: Filters) -> Retrieved:
         """The cards of the papers the question names ("the lora paper", "Hinton's distillation paper") come
         first among the cards, whatever their rank: the question is about them."""
-        if not _card_lane(filters) or filters.doc_ids or retrieved.named or not self.settings.card_k:
+        routed = any(s.kind == Kind.PAPER for s in retrieved.sources)  # a paper's text answers: its card rides
+        if not _card_lane(filters) or filters.doc_ids or retrieved.named or routed or not self.settings.card_k:
             return retrieved  # the user's filters, or a roadmap the question names, bind the answer
         wanted = [c for c in named_cards(query, self._card_names) if filters.selects(c, Kind.PAPER_CARD)]
         if not wanted:
@@ -309,7 +310,7 @@ class HybridRetriever:
         first = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD and s.doc_id in wanted]
         text = [s for s in retrieved.sources if s.kind != Kind.PAPER_CARD]
         others = [s for s in retrieved.sources if s.kind == Kind.PAPER_CARD and s.doc_id not in wanted]
-        cards = (first + named + others)[: max(self.settings.card_k, len(first) + len(named))]
+        cards = (first + named + others)[: self.settings.card_k]
         return replace(retrieved, sources=text + cards, cards_named=tuple(c.doc_id for c in first + named))
 
     def _routed(self, query: str, k: int, filters: Filters, mode: Mode) -> Retrieved:

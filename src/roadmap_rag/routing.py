@@ -155,8 +155,9 @@ class CardName:
 
     pattern: re.Pattern[str]
     card_id: str
-    needs_cue: bool  # a short name typed in lower case ("rope", "bert") names the paper only beside "paper"
+    needs_cue: bool  # named only beside "paper", "by", "wrote" ... (a plain term, or a coined name in lower case)
     topic: frozenset[str] = frozenset()  # an author's name alone: the words of the paper's title and contribution
+    coined: bool = False  # "LoRA", "BERT": typed with its capitals, it names the paper on its own
 
 
 def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
@@ -173,7 +174,9 @@ def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
                 continue
             loose = r"[\s-]?".join(parts)
             pattern = re.compile(rf"(?<![\w-]){loose}s?(?:'s|’s)?(?![\w-])", re.IGNORECASE)
-            out.append(CardName(pattern, paper.card_id, _coined(name) and len(name) <= 5))
+            # A plain term ("Transformer", "Scaling Laws") names the paper only beside "paper", "by", ...; a
+            # coined name ("LoRA") on its own, when typed with its capitals; the full title always.
+            out.append(CardName(pattern, paper.card_id, name != paper.title, coined=_coined(name)))
         topic = frozenset(topic_words(f"{paper.title} {paper.short} {paper.introduces}"))
         for author in paper.authors[:3]:
             surname = author.split()[-1]
@@ -196,7 +199,8 @@ def named_cards(question: str, names: Sequence[CardName]) -> list[str]:
     found: dict[str, float] = {}
     for name in names:
         match = name.pattern.search(question)
-        if not match or (name.needs_cue and not cue and not any(c.isupper() for c in match.group(0)[1:])):
+        capitals = name.coined and any(c.isupper() or c.isdigit() for c in match.group(0)[1:]) if match else False
+        if not match or (name.needs_cue and not cue and not capitals):
             continue
         score = len(match.group(0)) + (5 * len(words & name.topic) if name.topic else 10)
         found[name.card_id] = max(found.get(name.card_id, 0.0), score)
