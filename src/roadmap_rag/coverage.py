@@ -92,8 +92,12 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
     if is_everyday(lower):
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
-    # ("QLoRA" is not "LoRA"), and a typo keeps its first letter.
-    return not any(_typo(s, vocabulary) for s in stems if s not in vocabulary)
+    # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
+    return not any(_typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems if s not in vocabulary)
+
+
+def _clipped(stem: str, vocabulary: Mapping[str, int]) -> bool:
+    return len(stem) >= 4 and any(v.startswith(stem) and len(v) > len(stem) for v in vocabulary)
 
 
 def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:

@@ -312,6 +312,8 @@ CHAT_WORDS = frozenset(
         "guy",
         "newbie",
         "noob",
+        "gist",
+        "tldr",
         "whole",
         "rn",
         "asap",
