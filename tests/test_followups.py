@@ -37,6 +37,8 @@ def test_what_about_swaps_the_roadmap_or_the_subject() -> None:
     swapped = _ask("what about the core roadmap?", "what comes after prompt engineering in the curriculum")
     assert swapped == "what comes after prompt engineering in the core roadmap"
     assert _ask("what about qlora?", "what is lora") == "what is qlora"
+    asked_of = _ask("what about the curriculum, what does it list?", "what prereqs do i need for llms")
+    assert asked_of == "what prereqs do i need for llms in the curriculum?"
     assert _ask("and QLoRA?", "What is LoRA?") == "What is QLoRA?"
 
 

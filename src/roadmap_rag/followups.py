@@ -142,12 +142,12 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     text = _LEADING.sub("", question).strip() or question.strip()
     swap = _SWAP.match(text)
     if swap:
-        rest = swap.group("rest").strip(" ?.!")
+        rest = re.split(r"[,;?]", swap.group("rest"))[0].strip(" .!")  # "the curriculum, what does it list?"
         if _names_in(rest, names) and not subject_of(rest, names):
             # "what about the curriculum?": the last question, asked of that roadmap
             if named_before:
                 return _replace_names(previous, named_before, rest)
-            return f"what does {rest} say about {subject or _leaf(section) or 'this'}?"
+            return f"{previous.rstrip(' ?.!')} in {rest}?"
         if subject and subject.lower() in previous.lower():
             return _replace(previous, subject, rest)  # "what about QLoRA?": the last question, on QLoRA
         return f"{previous.rstrip(' ?')}, and {rest}?"
