@@ -20,6 +20,7 @@ pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (mak
         ("Which roadmaps recommend The Illustrated Transformer?", "compare"),
         ("Which benchmark suites does the complete roadmap point to?", "list"),
         ("What is exposure bias?", "fact"),
+        ("whats the order? math first and then what", "path"),
     ],
 )
 def test_question_shapes(question: str, shape: str) -> None:

@@ -137,7 +137,11 @@ _GENERIC = frozenset(
 )
 BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
 AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
-ORDER = re.compile(r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first)\b", re.I)
+ORDER = re.compile(
+    r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first|the order"
+    r"|order (?:should|do|to|i should))\b",
+    re.I,
+)
 NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
 # A question that asks what something is: its section's own description answers it first.
 DEFINE = re.compile(
