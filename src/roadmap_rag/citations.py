@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from roadmap_rag.text import STOPWORDS, WORD
-from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks
+from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks, without_bare_headings
 from roadmap_rag.units import URL as URL
 from roadmap_rag.units import parse, sentence_spans, split_sentences
 
@@ -147,7 +147,7 @@ def verify(blocks: list[Block], sources: list[Source], question: str = "", min_s
         if kept or (lead and block.kind == "paragraph"):
             out.append(Block(block.kind, tuple(kept), block.title, lead))
     # A heading with nothing under it says nothing.
-    out = [b for i, b in enumerate(out) if b.kind != "heading" or (i + 1 < len(out) and out[i + 1].kind != "heading")]
+    out = without_bare_headings(out)
     ordered = sorted(citations.values(), key=lambda c: (c.number, c.quote))
     return Checked(text=render_blocks(out), citations=ordered, unsupported=unsupported, blocks=out)
 

@@ -25,7 +25,16 @@ from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.prose import asks_duration, asks_verdict, is_chatter
 from roadmap_rag.questions import AFTER, BEFORE, DEFINE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.routing import names_a_paper
-from roadmap_rag.types import SECTION_SEPARATOR, Block, Kind, Source, Statement, section_leaf, unnumbered
+from roadmap_rag.types import (
+    SECTION_SEPARATOR,
+    Block,
+    Kind,
+    Source,
+    Statement,
+    section_leaf,
+    unnumbered,
+    without_bare_headings,
+)
 from roadmap_rag.units import Unit, is_bare_title, readable, topic_text
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
@@ -744,7 +753,7 @@ def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
         lead = block.lead if block.lead is None or not is_chatter(block.lead.text, question) else None
         if kept or (lead and block.kind == "paragraph"):
             out.append(Block(block.kind, kept, block.title, lead))
-    return [b for i, b in enumerate(out) if b.kind != "heading" or (i + 1 < len(out) and out[i + 1].kind != "heading")]
+    return without_bare_headings(out)
 
 
 def _compact(unit: Unit) -> str:

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from roadmap_rag.library import DocumentView
@@ -76,8 +76,7 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
     near = f"{unit.intro} {unit.parent} {section_leaf(unit.section)}"
     key = view.line_key(unit)
     group = [u for u in view.group(unit.group) if u.kind in ("item", "row")] if unit.group >= 0 else []
-    question = query.text
-    asks_list = question_shape(question) in ("list", "paper")
+    asks_list, asks_time, asks_whether = _asks(query.text)
     values = {
         "lexical": query.score(own, near),
         "lexical_own": query.score(own),
@@ -99,8 +98,8 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
         "chatter": float(is_chatter(unit.text)),
         "advice": float(is_advice(unit.text)),
         "duration": float(states_duration(own)),
-        "duration_asked": float(asks_duration(question) and states_duration(own)),
-        "verdict_asked": float(asks_verdict(question) and is_advice(own)),
+        "duration_asked": float(asks_time and states_duration(own)),
+        "verdict_asked": float(asks_whether and is_advice(own)),
         "question_mark": float(unit.text.rstrip().endswith("?")),
         "defines": float(_defines(query, own)),
         "first_in_section": float(_first_in_section(view, unit)),
@@ -113,6 +112,12 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
 
 _DEFINING = re.compile(r"^[^.:;]{0,80}?(?:\bis\b|\bare\b|\brefers? to\b|\bmeans\b|:|\s[-–—]\s|\bto\b)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|me|my)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _asks(question: str) -> tuple[bool, bool, bool]:
+    """Read once per question, not per candidate: a list, a duration, a verdict."""
+    return question_shape(question) in ("list", "paper"), asks_duration(question), asks_verdict(question)
 
 
 def _defines(query: Query, text: str) -> bool:

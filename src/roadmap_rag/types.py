@@ -122,6 +122,15 @@ def cite(statement: Statement) -> str:
     return " ".join(out)
 
 
+def without_bare_headings(blocks: list[Block]) -> list[Block]:
+    """The blocks less each heading with nothing under it (a heading says where what follows comes from)."""
+    return [
+        b
+        for i, b in enumerate(blocks)
+        if b.kind != "heading" or (i + 1 < len(blocks) and blocks[i + 1].kind != "heading")
+    ]
+
+
 def render_blocks(blocks: list[Block]) -> str:
     return "\n\n".join(b.render() for b in blocks if b.kind != "heading" or b.title).replace(":\n\n", ":\n")
 
