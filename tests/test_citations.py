@@ -82,6 +82,7 @@ def test_a_list_keeps_its_items_and_bullets_become_statements() -> None:
     assert [b.kind for b in checked.blocks] == ["list"]
     assert [s.citations for s in checked.blocks[0].statements] == [(1,), (2,)]
     assert checked.text.splitlines() == [
+        "The sources list:",  # a lead that claims nothing frames its list
         "- LoRA adapts a frozen model with low-rank matrices [1]",
         "- Mixture of Experts activates only parts of the network [2]",
     ]

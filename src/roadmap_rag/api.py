@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from roadmap_rag import tracing
-from roadmap_rag.citations import Checked, check, overlap, verify
+from roadmap_rag.citations import Checked, StreamCheck, overlap, verify
 from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.coverage import note, uncovered
 from roadmap_rag.curriculum import Curriculum, TopicPath
@@ -17,7 +17,7 @@ from roadmap_rag.embeddings import Embedder, make_embedder
 from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.followups import Resolved, resolve
 from roadmap_rag.generation import LLM, make_llm
-from roadmap_rag.generation.base import Made
+from roadmap_rag.generation.base import Made, Truncated
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
 from roadmap_rag.questions import terms, topic_support
@@ -42,6 +42,9 @@ from roadmap_rag.types import (
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
+# An LLM's token budget, in multiples of setting max_tokens, by the shape of the question: a list, a comparison or
+# a learning path takes more words than a fact.
+_BUDGET = {"fact": 2, "about": 3, "paper": 3, "list": 4, "compare": 5, "path": 5}
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
 _LEXICAL_SUPPORT = 0.5
@@ -119,6 +122,16 @@ class Assistant:
         support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
         topic = topic_support(self.retriever.named_documents(question)[1], supporting)
         return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
+
+    def _names(self) -> dict[str, str]:
+        """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap."""
+        library = self.retriever.library()
+        names: dict[str, str] = {}
+        for doc_id in library.doc_ids(Kind.ROADMAP):
+            view = library.view(doc_id)
+            for name in (*view.aliases, view.short_title.removeprefix("the "), view.title):
+                names.setdefault(name.casefold(), doc_id)
+        return names
 
     def _uncovered(self, question: str, sources: list[Source]) -> list[str]:
         """What the question asks that none of the answer's sources holds (coverage.uncovered)."""
@@ -302,15 +315,15 @@ class Assistant:
         missing = self._uncovered(question, composition.sources)
         if isinstance(backend, Composer):
             with trace.stage("verify"):
-                checked = _noted(verify(composition.blocks, composition.sources, question), missing)
+                checked = _noted(
+                    verify(composition.blocks, composition.sources, question, names=self._names()), missing
+                )
             clock.first_token()
             yield checked.text
             sources, name = composition.sources, backend.name
         else:
             notes = list(notes)
-            checked, sources, name = yield from self._generate(
-                backend, request, retrieved, composition, clock, notes, trace
-            )
+            checked, sources, name = yield from self._generate(backend, request, composition, clock, notes, trace)
             checked = _noted(checked, missing)
         clock.timings.generate = clock.now() - generating
         return request.answer(
@@ -321,6 +334,7 @@ class Assistant:
             grounded=True,
             backend=name,
             unsupported=checked.unsupported,
+            removed=checked.removed,
             notes=notes,
             blocks=checked.blocks,
             places=self.places(_in_reading_order(checked)),
@@ -332,39 +346,50 @@ class Assistant:
         self,
         backend: LLM,
         request: _Request,
-        retrieved: Retrieved,
         composition: Composition,
         clock: _Clock,
         notes: list[str],
         trace: Trace,
     ) -> Generator[str, None, tuple[Checked, list[Source], str]]:
-        """An LLM's answer, checked claim by claim; the composer's when nothing it wrote is supported."""
-        question, sources = request.standalone, retrieved.sources
-        parts: list[str] = []
-        with trace.stage("generate", backend=backend.name):
+        """An LLM's answer, checked claim by claim as it streams: the learner sees each statement once it is
+        checked, never the model's unchecked text; the composer's answer when nothing the model wrote is supported."""
+        question, sources = request.standalone, composition.sources
+        streaming = StreamCheck(sources, question, self._names())
+        truncated = False
+        budget = self.settings.max_tokens * _BUDGET.get(composition.shape, _BUDGET["fact"])
+        with trace.stage("generate", backend=backend.name, budget=budget):
             try:
                 hint = render_blocks(composition.blocks)
-                for delta in backend.stream(question, sources, request.history, hint=hint):
-                    if not parts:
+                for delta in backend.stream(question, sources, request.history, hint=hint, budget=budget):
+                    truncated = truncated or isinstance(delta, Truncated)
+                    shown = streaming.feed(delta)
+                    if shown:
                         clock.first_token()
-                    parts.append(delta)
-                    yield delta
+                        yield shown
             except BackendUnavailable as exc:
                 if (request.llm or self.settings.llm) == "ollama":
                     raise
                 notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
-                parts = []
+                streaming = StreamCheck(sources, question, self._names())
         with trace.stage("verify"):
-            checked = check("".join(parts).strip(), sources, question)
+            checked, rest = streaming.finish(truncated)
+        if truncated:
+            notes.append(
+                f"{backend.name} reached its length limit ({budget} tokens), so its answer ends at its last complete "
+                "sentence; ask for less at once, or raise ROADMAP_RAG_MAX_TOKENS."
+            )
         if checked.citations:
+            if rest:
+                clock.first_token()
+                yield rest
             return checked, sources, backend.name
         # Nothing the model said could be traced to a source: answer from the sources themselves.
-        if parts:
+        if streaming.text.strip():
             notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
         with trace.stage("verify", fallback=True):
-            checked = verify(composition.blocks, composition.sources, question)
+            checked = verify(composition.blocks, composition.sources, question, names=self._names())
         clock.first_token()
-        yield ("\n\n" if parts else "") + checked.text
+        yield ("\n\n" if streaming.shown else "") + checked.text
         return checked, composition.sources, f"extractive (after {backend.name})"
 
 

@@ -4,10 +4,13 @@ attach citations where the model gave none, and list sentences no source support
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from roadmap_rag import claims
+from roadmap_rag.claims import ClaimChecker, is_caveat
 from roadmap_rag.text import STOPWORDS, WORD
-from roadmap_rag.types import Block, Citation, Source, Statement, render_blocks, without_bare_headings
+from roadmap_rag.types import Block, Citation, Removed, Source, Statement, render_blocks, without_bare_headings
 from roadmap_rag.units import URL as URL
 from roadmap_rag.units import parse, sentence_spans, split_sentences
 
@@ -104,33 +107,71 @@ class Checked:
     citations: list[Citation]
     unsupported: list[str]
     blocks: list[Block] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)  # each statement removed, with why
 
 
-def verify(blocks: list[Block], sources: list[Source], question: str = "", min_support: float = 0.5) -> Checked:
-    """Keep each statement only where a source supports it: its own citations first, then any source.
+_Kept = Statement | Block | None  # a statement kept (maybe re-cited), a caveat of ours (a note), or nothing
 
-    A statement no source supports is removed and listed in ``unsupported``; a list whose lead goes
-    keeps its items; an instruction echoed from a document is never an answer."""
+
+def verify(
+    blocks: list[Block],
+    sources: list[Source],
+    question: str = "",
+    min_support: float = 0.5,
+    names: Mapping[str, str] | None = None,
+    headings: bool = False,
+    checker: ClaimChecker | None = None,
+) -> Checked:
+    """Keep each statement only where a source supports it (claims.ClaimChecker): its own citations first;
+    a statement that cites nothing, or a source it was not given, or one that does not support it, moves to
+    the one source that does, if any.
+
+    A statement no source supports is removed, with its reason, into ``removed``; a list whose lead goes keeps
+    its items; a caveat ("The sources don't say how long this takes.") stays as a note of ours unless a source
+    holds what it says is missing; a heading stays when the sources of what is under it support it; an
+    instruction echoed from a document is never an answer. ``headings``: check the headings too (a model's
+    answer; the composer's headings are the library's own section paths). ``names`` maps each roadmap's names (lower case)
+    to its document id, so "the 14-day roadmap says ..." must cite the 14-day roadmap. ``checker``: one already
+    made for these sources (a streamed answer is checked again as it grows)."""
+    checker = checker or ClaimChecker(sources, question, names, min_support)
     citations: dict[tuple[int, str], Citation] = {}
-    unsupported: list[str] = []
+    removed: list[Removed] = []
 
-    def check_one(statement: Statement) -> Statement | None:
+    def drop(text: str, reason: str) -> None:
+        removed.append(Removed(text, reason))
+
+    def check_one(statement: Statement, within: Sequence[int] = (), item: bool = False) -> _Kept:
+        """``within``: a list's lead, checked against the sources of its items unless it cites its own."""
         text = statement.text.strip()
         if looks_like_instruction(text):
-            unsupported.append(text)
+            drop(text, "it reads as an instruction, not as a fact from the sources")
             return None
         cited = [n for n in dict.fromkeys(statement.citations) if 1 <= n <= len(sources)]
-        if cited and supports(text, [sources[n - 1] for n in cited], question, min_support):
-            kept = cited
-        else:
-            # Cited nothing, or the wrong source: the one source that supports it best, if any does.
-            ranked = sorted(range(1, len(sources) + 1), key=lambda n: -best_span(text, sources[n - 1])[1])
-            kept = next(([n] for n in ranked if supports(text, [sources[n - 1]], question, min_support)), [])
-        if not kept:
-            if len(content_words(text)) >= 2 or specifics(text):
-                unsupported.append(text)
+        verdict = checker.check(text, cited or within, lead=bool(within), item=item)
+        if not statement.citations and is_caveat(text):
+            holds = checker.caveat_holds(text)
+            if not holds:
+                drop(text, holds.reason)
                 return None
+            return Block("note", title=text)
+        kept = list(cited or within) if verdict else []
+        if not kept and not checker.claim_words(text) and not claims.specifics(text):
             return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
+        if not kept and not within:  # a lead is about its list: it is not moved to another source
+            tried = set(cited)
+            kept = next(
+                (
+                    [n]
+                    for n in checker.best_for(text)
+                    if n not in tried and checker.check(text, [n], bool(within), item)
+                ),
+                [],
+            )
+        if not kept:
+            drop(text, verdict.reason if statement.citations or within else f"no source supports it ({verdict.reason})")
+            return None
+        if within and not cited:
+            return Statement(text, (), statement.links)  # a list's lead, supported by its items' sources
         for n in kept:
             for sentence in split_sentences(text) or [text]:
                 quote = supporting_span(sentence, sources[n - 1])
@@ -142,14 +183,48 @@ def verify(blocks: list[Block], sources: list[Source], question: str = "", min_s
         if block.kind in ("heading", "note"):
             out.append(block)
             continue
-        lead = check_one(block.lead) if block.lead else None
-        kept = [s for s in (check_one(st) for st in block.statements) if s is not None]
-        if kept or (lead and block.kind == "paragraph"):
-            out.append(Block(block.kind, tuple(kept), block.title, lead))
+        statements: list[Statement] = []
+        for kept in (check_one(st, item=block.kind == "list") for st in block.statements):
+            if isinstance(kept, Block):  # a caveat: a note of ours, between the statements it interrupts
+                if statements:
+                    out.append(Block(block.kind, tuple(statements), block.title, None))
+                    statements = []
+                out.append(kept)
+            elif kept is not None:
+                statements.append(kept)
+        numbers = sorted({n for s in statements for n in s.citations})
+        lead = check_one(block.lead, numbers) if block.lead and statements else None
+        if isinstance(lead, Block):
+            out.append(lead)
+        if statements:
+            out.append(Block(block.kind, tuple(statements), block.title, lead if isinstance(lead, Statement) else None))
+    if headings:
+        out = _checked_headings(out, checker, drop)
     # A heading with nothing under it says nothing.
     out = without_bare_headings(out)
     ordered = sorted(citations.values(), key=lambda c: (c.number, c.quote))
-    return Checked(text=render_blocks(out), citations=ordered, unsupported=unsupported, blocks=out)
+    unsupported = [r.text for r in removed]
+    return Checked(render_blocks(out), ordered, unsupported, out, removed)
+
+
+def _checked_headings(blocks: list[Block], checker: ClaimChecker, drop: Callable[[str, str], None]) -> list[Block]:
+    """Each heading kept where the sources cited under it (up to the next heading) support it."""
+    out = []
+    for i, block in enumerate(blocks):
+        if block.kind == "heading" and block.title:
+            under: list[int] = []
+            for later in blocks[i + 1 :]:
+                if later.kind == "heading":
+                    break
+                statements = ((later.lead,) if later.lead else ()) + later.statements
+                under += [n for s in statements for n in s.citations]
+            if under and checker.claim_words(block.title):
+                verdict = checker.check(block.title, sorted(set(under)))
+                if not verdict:
+                    drop(block.title, verdict.reason)
+                    continue
+        out.append(block)
+    return out
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
@@ -212,6 +287,62 @@ def parse_answer(text: str) -> list[Block]:
     return blocks
 
 
-def check(answer: str, sources: list[Source], question: str = "", min_support: float = 0.5) -> Checked:
+def check(
+    answer: str,
+    sources: list[Source],
+    question: str = "",
+    min_support: float = 0.5,
+    names: Mapping[str, str] | None = None,
+    checker: ClaimChecker | None = None,
+) -> Checked:
     """Validate and complete the citations of a generated ``answer`` against ``sources``."""
-    return verify(parse_answer(answer), sources, question, min_support)
+    return verify(parse_answer(answer), sources, question, min_support, names, headings=True, checker=checker)
+
+
+class StreamCheck:
+    """A model's answer checked as it streams, so that a learner only ever sees checked statements.
+
+    ``feed`` takes the model's text deltas and returns the checked text that is new since the last call: each
+    complete line, and each complete sentence of the line being written, is checked once it is complete (a list's
+    lead once its first item has come, a heading once what is under it has). What is shown only grows: text that
+    would change what was already shown (rare: a lead that an item further down supports) waits for ``finish``."""
+
+    def __init__(self, sources: list[Source], question: str = "", names: Mapping[str, str] | None = None) -> None:
+        self.sources, self.question = sources, question
+        self.checker = ClaimChecker(sources, question, names)
+        self.text = ""
+        self.shown = ""
+        self._checked_upto = 0
+
+    def feed(self, delta: str) -> str:
+        self.text += delta
+        ready = complete_prefix(self.text)
+        if len(ready) <= self._checked_upto:
+            return ""
+        self._checked_upto = len(ready)
+        return self._grow(check(ready, self.sources, self.question, checker=self.checker))
+
+    def finish(self, truncated: bool = False) -> tuple[Checked, str]:
+        """The whole answer checked, and the text not yet shown. A ``truncated`` answer ends at its last
+        complete sentence: the unfinished one is dropped."""
+        text = complete_prefix(self.text) if truncated else self.text
+        checked = check(text.strip(), self.sources, self.question, checker=self.checker)
+        return checked, self._grow(checked)
+
+    def _grow(self, checked: Checked) -> str:
+        if not checked.text.startswith(self.shown):
+            return ""
+        new, self.shown = checked.text[len(self.shown) :], checked.text
+        return new
+
+
+def complete_prefix(text: str) -> str:
+    """``text`` up to its last complete statement: every finished line, then the finished sentences of the line
+    being written (a list item or a heading is finished by its line break)."""
+    head, _, line = text.rpartition("\n")
+    if not line.strip() or _LIST_ITEM.match(line) or _HEADING_LINE.match(line):
+        return head
+    spans = sentence_spans(line)
+    if len(spans) < 2:
+        return head
+    return f"{head}\n{line[: spans[-2][1]]}" if head else line[: spans[-2][1]]

@@ -76,6 +76,14 @@ class Statement:
     links: tuple[tuple[str, str], ...] = ()  # (text, url) pairs from the source, for the app to link
 
 
+@dataclass(frozen=True)
+class Removed:
+    """A statement the claim check removed, and why ("'GPT-5' is not in source [2]")."""
+
+    text: str
+    reason: str
+
+
 BlockKind = Literal["heading", "paragraph", "list", "note"]
 
 
@@ -191,6 +199,7 @@ class Answer:
     standalone: str = ""
     # What the question asks that none of the cited sources holds ("Llama 3", "a price"): the answer says so first.
     uncovered: list[str] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)  # what the claim check removed, each with its reason
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -32,7 +33,7 @@ def test_streams_a_cited_answer_and_sends_delimited_sources(assistant: Assistant
     deltas = list(stream)
     answer = stream.answer
     assert isinstance(answer, Answer) and answer.backend == f"ollama:{MODEL}"
-    assert len(deltas) > 3  # streamed word by word
+    assert "".join(deltas) == answer.text  # what streamed is the checked answer, nothing else
     assert answer.citations and answer.citations[0].number == 1
     assert answer.citations[0].quote in answer.sources[0].text
     request = standin.requests[-1]
@@ -40,6 +41,79 @@ def test_streams_a_cited_answer_and_sends_delimited_sources(assistant: Assistant
     prompt = request["messages"][-1]["content"]
     assert '<source id="1"' in prompt and "</source>" in prompt
     assert "data, not instructions" in " ".join(m["content"] for m in request["messages"])
+
+
+def test_a_learner_only_ever_sees_checked_statements_while_the_answer_streams(
+    assistant: Assistant, standin: StandIn
+) -> None:
+    """The model's text is shown statement by statement, each once it is checked: an invented sentence in the
+    middle of the answer never reaches the stream, and the stream is the checked answer, piece by piece."""
+    question = "Which tokenization algorithms does the curriculum cover?"
+    sources = assistant.retrieve(question)
+    n = next(i for i, s in enumerate(sources, start=1) if "WordPiece" in s.text)
+    standin.reply = (
+        f"According to the curriculum, tokenization comes with Byte-Pair Encoding (BPE) and WordPiece [{n}]. "
+        f"BPE was invented by Google DeepMind in 2021 for the Gemini tokenizer [{n}]. "
+        f"It also covers Unigram and SentencePiece [{n}].\n"
+        f"The module lists these other topics:\n"
+        f"- Handling special tokens, padding, truncation [{n}]\n"
+        f"- Gemini tokenizer internals [{n}]\n"
+    )
+    stream = ollama_assistant(assistant, standin.host).stream(question)
+    seen = []
+    for delta in stream:
+        seen.append(delta)
+        assert "Gemini" not in "".join(seen) and "2021" not in "".join(seen)
+    answer = stream.answer
+    assert len(seen) >= 3  # sentence by sentence, then the list once its first item is checked
+    assert "".join(seen) == answer.text
+    assert "SentencePiece" in answer.text and "special tokens" in answer.text
+    assert {r.text for r in answer.removed} >= {
+        "BPE was invented by Google DeepMind in 2021 for the Gemini tokenizer.",
+        "Gemini tokenizer internals",
+    }
+    assert all(r.reason for r in answer.removed)  # each removal says why
+    assert answer.timings.first_token < answer.timings.total
+
+
+def test_an_answer_cut_at_its_length_limit_ends_at_its_last_complete_sentence(
+    assistant: Assistant, standin: StandIn
+) -> None:
+    question = "What does the curriculum say about tokenization?"
+    n = next(i for i, s in enumerate(assistant.retrieve(question), start=1) if "WordPiece" in s.text)
+    standin.reply = (
+        f"The curriculum covers Byte-Pair Encoding (BPE) and WordPiece [{n}]. "
+        f"It also covers Unigram and SentencePiece [{n}]. " + "It then goes on and on " * 40
+    )
+    answer = ollama_assistant(assistant, standin.host, max_tokens=16).ask(question)
+    budget = standin.requests[-1]["options"]["num_predict"]
+    assert 16 <= budget < 100  # sized by the question's shape from setting max_tokens
+    assert answer.text.endswith("[%d]." % n) and "goes on" not in answer.text
+    assert any("length limit" in note and "ROADMAP_RAG_MAX_TOKENS" in note for note in answer.notes)
+
+
+def test_the_model_sees_every_source_its_hint_cites(assistant: Assistant, standin: StandIn) -> None:
+    """The composer's structure hint may cite sources beyond the retrieved k (a neighbouring section, a
+    list's continuation): the prompt shows them all, so the model's numbers are the check's numbers."""
+    bot = ollama_assistant(assistant, standin.host)
+    questions = [
+        "what comes after transformers in the complete roadmap?",
+        "which module comes after RLHF in the curriculum?",
+        "what comes after fine-tuning in the curriculum?",
+    ]
+    beyond = 0
+    for question in questions:
+        asked = len(standin.requests)
+        answer = bot.ask(question)
+        assert len(standin.requests) == asked + 1, answer.text  # answered, not refused
+        prompt = standin.requests[-1]["messages"][-1]["content"]
+        shown = {int(n) for n in re.findall(r'<source id="(\d+)"', prompt)}
+        hint = prompt.split("What the sources hold for this question", 1)[-1].split("Question:", 1)[0]
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", hint)}
+        assert cited <= shown, (question, cited - shown)
+        assert len(answer.sources) == len(shown)
+        beyond += max(cited | {0}) > 5
+    assert beyond  # the case this guards against occurred
 
 
 def test_missing_model_says_how_to_pull_it(assistant: Assistant, standin: StandIn) -> None:

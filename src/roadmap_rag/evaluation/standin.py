@@ -1,4 +1,5 @@
-"""An Ollama-protocol stand-in served on 127.0.0.1 (the real server cannot be installed here).
+"""An Ollama-protocol stand-in served on 127.0.0.1 (the real server cannot be installed here): the tests'
+model, and the replay eval's (recorded answers to recorded prompts, `roadmap-rag eval --replay`).
 
 It speaks the two endpoints the client uses - GET /api/tags and POST /api/chat, streamed as NDJSON
 or not (a structured-output request with a "format" schema gets ``json_reply``) - and can
@@ -12,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,7 +27,8 @@ class StandIn:
         self.stall_seconds = 5.0
         self.requests: list[dict[str, Any]] = []
         self.json_reply = "{}"  # what a non-streamed request with a "format" schema gets back
-        self.reply: str | None = None  # a fixed model text (realistic answers), instead of source 1's first sentence
+        # A fixed model text, or one made from the request's messages, instead of source 1's first sentence.
+        self.reply: str | Callable[[list[dict[str, str]]], str] | None = None
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,7 +71,10 @@ class StandIn:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 words = standin.answer(body["messages"]).split(" ")
-                for i, word in enumerate(words):
+                # A word stands for a token: past the request's num_predict the answer stops, as a model's does.
+                limit = (body.get("options") or {}).get("num_predict") or len(words)
+                reason = "length" if len(words) > limit else "stop"
+                for i, word in enumerate(words[:limit]):
                     if standin.mode == "drop" and i == 3:
                         self.wfile.flush()
                         self.connection.shutdown(2)  # the server goes away mid-answer
@@ -90,7 +96,7 @@ class StandIn:
                             "model": body["model"],
                             "message": {"role": "assistant", "content": ""},
                             "done": True,
-                            "done_reason": "stop",
+                            "done_reason": reason,
                         }
                     )
                     + "\n"
@@ -113,6 +119,8 @@ class StandIn:
 
     def answer(self, messages: list[dict[str, str]]) -> str:
         """``reply`` if set; else like a well-behaved model: the first sentence of source 1, cited."""
+        if callable(self.reply):
+            return self.reply(messages)
         if self.reply is not None:
             return self.reply
         prompt = messages[-1]["content"]

@@ -20,12 +20,22 @@ if TYPE_CHECKING:
     from roadmap_rag.settings import Settings
 
 
+class Truncated(str):
+    """Yielded last by a backend whose answer reached its token budget (the text before it is cut off)."""
+
+
+TRUNCATED = Truncated("")
+
+
 class LLM(Protocol):
     name: str  # shown to the user, e.g. "llamacpp:gemma-3-270m"
 
-    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
+    def stream(
+        self, question: str, sources: list[Source], history: list[Turn], hint: str = "", budget: int | None = None
+    ) -> Iterator[str]:
         """Text deltas of an answer that cites ``sources`` as [1], [2], ...; ``hint`` is the structure the
-        composer found (section paths, list items), for models that can use it."""
+        composer found (section paths, list items), for models that can use it; ``budget`` the most tokens to
+        write (default: the backend's own). A backend that stops at its budget yields ``TRUNCATED`` last."""
         ...
 
 

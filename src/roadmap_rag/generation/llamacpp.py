@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from roadmap_rag.errors import BackendUnavailable
+from roadmap_rag.generation.base import TRUNCATED
 from roadmap_rag.prompts import STOP, completion_prompt
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Source, Turn
@@ -120,7 +121,10 @@ class LlamaCppLLM:
                     ) from exc
             return _MODELS[key]
 
-    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
+    def stream(
+        self, question: str, sources: list[Source], history: list[Turn], hint: str = "", budget: int | None = None
+    ) -> Iterator[str]:
+        """``budget`` is ignored: the base model is asked for a sentence or two, within setting max_tokens."""
         prompt = completion_prompt(question, sources, self.settings.llm_max_sources)
         with self._lock:
             for part in self._model.create_completion(
@@ -134,3 +138,5 @@ class LlamaCppLLM:
                 text = part["choices"][0]["text"]
                 if text:
                     yield text
+                if part["choices"][0].get("finish_reason") == "length":
+                    yield TRUNCATED

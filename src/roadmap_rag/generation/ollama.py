@@ -10,6 +10,7 @@ import httpx
 import ollama
 
 from roadmap_rag.errors import BackendUnavailable
+from roadmap_rag.generation.base import TRUNCATED
 from roadmap_rag.prompts import chat_messages
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Source, Turn
@@ -70,11 +71,15 @@ class OllamaLLM:
             response = self._client.chat(model=self.model, messages=messages, format=schema, options=options)
         return response.message.content or ""
 
-    def stream(self, question: str, sources: list[Source], history: list[Turn], hint: str = "") -> Iterator[str]:
-        options = {"temperature": self.settings.temperature, "num_predict": self.settings.max_tokens * 2}
+    def stream(
+        self, question: str, sources: list[Source], history: list[Turn], hint: str = "", budget: int | None = None
+    ) -> Iterator[str]:
+        options = {"temperature": self.settings.temperature, "num_predict": budget or self.settings.max_tokens * 2}
         messages = chat_messages(question, sources, history, hint)
         with self._errors():
             for part in self._client.chat(model=self.model, messages=messages, stream=True, options=options):
                 text = part.message.content if part.message else ""
                 if text:
                     yield text
+                if part.done and part.done_reason == "length":
+                    yield TRUNCATED
