@@ -43,6 +43,7 @@ learn learning learned study studying studied start starts begin begins one ones
 areas item items row rows provide provides provided give gives given offer offers offered want help helps
 cover well overall summary specifically particular various several important useful recommendations
 the this that these those it its their there which who what when how where why you your we our
+yes yeah sure possibly probably definitely certainly short
 """
 FRAMING = frozenset(w[:6] for w in _FRAMING_WORDS.split())
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
@@ -69,23 +70,46 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 # Qualifiers that come in exclusive sets: a claim's member must be the passage's member when the passage has one.
-_QUALIFIERS: dict[str, tuple[str, str]] = {}
-for _group, _members in {
-    "time": {"part-time": "part-time", "full-time": "full-time"},
+# Qualifiers that come in exclusive sets: where a source says one member, a claim may not say another.
+_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "time": {"part-time": ("part-time", "part time"), "full-time": ("full-time", "full time")},
     "level": {
-        "beginner": "beginner beginners basic basics introductory",
-        "intermediate": "intermediate",
-        "advanced": "advanced expert",
+        "beginner": ("beginner", "beginners", "basic", "basics", "introductory"),
+        "intermediate": ("intermediate",),
+        "advanced": ("advanced", "expert"),
     },
-    "need": {"optional": "optional nice-to-have", "required": "required mandatory essential must-have"},
-    "cost": {"free": "free", "paid": "paid"},
-}.items():
-    for _member, _spellings in _members.items():
-        for _spelling in _spellings.split():
-            _QUALIFIERS[_spelling] = (_group, _member)
+    "need": {
+        "optional": ("optional", "nice-to-have", "not required", "not mandatory"),
+        "required": ("required", "mandatory", "essential", "must-have", "compulsory"),
+    },
+    "cost": {"free": ("free", "no cost", "free of charge"), "paid": ("paid", "buy", "purchase", "costs money")},
+    "pace": {
+        "sequential": ("sequential", "sequentially", "one at a time", "one token at a time", "step by step"),
+        "parallel": ("parallel", "in parallel", "simultaneously", "at once"),
+    },
+    "likeness": {
+        "similar": ("similar", "closer", "close together", "pulled together"),
+        "dissimilar": ("dissimilar", "apart", "pushed apart", "far apart", "further apart"),
+    },
+    "weights": {
+        "frozen": ("frozen", "freeze", "freezes", "freezing", "kept fixed"),
+        "retrained": ("retrain", "retrains", "retraining", "retrained", "all of the pretrained weights"),
+    },
+    "direction": {
+        "less": ("smaller", "fewer", "reduce", "reduces", "reduced", "reducing", "decrease", "decreases", "lower"),
+        "more": ("larger", "bigger", "increase", "increases", "increased", "increasing", "higher", "greater"),
+    },
+    "phase": {"training": ("training phase", "during training"), "inference": ("inference phase", "at inference")},
+}
+_QUALIFIERS: dict[str, tuple[str, str]] = {
+    spelling: (group, member)
+    for group, members in _GROUPS.items()
+    for member, spellings in members.items()
+    for spelling in spellings
+}
 _QUALIFIER = re.compile(
-    r"\b(?:part[- ]time|full[- ]time|nice-to-have|must-have|"
-    + "|".join(w for w in _QUALIFIERS if "-" not in w)
+    r"\b(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(_QUALIFIERS, key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
 )
@@ -96,6 +120,8 @@ _CLAUSES = re.compile(r";|\s[-–—]\s|,\s*(?:and|but|while|whereas|then|follow
 _BINDING = re.compile(r"\b(?:for|under|as|belongs? to|part of|in)\b", re.IGNORECASE)
 # An item that binds its parts: "head: body", "name (details)", "X — Y", "X for Y", "X under Y".
 _BINDS = re.compile(r":\s|\(|\s[-–—]\s|\b(?:for|under|as|in)\b", re.IGNORECASE)
+_BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
+_PIECES = re.compile(r";\s*|(?<=\)),\s*")
 _SCOPES = re.compile(r";\s|\),\s")
 _SUBCLAUSES = re.compile(r"[;,:]\s|\s[-–—]\s|\bbut\b")
 _PARTS = re.compile(r"\s(?=(?:right |just |only |soon |long )?(?:before|after)\s)|,\s*(?:then|followed by)\s")
@@ -111,7 +137,8 @@ _CAVEAT = re.compile(
     re.IGNORECASE,
 )
 _SOURCES_LACK = re.compile(
-    r"\b(?:sources?|roadmaps?|curricul(?:um|a)|guides?|passages?|documents?|none of (?:them|these|the \w+))\b"
+    r"\b(?:sources?|roadmaps?|curricul(?:um|a)|guides?|passages?|documents?|timelines?|modules?|sections?|tables?|"
+    r"authors?|none of (?:them|these|the \w+))\b"
     r"[^.;:]{0,30}?\b(?:do(?:es)?n['’]?t|do(?:es)? not|never|isn['’]t|aren['’]t|is not|are not|has no|have no|lacks?)\b",
     re.IGNORECASE,
 )
@@ -162,12 +189,13 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def qualifiers(text: str) -> dict[str, str]:
-    """group -> member for the qualifiers in ``text`` ("full time" -> {"time": "full-time"})."""
-    found: dict[str, str] = {}
+def qualifiers(text: str) -> dict[str, set[str]]:
+    """group -> members for the qualifiers in ``text`` ("full time" -> {"time": {"full-time"}})."""
+    found: dict[str, set[str]] = {}
     for match in _QUALIFIER.finditer(text):
-        group, member = _QUALIFIERS[match.group(0).lower().replace(" ", "-")]
-        found.setdefault(group, member)
+        spelling = re.sub(r"[\s-]+", " ", match.group(0).lower())
+        group, member = _QUALIFIERS.get(spelling) or _QUALIFIERS[spelling.replace(" ", "-")]
+        found.setdefault(group, set()).add(member)
     return found
 
 
@@ -187,7 +215,7 @@ class Passage:
     # The unit's clauses ("masked language modeling (... like in BERT)", "autoregressive modeling (... GPT)"),
     # each with the unit's context: its text, its words, and whether it is negated.
     parts: tuple[tuple[str, frozenset[str], bool], ...]
-    qualifiers: Mapping[str, str]
+    qualifiers: Mapping[str, set[str]]
     doc_id: str
     at: int  # where it starts in its document
     listed: tuple[int, int] | None  # (source, list) for a list item or table row: its siblings share it
@@ -234,6 +262,15 @@ class Evidence:
         )
 
     @cached_property
+    def counts(self) -> frozenset[int]:
+        """How many items each list of the source has (items of one topic counted together)."""
+        sizes: dict[tuple[int, str], int] = {}
+        for unit in parse(self.source.text):
+            if unit.kind in ("item", "row"):
+                sizes[(unit.group, unit.parent)] = sizes.get((unit.group, unit.parent), 0) + 1
+        return frozenset(sizes.values())
+
+    @cached_property
     def clean(self) -> str:
         """The source's units as read (no markup), folded: a sentence found here is quoted, not paraphrased."""
         return " \n ".join(_quoted(u.text) for u in parse(self.source.text))
@@ -264,6 +301,8 @@ class Evidence:
         if unit.kind == "item":
             topic = topics.get((unit.group, unit.parent or unit.text), [])
             return (_digits(" ; ".join([unit.text, *unit.details, *topic, context])),)
+        if unit.kind == "row":
+            return (_digits(f"{unit.text}\n{context}"),)
         return tuple(_digits(f"{piece}\n{context}") for piece in _SCOPES.split(unit.text) if piece.strip())
 
     def _passage(self, unit: Unit, topics: Mapping[tuple[int, str], list[str]]) -> Passage:
@@ -314,8 +353,8 @@ class ClaimChecker:
                 key = re.sub(r"^the\s+|(?:'s|’s)$", "", fold(match.group(0)))
                 if key in self.names:
                     docs.add(self.names[key])
-            text = self._name.sub(" ", text)
-        return docs, _GENERIC_NAME.sub(" ", text)
+        text = _GENERIC_NAME.sub(" ", text)
+        return docs, self._name.sub(" ", text) if self._name else text
 
     def claim_words(self, text: str) -> set[str]:
         return words(self.named(text)[1])
@@ -349,6 +388,9 @@ class ClaimChecker:
                 continue
             if found.isalpha() and words(found) and words(found) <= held:
                 continue  # a rare word in another form ("embeddings" for "embedding")
+            counted = token.isdigit() and re.search(rf"\b{token}\s+(?:[a-z-]+\s+)?(?:[a-z]+s|of them)\b", _digits(plain))
+            if counted and any(int(token) in e.counts for e in cited):
+                continue  # "three projects": a count of one of the source's lists
             return Verdict(False, f"'{found}' is not in {where}")
         claim = words(plain)
         if claim and not lead:
@@ -356,8 +398,8 @@ class ClaimChecker:
             if len(found) / len(claim) < self.min_support:
                 return Verdict(False, f"{where} holds only {len(found)} of its {len(claim)} words")
         passages = [p for e in cited for p in e.passages]
-        if item and not lead:
-            verdict = self._one_passage(plain, cited, passages, where)
+        if not lead:
+            verdict = self._one_passage(plain, cited, passages, where, item)
             if not verdict:
                 return verdict
         for clause in _clauses(plain):
@@ -370,17 +412,36 @@ class ClaimChecker:
                 return verdict
         return _OK
 
-    def _one_passage(self, item: str, cited: Sequence[Evidence], passages: Sequence[Passage], where: str) -> Verdict:
+    def _one_passage(
+        self, text: str, cited: Sequence[Evidence], passages: Sequence[Passage], where: str, item: bool
+    ) -> Verdict:
+        """What a claim binds together is bound in one passage: the names in brackets with the words before them,
+        and in a list item, all its names ("the BERT paper for autoregressive modeling" is a swap)."""
         labels = "\n".join(_digits(e.label) for e in cited)
         scopes = [scope for p in passages for scope in p.scopes]
-        for piece in (p for sentence in split_sentences(item) or [item] for p in sentence.split(";")):
-            if not _BINDS.search(piece):
-                continue  # "A, B and C": an item may list several of the source's items
-            named = [_digits(f) for f in specifics(piece) if not URL.fullmatch(f)]
-            named = [n for n in named if n not in labels and any(n in p.text for p in passages)]
-            if len(named) >= 2 and not any(all(n in scope for n in named) for scope in scopes):
-                return Verdict(False, f"no one passage of {where} holds {', '.join(repr(n) for n in named)} together")
-        head, colon, body = item.partition(":")
+        for piece in (p for sentence in split_sentences(text) or [text] for p in _PIECES.split(sentence)):
+            # "inference architectures (CPU vs GPU)": what brackets name goes with the words just before them.
+            bound = [
+                (
+                    [_digits(f) for f in specifics(inside) if not URL.fullmatch(f)],
+                    sorted(words(" ".join(head.split()[-4:]))),
+                )
+                for head, inside in _BRACKETED.findall(piece)
+            ]
+            body = piece.partition(":")[2] or piece  # a "Head: body" item's head is checked with its body below
+            if item and not bound and _BINDS.search(body):  # an item "X for Y" ("A, B and C" may list items)
+                bound = [([_digits(f) for f in specifics(body) if not URL.fullmatch(f)], [])]
+            for named, topic in bound:
+                named = [n for n in named if n not in labels and any(n in p.text for p in passages)]
+                together = [*named, *topic] if named and topic else named
+                if len(together) >= 2 and not any(
+                    all(n in scope for n in named) and (not topic or any(w in scope for w in topic)) for scope in scopes
+                ):
+                    shown = ", ".join(repr(n) for n in together)
+                    return Verdict(False, f"no one passage of {where} holds {shown} together")
+        if not item:
+            return _OK
+        head, colon, body = text.partition(":")
         head_words, body_words = words(head), words(body)
         if colon and head_words and len(body_words) >= 2 and len(head) <= 60:
             best = max(passages, key=lambda p: len(body_words & p.words))
@@ -436,6 +497,9 @@ class ClaimChecker:
             others = [words(f) for f in named if f != found and not _bound(found, f, clause)]
             if (small or not token.isdigit()) and _swapped(words(found) | {token}, rest, holding, passages, others):
                 return Verdict(False, f"'{found}' belongs to another item of {where} than the sentence says")
+        verdict = self._qualified(clause, claim, passages, where)
+        if not verdict:
+            return verdict
         # The passages that hold most of the clause: one of them must agree with its qualifiers and polarity.
         top = max(len(claim & p.words) for p in passages)
         if top * 2 < len(claim) or top < 2:
@@ -444,14 +508,23 @@ class ClaimChecker:
         problems = [self._disagreement(clause, p, where) for p in holders]
         return _OK if any(not problem for problem in problems) else Verdict(False, problems[0])
 
+    def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
+        """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its
+        set ("part-time"/"full-time"), the one that shares most of the clause's words."""
+        for group, mine in qualifiers(clause).items():
+            speaking = [p for p in passages if group in p.qualifiers and len(claim & p.words) >= min(2, len(claim))]
+            if speaking:
+                best = max(speaking, key=lambda p: len(claim & p.words))
+                theirs = best.qualifiers[group]
+                if not mine & theirs:
+                    said, other = "/".join(sorted(mine)), "/".join(sorted(theirs))
+                    return Verdict(False, f"it says '{said}' where {where} says '{other}'")
+            elif group in _STATED and any(len(claim & p.words) * 2 >= len(claim) >= 2 for p in passages):
+                return Verdict(False, f"it says '{'/'.join(sorted(mine))}', which {where} does not")
+        return _OK
+
     def _disagreement(self, clause: str, passage: Passage, where: str) -> str:
         """Why ``passage`` does not say what ``clause`` says (qualifier, absolute, polarity); "" when it does."""
-        for group, member in qualifiers(clause).items():
-            theirs = passage.qualifiers.get(group)
-            if theirs and theirs != member:
-                return f"it says '{member}' where {where} says '{theirs}'"
-            if not theirs and group in _STATED:
-                return f"it says '{member}', which {where} does not"
         for absolute in {m.group(0).lower() for m in _ABSOLUTE.finditer(clause)}:
             if not re.search(rf"\b{absolute}\b", passage.text):
                 return f"it says '{absolute}', which {where} does not"
@@ -545,6 +618,12 @@ def _anchor(claim: set[str], passages: Sequence[Passage]) -> Passage | None:
 
 def _quoted(text: str) -> str:
     return re.sub(r"[\s.!?:;]+$", "", re.sub(r"\s+", " ", fold(text)))
+
+
+def _last_words(text: str, n: int = 2) -> list[str]:
+    """The last ``n`` content words of ``text`` (stemmed), order words left out: what a bracket that follows describes."""
+    found = [w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    return [w for w in found if w not in FRAMING and w not in ("before", "after")][-n:]
 
 
 def _clauses(text: str) -> list[str]:
