@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from roadmap_rag import Answer, Assistant, RoadmapRagError, Settings, Turn, index_status, ingest
+from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
 from roadmap_rag.display import (
     answer_markdown,
@@ -116,11 +116,10 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
             st.session_state["ollama_note"] = text
             continue
         st.warning(escape_markdown(text))
-    if answer.unsupported and st.toggle(
-        f"removed: not supported by the sources ({len(answer.unsupported)})", key=f"removed_{index}"
-    ):
-        for sentence in answer.unsupported:
-            st.markdown(f"- ~~{escape_markdown(sentence)}~~")
+    removed = answer.removed or [Removed(text, "no source supports it") for text in answer.unsupported]
+    if removed and st.toggle(f"removed: not supported by the sources ({len(removed)})", key=f"removed_{index}"):
+        for removal in removed:
+            st.markdown(f"- ~~{escape_markdown(removal.text)}~~  \n  _{escape_markdown(removal.reason)}_")
     render_sources(answer)
     render_places(f"answer_{index}", answer.places)
     st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")

@@ -31,6 +31,7 @@ from bench.measure import (
     measure_embedding_throughput,
     measure_ingest,
     measure_int8_quality,
+    measure_llm_path,
     measure_observability,
     measure_papers,
     measure_retrieval,
@@ -40,6 +41,7 @@ from bench.report import write_markdown
 from bench.scale import measure_retrieve_scale
 from roadmap_rag import Assistant, Settings
 from roadmap_rag.evaluation import load_dataset
+from roadmap_rag.evaluation.dataset import DEFAULT_REPLAY
 
 PACKAGES = (
     "roadmap-rag",
@@ -105,6 +107,11 @@ def main(argv: list[str] | None = None) -> Path:
         step = "answering"
         print("bench: answering (extractive, llamacpp) and cold `ask` ...", flush=True)
         results["answering"] = measure_answering(assistant, items, 2 if args.quick else args.llamacpp_questions)
+        step = "llm path"
+        print("bench: the Ollama path, recorded answers at the measured model speed ...", flush=True)
+        results["llm_path"] = measure_llm_path(
+            assistant, REPO / DEFAULT_REPLAY, results["answering"]["llamacpp_tokens_per_s"], 3 if args.quick else 20
+        )
         results["cold_ask"] = measure_cold_ask(
             settings, ("default",) if args.quick else ("default", "extractive", "llamacpp"), 1 if args.quick else 3
         )

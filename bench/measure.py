@@ -206,6 +206,53 @@ def measure_answering(assistant: Assistant, items: Sequence[EvalItem], llamacpp_
     return out
 
 
+def measure_llm_path(assistant: Assistant, replay: Path, tokens_per_s: float, n: int) -> dict[str, Any]:
+    """The Ollama path with the claim check streaming statement by statement (issue 28): recorded answers served
+    over the Ollama protocol at the speed of the model measured in this run (a word a token), so the check's cost
+    is set against a generation time measured here. First verified statement vs the model's first word; the
+    check's CPU time per answer (the answer streamed into StreamCheck word by word, then finished), as a share of
+    that answer's generation time."""
+    from roadmap_rag.citations import StreamCheck
+    from roadmap_rag.evaluation.replay import _Replayer, load_replay
+    from roadmap_rag.evaluation.standin import MODEL, StandIn
+
+    items = load_replay(replay)[:n]
+    pace = 1.0 / tokens_per_s
+    replayer = _Replayer()
+    first, total, gap, ratios, verify_s = [], [], [], [], []
+    with StandIn() as standin:
+        standin.reply, standin.pace = replayer, pace
+        settings = assistant.settings.model_copy(
+            update={"ollama_host": standin.host, "ollama_model": MODEL, "llm": "ollama", "query_log": False}
+        )
+        bot = Assistant(settings, embedder=assistant.embedder, store=assistant.store)
+        for item in items:
+            replayer.item, replayer.text = item, item.answer
+            answer = bot.ask(item.question, item.history)
+            first.append(answer.timings.first_token)
+            total.append(answer.timings.total)
+            words = replayer.sent.split(" ")
+            gap.append(answer.timings.first_token - answer.timings.retrieve - pace)  # after the model's first word
+            sources = answer.sources
+            started = time.process_time()
+            streaming = StreamCheck(sources, item.question, bot._names())
+            for word in words:
+                streaming.feed(word + " ")
+            streaming.finish()
+            spent = time.process_time() - started
+            verify_s.append(spent)
+            ratios.append(spent / (len(words) * pace))
+    return {
+        "answers": len(items),
+        "tokens_per_s": tokens_per_s,
+        "first_verified_statement_s": percentiles(first),
+        "after_first_model_word_s": percentiles(gap),
+        "total_s": percentiles(total),
+        "verify_s_per_answer": percentiles(verify_s),
+        "verify_share_of_generation": percentiles(ratios),
+    }
+
+
 _CHILD_RSS = (
     "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True); "
     "sys.stderr.write(done.stderr.decode()[-2000:]); "

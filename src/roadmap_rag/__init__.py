@@ -18,7 +18,7 @@ from roadmap_rag.index_state import IndexStatus, index_status
 from roadmap_rag.ingest import IngestReport, ingest
 from roadmap_rag.quiz import Grade, QuizItem
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Answer, AnswerStream, Citation, Place, Source, Timings, Turn
+from roadmap_rag.types import Answer, AnswerStream, Citation, Place, Removed, Source, Timings, Turn
 
 __all__ = [
     "Answer",
@@ -37,6 +37,7 @@ __all__ = [
     "Place",
     "QuestionError",
     "QuizItem",
+    "Removed",
     "RoadmapRagError",
     "Settings",
     "Source",

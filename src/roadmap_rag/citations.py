@@ -129,10 +129,12 @@ def verify(
     A statement no source supports is removed, with its reason, into ``removed``; a list whose lead goes keeps
     its items; a caveat ("The sources don't say how long this takes.") stays as a note of ours unless a source
     holds what it says is missing; a heading stays when the sources of what is under it support it; an
-    instruction echoed from a document is never an answer. ``headings``: check the headings too (a model's
-    answer; the composer's headings are the library's own section paths). ``names`` maps each roadmap's names (lower case)
-    to its document id, so "the 14-day roadmap says ..." must cite the 14-day roadmap. ``checker``: one already
-    made for these sources (a streamed answer is checked again as it grows)."""
+    instruction echoed from a document is never an answer.
+
+    ``headings``: check the headings too (a model's answer; the composer's headings are the library's own
+    section paths). ``names`` maps each roadmap's names (lower case) to its document id, so "the 14-day roadmap
+    says ..." must cite the 14-day roadmap. ``checker``: one already made for these sources (a streamed answer
+    is checked again as it grows)."""
     checker = checker or ClaimChecker(sources, question, names, min_support)
     citations: dict[tuple[int, str], Citation] = {}
     removed: list[Removed] = []
@@ -341,8 +343,10 @@ def complete_prefix(text: str) -> str:
     being written (a list item or a heading is finished by its line break)."""
     head, _, line = text.rpartition("\n")
     if not line.strip() or _LIST_ITEM.match(line) or _HEADING_LINE.match(line):
-        return head
-    spans = sentence_spans(line)
-    if len(spans) < 2:
-        return head
-    return f"{head}\n{line[: spans[-2][1]]}" if head else line[: spans[-2][1]]
+        done = head
+    else:
+        spans = sentence_spans(line)
+        done = head if len(spans) < 2 else (f"{head}\n{line[: spans[-2][1]]}" if head else line[: spans[-2][1]])
+    # A line that ends with ':' may lead a list: it is complete once a line after it is.
+    before, _, last = done.rpartition("\n")
+    return before if last.rstrip().endswith(":") else done

@@ -43,7 +43,7 @@ learn learning learned study studying studied start starts begin begins one ones
 areas item items row rows provide provides provided give gives given offer offers offered want help helps
 cover well overall summary specifically particular various several important useful recommendations
 the this that these those it its their there which who what when how where why you your we our
-yes yeah sure possibly probably definitely certainly short
+yes yeah sure possibly probably definitely certainly short don doesn isn aren didn won wasn weren haven hasn
 """
 FRAMING = frozenset(w[:6] for w in _FRAMING_WORDS.split())
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
@@ -117,9 +117,10 @@ _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage m
 # Words that make a claim absolute: the passage must say them too.
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
 _CLAUSES = re.compile(r";|\s[-–—]\s|,\s*(?:and|but|while|whereas|then|followed by)\s")
-_BINDING = re.compile(r"\b(?:for|under|as|belongs? to|part of|in)\b", re.IGNORECASE)
+_BINDING = re.compile(r"\b(?:for|under|as|belongs? to|part of|in)\b|:\s|\s[-–—]\s", re.IGNORECASE)
 # An item that binds its parts: "head: body", "name (details)", "X — Y", "X for Y", "X under Y".
 _BINDS = re.compile(r":\s|\(|\s[-–—]\s|\b(?:for|under|as|in)\b", re.IGNORECASE)
+_ENUMERATION = re.compile(r",\s+|\s(?:and|or|plus|alongside)\s")
 _BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
 _PIECES = re.compile(r";\s*|(?<=\)),\s*")
 _SCOPES = re.compile(r";\s|\),\s")
@@ -139,7 +140,8 @@ _CAVEAT = re.compile(
 _SOURCES_LACK = re.compile(
     r"\b(?:sources?|roadmaps?|curricul(?:um|a)|guides?|passages?|documents?|timelines?|modules?|sections?|tables?|"
     r"authors?|none of (?:them|these|the \w+))\b"
-    r"[^.;:]{0,30}?\b(?:do(?:es)?n['’]?t|do(?:es)? not|never|isn['’]t|aren['’]t|is not|are not|has no|have no|lacks?)\b",
+    r"[^.;:]{0,30}?\b(?:do(?:es)?n['’]?t|do(?:es)? not|never|isn['’]t|aren['’]t|is not|are not|has no|have no|"
+    r"lacks?)\b",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
@@ -180,9 +182,14 @@ def specifics(text: str) -> list[str]:
     return list(dict.fromkeys(f.strip().rstrip(".,;:") for f in found if f.strip()))
 
 
-def _rare(word: str) -> bool:
+def _proper(found: str) -> bool:
+    """A name proper: a number, an acronym or a camel-cased name, or a word that is not everyday English."""
+    return any(c.isdigit() for c in found) or any(c.isupper() for c in found[1:]) or _rare(found, _EVERYDAY)
+
+
+def _rare(word: str, threshold: float | None = None) -> bool:
     """Not a word of everyday English: a name or a term of art ("Codecademy", "tiktoken", "vLLM")."""
-    return zipf_frequency(word.lower(), "en") < _RARE
+    return zipf_frequency(word.lower(), "en") < (threshold or _RARE)
 
 
 def negated(text: str) -> bool:
@@ -235,6 +242,7 @@ class Verdict:
 
 _OK = Verdict(True)
 _SWAP = 2  # words another item must hold, beyond the named one's, for a name to have been swapped
+_EVERYDAY = 3.5  # ... and from which it is an everyday word ("Month", "Python" are words; "Codecademy" a name)
 _RARE = 2.0  # Zipf frequency below which a word is a name or a term of art (wordfreq: 3 = once per million words)
 _COMMON = 3  # a specific in this many passages is the sources' everyday word, not one fact's
 _MINOR = frozenset(["of", "from", "the", "and", "for", "with", "to", "in", "on", "a", "an", "via", "by", "&"])
@@ -388,15 +396,17 @@ class ClaimChecker:
                 continue
             if found.isalpha() and words(found) and words(found) <= held:
                 continue  # a rare word in another form ("embeddings" for "embedding")
-            counted = token.isdigit() and re.search(rf"\b{token}\s+(?:[a-z-]+\s+)?(?:[a-z]+s|of them)\b", _digits(plain))
+            counted = token.isdigit() and re.search(
+                rf"\b{token}\s+(?:[a-z-]+\s+)?(?:[a-z]+s|of them)\b", _digits(plain)
+            )
             if counted and any(int(token) in e.counts for e in cited):
                 continue  # "three projects": a count of one of the source's lists
             return Verdict(False, f"'{found}' is not in {where}")
         claim = words(plain)
         if claim and not lead:
-            found = claim & set().union(*(e.words for e in cited))
-            if len(found) / len(claim) < self.min_support:
-                return Verdict(False, f"{where} holds only {len(found)} of its {len(claim)} words")
+            shared = claim & set().union(*(e.words for e in cited))
+            if len(shared) / len(claim) < self.min_support:
+                return Verdict(False, f"{where} holds only {len(shared)} of its {len(claim)} words")
         passages = [p for e in cited for p in e.passages]
         if not lead:
             verdict = self._one_passage(plain, cited, passages, where, item)
@@ -482,7 +492,8 @@ class ClaimChecker:
             return _OK
         question = _digits(self.question)
         named = specifics(clause)
-        rest = claim - set().union(*(words(f) for f in named)) if named else claim
+        # What the clause says besides its names ("Month" and "Python" are words the clause says, not names).
+        rest = claim - set().union(*(words(f) for f in named if _proper(f)))
         for found in named:
             token = _digits(found)
             if URL.fullmatch(found) or token in question:
@@ -494,19 +505,29 @@ class ClaimChecker:
             need = 1 if len(rest) <= 3 else 2
             if small and not lead and max(len(rest & p.words) for p in holding) < need:
                 return Verdict(False, f"'{found}' is in {where}, but not with what the sentence says of it")
-            others = [words(f) for f in named if f != found and not _bound(found, f, clause)]
-            if (small or not token.isdigit()) and _swapped(words(found) | {token}, rest, holding, passages, others):
+            # What the sentence says of it: the words of its own piece of an enumeration ("A (x), B and C"), with
+            # the names it binds to it ("RAG comes in Month 4").
+            piece = next((p for p in _ENUMERATION.split(clause) if found in p), clause)
+            names = [f for f in named if f != found and _proper(f)]
+            others = [words(f) for f in names if not _bound(found, f, clause)]
+            bound = set().union(*(words(f) for f in names if f in piece and _bound(found, f, piece)))
+            said = (words(piece) & rest) | bound
+            if (small or (not token.isdigit() and _proper(found))) and _swapped(
+                words(found) | {token}, said, holding, passages, others
+            ):
                 return Verdict(False, f"'{found}' belongs to another item of {where} than the sentence says")
         verdict = self._qualified(clause, claim, passages, where)
         if not verdict:
             return verdict
-        # The passages that hold most of the clause: one of them must agree with its qualifiers and polarity.
-        top = max(len(claim & p.words) for p in passages)
-        if top * 2 < len(claim) or top < 2:
-            return _OK  # no one passage holds this clause: its words were checked across the source
-        holders = [p for p in passages if len(claim & p.words) * 2 >= len(claim) and len(claim & p.words) >= 2]
-        problems = [self._disagreement(clause, p, where) for p in holders]
-        return _OK if any(not problem for problem in problems) else Verdict(False, problems[0])
+        # Each piece of the clause ("you don't need numpy at first", "writing scripts is enough") against the
+        # passages that hold most of it: one of them must agree with its absolutes and its polarity.
+        for piece in [clause, *(p for p in _SUBCLAUSES.split(clause) if p.strip() and p.strip() != clause.strip())]:
+            said = words(piece)
+            holders = [p for p in passages if len(said & p.words) * 2 >= len(said) and len(said & p.words) >= 2]
+            problems = [self._disagreement(piece, p, where) for p in holders]
+            if problems and all(problems):
+                return Verdict(False, problems[0])
+        return _OK
 
     def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
         """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its
@@ -599,9 +620,10 @@ def _swapped(
             and not named_too
             and sibling not in items
             and not any(n in sibling.text for n in name if n.isdigit())
+            and len(rest & sibling.own) >= _SWAP
+            and len(rest & sibling.own) > said[sibling.listed]
         ):
-            if len(rest & sibling.own) >= _SWAP and len(rest & sibling.own) > said[sibling.listed]:
-                return True
+            return True
     return False
 
 
@@ -621,7 +643,7 @@ def _quoted(text: str) -> str:
 
 
 def _last_words(text: str, n: int = 2) -> list[str]:
-    """The last ``n`` content words of ``text`` (stemmed), order words left out: what a bracket that follows describes."""
+    """The last ``n`` content words of ``text`` (stemmed), order words left out: what a bracket after it describes."""
     found = [w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
     return [w for w in found if w not in FRAMING and w not in ("before", "after")][-n:]
 

@@ -22,7 +22,7 @@ from roadmap_rag.api import Assistant
 from roadmap_rag.curriculum import NEXT_QUESTION
 from roadmap_rag.display import kind_summary, place_line
 from roadmap_rag.errors import ConfigError, RoadmapRagError
-from roadmap_rag.evaluation.dataset import DEFAULT_DATASET
+from roadmap_rag.evaluation.dataset import DEFAULT_DATASET, DEFAULT_REPLAY
 from roadmap_rag.generation import backend_names
 from roadmap_rag.index_state import index_status, read_state
 from roadmap_rag.ingest import ingest
@@ -162,7 +162,8 @@ def print_answer(answer: Answer) -> None:
 
 
 def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
-    """Show an LLM's text live while it streams, then the checked answer once, its sources and timings."""
+    """Show the answer live as it streams (each statement once the claim check has passed it: never the model's
+    unchecked text), then the answer laid out, its sources, what was removed and why, and timings."""
     stream = assistant.stream(question, history, llm=llm, k=k)
     streamed = ""
     with Live(console=console, transient=True, auto_refresh=False) as live:
@@ -183,8 +184,10 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
             console.print(f"  {escape(place_line(place))}", highlight=False)
             if place.prerequisites:
                 console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
-    if answer.unsupported:
-        console.print(f"[yellow]removed, not supported by the sources:[/] {len(answer.unsupported)} sentence(s)")
+    if answer.removed:
+        console.print(f"[yellow]removed, not supported by the sources:[/] {len(answer.removed)} statement(s)")
+        for removal in answer.removed:
+            console.print(f"  [dim]- {escape(removal.text)}[/]  ({escape(removal.reason)})", highlight=False)
     for note in answer.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     t = answer.timings
@@ -643,9 +646,22 @@ def eval_cmd(
     judge: Annotated[
         str, typer.Option(help="Ragas' LLM-judged metrics with: none, llamacpp, or ollama:MODEL.")
     ] = "none",
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Instead: replay recorded model answers (clean and with planted errors) over the Ollama protocol "
+            "and score the claim check (see --replay-set).",
+        ),
+    ] = False,
+    replay_set: Annotated[Path, typer.Option(help="The replay set (JSONL) for --replay.")] = DEFAULT_REPLAY,
 ) -> None:
-    """Score retrieval, refusals, answers and citations on the golden set; write eval/runs/<time>/report.md."""
+    """Score retrieval, refusals, answers and citations on the golden set; write eval/runs/<time>/report.md.
+    With --replay: score the claim check on a model's recorded answers; write eval/runs/<time>/replay.md."""
     if ctx.invoked_subcommand:
+        return
+    if replay:
+        _replay(replay_set, limit, out)
         return
     from roadmap_rag.evaluation.suite import SuiteOptions, run_suite
 
@@ -659,6 +675,34 @@ def eval_cmd(
         table.add_row(name, f"{shown} ({failed} failed)" if failed else shown)
     console.print(table)
     console.print(f"report: {result.report}")
+
+
+def _replay(path: Path, limit: int | None, out: Path) -> None:
+    from roadmap_rag.evaluation.replay import load_replay, report, run_replay, summarise, write_results
+    from roadmap_rag.evaluation.report import new_run_dir
+
+    try:
+        items = load_replay(path)[:limit]
+    except (OSError, ValueError, KeyError) as exc:
+        raise _fail(ConfigError(f"cannot read the replay set {path}: {exc}")) from exc
+    results = _over_questions(lambda assistant, progress: run_replay(assistant, items, progress))
+    folder = new_run_dir(out)
+    (folder / "replay.md").write_text(report(results, path), encoding="utf-8")
+    write_results(results, folder / "replay.jsonl")
+    summary = summarise(results)
+    table = Table("claim check", "value", title=f"replay: {summary['questions']} answers from {path}")
+    table.add_row("true statements kept", f"{summary['true_kept']:.3f} of {summary['true_statements']}")
+    for role, (kept, total) in summary["true_kept_by_role"].items():
+        table.add_row(f"  {role}", f"{kept} of {total}")
+    table.add_row("planted errors removed", f"{summary['errors_removed']:.3f} of {summary['planted_errors']}")
+    for kind, (removed, total) in summary["errors_removed_by_kind"].items():
+        table.add_row(f"  {kind}", f"{removed} of {total}")
+    table.add_row("re-cited to a source the model did not cite", str(summary["recited"]))
+    table.add_row(
+        "key facts: checked answer / composer", f"{summary['fact_recall']:.3f} / {summary['composer_fact_recall']:.3f}"
+    )
+    console.print(table)
+    console.print(f"report: {folder / 'replay.md'}")
 
 
 @eval_app.command("train-ranker")

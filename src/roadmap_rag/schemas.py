@@ -51,6 +51,11 @@ class CitationOut(BaseModel):
     quote: str = Field(description="The span of the source that supports the cited sentence.")
 
 
+class RemovalOut(BaseModel):
+    text: str = Field(description="The sentence or list item the model wrote.")
+    reason: str = Field(description="Why the claim check took it out, e.g. \"'GPT-5' is not in source [2]\".")
+
+
 class AnswerOut(BaseModel):
     id: str = Field(description="The query log's record of this answer.")
     question: str
@@ -60,6 +65,7 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     sources: list[SourceOut]
     removed: list[str] = Field(description="Sentences taken out because no source supports them.")
+    removals: list[RemovalOut] = Field(default_factory=list, description="The same sentences, each with its reason.")
     notes: list[str]
     seconds: float
 
@@ -75,6 +81,7 @@ class AnswerOut(BaseModel):
             citations=[CitationOut(number=c.number, label=c.source.label(), quote=c.quote) for c in answer.citations],
             sources=[SourceOut.of(n, s, n in cited) for n, s in enumerate(answer.sources, start=1)],
             removed=answer.unsupported,
+            removals=[RemovalOut(text=r.text, reason=r.reason) for r in answer.removed],
             notes=answer.notes,
             seconds=round(answer.timings.total, 4),
         )

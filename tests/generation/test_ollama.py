@@ -88,7 +88,7 @@ def test_an_answer_cut_at_its_length_limit_ends_at_its_last_complete_sentence(
     answer = ollama_assistant(assistant, standin.host, max_tokens=16).ask(question)
     budget = standin.requests[-1]["options"]["num_predict"]
     assert 16 <= budget < 100  # sized by the question's shape from setting max_tokens
-    assert answer.text.endswith("[%d]." % n) and "goes on" not in answer.text
+    assert answer.text.endswith(f"[{n}].") and "goes on" not in answer.text
     assert any("length limit" in note and "ROADMAP_RAG_MAX_TOKENS" in note for note in answer.notes)
 
 

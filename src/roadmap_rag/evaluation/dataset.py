@@ -12,6 +12,7 @@ from roadmap_rag.text import fold as fold
 
 TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable")
 DEFAULT_DATASET = Path("eval/datasets/roadmap_qa.jsonl")
+DEFAULT_REPLAY = Path("eval/datasets/replay.jsonl")  # recorded model answers: `roadmap-rag eval --replay`
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from typing import Any
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.citations import parse_answer
+from roadmap_rag.evaluation.dataset import DEFAULT_REPLAY as DEFAULT_REPLAY
 from roadmap_rag.evaluation.standin import MODEL, StandIn
 from roadmap_rag.text import fact_recall
 from roadmap_rag.types import Answer, Block, Statement, Turn
 
 Progress = Callable[[int, int], None]
-DEFAULT_REPLAY = Path("eval/datasets/replay.jsonl")
 _SOURCE = re.compile(r'<source id="(\d+)" title="([^"]*)">\n(.*?)\n</source>', re.DOTALL)
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _CAVEAT = re.compile(

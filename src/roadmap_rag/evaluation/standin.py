@@ -25,6 +25,7 @@ class StandIn:
         self.models = models
         self.mode = "ok"  # ok | drop | stall | malformed
         self.stall_seconds = 5.0
+        self.pace = 0.0  # seconds between streamed words: a model's speed (the bench sets a measured one)
         self.requests: list[dict[str, Any]] = []
         self.json_reply = "{}"  # what a non-streamed request with a "format" schema gets back
         # A fixed model text, or one made from the request's messages, instead of source 1's first sentence.
@@ -81,6 +82,8 @@ class StandIn:
                         return
                     if standin.mode == "stall" and i == 3:
                         time.sleep(standin.stall_seconds)
+                    if standin.pace:
+                        time.sleep(standin.pace)
                     line = {
                         "model": body["model"],
                         "message": {"role": "assistant", "content": word + " "},
