@@ -501,7 +501,8 @@ class ClaimChecker:
             holding = [p for p in passages if token in p.text]
             if not holding or len(holding) >= _COMMON or len(rest) < 2:
                 continue  # in the title or section path only, or a word the sources use everywhere ("LLMs")
-            small = token.isdigit() and len(token) <= 2  # a month, a module, a count: not a year or an id
+            # A month, a module, a count: not a year, an id, or part of a word ("8-bit").
+            small = token.isdigit() and len(token) <= 2 and not re.search(rf"\b{token}-[a-z]", clause.lower())
             need = 1 if len(rest) <= 3 else 2
             if small and not lead and max(len(rest & p.words) for p in holding) < need:
                 return Verdict(False, f"'{found}' is in {where}, but not with what the sentence says of it")
