@@ -125,9 +125,16 @@ _BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
 _PIECES = re.compile(r";\s*|(?<=\)),\s*")
 _SCOPES = re.compile(r";\s|\),\s")
 _SUBCLAUSES = re.compile(r"[;,:]\s|\s[-–—]\s|\bbut\b")
-_PARTS = re.compile(r"\s(?=(?:right |just |only |soon |long )?(?:before|after)\s)|,\s*(?:then|followed by)\s")
+_PARTS = re.compile(
+    r"\s(?=(?:right |just |only |soon |long |well )?(?:before|after|ahead of|prior to)\s)|,\s*(?:then|followed by)\s"
+)
 # "A before B", "B after A", "after A, B": an order a source's sequence must have.
-_ORDER = re.compile(r"^(?P<a>.+?)\b(?P<rel>before|after|followed by|then)\b(?P<b>.+)$", re.IGNORECASE)
+_ORDER = re.compile(
+    r"^(?P<a>.+?)\b(?P<rel>before|after|followed by|then|ahead of|prior to|precedes|follows|later than|earlier than)\b"
+    r"(?P<b>.+)$",
+    re.IGNORECASE,
+)
+_AFTER = ("after", "follows", "later than")  # "B after A": A comes first
 # A sentence of ours that says what the sources do not hold: "The sources don't say how long this takes."
 _CAVEAT = re.compile(
     r"\b(?:do(?:es)?n[o']?t|do(?:es)? not|never|no|neither|nor)\b.{0,40}?\b(?:say|says|state|states|mention|mentions|"
@@ -183,7 +190,10 @@ def specifics(text: str) -> list[str]:
 
 
 def _proper(found: str) -> bool:
-    """A name proper: a number, an acronym or a camel-cased name, or a word that is not everyday English."""
+    """A name proper: a number, an acronym or a camel-cased name, or a word that is not everyday English (a quoted
+    title of several words is what the sentence says, not a name)."""
+    if " " in found.strip():
+        return False
     return any(c.isdigit() for c in found) or any(c.isupper() for c in found[1:]) or _rare(found, _EVERYDAY)
 
 
@@ -347,7 +357,9 @@ class ClaimChecker:
         self.min_support = min_support
         # Longest first, so "the complete LLM learning roadmap" is matched before "roadmap".
         self.names = {fold(k): v for k, v in sorted((names or {}).items(), key=lambda kv: -len(kv[0]))}
-        alternatives = "|".join(re.escape(n) for n in self.names)
+        # "getting-started guide" is also written "Getting Started guide".
+        self.names = {re.sub(r"[\s-]+", " ", k): v for k, v in self.names.items()}
+        alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in self.names)
         self._name = re.compile(rf"\b(?:the\s+)?(?:{alternatives})(?:'s|’s)?\b", re.IGNORECASE) if self.names else None
 
     def __len__(self) -> int:
@@ -358,7 +370,7 @@ class ClaimChecker:
         docs: set[str] = set()
         if self._name:
             for match in self._name.finditer(text):
-                key = re.sub(r"^the\s+|(?:'s|’s)$", "", fold(match.group(0)))
+                key = re.sub(r"[\s-]+", " ", re.sub(r"^the\s+|(?:'s|’s)$", "", fold(match.group(0))))
                 if key in self.names:
                     docs.add(self.names[key])
         text = _GENERIC_NAME.sub(" ", text)
@@ -455,7 +467,8 @@ class ClaimChecker:
         head_words, body_words = words(head), words(body)
         if colon and head_words and len(body_words) >= 2 and len(head) <= 60:
             best = max(passages, key=lambda p: len(body_words & p.words))
-            if len(body_words & best.words) * 2 >= len(body_words) and not head_words & best.words:
+            missing = head_words - best.words  # a head of one or two words all there; a longer one, all but one
+            if len(body_words & best.words) * 2 >= len(body_words) and len(missing) > (len(head_words) > 2):
                 return Verdict(False, f"{where} says this of another item than '{head.strip()}'")
         return _OK
 
@@ -465,7 +478,7 @@ class ClaimChecker:
         if not match:
             return _OK
         first, then = match["a"], match["b"]
-        if match["rel"].lower() == "after":
+        if match["rel"].lower() in _AFTER:
             first, then = then, first
         a, b = _anchor(words(first), passages), _anchor(words(then), passages)
         if a and b and a.doc_id == b.doc_id and a is not b and a.at > b.at:
@@ -491,6 +504,11 @@ class ClaimChecker:
         if not claim or not passages:
             return _OK
         question = _digits(self.question)
+        labels = {
+            n
+            for e in {p.number: p for p in passages}.values()
+            for n in re.findall(r"\d+", _digits(self.evidence[e.number - 1].label))
+        }
         named = specifics(clause)
         # What the clause says besides its names ("Month" and "Python" are words the clause says, not names).
         rest = claim - set().union(*(words(f) for f in named if _proper(f)))
@@ -499,10 +517,10 @@ class ClaimChecker:
             if URL.fullmatch(found) or token in question:
                 continue
             holding = [p for p in passages if token in p.text]
-            if not holding or len(holding) >= _COMMON or len(rest) < 2:
-                continue  # in the title or section path only, or a word the sources use everywhere ("LLMs")
             # A month, a module, a count: not a year, an id, or part of a word ("8-bit").
             small = token.isdigit() and len(token) <= 2 and not re.search(rf"\b{token}-[a-z]", clause.lower())
+            if not holding or (len(holding) >= _COMMON and not small) or len(rest) < 2 or token in labels:
+                continue  # in a title or section path, or a word the sources use everywhere ("LLMs")
             need = 1 if len(rest) <= 3 else 2
             if small and not lead and max(len(rest & p.words) for p in holding) < need:
                 return Verdict(False, f"'{found}' is in {where}, but not with what the sentence says of it")
@@ -529,6 +547,10 @@ class ClaimChecker:
             if problems and all(problems):
                 return Verdict(False, problems[0])
         return _OK
+
+    def _label_numbers(self, numbers: Iterable[int]) -> set[str]:
+        """The numbers in the titles and section paths of these sources ("8" of "8. RLHF")."""
+        return {n for number in numbers for n in re.findall(r"\d+", _digits(self.evidence[number - 1].label))}
 
     def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
         """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its
