@@ -100,6 +100,7 @@ _GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "more": ("larger", "bigger", "increase", "increases", "increased", "increasing", "higher", "greater"),
     },
     "phase": {"training": ("training phase", "during training"), "inference": ("inference phase", "at inference")},
+    "mechanism": {"recurrence": ("recurrence", "recurrent", "rnn", "rnns"), "attention": ("self-attention",)},
 }
 _QUALIFIERS: dict[str, tuple[str, str]] = {
     spelling: (group, member)
@@ -113,6 +114,7 @@ _QUALIFIER = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+_CONTRAST = re.compile(r"\b(?:rather than|instead of|as opposed to|not)\b", re.IGNORECASE)
 _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage must state, not only not contradict
 # Words that make a claim absolute: the passage must say them too.
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
@@ -466,9 +468,9 @@ class ClaimChecker:
         head, colon, body = text.partition(":")
         head_words, body_words = words(head), words(body)
         if colon and head_words and len(body_words) >= 2 and len(head) <= 60:
-            best = max(passages, key=lambda p: len(body_words & p.words))
-            missing = head_words - best.words  # a head of one or two words all there; a longer one, all but one
-            if len(body_words & best.words) * 2 >= len(body_words) and len(missing) > (len(head_words) > 2):
+            holders = [p for p in passages if len(body_words & p.words) * 2 >= len(body_words)]
+            # A head of one or two words all there; a longer one, all but one.
+            if holders and all(len(head_words - p.words) > (len(head_words) > 2) for p in holders):
                 return Verdict(False, f"{where} says this of another item than '{head.strip()}'")
         return _OK
 
@@ -555,7 +557,9 @@ class ClaimChecker:
     def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
         """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its
         set ("part-time"/"full-time"), the one that shares most of the clause's words."""
+        asserted = _CONTRAST.split(clause, maxsplit=1)[0]  # "sequentially rather than in parallel" asserts the first
         for group, mine in qualifiers(clause).items():
+            mine = qualifiers(asserted).get(group) or mine
             speaking = [p for p in passages if group in p.qualifiers and len(claim & p.words) >= min(2, len(claim))]
             if speaking:
                 best = max(speaking, key=lambda p: len(claim & p.words))
