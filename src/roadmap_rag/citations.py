@@ -110,6 +110,7 @@ class Checked:
     removed: list[Removed] = field(default_factory=list)  # each statement removed, with why
 
 
+_MOVED = 0.8  # the share of its words another source must hold for a cited statement to move there
 _Kept = Statement | Block | None  # a statement kept (maybe re-cited), a caveat of ours (a note), or nothing
 
 
@@ -122,9 +123,9 @@ def verify(
     headings: bool = False,
     checker: ClaimChecker | None = None,
 ) -> Checked:
-    """Keep each statement only where a source supports it (claims.ClaimChecker): its own citations first;
-    a statement that cites nothing, or a source it was not given, or one that does not support it, moves to
-    the one source that does, if any.
+    """Keep each statement only where a source supports it (claims.ClaimChecker): the sources it cites; a
+    statement that cites nothing, or only sources it was not given, moves to the one source that supports it by
+    the same rules, if any.
 
     A statement no source supports is removed, with its reason, into ``removed``; a list whose lead goes keeps
     its items; a caveat ("The sources don't say how long this takes.") stays as a note of ours unless a source
@@ -159,13 +160,16 @@ def verify(
         kept = list(cited or within) if verdict else []
         if not kept and not checker.claim_words(text) and not claims.specifics(text):
             return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
-        if not kept and not within:  # a lead is about its list: it is not moved to another source
-            tried = set(cited)
+        # A statement that cites no source it was shown is given the one that supports it. One whose own source
+        # does not support it moves only to a source that holds nearly all of it (a mis-numbered citation), never
+        # on a few shared words; a lead is about its list and never moves.
+        if not kept and not within:
+            tried, bar = set(cited), _MOVED if cited else 0.0
             kept = next(
                 (
                     [n]
                     for n in checker.best_for(text)
-                    if n not in tried and checker.check(text, [n], bool(within), item)
+                    if n not in tried and checker.holds(text, n) >= bar and checker.check(text, [n], bool(within), item)
                 ),
                 [],
             )

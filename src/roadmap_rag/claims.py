@@ -582,6 +582,11 @@ class ClaimChecker:
             return f"it {'denies' if negated(clause) else 'asserts'} what {where} says the other way round"
         return ""
 
+    def holds(self, text: str, number: int) -> float:
+        """The share of the claim's words that source ``number`` holds."""
+        claim = self.claim_words(text)
+        return len(claim & self.evidence[number - 1].words) / len(claim) if claim else 1.0
+
     def best_for(self, text: str) -> list[int]:
         """Source numbers by how many of the claim's words each holds, best first."""
         claim = self.claim_words(text)
