@@ -119,9 +119,8 @@ _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage m
 # Words that make a claim absolute: the passage must say them too.
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
 _CLAUSES = re.compile(r";|\s[-–—]\s|,\s*(?:and|but|while|whereas|then|followed by)\s")
-_BINDING = re.compile(r"\b(?:for|under|as|belongs? to|part of|in)\b|:\s|\s[-–—]\s", re.IGNORECASE)
-# An item that binds its parts: "head: body", "name (details)", "X — Y", "X for Y", "X under Y".
-_BINDS = re.compile(r":\s|\(|\s[-–—]\s|\b(?:for|under|as|in)\b", re.IGNORECASE)
+# What binds the parts of a claim: "head: body", "name (details)", "X — Y", "X for Y", "X under Y", "part of".
+_BINDS = re.compile(r":\s|\(|\s[-–—]\s|\b(?:for|under|as|in|belongs? to|part of)\b", re.IGNORECASE)
 _ENUMERATION = re.compile(r",\s+|\s(?:and|or|plus|alongside)\s")
 _BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
 _PIECES = re.compile(r";\s*|(?<=\)),\s*")
@@ -612,7 +611,7 @@ def _bound(found: str, other: str, clause: str) -> bool:
     rather than listing them side by side ("Python, together with PyTorch basics")."""
     a, b = clause.find(found), clause.find(other)
     between = clause[min(a, b) : max(a, b)] if a >= 0 and b >= 0 else ""
-    return bool(_BINDING.search(between))
+    return bool(_BINDS.search(between))
 
 
 def _parts(text: str, context: str) -> tuple[tuple[str, frozenset[str], bool], ...]:

@@ -22,6 +22,13 @@ def standin():
         yield server
 
 
+def _tokenization(assistant: Assistant) -> tuple[str, int]:
+    """A list question, and the number of the source that holds the curriculum's tokenization list."""
+    question = "Which tokenization algorithms does the curriculum cover?"
+    sources = assistant.retrieve(question)
+    return question, next(i for i, s in enumerate(sources, start=1) if "WordPiece" in s.text)
+
+
 def ollama_assistant(assistant: Assistant, host: str, **settings: object) -> Assistant:
     """The session index, answered through Ollama at ``host``."""
     changed = assistant.settings.model_copy(update={"ollama_host": host, "llm": "ollama", **settings})
@@ -48,9 +55,7 @@ def test_a_learner_only_ever_sees_checked_statements_while_the_answer_streams(
 ) -> None:
     """The model's text is shown statement by statement, each once it is checked: an invented sentence in the
     middle of the answer never reaches the stream, and the stream is the checked answer, piece by piece."""
-    question = "Which tokenization algorithms does the curriculum cover?"
-    sources = assistant.retrieve(question)
-    n = next(i for i, s in enumerate(sources, start=1) if "WordPiece" in s.text)
+    question, n = _tokenization(assistant)
     standin.reply = (
         f"According to the curriculum, tokenization comes with Byte-Pair Encoding (BPE) and WordPiece [{n}]. "
         f"BPE was invented by Google DeepMind in 2021 for the Gemini tokenizer [{n}]. "
@@ -167,9 +172,7 @@ def test_a_realistic_list_answer_is_kept_whole_and_an_invented_claim_removed(
 ) -> None:
     """A capable model answers a list question as asked (bullets, one per roadmap item) and adds one
     sentence of its own with a citation: the list stays whole, the invented sentence goes."""
-    question = "Which tokenization algorithms does the curriculum cover?"
-    sources = assistant.retrieve(question)
-    n = next(i for i, s in enumerate(sources, start=1) if "WordPiece" in s.text)
+    question, n = _tokenization(assistant)
     standin.reply = (
         f"The curriculum's tokenization module covers:\n"
         f"- Byte-Pair Encoding (BPE) & WordPiece [{n}]\n"
