@@ -18,6 +18,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     (result,) = out.glob("*.json")
+    assert "## The Ollama path: statements shown once checked" in doc.read_text()
     figures = json.loads(result.read_text())
     assert "failed" not in figures
     assert figures["ingest"]["chunks"] > 0 and figures["ingest"]["unchanged_reingest_s"] > 0
@@ -32,6 +33,9 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     }
     assert 0.0 <= figures["embedding"]["int8_quality"]["int8"]["hit@5"] <= 1.0
     assert figures["answering"]["llamacpp_tokens_per_s"] > 0
+    llm = figures["llm_path"]  # issue 28: the first checked statement, and the check's cost beside generation
+    assert llm["answers"] == 3 and llm["first_verified_statement_s"]["p50"] > 0
+    assert 0 < llm["verify_share_of_generation"]["p50"] < 1 and llm["verify_s_per_answer"]["p50"] > 0
     assert figures["answering"]["default_backend"] and figures["answering"]["default_total_s"]["p95"] > 0
     assert figures["cold_ask"]["default"]["wall_s"] > figures["cold_ask"]["python -c pass"]["wall_s"] > 0
     (row,) = figures["scale"]  # issue 18: the whole retrieve(), ours beside the in-memory BM25, same run

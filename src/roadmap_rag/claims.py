@@ -155,6 +155,7 @@ _SOURCES_LACK = re.compile(
 _SUBJECT = re.compile(
     r"\b(?:sources?|roadmaps?|curricul(?:um|a)|guides?|passages?|documents?|it|they|these|this)\b", re.I
 )
+_KIND_OF = re.compile(r"\b(?:roadmap|curriculum|guide)\b")
 _GENERIC_NAME = re.compile(
     r"\b(?:the|this|that|each|both|all|every|other|another|either)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:roadmaps?|curricul(?:um|a)|guides?|plans?|sources?)(?:'s|’s)?",
@@ -495,7 +496,9 @@ class ClaimChecker:
         return card and any(doc in docs and name in evidence.text for name, doc in self.names.items())
 
     def _titles(self, docs: set[str]) -> str:
-        firsts = {doc: name for name, doc in reversed(list(self.names.items()))}  # the shortest name of each
+        firsts: dict[str, str] = {}  # each one's shortest name that says what it is ("the 14 day roadmap")
+        for name, doc in sorted(self.names.items(), key=lambda kv: (not _KIND_OF.search(kv[0]), len(kv[0]))):
+            firsts.setdefault(doc, name)
         return ", ".join(f"the {firsts.get(d, d)}" for d in sorted(docs))
 
     def _clause(self, clause: str, passages: Sequence[Passage], where: str, lead: bool = False) -> Verdict:
