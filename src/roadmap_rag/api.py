@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Generator, Sequence
@@ -25,6 +26,7 @@ from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import VectorStore, make_store
+from roadmap_rag.text import acronyms
 from roadmap_rag.tracing import Trace
 from roadmap_rag.types import (
     Answer,
@@ -129,7 +131,10 @@ class Assistant:
         names: dict[str, str] = {}
         for doc_id in library.doc_ids(Kind.ROADMAP):
             view = library.view(doc_id)
-            for name in (*view.aliases, view.short_title.removeprefix("the "), view.title):
+            short = view.title  # "Large Language Models (LLM) Roadmap" is also "LLM Roadmap"
+            for acronym, long in acronyms(view.title).items():
+                short = re.sub(rf"{re.escape(long)}\s*\({re.escape(acronym)}s?\)", acronym, short)
+            for name in (*view.aliases, view.short_title.removeprefix("the "), view.title, short):
                 names.setdefault(name.casefold(), doc_id)
         return names
 
