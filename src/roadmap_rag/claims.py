@@ -420,7 +420,8 @@ class ClaimChecker:
         if claim and not lead:
             shared = claim & set().union(*(e.words for e in cited))
             if len(shared) / len(claim) < self.min_support:
-                return Verdict(False, f"{where} holds only {len(shared)} of its {len(claim)} words")
+                holds = "holds" if len(cited) == 1 else "hold"
+                return Verdict(False, f"{where} {holds} only {len(shared)} of its {len(claim)} words")
         passages = [p for e in cited for p in e.passages]
         if not lead:
             verdict = self._one_passage(plain, cited, passages, where, item)
