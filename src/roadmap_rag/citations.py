@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from roadmap_rag import claims
-from roadmap_rag.claims import ClaimChecker, is_caveat
+from roadmap_rag.claims import ClaimChecker, Verdict, is_caveat
 from roadmap_rag.text import STOPWORDS, WORD
 from roadmap_rag.types import Block, Citation, Removed, Source, Statement, render_blocks, without_bare_headings
 from roadmap_rag.units import URL as URL
@@ -120,7 +120,7 @@ def verify(
     question: str = "",
     min_support: float = 0.5,
     names: Mapping[str, str] | None = None,
-    headings: bool = False,
+    generated: bool = False,
     checker: ClaimChecker | None = None,
 ) -> Checked:
     """Keep each statement only where a source supports it (claims.ClaimChecker): the sources it cites; a
@@ -132,10 +132,11 @@ def verify(
     holds what it says is missing; a heading stays when the sources of what is under it support it; an
     instruction echoed from a document is never an answer.
 
-    ``headings``: check the headings too (a model's answer; the composer's headings are the library's own
-    section paths). ``names`` maps each roadmap's names (lower case) to its document id, so "the 14-day roadmap
-    says ..." must cite the 14-day roadmap. ``checker``: one already made for these sources (a streamed answer
-    is checked again as it grows)."""
+    ``generated``: a model's answer, whose headings are checked too. The composer's headings are the library's
+    own section paths, and its statements quote their sources, so each must also pass on the source's text alone
+    (its title and section path are no evidence for a quote). ``names`` maps each roadmap's names (lower case)
+    to its document id, so "the 14-day roadmap says ..." must cite the 14-day roadmap. ``checker``: one already
+    made for these sources (a streamed answer is checked again as it grows)."""
     checker = checker or ClaimChecker(sources, question, names, min_support)
     citations: dict[tuple[int, str], Citation] = {}
     removed: list[Removed] = []
@@ -158,6 +159,8 @@ def verify(
                 return None
             return Block("note", title=text)
         kept = list(cited or within) if verdict else []
+        if kept and not generated and not supports(text, [sources[n - 1] for n in kept], question, min_support):
+            verdict, kept = Verdict(False, f"{_cited(kept)} does not hold it in its own text"), []
         if not kept and not checker.claim_words(text) and not claims.specifics(text):
             return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
         # A statement that cites no source it was shown is given the one that supports it. One whose own source
@@ -169,7 +172,10 @@ def verify(
                 (
                     [n]
                     for n in checker.best_for(text)
-                    if n not in tried and checker.holds(text, n) >= bar and checker.check(text, [n], bool(within), item)
+                    if n not in tried
+                    and checker.holds(text, n) >= bar
+                    and checker.check(text, [n], bool(within), item)
+                    and (generated or supports(text, [sources[n - 1]], question, min_support))
                 ),
                 [],
             )
@@ -204,13 +210,18 @@ def verify(
             out.append(lead)
         if statements:
             out.append(Block(block.kind, tuple(statements), block.title, lead if isinstance(lead, Statement) else None))
-    if headings:
+    if generated:
         out = _checked_headings(out, checker, drop)
     # A heading with nothing under it says nothing.
     out = without_bare_headings(out)
     ordered = sorted(citations.values(), key=lambda c: (c.number, c.quote))
     unsupported = [r.text for r in removed]
     return Checked(render_blocks(out), ordered, unsupported, out, removed)
+
+
+def _cited(numbers: Sequence[int]) -> str:
+    marks = "".join(f"[{n}]" for n in numbers)
+    return f"source {marks}" if len(numbers) == 1 else f"sources {marks}"
 
 
 def _checked_headings(blocks: list[Block], checker: ClaimChecker, drop: Callable[[str, str], None]) -> list[Block]:
@@ -302,7 +313,7 @@ def check(
     checker: ClaimChecker | None = None,
 ) -> Checked:
     """Validate and complete the citations of a generated ``answer`` against ``sources``."""
-    return verify(parse_answer(answer), sources, question, min_support, names, headings=True, checker=checker)
+    return verify(parse_answer(answer), sources, question, min_support, names, generated=True, checker=checker)
 
 
 class StreamCheck:

@@ -493,8 +493,10 @@ class ClaimChecker:
         by the complete roadmap")."""
         if evidence.source.doc_id in docs:
             return True
-        card = evidence.source.kind == Kind.PAPER_CARD
-        return card and any(doc in docs and name in evidence.text for name, doc in self.names.items())
+        if evidence.source.kind != Kind.PAPER_CARD:
+            return False
+        text = re.sub(r"[\s-]+", " ", evidence.text)  # names are kept with spaces for hyphens
+        return any(doc in docs and name in text for name, doc in self.names.items())
 
     def _titles(self, docs: set[str]) -> str:
         firsts: dict[str, str] = {}  # each one's shortest name that says what it is ("the 14 day roadmap")
