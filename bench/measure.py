@@ -213,12 +213,12 @@ def measure_llm_path(assistant: Assistant, replay: Path, tokens_per_s: float, n:
     check's CPU time per answer (the answer streamed into StreamCheck word by word, then finished), as a share of
     that answer's generation time."""
     from roadmap_rag.citations import StreamCheck
-    from roadmap_rag.evaluation.replay import _Replayer, load_replay
+    from roadmap_rag.evaluation.replay import Replayer, load_replay
     from roadmap_rag.evaluation.standin import MODEL, StandIn
 
     items = load_replay(replay)[:n]
     pace = 1.0 / tokens_per_s
-    replayer = _Replayer()
+    replayer = Replayer()
     first, total, gap, ratios, verify_s = [], [], [], [], []
     with StandIn() as standin:
         standin.reply, standin.pace = replayer, pace

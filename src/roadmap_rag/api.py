@@ -19,6 +19,7 @@ from roadmap_rag.errors import BackendUnavailable, QuestionError
 from roadmap_rag.followups import Resolved, resolve
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made, Truncated
+from roadmap_rag.library import Library
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
 from roadmap_rag.questions import terms, topic_support
@@ -73,6 +74,7 @@ class Assistant:
         self._llms: dict[str, Made] = {}
         self._lock = threading.Lock()
         self._curriculum: Curriculum | None = None
+        self._roadmap_names: tuple[Library, dict[str, str]] | None = None
 
     # -- retrieval ---------------------------------------------------------------------------
     def _validate(self, question: str) -> str:
@@ -126,17 +128,13 @@ class Assistant:
         return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
 
     def _names(self) -> dict[str, str]:
-        """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap."""
+        """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap (made once
+        per state of the index)."""
         library = self.retriever.library()
-        names: dict[str, str] = {}
-        for doc_id in library.doc_ids(Kind.ROADMAP):
-            view = library.view(doc_id)
-            short = view.title  # "Large Language Models (LLM) Roadmap" is also "LLM Roadmap"
-            for acronym, long in acronyms(view.title).items():
-                short = re.sub(rf"{re.escape(long)}\s*\({re.escape(acronym)}s?\)", acronym, short)
-            for name in (*view.aliases, view.short_title.removeprefix("the "), view.title, short):
-                names.setdefault(name.casefold(), doc_id)
-        return names
+        with self._lock:
+            if self._roadmap_names is None or self._roadmap_names[0] is not library:
+                self._roadmap_names = (library, _roadmap_names(library))
+            return self._roadmap_names[1]
 
     def _uncovered(self, question: str, sources: list[Source]) -> list[str]:
         """What the question asks that none of the answer's sources holds (coverage.uncovered)."""
@@ -453,6 +451,19 @@ def _noted(checked: Checked, missing: list[str]) -> Checked:
         return checked
     blocks = [Block("note", title=note(missing)), *checked.blocks]
     return replace(checked, text=render_blocks(blocks), blocks=blocks)
+
+
+def _roadmap_names(library: Library) -> dict[str, str]:
+    """Each roadmap's names: its aliases, short title, title, and title with the acronym it defines."""
+    names: dict[str, str] = {}
+    for doc_id in library.doc_ids(Kind.ROADMAP):
+        view = library.view(doc_id)
+        short = view.title  # "Large Language Models (LLM) Roadmap" is also "LLM Roadmap"
+        for acronym, long in acronyms(view.title).items():
+            short = re.sub(rf"{re.escape(long)}\s*\({re.escape(acronym)}s?\)", acronym, short)
+        for name in (*view.aliases, view.short_title.removeprefix("the "), view.title, short):
+            names.setdefault(name.casefold(), doc_id)
+    return names
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from roadmap_rag import claims
-from roadmap_rag.claims import ClaimChecker, Verdict, is_caveat
-from roadmap_rag.text import STOPWORDS, WORD
+from roadmap_rag.claims import NUMBER, QUOTED, ClaimChecker, Verdict, is_caveat
+from roadmap_rag.text import STOPWORDS, WORD, fold
 from roadmap_rag.types import Block, Citation, Removed, Source, Statement, render_blocks, without_bare_headings
 from roadmap_rag.units import URL as URL
 from roadmap_rag.units import parse, sentence_spans, split_sentences
@@ -63,30 +63,23 @@ def supporting_span(sentence: str, source: Source, limit: int = 700) -> str:
 
 
 # Specifics a claim may only make when its source (or the question) makes them too.
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
-_QUOTED = re.compile(r"[\"“]([^\"“”]{3,80})[\"”]")
 _NAME = re.compile(
     r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*)\b|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
 )
-_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text.translate(_FOLD)).lower()
 
 
 def specifics(sentence: str) -> list[str]:
     """Numbers, URLs, quoted titles and proper names in ``sentence``."""
     urls = URL.findall(sentence)
     rest = URL.sub(" ", sentence)
-    found = [*urls, *_QUOTED.findall(rest), *_NUMBER.findall(rest), *_NAME.findall(rest)]
+    found = [*urls, *QUOTED.findall(rest), *NUMBER.findall(rest), *_NAME.findall(rest)]
     return [f.strip().rstrip(".,;:") for f in found if f.strip()]
 
 
 def missing_specifics(sentence: str, evidence: str) -> list[str]:
     """The specifics of ``sentence`` that ``evidence`` does not contain (case- and quote-style-insensitive)."""
-    folded = _fold(evidence)
-    return [f for f in specifics(sentence) if _fold(f) not in folded]
+    folded = fold(evidence)
+    return [f for f in specifics(sentence) if fold(f) not in folded]
 
 
 def supports(sentence: str, sources: list[Source], question: str = "", min_support: float = 0.5) -> bool:

@@ -46,8 +46,8 @@ the this that these those it its their there which who what when how where why y
 yes yeah sure possibly probably definitely certainly short don doesn isn aren didn won wasn weren haven hasn
 """
 FRAMING = frozenset(w[:6] for w in _FRAMING_WORDS.split())
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
-_QUOTED = re.compile(r"[\"“]([^\"“”]{3,80})[\"”]")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
+QUOTED = re.compile(r"[\"“]([^\"“”]{3,80})[\"”]")
 _NAME = re.compile(
     r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*|[a-z]+[A-Z][\w-]*)\b"
     r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
@@ -181,9 +181,9 @@ def specifics(text: str) -> list[str]:
     spelled = _digits(rest)
     found = [
         *urls,
-        *_QUOTED.findall(rest),
-        *_NUMBER.findall(rest),
-        *(n for n in _NUMBER.findall(_digits(rest, _SPELLED)) if n not in rest),
+        *QUOTED.findall(rest),
+        *NUMBER.findall(rest),
+        *(n for n in NUMBER.findall(_digits(rest, _SPELLED)) if n not in rest),
         *_MAGNITUDE.findall(spelled),
         *_NAME.findall(rest),
         *(w for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", rest) if _rare(w)),

@@ -201,7 +201,7 @@ def _outcomes(model_text: str, answer: Answer) -> list[StatementOutcome]:
     return out
 
 
-class _Replayer:
+class Replayer:
     """Serves one recorded answer at a time, renumbered for the prompt the Assistant sends."""
 
     def __init__(self) -> None:
@@ -219,7 +219,7 @@ def run_replay(
     assistant: Assistant, items: Sequence[ReplayItem], progress: Progress | None = None
 ) -> list[ReplayResult]:
     """Every item's clean answer and each of its planted errors, through the real Ollama path."""
-    replayer = _Replayer()
+    replayer = Replayer()
     results = []
     with StandIn() as standin:
         standin.reply = replayer
