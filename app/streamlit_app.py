@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import textwrap
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, T
 from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
 from roadmap_rag.display import (
     answer_markdown,
+    dot_label,
     escape_markdown,
     highlight,
     kind_summary,
@@ -87,7 +87,7 @@ def render_places(key: str, places: list[Place], title: str = "Where this sits")
             st.caption("prerequisites: " + escape_markdown(", ".join(place.prerequisites)))
         sections = [s for s in (place.before, place.top, place.after) if s]
         for column, section in zip(st.columns(max(1, len(sections))), sections, strict=False):
-            if column.button(f"Ask about {section}", key=f"{key}_place_{n}_{section}"):
+            if column.button(f"Ask about {escape_markdown(section)}", key=f"{key}_place_{n}_{section}"):
                 st.session_state.pending = (f"What does the roadmap say about {section}?", place.doc_id)
 
 
@@ -193,10 +193,7 @@ def topic_path(topic: str, chunk_count: int) -> TopicPath:
 def path_dot(path: TopicPath) -> str:
     """A picture of the path: one lane per roadmap with its main sections in order around the ones that teach
     the topic (filled), the sections further away folded into a count, and the prerequisites linked."""
-
-    def quoted(text: str) -> str:
-        wrapped = "\\n".join(textwrap.wrap(text, 24)[:3])
-        return '"' + wrapped.replace('"', "'") + '"'
+    quoted = dot_label  # section names come from documents: one Graphviz string each, whatever they hold
 
     lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=11];']
     for n, lane in enumerate(path.lanes):
@@ -312,7 +309,7 @@ def papers_tab(assistant: Assistant) -> None:
     st.caption(f"{len(indexed)} paper{'' if len(indexed) == 1 else 's'}, {pages} pages")
     for doc_id, info in sorted(indexed.items(), key=lambda item: str(item[1].get("title", item[0]))):
         paper = by_doc.get(doc_id)
-        with st.expander(f"{info.get('title', doc_id)} · {info.get('pages', '?')} pages"):
+        with st.expander(f"{escape_markdown(str(info.get('title', doc_id)))} · {info.get('pages', '?')} pages"):
             if paper is None:
                 st.markdown("Not in the catalog: no roadmap recommends it.")
                 continue
@@ -407,7 +404,7 @@ def browser(roadmaps: list[Outline]) -> None:
                     args=(outline.doc_id, heading.path, f"done_{number}_{j}"),
                 )
                 left.markdown("\u2003" * heading.depth + "• " + escape_markdown(heading.title))
-                if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {heading.path}"):
+                if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {escape_markdown(heading.path)}"):
                     st.session_state.pending = (f"What does the roadmap say about {heading.title}?", outline.doc_id)
                     st.toast("Asked: see the Chat tab.")
 

@@ -1,15 +1,18 @@
 """What the CLI and the app show: document and model text made safe for Markdown, and index summaries.
 
 Streamlit's Markdown would otherwise turn corpus text into links, images (a network request), LaTeX or
-colour directives; HTML is never enabled. Every character with a Markdown meaning is backslash-escaped.
+colour directives; HTML is never enabled. Every character with a Markdown meaning is backslash-escaped, and a
+document's URL becomes a link only when it is http(s), with every character that could end the link or start
+markup percent-encoded (OWASP LLM05: a URL holding "![p](...)" must not become a tracking pixel).
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from roadmap_rag.index_state import count_by_kind
 from roadmap_rag.types import Answer, Kind, Place, Source, Statement
@@ -36,23 +39,57 @@ def source_label(number: int, source: Source) -> str:
     return escape_markdown(f"[{number}] {source.label()}")
 
 
+# What a URL may keep as it is inside a Markdown link: RFC 3986's unreserved and delimiter characters less
+# those with a Markdown meaning ( ( ) [ ] ! ' * and $ ); "%" so that an encoded URL is not encoded twice.
+_URL_SAFE = "-._~:/?#@&+,;=%"
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are shown; anything else (javascript:, data:) is dropped."""
-    if not url:
+    """A document's URL as a link target, or None: http(s) with a host only (no javascript:, data:, file:),
+    no whitespace or control character inside, and every other character percent-encoded, so that it can
+    neither close the link nor open an image or HTML in the Markdown around it."""
+    url = (url or "").strip()
+    if not url or _CONTROL.search(url):
         return None
-    parsed = urlparse(url.strip())
-    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # an unbalanced IPv6 bracket
+        return None
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        return None
+    return quote(url, safe=_URL_SAFE)
+
+
+def _free(text: str, label: str, taken: list[tuple[int, int, str]]) -> int:
+    """Where ``label`` first occurs in ``text`` outside the spans already linked, or -1."""
+    at = text.find(label)
+    while at >= 0 and any(start < at + len(label) and at < end for start, end, _ in taken):
+        at = text.find(label, at + 1)
+    return at
+
+
+def linked_markdown(text: str, links: tuple[tuple[str, str], ...]) -> str:
+    """``text`` escaped, the first free occurrence of each link's label made a Markdown link to its URL when
+    that URL is safe (``safe_url``). Each piece is escaped on its own, so a label is never found inside an
+    escape sequence or inside another link's URL."""
+    spans: list[tuple[int, int, str]] = []
+    for label, url in links:
+        target = safe_url(url)
+        at = _free(text, label, spans) if label and target else -1
+        if target and at >= 0:
+            spans.append((at, at + len(label), target))
+    out, done = [], 0
+    for start, end, target in sorted(spans):
+        out += [escape_markdown(text[done:start]), f"[{escape_markdown(text[start:end])}]({target})"]
+        done = end
+    return "".join([*out, escape_markdown(text[done:])])
 
 
 def _statement(statement: Statement) -> str:
     """A claim: corpus text escaped, its links as Markdown links (http/https only), its [n] markers ours."""
-    text = escape_markdown(statement.text)
-    links = [(label, safe_url(url)) for label, url in statement.links]
-    for label, url in links:
-        if url and label and escape_markdown(label) in text:
-            text = text.replace(escape_markdown(label), f"[{escape_markdown(label)}]({url})", 1)
     markers = "".join(f" \\[{n}\\]" for n in statement.citations)
-    return f"{text}{markers}"
+    return f"{linked_markdown(statement.text, statement.links)}{markers}"
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -92,6 +129,14 @@ def page_link(source: Source) -> str | None:
         if m:
             return f"https://arxiv.org/pdf/{m.group(1)}#page={source.page}"
     return source.url
+
+
+def dot_label(text: str, width: int = 24, lines: int = 3) -> str:
+    """``text`` as one quoted Graphviz string (wrapped to ``lines`` lines of ``width``): a section name from a
+    document can end its label neither with a quote nor with a trailing backslash, nor add attributes (URL=)."""
+    flat = _CONTROL.sub(" ", text)
+    wrapped = textwrap.wrap(flat, width)[:lines]
+    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in wrapped) + '"'
 
 
 def place_line(place: Place) -> str:
