@@ -109,6 +109,38 @@ def test_fast_a_torn_last_line_does_not_hide_the_rest(tmp_path: Path) -> None:
     assert [r["n"] for r in log.records()] == [1, 3]
 
 
+@pytest.mark.fast
+def test_fast_a_lone_surrogate_is_logged_as_it_came(tmp_path: Path) -> None:
+    """Text a browser or a client can send (a lone surrogate) no longer raises UnicodeEncodeError out of the
+    log (which cost the learner the answer): it is kept as its JSON escape and read back as itself."""
+    log = QueryLog(Settings(data_dir=tmp_path))
+    log.append({"question": "What is LoRA?\ud800", "n": 1})
+    assert [(r["question"], r["n"]) for r in log.records()] == [("What is LoRA?\ud800", 1)]
+    assert (tmp_path / LOG_NAME).read_bytes().decode("utf-8")  # the file stays valid UTF-8
+
+
+@pytest.mark.fast
+def test_fast_a_record_holding_a_line_separator_stays_readable(tmp_path: Path) -> None:
+    log = QueryLog(Settings(data_dir=tmp_path))
+    for text in ("one\u2028two", "three\u2029\x85\x0c\x1cfour"):
+        log.append({"question": text})
+    assert [r["question"] for r in log.records()] == ["one\u2028two", "three\u2029\x85\x0c\x1cfour"]
+
+
+@pytest.mark.fast
+def test_fast_a_log_that_cannot_be_written_is_warned_once_and_never_costs_the_answer(
+    fake_index: FakeIndex, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "data" / LOG_NAME
+    blocked.mkdir(parents=True)  # a folder where the log should be: every write fails
+    assistant = _assistant(fake_index, tmp_path / "data")
+    with caplog.at_level("WARNING", logger="roadmap_rag"):
+        answers = [assistant.ask("What is LoRA?"), assistant.ask("What is RLHF?")]
+    assert all(a.id and a.sources for a in answers)  # both answered, as if the log were fine
+    warned = [r.getMessage() for r in caplog.records if "could not be written" in r.getMessage()]
+    assert len(warned) == 1 and str(blocked) in warned[0]
+
+
 # -- OpenTelemetry ------------------------------------------------------------------------------
 @pytest.fixture
 def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:

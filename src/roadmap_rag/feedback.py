@@ -1,14 +1,14 @@
-"""Learners' thumbs up/down, kept locally as JSONL so evaluators can turn them into eval cases."""
+"""Learners' thumbs up/down, kept locally as JSONL so evaluators can turn them into eval cases: capped and
+rotated like the query log (settings query_log_max_bytes and query_log_backups; feedback.1.jsonl is the previous
+file)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from roadmap_rag.jsonl import JsonlFile
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer
 
@@ -29,10 +29,11 @@ class Feedback:
 class FeedbackStore:
     """Append-only JSONL under the data dir; one line per rating, safe across the app's threads."""
 
-    _lock = threading.Lock()
-
     def __init__(self, settings: Settings) -> None:
-        self.path: Path = settings.data_dir / "feedback.jsonl"
+        self.file = JsonlFile(
+            settings.data_dir / "feedback.jsonl", settings.query_log_max_bytes, settings.query_log_backups
+        )
+        self.path = self.file.path
 
     def record(self, question: str, answer: Answer, rating: int, comment: str = "") -> Feedback:
         if rating not in (0, 1):
@@ -47,20 +48,15 @@ class FeedbackStore:
             comment=comment,
             query_id=answer.id,
         )
-        line = json.dumps(asdict(item), ensure_ascii=False)
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:
-                f.write(line + "\n")
+        self.file.append(asdict(item))
         return item
 
     def read(self) -> list[Feedback]:
-        if not self.path.is_file():
-            return []
+        """Every rating kept, oldest first; a torn line after a crash, or a record of another shape, is skipped."""
         out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for record in self.file.records():
             try:
-                out.append(Feedback(**json.loads(line)))
-            except (ValueError, TypeError):
-                continue  # a torn last line after a crash; the rest stays readable
+                out.append(Feedback(**record))
+            except TypeError:
+                continue
         return out

@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roadmap_rag import tracing
+from roadmap_rag.jsonl import JsonlFile
 from roadmap_rag.settings import Settings
 from roadmap_rag.tracing import Trace
 from roadmap_rag.types import Answer, Source
@@ -24,53 +21,11 @@ LOG_NAME = "queries.jsonl"
 _log = logging.getLogger(__name__)
 
 
-class QueryLog:
+class QueryLog(JsonlFile):
     """Append-only and safe across threads; a torn last line (a crash mid-write) is skipped on reading."""
 
-    _lock = threading.Lock()
-
     def __init__(self, settings: Settings) -> None:
-        self.path: Path = settings.data_dir / LOG_NAME
-        self.max_bytes = settings.query_log_max_bytes
-        self.backups = settings.query_log_backups
-
-    def backup(self, n: int) -> Path:
-        return self.path.with_name(f"{self.path.stem}.{n}{self.path.suffix}")
-
-    def append(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and self.path.stat().st_size + len(line) > self.max_bytes:
-                self._rotate()
-            with self.path.open("a+b") as f:
-                if f.tell() and (f.seek(-1, 2), f.read(1))[1] != b"\n":
-                    line = b"\n" + line  # end a line torn by a crash, so it costs only itself
-                f.write(line)
-
-    def _rotate(self) -> None:
-        """queries.jsonl -> queries.1.jsonl -> ... ; the oldest beyond ``backups`` is dropped."""
-        if self.backups == 0:
-            self.path.unlink()
-            return
-        self.backup(self.backups).unlink(missing_ok=True)
-        for n in range(self.backups - 1, 0, -1):
-            if self.backup(n).exists():
-                self.backup(n).rename(self.backup(n + 1))
-        self.path.rename(self.backup(1))
-
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Every record kept, oldest first (the rotated files, then the current one)."""
-        for path in [*(self.backup(n) for n in range(self.backups, 0, -1)), self.path]:
-            if not path.is_file():
-                continue
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(record, dict):
-                    yield record
+        super().__init__(settings.data_dir / LOG_NAME, settings.query_log_max_bytes, settings.query_log_backups)
 
 
 @dataclass(frozen=True)
@@ -89,9 +44,9 @@ def observe(settings: Settings, asked: Asked, provider: TracerProvider | None = 
     """One finished (or failed, or abandoned) question: a line in the query log unless it is turned off,
     and spans when OpenTelemetry is configured. Neither may cost the learner the answer."""
     answer, error = asked.answer, asked.error
+    if settings.query_log:
+        QueryLog(settings).append_or_warn(record(asked), "the query log")
     try:
-        if settings.query_log:
-            QueryLog(settings).append(record(asked))
         to = tracing.tracer(settings.otel_endpoint, provider)
         if to is not None:
             attributes: dict[str, tracing.Attribute] = {
@@ -102,8 +57,8 @@ def observe(settings: Settings, asked: Asked, provider: TracerProvider | None = 
                 "roadmap_rag.sources": len(answer.sources) if answer else 0,
             }
             tracing.export(asked.trace, to, attributes, None if error is None else error_text(error))
-    except OSError as exc:  # a full disk or a read-only data dir
-        _log.warning("the query log could not be written to %s: %s", settings.data_dir, exc)
+    except OSError as exc:  # the collector's endpoint is unusable
+        _log.warning("the spans could not be exported to %s: %s", settings.otel_endpoint, exc)
 
 
 def record(asked: Asked) -> dict[str, Any]:
