@@ -149,3 +149,17 @@ def test_unknown_id_is_refused_with_the_way_to_list_ids(paper_corpus) -> None:
 
     with pytest.raises(ConfigError, match=r"unknown paper id.*nope.*papers scan"):
         fetch_papers(settings, ["nope"])
+
+
+@pytest.mark.parametrize("url", ["ftp://mirror.example/pdf/{arxiv}", "file:///etc/{arxiv}", "arxiv.org/pdf/{arxiv}"])
+def test_a_papers_url_that_is_not_http_is_refused_by_name(paper_corpus, url: str) -> None:
+    env = {
+        "ROADMAP_RAG_DATA_DIR": str(paper_corpus.parent / "data"),
+        "ROADMAP_RAG_CORPUS_DIR": str(paper_corpus),
+        "ROADMAP_RAG_PAPERS_URL": url,
+    }
+    result = CliRunner().invoke(app, ["papers", "fetch", "--only", "lora"], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "papers_url" in result.output and "http" in result.output and "ROADMAP_RAG_PAPERS_URL" in result.output
+    assert not (paper_corpus.parent / "data" / "papers" / "2106.09685.pdf").exists()

@@ -229,6 +229,16 @@ class Fetcher:
         self.client.close()
 
 
+def check_papers_url(template: str) -> None:
+    """Refuse a papers URL that is not http(s) (ftp://, file://, a bare host) before anything is fetched."""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"papers_url {template!r} is not an http:// or https:// URL; set ROADMAP_RAG_PAPERS_URL "
+            "(or papers_url in roadmap-rag.toml) to one such as https://arxiv.org/pdf/{arxiv}"
+        )
+
+
 def select(catalog: Catalog, only: Sequence[str] = ()) -> list[Paper]:
     if not only:
         return list(catalog.papers)
@@ -253,6 +263,7 @@ def fetch_papers(
     from roadmap_rag.ingest import ingest
 
     started = time.perf_counter()
+    check_papers_url(settings.papers_url)
     papers = select(load_catalog(settings.papers_catalog), only)
     fetcher = Fetcher(settings, client, sleep)
     try:
