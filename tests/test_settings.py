@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,63 @@ def test_an_invalid_value_is_a_message_not_a_traceback(tmp_path: Path, monkeypat
     result = CliRunner().invoke(app, ["config"], terminal_width=200)
     assert result.exit_code == 2
     assert "invalid settings (top_k:" in result.output
+
+
+def _rows(output: str) -> dict[str, list[str]]:
+    """The rows of a table printed by rich, by their first cell."""
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in output.splitlines()]
+    return {row[0]: row for row in rows if row and row[0]}
+
+
+def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, *args: str) -> str:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "roadmap-rag.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", *args], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_config_says_which_file_and_which_variable_each_value_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roadmap-rag.toml in the working directory that redirects Ollama and the spans is named, with its keys."""
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    monkeypatch.setenv("ROADMAP_RAG_TOP_K", "7")
+    toml = 'ollama_host = "http://10.0.0.2:11434"\notel_endpoint = "http://10.0.0.2:4317"\ntop_k = 4\n'
+    output = _config(tmp_path, monkeypatch, toml)
+    assert f"settings: {tmp_path / 'roadmap-rag.toml'} sets top_k, ollama_host, otel_endpoint" in output
+    rows = _rows(output)
+    assert rows["ollama_host"][-1] == "file" and rows["otel_endpoint"][-1] == "file"
+    assert rows["top_k"][-1] == "env" and "7" in rows["top_k"]  # the environment wins over the file
+    assert rows["chunk_size"][-1] == "default"
+
+
+def test_config_never_shows_a_token_or_the_credentials_in_an_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://learner:s3cret-Pw@10.0.0.2:11434")
+    monkeypatch.setenv("ROADMAP_RAG_API_TOKEN", "tok-s3cret")
+    toml = 'otel_endpoint = "https://spans:otel-s3cret@collector.example:4317"\n'
+    table = _config(tmp_path, monkeypatch, toml)
+    assert "s3cret" not in table
+    assert "'http://***@" in table and _rows(table)["api_token"][2] == "'***'"
+    values = json.loads(_config(tmp_path, monkeypatch, toml, "--json"))
+    assert "s3cret" not in json.dumps(values) and values["api_token"] == "***"
+    assert values["ollama_host"] == "http://***@10.0.0.2:11434"
+    assert values["otel_endpoint"] == "https://***@collector.example:4317"
+
+
+def test_status_names_the_settings_file_before_anything_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(tmp_path / "data"))
+    toml = tmp_path / "roadmap-rag.toml"
+    toml.write_text('ollama_host = "http://learner:s3cret@10.0.0.2:11434"\n', encoding="utf-8")
+    shown = CliRunner().invoke(app, ["status"], terminal_width=400)
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"settings: {toml} sets ollama_host;")
+    assert "data_dir" in shown.output.splitlines()[0]  # what the environment sets, too
+    as_json = CliRunner().invoke(app, ["status", "--json"])
+    settings = json.loads(as_json.output)["settings"]
+    assert settings["file"] == str(toml) and settings["from"]["ollama_host"] == "file"
+    assert "s3cret" not in shown.output + as_json.output

@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
+from roadmap_rag import redact
 from roadmap_rag.api import Assistant
 from roadmap_rag.curriculum import NEXT_QUESTION
 from roadmap_rag.display import kind_summary, place_line
@@ -26,7 +27,7 @@ from roadmap_rag.evaluation.dataset import DEFAULT_DATASET, DEFAULT_REPLAY
 from roadmap_rag.generation import backend_names
 from roadmap_rag.index_state import index_status, read_state
 from roadmap_rag.ingest import ingest
-from roadmap_rag.settings import Settings
+from roadmap_rag.settings import Settings, origin_summary, origins, settings_file
 from roadmap_rag.types import Answer, Source, Turn, cite
 
 if TYPE_CHECKING:
@@ -118,14 +119,21 @@ def ingest_cmd(
 
 @app.command("status")
 def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """What is indexed: documents, chunks, embedding model, store location."""
+    """What is indexed: documents, chunks, embedding model, store location, and where the settings came from."""
     settings = _settings()
+    if not as_json:  # first: a roadmap-rag.toml that redirects the store may be why the next lines fail
+        console.print(escape(origin_summary()), highlight=False, soft_wrap=True)
     try:
         status = index_status(settings)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     if as_json:
-        print(json.dumps(status.__dict__, indent=2, default=str))
+        where = {"file": str(settings_file() or ""), "from": {n: o for n, o in origins().items() if o != "default"}}
+        print(
+            json.dumps(
+                status.__dict__ | {"store": redact.redact(status.store), "settings": where}, indent=2, default=str
+            )
+        )
         return
     table = Table("document", "kind", "chunks", "title", title="Indexed documents")
     for doc_id, info in sorted(status.documents.items()):
@@ -133,7 +141,7 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     console.print(table)
     console.print(f"chunks in store: {status.chunks} ({kind_summary(status.documents)})")
     console.print(f"embedding model: {status.embedding_model}")
-    console.print(f"store: {escape(status.store)}")
+    console.print(f"store: {escape(redact.redact(status.store))}")
     console.print(f"lexical: {escape(status.lexical)}")
     if status.last_ingest:
         console.print(f"last ingest: {status.last_ingest['at']} ({status.last_ingest['seconds']:.2f} s)")
@@ -399,16 +407,19 @@ def retrieve_cmd(
 
 @app.command("config")
 def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show the effective settings (env ROADMAP_RAG_*, roadmap-rag.toml, defaults)."""
+    """Show the effective settings, each from the environment (ROADMAP_RAG_*), roadmap-rag.toml or its default;
+    tokens and the credentials in addresses are shown as ***."""
     settings = _settings()
-    values = settings.model_dump(mode="json")
+    values = {name: redact.setting(name, value) for name, value in settings.model_dump(mode="json").items()}
     if as_json:
         print(json.dumps(values, indent=2))
         return
-    table = Table("setting", "env variable", "value", title="roadmap-rag settings")
+    where = origins()
+    table = Table("setting", "env variable", Column("value", overflow="fold"), "from", title="roadmap-rag settings")
     for name, value in values.items():
-        table.add_row(name, f"ROADMAP_RAG_{name.upper()}", escape(repr(value)))
+        table.add_row(name, f"ROADMAP_RAG_{name.upper()}", escape(repr(value)), where[name])
     console.print(table)
+    console.print(escape(origin_summary()), highlight=False, soft_wrap=True)
 
 
 @app.command("doctor")

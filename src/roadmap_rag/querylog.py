@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from roadmap_rag import tracing
 from roadmap_rag.jsonl import JsonlFile
+from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.settings import Settings
 from roadmap_rag.tracing import Trace
 from roadmap_rag.types import Answer, Source
@@ -58,7 +59,7 @@ def observe(settings: Settings, asked: Asked, provider: TracerProvider | None = 
             }
             tracing.export(asked.trace, to, attributes, None if error is None else error_text(error))
     except OSError as exc:  # the collector's endpoint is unusable
-        _log.warning("the spans could not be exported to %s: %s", settings.otel_endpoint, exc)
+        _log.warning("the spans could not be exported to %s: %s", redact_url(settings.otel_endpoint or ""), exc)
 
 
 def record(asked: Asked) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def record(asked: Asked) -> dict[str, Any]:
             "cited": sorted({c.number for c in answer.citations}),
             "answer": answer.text,
             "removed": answer.unsupported,
-            "notes": answer.notes,
+            "notes": [redact(note) for note in answer.notes],
         }
     out["timings_ms"] = trace.timings_ms() | {"total": round(trace.now() * 1000, 3)}
     out["error"] = None if error is None else error_text(error)
@@ -101,4 +102,5 @@ def _source(n: int, source: Source, trace: Trace) -> dict[str, Any]:
 
 
 def error_text(error: BaseException | str) -> str:
-    return error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    """An error as the log and the spans keep it, with any credentials in it masked."""
+    return redact(error if isinstance(error, str) else f"{type(error).__name__}: {error}")

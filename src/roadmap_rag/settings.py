@@ -19,6 +19,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -28,12 +29,13 @@ from roadmap_rag.errors import ConfigError
 from roadmap_rag.generation.base import check_backend
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+SETTINGS_FILE = "roadmap-rag.toml"  # read from the working directory
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ROADMAP_RAG_",
-        toml_file="roadmap-rag.toml",
+        toml_file=SETTINGS_FILE,
         extra="forbid",
         validate_default=True,
     )
@@ -209,7 +211,7 @@ class _KnownToml(TomlConfigSettingsSource):
     """roadmap-rag.toml, each of whose keys must name a setting."""
 
     def __call__(self) -> dict[str, Any]:
-        return _known(super().__call__(), str(Path.cwd() / "roadmap-rag.toml"))
+        return _known(super().__call__(), str(Path.cwd() / SETTINGS_FILE))
 
 
 def _known(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -230,3 +232,46 @@ def setting_names() -> set[str]:
         if isinstance(info.validation_alias, AliasChoices):
             names.update(str(c).lower() for c in info.validation_alias.choices)
     return names
+
+
+Origin = Literal["env", "file", "default"]
+
+
+def settings_file() -> Path | None:
+    """The roadmap-rag.toml that Settings() reads (the working directory's), or None when there is none."""
+    path = Path.cwd() / SETTINGS_FILE
+    return path if path.is_file() else None
+
+
+def origins() -> dict[str, Origin]:
+    """Where each setting's value comes from as Settings() reads them now: 'env' (ROADMAP_RAG_<NAME>, or
+    OLLAMA_HOST), 'file' (settings_file()), else 'default'."""
+    env, file = _named_by(EnvSettingsSource(Settings)()), _named_by(_KnownToml(Settings)())
+    return {name: "env" if name in env else "file" if name in file else "default" for name in Settings.model_fields}
+
+
+def origin_summary() -> str:
+    """One line naming the settings file and what it and the environment set: a file in the working directory
+    silently redirecting ``ollama_host`` must not go unnoticed."""
+    path = settings_file()
+    env = ", ".join(_named_by(EnvSettingsSource(Settings)())) or "nothing"
+    file = (
+        f"{path} sets {', '.join(_named_by(_KnownToml(Settings)())) or 'nothing'}"
+        if path
+        else f"no {SETTINGS_FILE} in {Path.cwd()}"
+    )
+    return f"settings: {file}; the environment (which wins) sets {env}; the rest are defaults"
+
+
+def _named_by(values: dict[str, Any]) -> list[str]:
+    """The settings a source's keys name, in its order: a key is a field, or one of a field's aliases."""
+    return [_field_named(key) for key in values]
+
+
+def _field_named(key: str) -> str:
+    """The setting a key from a source names: the field itself, or the field one of whose aliases it is."""
+    for name, info in Settings.model_fields.items():
+        aliases = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
+        if key.lower() in {name, *(str(a).lower() for a in aliases)}:
+            return name
+    return key.lower()

@@ -161,6 +161,23 @@ def test_a_broken_stream_ends_with_an_error_not_a_hang(
     )
 
 
+def test_credentials_in_the_ollama_host_are_never_shown_or_logged(assistant: Assistant, standin: StandIn) -> None:
+    """OLLAMA_HOST=http://user:password@host: the password reaches no error, no answer's note and no log line."""
+    secret = "s3cret-Pw"
+    refused = f"http://learner:{secret}@127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(BackendUnavailable) as unreachable:
+        OllamaLLM(assistant.settings.model_copy(update={"ollama_host": refused})).check(timeout=1.0)
+    auto = ollama_assistant(assistant, refused, llm="auto").ask("What is LoRA?")
+    standin.mode = "drop"
+    with pytest.raises(BackendUnavailable) as broke:
+        ollama_assistant(assistant, standin.host.replace("//", f"//learner:{secret}@")).ask("What is LoRA?")
+    shown = [str(unreachable.value), *auto.notes, str(broke.value)]
+    assert all("http://***@127.0.0.1:" in text for text in shown), shown
+    assert secret not in " ".join(shown)
+    logged = (assistant.settings.data_dir / "queries.jsonl").read_text(encoding="utf-8")
+    assert auto.id in logged and "http://***@127.0.0.1:" in logged and secret not in logged
+
+
 def test_auto_uses_ollama_when_it_answers(assistant: Assistant, standin: StandIn) -> None:
     settings = assistant.settings.model_copy(update={"ollama_host": standin.host})
     llm, notes = make_llm(settings, "auto")

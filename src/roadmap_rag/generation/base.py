@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from roadmap_rag.errors import BackendUnavailable, ConfigError
+from roadmap_rag.redact import redact_url
 from roadmap_rag.types import Source, Turn
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def _auto(settings: Settings) -> Made:
     eval (fact recall, unsupported sentences, latency: eval/README.md)."""
     closed = _refuses(settings.ollama_host, settings.ollama_probe_timeout)
     if closed:  # nothing listens: no need to load the Ollama client (0.2 s of a cold start) to learn that
-        why = f"Ollama at {settings.ollama_host} is not reachable ({closed}); start `ollama serve`"
+        why = f"Ollama at {redact_url(settings.ollama_host)} is not reachable ({closed}); start `ollama serve`"
     else:
         from roadmap_rag.generation.ollama import OllamaLLM
 

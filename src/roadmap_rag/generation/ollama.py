@@ -12,6 +12,7 @@ import ollama
 from roadmap_rag.errors import BackendUnavailable
 from roadmap_rag.generation.base import TRUNCATED
 from roadmap_rag.prompts import chat_messages
+from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Source, Turn
 
@@ -20,6 +21,7 @@ class OllamaLLM:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.host = settings.ollama_host
+        self.shown = redact_url(self.host)  # the address as messages show it: never its credentials
         self.model = settings.ollama_model
         self.name = f"ollama:{self.model}"
         # The timeout bounds every wait for a byte, so a stalled stream ends with an error, not a hang.
@@ -33,22 +35,23 @@ class OllamaLLM:
         except ollama.ResponseError as exc:
             if exc.status_code == 404:
                 raise BackendUnavailable(f"Ollama has no model '{self.model}'; run `ollama pull {self.model}`") from exc
-            raise BackendUnavailable(f"Ollama returned an error: {exc.error}") from exc
+            raise BackendUnavailable(f"Ollama returned an error: {redact(exc.error)}") from exc
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(
-                f"Ollama at {self.host} sent nothing for {timeout or self.settings.ollama_timeout:.0f} s; "
+                f"Ollama at {self.shown} sent nothing for {timeout or self.settings.ollama_timeout:.0f} s; "
                 "raise ROADMAP_RAG_OLLAMA_TIMEOUT or check the server"
             ) from exc
         except ConnectionError as exc:
             # The client's ConnectionError text is a paragraph of advice; the refusal itself is what matters.
             raise BackendUnavailable(
-                f"Ollama at {self.host} is not reachable (connection refused); start `ollama serve`"
+                f"Ollama at {self.shown} is not reachable (connection refused); start `ollama serve`"
             ) from exc
         except (httpx.HTTPError, ValueError) as exc:
+            detail = redact(str(exc))
             why = (
-                f"Ollama at {self.host} is not reachable ({exc}); start `ollama serve`"
+                f"Ollama at {self.shown} is not reachable ({detail}); start `ollama serve`"
                 if probe
-                else (f"the connection to Ollama at {self.host} broke mid-answer ({exc})")
+                else (f"the connection to Ollama at {self.shown} broke mid-answer ({detail})")
             )
             raise BackendUnavailable(why) from exc
 
@@ -60,7 +63,7 @@ class OllamaLLM:
         names = {m.model for m in listed.models if m.model}
         if not names & {self.model, f"{self.model}:latest"}:
             raise BackendUnavailable(
-                f"Ollama at {self.host} does not have model '{self.model}'; run `ollama pull {self.model}`"
+                f"Ollama at {self.shown} does not have model '{self.model}'; run `ollama pull {self.model}`"
             )
 
     def complete_json(self, prompt: str, schema: dict[str, Any]) -> str:
