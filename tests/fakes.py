@@ -100,6 +100,12 @@ class MemoryStore:
     def set_generation(self, value: str) -> None:
         self._generation = value
 
+    def refresh(self, generation: str) -> None:
+        """One process's memory: nothing to reload."""
+
+    def close(self) -> None:
+        """Nothing held."""
+
     def vectors(self, where: Where) -> Slice:
         chunks = [self._chunk(cid) for cid, (_, r, _) in self._chunks.items() if matches(r, where)]
         passages = [(str(r["chunk_id"]), text, v) for text, r, v in self._passages.values() if matches(r, where)]

@@ -5,6 +5,7 @@ Chroma stays the source of truth; this record is for people (`roadmap-rag status
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,7 +68,9 @@ class IndexStatus:
 def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
     state = read_state(settings)
     model = state.get("embedding_model", embedding_space(settings))
-    store = store or make_store(settings, model)
+    if store is None:
+        with contextlib.closing(make_store(settings, model)) as made:
+            return index_status(settings, made)
     return IndexStatus(
         store=store.location,
         embedding_model=model,

@@ -12,8 +12,9 @@ documents, PyStemmer's English stemmer, tokens of 2+ word characters), and store
 engine only counts them.
 
 Ingest writes them in Chroma's order (add, update, delete) and commits once at the end with the store's
-new generation (``Lexical.generation``); a reader whose generation differs from the store's reloads,
-and reconciles what a crash or another machine's ingest left behind (``reconcile``).
+new generation (``Lexical.generation``); a reader whose generation differs from the store's reloads and
+serves the last commit until it is in step again. Only a writer (an ingest, `doctor --repair`) reconciles
+what a crash or another machine's ingest left behind (``reconcile``): readers never write.
 """
 
 from __future__ import annotations
@@ -297,6 +298,7 @@ class Lexical:
                 "retry once it is done"
             ) from exc
         try:
+            self.reload()  # the last commit, another process's too: what this writer starts from
             yield LexicalWrite(self, writers)
         finally:
             for writer in writers.values():
@@ -378,35 +380,42 @@ def documents_of(chunks: Iterable[Chunk]) -> dict[str, DocumentInfo]:
     return {d: DocumentInfo(c.doc_title, str(c.kind), c.aliases, counts[d]) for d, c in first.items()}
 
 
-def reconcile(store: VectorStore, lexical: Lexical, generation: str) -> int:
+def reconcile(store: VectorStore, write: LexicalWrite, generation: str) -> int:
     """Bring the lexical indexes in line with the store (a crash between the two, another machine's
-    ingest): index what they lack or hold with another record, drop what the store no longer has.
-    Returns how many chunks that touched."""
+    ingest): index what they lack or hold with another record, drop what the store no longer has, and
+    commit under ``generation``. The store is read after ``write`` took the writer's lock, so no ingest of
+    this machine writes between that reading and the commit. Returns how many chunks that touched."""
     stored = store.records()
     wanted = {cid: signature(chunk_record(c)) for cid, c in stored.items()}
-    held = lexical.signatures()
+    held = write.lexical.signatures()
     stale = [cid for cid, sig in held.items() if wanted.get(cid) != sig]
     missing = [cid for cid, sig in wanted.items() if held.get(cid) != sig]
-    with lexical.writing() as write:
-        write.delete(stale)
-        for i in range(0, len(missing), _BATCH):
-            write.add(store.chunks_by_id(missing[i : i + _BATCH]))
-        write.documents = documents_of(stored.values())
-        write.commit(generation)
+    write.delete(stale)
+    for i in range(0, len(missing), _BATCH):
+        write.add(store.chunks_by_id(missing[i : i + _BATCH]))
+    write.documents = documents_of(stored.values())
+    write.commit(generation)
     return len(set(stale) | set(missing))
 
 
-def repair_lexical(store: VectorStore, lexical: Lexical, generation: str | None = None) -> int:
-    """The lexical index brought in line with the store when their generations differ (a run killed between
-    the two, an ingest on another machine, an index from before the lexical index existed). ``generation``:
-    the store's, when the caller has just read it."""
+def in_step(lexical: Lexical, store: VectorStore, generation: str | None = None) -> bool:
+    """The lexical index's last commit mirrors the store's generation (``generation``: the store's, when the
+    caller has just read it)."""
     generation = store.generation() if generation is None else generation
-    if lexical.generation == generation and (generation or not store.count()):
+    return lexical.generation == generation and bool(generation or not store.count())
+
+
+def repair_lexical(store: VectorStore, write: LexicalWrite) -> int:
+    """The lexical index brought in line with the store when their generations differ (a run killed between
+    the two, an ingest on another machine, an index from before the lexical index existed). Only a writer
+    repairs (an ingest, `doctor --repair`): it holds ``write``, the writer's lock. Readers never write."""
+    generation = store.generation()
+    if in_step(write.lexical, store, generation):
         return 0
     if not generation:  # a store from before generations: give it one
         generation = uuid.uuid4().hex
         store.set_generation(generation)
-    return reconcile(store, lexical, generation)
+    return reconcile(store, write, generation)
 
 
 def _chunk(doc: Any) -> Chunk:

@@ -165,9 +165,16 @@ class Library:
             return list(self._by_doc.get(doc_id, ()))
 
     def view(self, doc_id: str) -> DocumentView:
+        """The document as units; an empty view for one the store no longer holds (the registry a reader
+        serves lags behind an ingest that is deleting it)."""
         with self._lock:
             if doc_id not in self._views:
-                self._views[doc_id] = DocumentView.build(self.chunks(doc_id))
+                chunks = self.chunks(doc_id)
+                self._views[doc_id] = (
+                    DocumentView.build(chunks)
+                    if chunks
+                    else DocumentView(doc_id, self._titles.get(doc_id, doc_id), self._kinds.get(doc_id, ""), (), [])
+                )
             return self._views[doc_id]
 
     def by_title(self, title: str) -> DocumentView | None:

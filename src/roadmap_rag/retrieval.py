@@ -23,8 +23,7 @@ from typing import Any, Literal
 from roadmap_rag import paper_sentences, tracing
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.embeddings import Embedder
-from roadmap_rag.errors import IndexUnavailable
-from roadmap_rag.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, repair_lexical
+from roadmap_rag.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, in_step
 from roadmap_rag.library import Library, to_source
 from roadmap_rag.routing import CardName, PaperName, card_names, named_cards, paper_names, route
 from roadmap_rag.settings import Settings
@@ -143,6 +142,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self.lexical_index = Lexical(settings.lexical_dir)
         self._generation: str | None = None  # the store generation the state below was read at
+        self._lagging = ""  # the store generation the lexical index was last seen behind (warned once)
         self._reranker: Any = None
         self._names: list[tuple[re.Pattern[str], str]] = []
         self._papers: list[PaperName] = []  # names of the papers whose text is indexed
@@ -156,8 +156,10 @@ class HybridRetriever:
 
     def _sync(self, refresh: bool = True) -> None:
         """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
-        here or in another process), see the lexical index's last commit, repair it if it lags behind the
-        store, and forget what was read from the documents before."""
+        here or in another process), see the lexical index's last commit and the store's new data, and forget
+        what was read from the documents before. A reader never writes: while the lexical index lags (an ingest
+        still writing, one that was killed, one on another machine) it serves the last commit and looks again
+        at the next question; the next ingest (or `doctor --repair`) brings it in step."""
         if not refresh and self._generation is not None:
             return
         generation = self.store.generation()
@@ -167,12 +169,16 @@ class HybridRetriever:
             if generation == self._generation:
                 return
             self.lexical_index.reload()
-            synced = True
-            try:
-                repair_lexical(self.store, self.lexical_index, generation)
-            except IndexUnavailable as exc:  # an ingest holds the writer: serve its last commit, retry later
-                _log.warning("lexical index behind the store: %s", exc)
-                synced = False
+            synced = in_step(self.lexical_index, self.store, generation)
+            if not synced and generation != self._lagging:
+                _log.warning(
+                    "the lexical index at %s is behind the store (an ingest is writing, or one was interrupted); "
+                    "serving its last commit until it is in step: `roadmap-rag ingest` repairs it",
+                    self.lexical_index.path,
+                )
+            self._lagging = "" if synced else generation
+            if synced:
+                self.store.refresh(generation)  # another process's writes: see them (embedded Chroma caches)
             documents = self.lexical_index.documents()
             self._names = _name_patterns(documents)
             self._papers, self._roadmap_kinds = self._paper_routes(documents)

@@ -7,6 +7,7 @@ decided here, by ``chunk_record`` and ``chunk_from_record``, and nowhere else.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from roadmap_rag.errors import IndexUnavailable
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind
 
+_log = logging.getLogger(__name__)
 _BATCH = 500
 _PAGE = 5000
 ALIAS_SEPARATOR = "|"
@@ -28,6 +30,8 @@ SEARCH_EF = 200
 PASSAGES_SUFFIX = "-passages"
 META_SUFFIX = "-meta"
 _GENERATION = "generation"
+# The generations this process wrote (set_generation): its own embedded client saw every write of those.
+_WRITTEN: set[str] = set()
 
 
 Vectors = Sequence[Sequence[float]]
@@ -55,8 +59,45 @@ class VectorStore(Protocol):
     def records(self) -> dict[str, Chunk]: ...
     def generation(self) -> str: ...
     def set_generation(self, value: str) -> None: ...
+    def refresh(self, generation: str) -> None: ...
+    def close(self) -> None: ...
     def sparse_search(self) -> tuple[bool, str]: ...
     def vectors(self, where: Where) -> Slice: ...
+
+
+class _Gate:
+    """Any number of store operations at once, or one reopening of the client alone (it waits for those in
+    flight, and new ones wait for it)."""
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._active = 0
+        self._held = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._state:
+            self._state.wait_for(lambda: not self._held)
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._active -= 1
+                self._state.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._state:
+            self._state.wait_for(lambda: not self._held)
+            self._held = True
+            self._state.wait_for(lambda: not self._active)
+        try:
+            yield
+        finally:
+            with self._state:
+                self._held = False
+                self._state.notify_all()
 
 
 @dataclass(frozen=True)
@@ -193,6 +234,8 @@ class ChromaStore:
         self._lock = threading.Lock()
         self._writer: Any = None  # llama-index's ChromaVectorStore, made on the first write
         self._sparse: tuple[bool, str] | None = None
+        self._settings, self._model = settings, embedding_model
+        self._gate = _Gate()
         try:
             self._open(settings, embedding_model, rebuild)
         except Exception as exc:
@@ -202,6 +245,7 @@ class ChromaStore:
                 else f"is {settings.chroma_dir} writable and not used by another process?"
             )
             raise IndexUnavailable(f"cannot open Chroma at {self.location}: {exc}; {hint}") from exc
+        self._seen = self.generation()  # the data this client loaded (embedded Chroma caches its vectors)
         built_with = (self._collection.metadata or {}).get("embedding_model")
         if built_with and built_with != embedding_model:
             raise IndexUnavailable(
@@ -262,7 +306,8 @@ class ChromaStore:
         The HTTP client holds no connection state: once the server is back, the next call works,
         and the next ingest repairs whatever a write left half done."""
         try:
-            yield
+            with self._gate.shared():
+                yield
         except Exception as exc:
             if self._server is None or isinstance(exc, IndexUnavailable):
                 raise
@@ -306,6 +351,39 @@ class ChromaStore:
     def set_generation(self, value: str) -> None:
         with self._lock, self._guard():
             self._meta.upsert(ids=[_GENERATION], documents=[value], embeddings=[[0.0]])
+        _WRITTEN.add(value)
+
+    def refresh(self, generation: str) -> None:
+        """See what another process wrote up to ``generation``. A Chroma server serves every client the same
+        data; an embedded client keeps the vector index it loaded in memory, so after another process's ingest
+        its searches miss the new chunks, and a filtered one fails ("Error finding id"): open it again."""
+        if self._server is not None or generation in _WRITTEN or generation == self._seen:
+            return
+        self.reopen()
+        self._seen = generation
+
+    def reopen(self) -> None:
+        """A new embedded client on the same path, reading the data as it is on disk now (once the operations
+        in flight are done). Chroma shares one cached system per path among a process's clients and drops it
+        with the last one: every store a command opens for a moment is closed (``close``)."""
+        with self._lock, self._gate.exclusive():
+            self._client.close()
+            self._writer = None
+            self._open(self._settings, self._model, rebuild=False)
+
+    def close(self) -> None:
+        """Let go of the client (an embedded one's files and cache, once no other store of the path holds them)."""
+        with self._lock, self._gate.exclusive():
+            self._client.close()
+
+    def _reopened(self, exc: Exception) -> bool:
+        """An embedded search that failed on vectors another process's ingest is still writing ("Error finding
+        id"): reopened, to be tried once more."""
+        if self._server is not None or "Error finding id" not in str(exc):
+            return False
+        _log.info("reopening the embedded Chroma store after another process's writes: %s", exc)
+        self.reopen()
+        return True
 
     def sparse_search(self) -> tuple[bool, str]:
         """Whether this Chroma serves BM25 (sparse) indexes for hybrid search in the server (the Search API
@@ -336,6 +414,14 @@ class ChromaStore:
 
     def vectors(self, where: Where) -> Slice:
         """The chunks ``where`` selects, their passages and every vector, for exact search in memory."""
+        try:
+            return self._vectors(where)
+        except Exception as exc:
+            if not self._reopened(exc):
+                raise
+        return self._vectors(where)
+
+    def _vectors(self, where: Where) -> Slice:
         with self._guard():
             got = self._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
             lines = self._passages.get(where=where, include=["documents", "metadatas", "embeddings"])
@@ -455,10 +541,18 @@ class ChromaStore:
                 self._passages.delete(where={"chunk_id": {"$in": list(batch)}})
         return chunk_ids - owners
 
-    def _query(self, collection: Any, embedding: Sequence[float], k: int, where: Where | None) -> Any:
+    def _query(self, passages: bool, embedding: Sequence[float], k: int, where: Where | None) -> Any:
         # Chroma returns what it has when k exceeds the count (no count() call: 1.5 ms).
+        try:
+            return self._query_once(passages, embedding, k, where)
+        except Exception as exc:
+            if not self._reopened(exc):
+                raise
+        return self._query_once(passages, embedding, k, where)
+
+    def _query_once(self, passages: bool, embedding: Sequence[float], k: int, where: Where | None) -> Any:
         with self._guard():
-            return collection.query(
+            return (self._passages if passages else self._collection).query(
                 query_embeddings=[list(embedding)],
                 n_results=k,
                 where=where or None,
@@ -466,7 +560,7 @@ class ChromaStore:
             )
 
     def query(self, embedding: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
-        got = self._query(self._collection, embedding, k, where)
+        got = self._query(False, embedding, k, where)
         chunks = _chunks(got["ids"][0], got["documents"][0], got["metadatas"][0])
         return [(chunk, 1.0 - float(dist)) for chunk, dist in zip(chunks, got["distances"][0], strict=True)]
 
@@ -474,7 +568,7 @@ class ChromaStore:
         self, embedding: Sequence[float], k: int, where: Where | None = None
     ) -> list[tuple[str, float, str]]:
         """(chunk id, similarity, passage text) of the best-matching passages, best first; a chunk may repeat."""
-        got = self._query(self._passages, embedding, k, where)
+        got = self._query(True, embedding, k, where)
         return [
             (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist), text or "")
             for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=True)
