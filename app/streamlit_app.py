@@ -7,7 +7,6 @@ Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML 
 from __future__ import annotations
 
 import itertools
-import re
 import uuid
 from typing import Any
 
@@ -29,10 +28,9 @@ from roadmap_rag.display import (
 from roadmap_rag.feedback import FeedbackStore
 from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
-from roadmap_rag.progress import ProgressStore
+from roadmap_rag.progress import LEARNER, ProgressStore, is_profile, learner_profile
+from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.types import Kind, Place
-
-PROFILE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")
 
 KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
 
@@ -175,14 +173,28 @@ def render_next(index: int, places: list[Place]) -> None:
 def progress_store() -> ProgressStore:
     """This learner's progress: the named profile, else the id in this page's URL (one per browser)."""
     profile = (st.session_state.get("profile") or "").strip()
-    if profile and not PROFILE.match(profile):
+    if profile and not is_profile(profile):
         st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; using this page's link instead.")
         profile = ""
-    if not profile:
-        if "learner" not in st.query_params:
-            st.query_params["learner"] = uuid.uuid4().hex[:12]
-        profile = f"learner-{st.query_params['learner']}"
-    return ProgressStore(get_assistant().settings, profile)
+    return ProgressStore(get_assistant().settings, profile or link_profile())
+
+
+def link_profile() -> str:
+    """The profile this page's link names (?learner=<id>); a missing id, or one that cannot name a profile
+    (a path, a NUL, too long), is replaced in the link by a new one."""
+    learner = st.query_params.get("learner")
+    profile = learner_profile(learner) if learner is not None else None
+    if profile is not None:
+        return profile
+    if learner is not None:
+        st.sidebar.warning(
+            "This page's link holds a learner id that cannot keep progress (it must be 1-56 letters, digits, "
+            "'-', '_' or '.'), so a new one is in the link now: bookmark this page to keep your progress, "
+            "or name a profile below."
+        )
+    learner = uuid.uuid4().hex[:12]
+    st.query_params["learner"] = learner
+    return LEARNER + learner
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -346,13 +358,13 @@ def reingest() -> None:
 def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     side = st.sidebar
     if st.session_state.get("ollama_note"):
-        side.info(escape_markdown(st.session_state["ollama_note"]), icon="ℹ️")
+        side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon="ℹ️")
     side.header("roadmap-rag")
     side.selectbox("Backend", list(BACKENDS), format_func=lambda name: BACKENDS[name].label, key="backend")
     if st.session_state.backend in ("ollama", "auto"):
         side.caption(
             f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
-            f"{escape_markdown(assistant.settings.ollama_host)}"
+            f"{escape_markdown(redact_url(assistant.settings.ollama_host))}"
         )
     side.text_input(
         "Profile (optional)",

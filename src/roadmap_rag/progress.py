@@ -14,7 +14,21 @@ from roadmap_rag.errors import ConfigError
 from roadmap_rag.files import read_json, write_json
 from roadmap_rag.settings import Settings
 
-_PROFILE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_PROFILE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+LEARNER = "learner-"  # a profile named after the id in a page's link: learner-<id>
+
+
+def is_profile(name: str) -> bool:
+    """Whether ``name`` can name a profile (and so a file under progress/): 1-64 letters, digits, '-', '_' or
+    '.', not starting with '.'."""
+    return _PROFILE.fullmatch(name) is not None and not name.startswith(".")
+
+
+def learner_profile(learner_id: str) -> str | None:
+    """The profile a page link's learner id names, or None when the id cannot name one (a path, a NUL, over
+    64 - len("learner-") characters)."""
+    profile = LEARNER + learner_id
+    return profile if is_profile(profile) else None
 
 
 class ProgressStore:
@@ -23,7 +37,7 @@ class ProgressStore:
     _lock = threading.Lock()
 
     def __init__(self, settings: Settings, profile: str) -> None:
-        if not _PROFILE.match(profile) or profile.startswith("."):
+        if not is_profile(profile):
             raise ConfigError(f"profile {profile!r}: use 1-64 letters, digits, '-', '_' or '.'")
         self.profile = profile
         self.path: Path = settings.data_dir / "progress" / f"{profile}.json"

@@ -17,13 +17,18 @@ from ..conftest import CORPUS, REPO
 APP = REPO / "app" / "streamlit_app.py"
 
 
-def open_app(monkeypatch: pytest.MonkeyPatch, data_dir: Path, corpus: Path = CORPUS) -> AppTest:
-    """The app on the index in ``data_dir``, answering extractively (deterministic), after its first run."""
+def open_app(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, corpus: Path = CORPUS, learner: str | None = None
+) -> AppTest:
+    """The app on the index in ``data_dir``, answering extractively (deterministic), after its first run;
+    ``learner``: the ?learner= of the page's link."""
     monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("ROADMAP_RAG_LLM", "extractive")
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
+    if learner is not None:
+        at.query_params["learner"] = learner
     at.run()
     assert not at.exception, at.exception
     return at
@@ -198,3 +203,33 @@ def test_progress_is_kept_per_learner_across_restarts(page: AppTest) -> None:
     steps = restarted.session_state.messages[-1]["next"]
     first = restarted.session_state.messages[-1]
     assert steps and first["question"] == "What should I study next?"
+
+
+@pytest.mark.parametrize("learner", ["../../x", "a\x00b", "x" * 57], ids=["path", "nul", "too-long"])
+def test_an_invalid_learner_link_is_explained_and_the_page_still_works(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, learner: str
+) -> None:
+    data_dir = assistant.settings.data_dir
+    page = open_app(monkeypatch, data_dir, learner=learner)
+    assert len(page.tabs) == 5
+    said = [w.value for w in page.warning]
+    assert any("link" in w and "progress" in w for w in said), said
+    fresh = page.query_params["learner"]
+    assert fresh != learner and len(fresh) == 12  # a new id of its own: the link works from now on
+    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    assert not page.exception and (data_dir / "progress" / f"learner-{fresh}.json").is_file()
+
+
+def test_credentials_in_the_ollama_address_never_reach_the_sidebar(
+    page: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://learner:s3cret@127.0.0.1:{free_port()}")  # nothing listens
+    st.cache_resource.clear()
+    page.run()
+    page.sidebar.selectbox[0].set_value("auto").run()
+    page.chat_input[0].set_value("What is LoRA?").run()
+    page.run()
+    shown = [c.value for c in page.sidebar.caption] + [i.value for i in page.sidebar.info]
+    assert any("Ollama not used" in text for text in shown)  # the fallback's note, with the address
+    assert sum("learner" not in text and "@127" in text for text in shown) == 2, shown  # masked, yet shown
+    assert "s3cret" not in " ".join(shown)
