@@ -13,6 +13,8 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.doctor import check_data_dir, check_gguf, check_index, run_checks
 from roadmap_rag.generation.llamacpp import default_gguf
+from roadmap_rag.index_state import read_state
+from roadmap_rag.ingest import ingest
 from roadmap_rag.lexical import Lexical
 from roadmap_rag.settings import Settings
 from roadmap_rag.store import make_store
@@ -97,3 +99,30 @@ def test_the_command_exits_non_zero_when_something_is_broken(tmp_path: Path) -> 
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "data dir" in done.stdout and "fail" in done.stdout and "failed" in done.stdout
+
+
+def test_an_interrupted_ingest_of_another_folder_is_named_and_finished_by_repair(
+    index_copy: Settings, tmp_path: Path, embedder
+) -> None:
+    """Issue 29, item 4: after a killed `ingest <folder outside the corpus>`, `doctor --repair` re-ran the
+    default ingest, said "repaired", and the next `doctor` failed again with the same fix."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for n, topic in enumerate(("tokenizers", "attention", "quantization")):
+        (mine / f"notes-{n}.md").write_text(f"# Notes {n}\n\nMy notes on {topic}, written for myself.\n")
+
+    def killed_after_one(stage: str, done: int, total: int) -> None:
+        if stage == "written" and done == 1:
+            raise KeyboardInterrupt  # as SIGKILL between two documents' writes
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(index_copy, [mine], embedder=embedder, progress=killed_after_one)
+
+    broken = check_index(index_copy, repair=False)
+    assert broken.status == "fail" and "an ingest was interrupted" in broken.detail
+    assert f"roadmap-rag ingest {mine}" in broken.detail and "missing from the ingestion record" in broken.detail
+    repaired = check_index(index_copy, repair=True)
+    assert repaired.status == "ok" and "repaired, now consistent" in repaired.detail, repaired.detail
+    again = check_index(index_copy, repair=False)
+    assert again.status == "ok" and again.detail.endswith("consistent"), again.detail
+    assert {"notes-0", "notes-1", "notes-2"} <= set(read_state(index_copy)["documents"])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.files import file_sha256
@@ -147,33 +149,82 @@ def check_data_dir(settings: Settings) -> Check:
 
 
 def check_index(settings: Settings, repair: bool) -> Check:
-    """Chroma's count against the ingestion record, chunks whose passages are missing, and the lexical index's
-    generation against the store's."""
-    from roadmap_rag.embeddings import embedding_space
-    from roadmap_rag.index_state import read_state
-    from roadmap_rag.ingest import ingest
-    from roadmap_rag.lexical import Lexical
-    from roadmap_rag.store import make_store
+    """The index is whole: no ingest left unfinished, every recorded document in Chroma and every Chroma
+    document recorded, as many chunks as the record says, none without passages, and the lexical index at the
+    store's generation holding every chunk. ``repair`` re-runs the ingest that reconciles them (the one that
+    was interrupted, if any) and says "repaired" only if the checks then pass."""
+    from roadmap_rag.index_state import interrupted, read_state
 
     state = read_state(settings)
-    if not state.get("documents"):
+    unfinished = interrupted(settings)
+    if not state.get("documents") and unfinished is None:
         return Check("index", "warn", "nothing ingested yet", "roadmap-rag ingest")
     try:
-        store = make_store(settings, state.get("embedding_model", embedding_space(settings)))
-        recorded = sum(int(d.get("chunks", 0)) for d in state["documents"].values())
-        held, unpaired = store.count(), len(store.without_passages())
-        behind = Lexical(settings.lexical_dir).generation != store.generation()
+        problems = index_problems(settings, state)
     except RoadmapRagError as exc:
         return Check("index", "fail", str(exc), "roadmap-rag ingest --rebuild")
-    detail = f"{held} chunks in Chroma, {recorded} in the ingestion record, {unpaired} without passages"
-    detail += "; the lexical index is behind Chroma (another generation)" if behind else ""
-    if held == recorded and not unpaired and not behind:
-        return Check("index", "ok", f"{len(state['documents'])} documents, {held} chunks, consistent")
-    if repair:
-        report = ingest(settings, store=store)
-        after = store.count()
-        return Check("index", "ok" if report.ok else "fail", f"{detail}; repaired: {report.summary()}; now {after}")
-    return Check("index", "fail", detail, "roadmap-rag doctor --repair (re-runs ingest, which reconciles the two)")
+    rerun = unfinished.command() if unfinished else "roadmap-rag ingest"
+    if unfinished:
+        problems.insert(0, f"an ingest was interrupted (`{rerun}` finishes it)")
+    if not problems:
+        return Check("index", "ok", f"{len(state['documents'])} documents, {_held(settings)} chunks, consistent")
+    detail = "; ".join(problems)
+    if not repair:
+        return Check("index", "fail", detail, f"roadmap-rag doctor --repair (runs `{rerun}`, which reconciles them)")
+    return _repair_index(settings, unfinished.paths if unfinished else None, detail, rerun)
+
+
+def index_problems(settings: Settings, state: dict[str, Any]) -> list[str]:
+    """What is inconsistent between the ingest record, Chroma and the lexical index, in words."""
+    from roadmap_rag.embeddings import embedding_space
+    from roadmap_rag.lexical import Lexical, in_step
+    from roadmap_rag.store import make_store
+
+    recorded = state.get("documents", {})
+    with contextlib.closing(make_store(settings, state.get("embedding_model", embedding_space(settings)))) as store:
+        held = store.doc_sources()
+        chunks, unpaired = store.records(), len(store.without_passages())
+        lexical = Lexical(settings.lexical_dir)
+        behind = not in_step(lexical, store)
+        unindexed = len(set(chunks) - set(lexical.signatures()))
+    problems = []
+    if lost := sorted(set(recorded) - set(held)):
+        problems.append(f"{len(lost)} recorded documents missing from Chroma ({_some(lost)})")
+    if unknown := sorted(set(held) - set(recorded)):
+        problems.append(f"{len(unknown)} documents in Chroma missing from the ingestion record ({_some(unknown)})")
+    expected = sum(int(d.get("chunks", 0)) for d in recorded.values())
+    if len(chunks) != expected or unpaired:
+        problems.append(
+            f"{len(chunks)} chunks in Chroma, {expected} in the ingestion record, {unpaired} without passages"
+        )
+    if behind or unindexed:
+        problems.append(f"the lexical index is behind Chroma ({unindexed} chunks not in it; another generation)")
+    return problems
+
+
+def _repair_index(settings: Settings, paths: list[Path] | None, detail: str, rerun: str) -> Check:
+    from roadmap_rag.index_state import read_state
+    from roadmap_rag.ingest import ingest
+
+    try:
+        report = ingest(settings, paths)
+        left = index_problems(settings, read_state(settings))
+    except RoadmapRagError as exc:
+        return Check("index", "fail", f"{detail}; `{rerun}` failed: {exc}", "roadmap-rag ingest --rebuild")
+    done = f"{detail}; ran `{rerun}`: {report.summary()}"
+    if left:
+        return Check("index", "fail", f"{done}; still: {'; '.join(left)}", "roadmap-rag ingest --rebuild")
+    return Check("index", "ok", f"{done}; repaired, now consistent ({_held(settings)} chunks)")
+
+
+def _held(settings: Settings) -> int:
+    from roadmap_rag.index_state import index_status
+
+    return index_status(settings).chunks
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def run_checks(

@@ -6,9 +6,12 @@ Chroma stays the source of truth; this record is for people (`roadmap-rag status
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import os
+import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from roadmap_rag.embeddings import embedding_space
@@ -35,6 +38,37 @@ def write_state(settings: Settings, store: str, documents: Documents, model: str
         "last_ingest": {"at": datetime.now(UTC).isoformat(timespec="seconds"), **run},
     }
     write_json(settings.state_path, state)
+    running_path(settings).unlink(missing_ok=True)  # the run finished: nothing to repair
+
+
+def running_path(settings: Settings) -> Path:
+    return settings.data_dir / "ingest_running.json"
+
+
+def mark_running(settings: Settings, paths: Sequence[Path] | None) -> None:
+    """Before an ingest's first write: which paths it reads (None: the defaults), so that if it is killed,
+    `doctor` can say which ingest to run again, and `doctor --repair` runs it."""
+    listed = [str(Path(p).absolute()) for p in paths] if paths else None
+    write_json(running_path(settings), {"paths": listed, "pid": os.getpid()})
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """An ingest that started writing and never finished: the paths it read (None: the defaults)."""
+
+    paths: list[Path] | None
+
+    def command(self) -> str:
+        """The command that finishes it."""
+        return "roadmap-rag ingest" + "".join(f" {shlex.quote(str(p))}" for p in self.paths or ())
+
+
+def interrupted(settings: Settings) -> Interrupted | None:
+    record = read_json(running_path(settings))
+    if not isinstance(record, dict):
+        return None
+    paths = record.get("paths")
+    return Interrupted([Path(p) for p in paths] if isinstance(paths, list) else None)
 
 
 def count_by_kind(documents: Mapping[str, Mapping[str, Any]], key: str | None) -> dict[str, int]:
