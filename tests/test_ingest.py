@@ -265,3 +265,37 @@ def test_fast_an_interrupted_ingest_is_completed_by_the_next(make_settings, corp
     repaired = ingest(settings, embedder=embedder, store=store)
     assert 0 < written < store.count() and repaired.added == store.count() - written
     assert {c.id for c in store.all_chunks()} == expected_chunk_ids(settings, corpus_copy)
+
+
+@pytest.mark.fast
+def test_fast_a_later_file_with_a_held_id_is_refused_not_a_silent_replacement(
+    make_settings, corpus_copy: Path, tmp_path: Path
+) -> None:
+    """Issue 29, item 1: `ingest mine/` with a file named like a shipped roadmap deleted the roadmap's chunks,
+    and two folders each holding notes.md replaced each other on every ingest."""
+    settings, embedder, store = make_settings(corpus_dir=corpus_copy), HashingEmbedder(), MemoryStore()
+    ingest(settings, embedder=embedder, store=store)
+    shipped = {c.id for c in store.document_chunks("core-llm-roadmap")}
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "core-llm-roadmap.md").write_text("# My notes\n\nMy own notes on attention and LoRA.\n")
+
+    report = ingest(settings, [mine], embedder=embedder, store=store)
+    assert not report.ok and report.added == report.removed == 0
+    (failure,) = report.failures
+    reason = str(failure)
+    assert str(mine / "core-llm-roadmap.md") in reason and str(corpus_copy / "roadmaps") in reason
+    assert "rename" in reason and "core-llm-roadmap" in reason
+    assert {c.id for c in store.document_chunks("core-llm-roadmap")} == shipped  # nothing lost
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder, topic in ((a, "tokenizers"), (b, "quantization")):
+        folder.mkdir()
+        (folder / "notes.md").write_text(f"# Notes\n\nMy notes on {topic}.\n")
+    assert ingest(settings, [a], embedder=embedder, store=store).ok
+    assert not ingest(settings, [b], embedder=embedder, store=store).ok
+    assert "tokenizers" in store.document_chunks("notes")[0].text  # a's notes stay
+
+    (a / "notes.md").unlink()  # a file that is gone gives its id up: a move is not a clash
+    assert ingest(settings, [b], embedder=embedder, store=store).ok
+    assert "quantization" in store.document_chunks("notes")[0].text

@@ -9,19 +9,21 @@ behind, and the next run repairs the rest.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from roadmap_rag.chunking import Chunk, chunk_document
-from roadmap_rag.corpus import Document, ManifestEntry, discover, iter_documents, load_manifest
+from roadmap_rag.corpus import Document, LinkOutsideRoot, ManifestEntry, discover, iter_documents, load_manifest
 from roadmap_rag.embeddings import Embedder, embedding_space, make_embedder
 from roadmap_rag.errors import ConfigError, InputFileError
-from roadmap_rag.index_state import Documents, count_by_kind, read_state, write_state
+from roadmap_rag.files import resolved
+from roadmap_rag.index_state import Documents, count_by_kind, mark_running, read_state, write_state
 from roadmap_rag.lexical import DocumentInfo, Lexical, LexicalWrite, repair_lexical
 from roadmap_rag.papers.catalog import card_documents, load_catalog, pdf_manifest
 from roadmap_rag.settings import Settings
@@ -83,15 +85,38 @@ def ingest(
     found = collect(settings, paths)
     report.failures.extend(found.failures)
     model = embedder.name if embedder else embedding_space(settings)
-    store = store or make_store(settings, model, rebuild=rebuild)
-    lexical = Lexical(settings.lexical_dir)
-    if not rebuild:
-        report.lexical_repaired = repair_lexical(store, lexical)
+    with contextlib.ExitStack() as opened:
+        if store is None:  # the run's own client, closed after it (store.reopen says why)
+            store = opened.enter_context(contextlib.closing(make_store(settings, model, rebuild=rebuild)))
+        plans = _run(settings, found, store, embedder, rebuild, progress, report, paths)
+        tally(plans, report)
+        report.seconds = time.perf_counter() - started
+        indexed = record(settings, store, {p.doc.id: p.record() for p in plans})
+        report.by_kind = count_by_kind(indexed, "chunks")
+        write_state(settings, store.location, indexed, model, report.to_dict())
+    return report
 
-    plans = plan(settings, found, store, report, progress)
-    stale = stale_documents(store, found.roots, {p.doc.id for p in plans}, report)
-    if rebuild or stale or any(p.to_add or p.to_update or p.to_delete for p in plans):
-        with lexical.writing() as lex:
+
+def _run(
+    settings: Settings,
+    found: Found,
+    store: VectorStore,
+    embedder: Embedder | None,
+    rebuild: bool,
+    progress: ProgressCallback | None,
+    report: IngestReport,
+    paths: Sequence[Path] | None,
+) -> list[Plan]:
+    """Plan and write under the lexical index's writer lock; the plans, for the record."""
+    # One writer for the whole run, from the first reading of the store to the last commit: a second ingest
+    # is refused here, before it plans from a store the first one is changing.
+    with Lexical(settings.lexical_dir).writing() as lex:
+        if not rebuild:
+            report.lexical_repaired = repair_lexical(store, lex)
+        plans = plan(settings, found, store, report, progress)
+        stale = stale_documents(store, found.roots, {p.doc.id for p in plans}, report)
+        if rebuild or stale or any(p.to_add or p.to_update or p.to_delete for p in plans):
+            mark_running(settings, paths)  # until write_state: a run killed from here on is doctor's to name
             generation = uuid.uuid4().hex
             store.set_generation(generation)  # first: a run killed from here on leaves a mismatch to repair
             if rebuild:
@@ -99,13 +124,7 @@ def ingest(
             write(settings, plans, store, embedder, report, progress, lex)
             remove_stale(store, stale, report, lex)
             lex.commit(generation)
-    tally(plans, report)
-
-    report.seconds = time.perf_counter() - started
-    indexed = record(settings, store, {p.doc.id: p.record() for p in plans})
-    report.by_kind = count_by_kind(indexed, "chunks")
-    write_state(settings, store.location, indexed, model, report.to_dict())
-    return report
+    return plans
 
 
 # -- collect: what the run reads ---------------------------------------------------------------
@@ -129,9 +148,10 @@ def default_roots(settings: Settings) -> list[Path]:
 
 
 def collect(settings: Settings, paths: Sequence[Path] | None) -> Found:
-    roots = [Path(p).resolve() for p in (paths or default_roots(settings))]
+    # A path that loops stays as given: discover names it.
+    roots = [resolved(Path(p)) or Path(p) for p in (paths or default_roots(settings))]
     manifest: dict[Path, ManifestEntry] = {}
-    for root in {settings.corpus_dir.resolve(), *[r for r in roots if r.is_dir()]}:
+    for root in {resolved(settings.corpus_dir) or settings.corpus_dir, *[r for r in roots if r.is_dir()]}:
         manifest.update(load_manifest(root))
     files, failures = discover(roots, settings)
     found = Found(roots, files, manifest, [], list(failures))
@@ -193,9 +213,17 @@ def plan(
     settings: Settings, found: Found, store: VectorStore, report: IngestReport, progress: ProgressCallback | None
 ) -> list[Plan]:
     unfinished = store.without_passages()
+    sources = store.doc_sources()
     plans: list[Plan] = []
     total = len(found.files) + len(found.cards)
     for i, item in enumerate(found.documents(settings), start=1):
+        if isinstance(item, Document) and (held := held_elsewhere(item, sources)):
+            item = InputFileError(
+                item.source,
+                f"has the document id '{item.id}', which {held} already holds in the index (ingested earlier); "
+                "rename this file or give it another id in a manifest.yaml, or delete the other file and ingest "
+                "its folder again",
+            )
         if isinstance(item, InputFileError):
             report.failures.append(item)
         else:
@@ -205,6 +233,19 @@ def plan(
             progress("documents", i, total)
     report.documents_seen = len(plans)
     return plans
+
+
+def held_elsewhere(doc: Document, sources: Mapping[str, str]) -> str:
+    """The file that holds ``doc``'s id in the index, when it is another file that still exists: ingesting
+    ``doc`` would silently replace that document ("" otherwise; a file that moved takes its id with it)."""
+    held = sources.get(doc.id, "")
+    if not held or held == str(doc.source):
+        return ""
+    other = Path(held)
+    try:
+        return "" if not other.is_file() or other.samefile(doc.source) else held
+    except OSError:
+        return ""
 
 
 # -- write: embed what is new, then add, update and delete -------------------------------------
@@ -290,12 +331,14 @@ def _mean(vectors: list[list[float]]) -> list[float]:
 
 # -- remove stale: documents whose files are gone ----------------------------------------------
 def stale_documents(store: VectorStore, roots: Sequence[Path], seen: set[str], report: IngestReport) -> list[str]:
-    """Documents whose files are gone from the ingested roots; a file that failed to load keeps what it had."""
-    failed = {str(f.path.resolve()) for f in report.failures}
+    """Documents whose files are gone from the ingested roots; a file that failed to load keeps what it had.
+    A document read (before the corpus boundary) through a link that now leads out of its root goes too."""
+    failed = {str(resolved(f.path) or f.path) for f in report.failures if not isinstance(f, LinkOutsideRoot)}
+    refused = [f.target for f in report.failures if isinstance(f, LinkOutsideRoot)]
     return [
         doc_id
         for doc_id, source in store.doc_sources().items()
-        if doc_id not in seen and source not in failed and _under(source, roots)
+        if doc_id not in seen and source not in failed and (_under(source, roots) or _under(source, refused))
     ]
 
 
