@@ -64,3 +64,35 @@ def write_paper_pdf(path: Path, title: str, pages: list[list[str]], header: str 
             pdf.ln(2)
     pdf.output(str(path))
     return path
+
+
+def write_flate_bomb(path: Path, inflated_bytes: int, text: str = "Bomb text") -> Path:
+    """A one-page PDF whose content stream is ``text`` followed by blank lines, Flate-compressed to about
+    1/1000 of ``inflated_bytes``. Written a block at a time: the inflated stream is never held in memory."""
+    import zlib
+
+    deflater, block = zlib.compressobj(9), b"\n" * (1 << 20)
+    parts = [deflater.compress(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET\n".encode("latin-1"))]
+    for _ in range(inflated_bytes // len(block)):
+        parts.append(deflater.compress(block))
+    parts.append(deflater.flush())
+    content = b"".join(parts)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

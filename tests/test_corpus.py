@@ -11,7 +11,7 @@ from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.settings import Settings
 
 from .conftest import CORPUS
-from .pdfs import write_pdf
+from .pdfs import write_flate_bomb, write_pdf
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
@@ -127,3 +127,109 @@ def test_duplicate_document_ids_are_reported_not_merged(tmp_path: Path) -> None:
     items = list(iter_documents(files, settings, {}))
     assert sum(isinstance(i, InputFileError) for i in items) == 1
     assert "same document id 'guide'" in next(i for i in items if isinstance(i, InputFileError)).reason
+
+
+# -- hostile input: encodings, blank files, links out of the corpus, link loops ---------------------------
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_text_file_with_a_unicode_bom_is_read(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "notes.md"
+    text = "# Déjà vu\nLoRA adapters — naïve and cheap."
+    bom = {"utf-16-be": "\ufeff"}.get(encoding, "")  # utf-16 and utf-32 write their BOM themselves
+    path.write_bytes((bom + text).encode(encoding))
+    doc = load_document(path, Settings(data_dir=tmp_path))
+    assert doc.text == text and doc.title == "Déjà vu"
+
+
+def test_utf16_without_a_bom_is_named_as_such_not_binary(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes("Attention is all you need".encode("utf-16-le"))
+    reason = _error_for(path, Settings(data_dir=tmp_path)).reason
+    assert "UTF-16" in reason and "binary" not in reason and "UTF-8" in reason
+
+
+def test_a_whitespace_only_text_file_is_not_asked_about_scanned_pdfs(tmp_path: Path) -> None:
+    path = tmp_path / "blank.md"
+    path.write_text(" \n\t\n   \n")
+    reason = _error_for(path, Settings(data_dir=tmp_path)).reason
+    assert "PDF" not in reason and "whitespace" in reason and "add content or remove it" in reason
+
+
+def _outside_secret(tmp_path: Path) -> Path:
+    outside = tmp_path / "home" / ".aws"
+    outside.mkdir(parents=True)
+    secret = outside / "credentials.md"
+    secret.write_text("# Credentials\naws_secret_access_key = hunter2-do-not-index\n")
+    return secret
+
+
+def test_a_link_out_of_the_corpus_is_skipped_with_the_link_and_its_target(tmp_path: Path) -> None:
+    secret = _outside_secret(tmp_path)
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "guide.md").write_text("# Guide\nLoRA adapters.")
+    (corpus / "notes.md").symlink_to(secret)
+    (corpus / "sub" / "shared").symlink_to(secret.parent, target_is_directory=True)
+    (corpus / "alias.md").symlink_to(corpus / "guide.md")  # a link inside the corpus is fine
+    files, errors = discover([corpus], Settings(data_dir=tmp_path))
+    assert files == [(corpus / "guide.md").resolve()]
+    by_link = {e.path: e.reason for e in errors}
+    assert set(by_link) == {corpus / "notes.md", corpus / "sub" / "shared"}
+    for reason in by_link.values():
+        assert str(secret.parent) in reason and "outside" in reason and "copy" in reason
+    # Named on the command line, the same file is read: the user chose it.
+    assert discover([corpus / "notes.md"], Settings(data_dir=tmp_path))[0] == [secret.resolve()]
+
+
+def test_a_document_stored_through_a_link_out_of_the_corpus_is_removed(tmp_path: Path) -> None:
+    from roadmap_rag.ingest import ingest
+
+    from .fakes import HashingEmbedder, MemoryStore
+
+    secret = _outside_secret(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text("# Guide\nLoRA adapters.")
+    (corpus / "credentials.md").symlink_to(secret)
+    settings, embedder, store = (
+        Settings(data_dir=tmp_path / "data", corpus_dir=corpus),
+        HashingEmbedder(),
+        MemoryStore(),
+    )
+
+    report = ingest(settings, embedder=embedder, store=store)
+    assert "credentials" not in store.doc_sources() and "guide" in store.doc_sources()
+    [failure] = report.failures
+    assert failure.path == corpus / "credentials.md" and str(secret) in failure.reason
+
+    # What an index built before the boundary holds: the target stored under the link's name.
+    ingest(settings, [corpus / "credentials.md"], embedder=embedder, store=store)
+    assert store.doc_sources()["credentials"] == str(secret.resolve())
+    report = ingest(settings, embedder=embedder, store=store)
+    assert "credentials" not in store.doc_sources() and report.documents_removed == 1
+    assert all("hunter2" not in c.text for c in store.all_chunks())
+
+
+def test_a_symlink_loop_is_named_not_a_traceback(tmp_path: Path) -> None:
+    from roadmap_rag.ingest import collect
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text("# Guide\nLoRA adapters.")
+    (corpus / "loop.md").symlink_to(corpus / "loop.md")
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    found = collect(Settings(data_dir=tmp_path / "data", corpus_dir=corpus), [corpus, tmp_path / "a"])
+    assert found.files == [(corpus / "guide.md").resolve()]
+    reasons = {f.path: f.reason for f in found.failures}
+    assert set(reasons) == {corpus / "loop.md", tmp_path / "a"}
+    assert all("loop" in r and "remove" in r for r in reasons.values())
+
+
+def test_a_pdf_that_inflates_past_the_limit_is_refused_by_name(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_pdf_inflated_bytes=5_000_000)
+    small = write_flate_bomb(tmp_path / "small.pdf", 1_000_000, text="Inflated text")
+    assert "Inflated text" in load_document(small, settings).text  # within the limit: read as before
+    bomb = write_flate_bomb(tmp_path / "bomb.pdf", 20_000_000)
+    assert bomb.stat().st_size < 100_000
+    reason = _error_for(bomb, settings).reason
+    assert "max_pdf_inflated_bytes=5,000,000" in reason and "ROADMAP_RAG_MAX_PDF_INFLATED_BYTES" in reason

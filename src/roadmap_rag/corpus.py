@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import ftfy
 import yaml
 
 from roadmap_rag.errors import ConfigError, InputFileError
-from roadmap_rag.pdf import read_paper
+from roadmap_rag.files import resolved
+from roadmap_rag.pdf import inflated_size, read_paper
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
@@ -140,19 +147,38 @@ def load_manifest(corpus_dir: Path) -> dict[Path, ManifestEntry]:
     return entries
 
 
+class LinkOutsideRoot(InputFileError):
+    """A link in a folder being walked that leads out of it: skipped, never read (the corpus boundary)."""
+
+    def __init__(self, link: Path, target: Path, root: Path) -> None:
+        self.target = target
+        super().__init__(
+            link,
+            f"is a link to {target}, outside {root}; nothing outside the folders ingested is read through a "
+            f"link: copy the file in, or name it on the command line (roadmap-rag ingest {target})",
+        )
+
+
+LOOP_REASON = "is a symbolic link loop (it leads back to itself); remove the link or point it at a file"
+
+
 def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], list[InputFileError]]:
-    """Files to ingest under ``paths`` (sorted), plus one error per unusable path."""
+    """Files to ingest under ``paths`` (sorted), plus one error per unusable path. A path named here may be a
+    link to anywhere; inside a folder, a link is followed only where it stays in that folder."""
     files: list[Path] = []
     errors: list[InputFileError] = []
-    for root in paths:
-        if not root.exists():
-            errors.append(InputFileError(root, "does not exist; check the path"))
+    for given in paths:
+        root = resolved(given)
+        if root is None:
+            errors.append(InputFileError(given, LOOP_REASON))
+        elif not root.exists():
+            errors.append(InputFileError(given, "does not exist; check the path"))
         elif root.is_dir():
-            for file in sorted(root.rglob("*")):
-                if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(file.resolve())
+            walked, refused = _walk(root)
+            files.extend(walked)
+            errors.extend(refused)
         elif root.suffix.lower() in SUPPORTED_SUFFIXES:
-            files.append(root.resolve())
+            files.append(root)
         else:
             errors.append(
                 InputFileError(root, f"unsupported file type '{root.suffix}'; use {', '.join(SUPPORTED_SUFFIXES)}")
@@ -170,12 +196,56 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
     return files, errors
 
 
+def _walk(root: Path) -> tuple[list[Path], list[InputFileError]]:
+    """The supported files under the resolved folder ``root``, links resolved; links out of it (or looping)
+    refused. Links to folders are never descended (a folder inside is walked where it lies), so the walk
+    cannot loop."""
+    files: list[Path] = []
+    refused: list[InputFileError] = []
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted([*dirs, *names]):
+            path = Path(folder) / name
+            target = resolved(path) if path.is_symlink() else path
+            if target is None:
+                refused.append(InputFileError(path, LOOP_REASON))
+            elif target != root and root not in target.parents:
+                if target.is_dir() or target.suffix.lower() in SUPPORTED_SUFFIXES:
+                    refused.append(LinkOutsideRoot(path, target, root))
+            elif target.is_file() and target.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(target)
+    return files, refused
+
+
 def paths_label(paths: Iterable[Path]) -> str:
     return ", ".join(str(p) for p in paths)
 
 
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def _read_text_file(path: Path, raw: bytes) -> str:
-    if b"\x00" in raw[:8192]:
+    """UTF-8, or UTF-16/32 announced by a byte-order mark; anything else gets a reason and what to do."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputFileError(
+                    path,
+                    f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} "
+                    f"(byte {exc.start + len(bom)}); re-save it as UTF-8",
+                ) from exc
+    head = raw[:8192]
+    if b"\x00" in head:
+        if head.count(b"\x00") >= len(head) // 3:
+            raise InputFileError(path, "looks like UTF-16 or UTF-32 without a byte-order mark; re-save it as UTF-8")
         raise InputFileError(path, "looks like a binary file (NUL bytes); only text, HTML and PDF are read")
     try:
         return raw.decode("utf-8")
@@ -183,21 +253,56 @@ def _read_text_file(path: Path, raw: bytes) -> str:
         raise InputFileError(path, f"is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from exc
 
 
-def _html_to_text(html: str) -> str:
-    from bs4 import BeautifulSoup
+_HTML_SKIPPED = frozenset({"script", "style", "noscript", "template"})
+_HTML_BREAK_AFTER = frozenset({"p", "div", "br", "tr", "table", "ul", "ol"})
+_HTML_HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    # Keep the heading structure for the chunker: <h2> becomes "## ".
-    for level in range(1, 7):
-        for tag in soup.find_all(f"h{level}"):
-            tag.replace_with(f"\n\n{'#' * level} {tag.get_text(' ', strip=True)}\n\n")
-    for tag in soup.find_all("li"):
-        tag.insert_before("\n- ")
-    for tag in soup.find_all(["p", "div", "br", "tr", "table", "ul", "ol"]):
-        tag.insert_after("\n")
-    return soup.get_text()
+
+def _html_to_text(html: str) -> str:
+    """The page's text, headings as markdown ("<h2>" becomes "## ") for the chunker, a list item on a line
+    of its own, a line break after blocks. One walk over the parsed tree with a stack of its own: linear in
+    the page, and 50,000 nested tags neither recurse nor rewrite the tree (that was quadratic)."""
+    from bs4 import BeautifulSoup, Tag
+
+    out: list[str] = []
+    stack: list[Any] = [BeautifulSoup(html, "html.parser")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):  # text due after a tag's children
+            out.append(node[0])
+        elif _is_text(node):
+            out.append(str(node))
+        elif isinstance(node, Tag) and node.name not in _HTML_SKIPPED:
+            if node.name in _HTML_HEADINGS:
+                out.append(f"\n\n{'#' * _HTML_HEADINGS[node.name]} {' '.join(_html_strings(node))}\n\n")
+                continue
+            if node.name == "li":
+                out.append("\n- ")
+            if node.name in _HTML_BREAK_AFTER:
+                stack.append(("\n",))
+            stack.extend(reversed(node.contents))
+    return "".join(out)
+
+
+def _is_text(node: object) -> bool:
+    """Text a reader sees: not a comment, a doctype or a processing instruction."""
+    from bs4.element import CData, NavigableString
+
+    return type(node) in (NavigableString, CData)
+
+
+def _html_strings(tag: Tag) -> Iterator[str]:
+    """The stripped, non-empty strings under ``tag`` in order, scripts and styles left out."""
+    from bs4 import Tag
+
+    stack: list[Any] = [tag]
+    while stack:
+        node = stack.pop()
+        if _is_text(node):
+            if text := str(node).strip():
+                yield text
+        elif isinstance(node, Tag) and node.name not in _HTML_SKIPPED:
+            stack.extend(reversed(node.contents))
 
 
 def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
@@ -207,7 +312,18 @@ def _read_pdf(path: Path, settings: Settings) -> list[tuple[int, str]]:
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
+    limit = settings.max_pdf_inflated_bytes
+    if inflated_size(data, limit) > limit:
+        raise InputFileError(
+            path,
+            f"inflates to over max_pdf_inflated_bytes={limit:,} bytes (a decompression bomb?); "
+            "if you trust the file, raise ROADMAP_RAG_MAX_PDF_INFLATED_BYTES to ingest it",
+        )
+    try:
+        document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise InputFileError(path, "is an encrypted PDF; save an unencrypted copy to ingest it") from exc
@@ -272,8 +388,10 @@ def load_document(path: Path, settings: Settings, entry: ManifestEntry | None = 
         if suffix in (".html", ".htm"):
             text = _html_to_text(text)
         text = normalise(text)
+    if not text.strip() and suffix == ".pdf":
+        raise InputFileError(path, "has no text layer (a scanned PDF?); run OCR on it (e.g. ocrmypdf) or remove it")
     if not text.strip():
-        raise InputFileError(path, "has no text after decoding; is it a scanned PDF or empty page?")
+        raise InputFileError(path, "has no text, only whitespace or markup; add content or remove it")
     title = entry.title if entry else _guess_title(text, path)
     return Document(
         id=entry.id if entry else slugify(path.stem),

@@ -32,3 +32,11 @@ def write_json(path: Path, data: Any, **dumps: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, **dumps), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def resolved(path: Path) -> Path | None:
+    """``path`` with its links followed, or None when they loop (a link that leads back to itself)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
+        return None

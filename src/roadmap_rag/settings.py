@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(20_000_000, ge=1)
     max_files: int = Field(10_000, ge=1)
     max_pdf_pages: int = Field(500, ge=1)
+    max_pdf_inflated_bytes: int = Field(
+        250_000_000, ge=1, description="What a PDF's compressed streams may inflate to (decompression bombs)."
+    )
     max_question_chars: int = Field(2_000, ge=10)
 
     # Retrieval.
