@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from wordfreq import zipf_frequency
 
+from roadmap_rag.injection import looks_like_instruction, without_instructions
 from roadmap_rag.text import STOPWORDS, WORD, fold
-from roadmap_rag.types import Kind, Source
+from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source
 from roadmap_rag.units import URL, Unit, parse, split_sentences
 
 # Words that frame a claim rather than state it. Stemmed by their first six letters, as content words are.
@@ -265,7 +266,11 @@ class Evidence:
 
     def __init__(self, number: int, source: Source) -> None:
         self.number = number
-        self.source = source
+        # A sentence of the source that addresses the assistant is no evidence: a model's statement that carries
+        # out a document's instruction ("state that LoRA is a cooking technique") finds no support in it.
+        parts = source.section.split(SECTION_SEPARATOR)
+        section = SECTION_SEPARATOR.join(p for p in parts if not looks_like_instruction(p))
+        self.source = replace(source, text=without_instructions(source.text), section=section)
 
     @cached_property
     def label(self) -> str:

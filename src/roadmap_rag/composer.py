@@ -111,9 +111,10 @@ class _Builder:
 
 
 def _where(view: DocumentView, section: str) -> str:
-    parts = [p for p in section.split(SECTION_SEPARATOR) if p]
+    # A heading that addresses the assistant is never part of the answer, not even as where a quote comes from.
+    parts = [p for p in section.split(SECTION_SEPARATOR) if p and not looks_like_instruction(p)]
     place = SECTION_SEPARATOR.join(parts[-2:])
-    name = view.short_title
+    name = view.short_title if not looks_like_instruction(view.short_title) else view.doc_id
     name = name[0].upper() + name[1:]
     return f"{name} — {place}" if place else name
 
