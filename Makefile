@@ -3,25 +3,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= What does the roadmap say about LoRA?
 
-.PHONY: setup setup-dev setup-test demo test test-fast check lint eval eval-gate app reliability soak bench
+.PHONY: setup setup-dev setup-test lock demo test test-fast check lint eval eval-gate app reliability soak bench
 
-$(VENV)/.setup-base: pyproject.toml scripts/setup.sh
+$(VENV)/.setup-base: pyproject.toml scripts/setup.sh requirements/base.txt requirements/pip.txt
 	bash scripts/setup.sh
 	@touch $@
 
 # The dev tools (pytest, ruff, mypy) without the embedded model: enough for the fast tier.
-$(VENV)/.setup-dev: pyproject.toml scripts/setup.sh
+$(VENV)/.setup-dev: pyproject.toml scripts/setup.sh requirements/dev.txt requirements/pip.txt
 	EXTRAS=dev bash scripts/setup.sh
 	@touch $@ $(VENV)/.setup-base
 
 # The full tests also install the optional embedded model (llama.cpp).
-$(VENV)/.setup-test: pyproject.toml scripts/setup.sh
+$(VENV)/.setup-test: pyproject.toml scripts/setup.sh requirements/test.txt requirements/pip.txt
 	EXTRAS=dev,llamacpp bash scripts/setup.sh
 	@touch $@ $(VENV)/.setup-dev $(VENV)/.setup-base
 
 setup: $(VENV)/.setup-base
 setup-dev: $(VENV)/.setup-dev
 setup-test: $(VENV)/.setup-test
+
+# Rewrite the hashed lock files in requirements/ after a change to pyproject.toml's dependencies (CONTRIBUTING.md).
+# ARGS=--upgrade moves every pin to the newest allowed release; ARGS="--upgrade-package NAME" moves one.
+lock:
+	bash scripts/lock.sh $(ARGS)
 
 demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/roadmap-rag ingest
