@@ -94,7 +94,11 @@ def record_feedback(index: int) -> None:
     rating = st.session_state.get(f"feedback_{index}")
     if rating is None:
         return
-    FeedbackStore(get_assistant().settings).record(message["question"], message["answer"], int(rating))
+    try:
+        FeedbackStore(get_assistant().settings).record(message["question"], message["answer"], int(rating))
+    except OSError as exc:
+        st.toast(f"Your feedback could not be saved ({exc.strerror}); is the data folder writable?")
+        return
     st.toast("Thanks, your feedback is saved locally.")
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.files import file_sha256
+from roadmap_rag.redact import redact_url
 from roadmap_rag.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
@@ -125,7 +126,7 @@ def check_ollama(settings: Settings) -> Check:
         return Check(
             "ollama", status, f"{exc}{used}", f"start `ollama serve` and `ollama pull {settings.ollama_model}`"
         )
-    return Check("ollama", "ok", f"{settings.ollama_model} at {settings.ollama_host}")
+    return Check("ollama", "ok", f"{settings.ollama_model} at {redact_url(settings.ollama_host)}")
 
 
 def check_data_dir(settings: Settings) -> Check:

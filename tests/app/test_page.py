@@ -92,6 +92,26 @@ def test_feedback_is_saved_locally(page: AppTest, assistant: Assistant) -> None:
     assert saved["backend"] == "extractive" and saved["sources"] and saved["answer"]
 
 
+def test_feedback_that_cannot_be_saved_is_a_sentence_not_a_traceback(
+    page: AppTest, assistant: Assistant, tmp_path: Path
+) -> None:
+    store = assistant.settings.data_dir / "feedback.jsonl"
+    kept = tmp_path / "feedback.jsonl"
+    if store.exists():
+        store.rename(kept)
+    store.mkdir()  # the file cannot be opened for writing
+    try:
+        page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+        page.feedback[0].set_value(1).run()
+        assert not page.exception
+        assert any("could not be saved" in t.value and "writable" in t.value for t in page.toast)
+        assert page.session_state.messages[-1]["answer"].text  # the answer stays
+    finally:
+        store.rmdir()
+        if kept.exists():
+            kept.rename(store)
+
+
 def test_roadmap_filter_limits_the_sources(page: AppTest) -> None:
     page.sidebar.multiselect[0].set_value(["llm-fundamentals-14-days"]).run()
     page.chat_input[0].set_value("What does the roadmap say about transformers?").run()

@@ -9,6 +9,7 @@ import pytest
 
 from roadmap_rag import Answer, Assistant
 from roadmap_rag.chroma_server import free_port
+from roadmap_rag.doctor import check_ollama
 from roadmap_rag.errors import BackendUnavailable
 from roadmap_rag.generation import make_llm
 from roadmap_rag.generation.ollama import OllamaLLM
@@ -176,6 +177,13 @@ def test_credentials_in_the_ollama_host_are_never_shown_or_logged(assistant: Ass
     assert secret not in " ".join(shown)
     logged = (assistant.settings.data_dir / "queries.jsonl").read_text(encoding="utf-8")
     assert auto.id in logged and "http://***@127.0.0.1:" in logged and secret not in logged
+
+
+def test_doctor_names_a_reachable_ollama_without_its_credentials(assistant: Assistant, standin: StandIn) -> None:
+    """The credentials of OLLAMA_HOST stay out of `roadmap-rag doctor`'s line for a reachable Ollama too."""
+    host = standin.host.replace("//", "//learner:s3cret-Pw@")
+    check = check_ollama(assistant.settings.model_copy(update={"ollama_host": host, "llm": "ollama"}))
+    assert check.status == "ok" and "http://***@127.0.0.1:" in check.detail and "s3cret" not in check.detail
 
 
 def test_auto_uses_ollama_when_it_answers(assistant: Assistant, standin: StandIn) -> None:
