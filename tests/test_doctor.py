@@ -102,7 +102,7 @@ def test_the_command_exits_non_zero_when_something_is_broken(tmp_path: Path) -> 
 
 
 def test_an_interrupted_ingest_of_another_folder_is_named_and_finished_by_repair(
-    index_copy: Settings, tmp_path: Path, embedder
+    index_copy: Settings, tmp_path: Path, embedder, ledger
 ) -> None:
     """Issue 29, item 4: after a killed `ingest <folder outside the corpus>`, `doctor --repair` re-ran the
     default ingest, said "repaired", and the next `doctor` failed again with the same fix."""
@@ -126,3 +126,10 @@ def test_an_interrupted_ingest_of_another_folder_is_named_and_finished_by_repair
     again = check_index(index_copy, repair=False)
     assert again.status == "ok" and again.detail.endswith("consistent"), again.detail
     assert {"notes-0", "notes-1", "notes-2"} <= set(read_state(index_copy)["documents"])
+    ledger.add(
+        "faults",
+        "an ingest of a folder outside the corpus killed between two documents' writes; "
+        "doctor, doctor --repair, doctor",
+        "doctor named the interrupted ingest and its command; --repair ran it and said 'repaired' only after its "
+        f"checks passed; the next doctor: {again.detail}",
+    )

@@ -269,7 +269,7 @@ def test_fast_an_interrupted_ingest_is_completed_by_the_next(make_settings, corp
 
 @pytest.mark.fast
 def test_fast_a_later_file_with_a_held_id_is_refused_not_a_silent_replacement(
-    make_settings, corpus_copy: Path, tmp_path: Path
+    make_settings, corpus_copy: Path, tmp_path: Path, ledger
 ) -> None:
     """Issue 29, item 1: `ingest mine/` with a file named like a shipped roadmap deleted the roadmap's chunks,
     and two folders each holding notes.md replaced each other on every ingest."""
@@ -299,3 +299,10 @@ def test_fast_a_later_file_with_a_held_id_is_refused_not_a_silent_replacement(
     (a / "notes.md").unlink()  # a file that is gone gives its id up: a move is not a clash
     assert ingest(settings, [b], embedder=embedder, store=store).ok
     assert "quantization" in store.document_chunks("notes")[0].text
+    ledger.add(
+        "data loss",
+        "`ingest mine/` holding a file named like a shipped roadmap; "
+        "two folders each holding notes.md, ingested in turn",
+        f"refused with a line naming both files ('{reason[:60]}...'); the shipped roadmap kept its "
+        f"{len(shipped)} chunks, the first notes.md kept its id; once it was deleted the other took the id",
+    )
