@@ -29,6 +29,7 @@ from roadmap_rag.feedback import FeedbackStore
 from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.progress import LEARNER, ProgressStore, is_profile, learner_profile
+from roadmap_rag.quiz import quiz_score
 from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.types import Kind, Place
 
@@ -278,13 +279,20 @@ def quiz_tab() -> None:
     """A self-check quiz on a topic: answers are scored by key facts, with the passage each comes from."""
     topic = st.text_input("Quiz topic", placeholder="e.g. RLHF", key="quiz_topic")
     count = st.number_input("Questions", min_value=1, max_value=10, value=3, key="quiz_n")
-    if st.button("Start quiz", disabled=not topic.strip()):
+    started = st.session_state.get("quiz") is not None
+    if st.button("New questions" if started else "Start quiz", disabled=not topic.strip(), key="quiz_start"):
+        # Each draw takes the next seed: a retry gets other questions wherever the roadmaps have more.
+        again = started and st.session_state.get("quiz_drawn") == topic.strip()
+        seed = st.session_state.get("quiz_seed", -1) + 1 if again else 0
         try:
-            st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count))
+            st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count), seed=seed)
         except RoadmapRagError as exc:
             st.error(escape_markdown(str(exc)))
             return
+        st.session_state.quiz_seed, st.session_state.quiz_drawn = seed, topic.strip()
         st.session_state.quiz_graded = False
+        for n in range(1, 11):  # a new draw starts with empty answers
+            st.session_state.pop(f"quiz_answer_{n}", None)
     items = st.session_state.get("quiz") or []
     if not items:
         if st.session_state.get("quiz") == []:
@@ -298,15 +306,18 @@ def quiz_tab() -> None:
     if not (graded or st.session_state.get("quiz_graded")):
         return
     st.session_state.quiz_graded = True
-    total = 0.0
+    grades = []
     for n, item in enumerate(items, start=1):
         result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""))
-        total += result.score
-        icon = "✅" if result.score == 1 else ("🟡" if result.score else "❌")
-        with st.expander(f"{icon} {n}. {result.score:.2f}: {escape_markdown(item.question)}"):
+        grades.append(result)
+        icon = "⏭️" if result.skipped else "✅" if result.score == 1 else ("🟡" if result.score else "❌")
+        shown = "skipped" if result.skipped else f"{result.score:.2f}"
+        with st.expander(f"{icon} {n}. {shown}: {escape_markdown(item.question)}"):
             st.markdown(escape_markdown(result.feedback))
             st.markdown(highlight(item.citation.text, item.answer if item.answer in item.citation.text else ""))
-    st.metric("Score", f"{total:.1f} of {len(items)}")
+    total, answered = quiz_score(grades)
+    skipped = len(items) - answered
+    st.metric("Score", f"{total:.1f} of {answered}" + (f" ({skipped} skipped)" if skipped else ""))
 
 
 def papers_tab(assistant: Assistant) -> None:

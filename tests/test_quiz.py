@@ -8,7 +8,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.curriculum import Curriculum
 from roadmap_rag.library import Library
-from roadmap_rag.quiz import QuizItem, build_quiz, grade
+from roadmap_rag.quiz import QuizItem, build_quiz, grade, quiz_score
 from roadmap_rag.text import contains
 
 pytestmark = pytest.mark.fast
@@ -72,3 +72,46 @@ def test_the_api_builds_and_grades(fake_assistant: Assistant) -> None:
     items = fake_assistant.quiz("RLHF", n=3)
     assert len(items) == 3 and len({i.kind for i in items}) >= 2
     assert fake_assistant.grade(items[0], items[0].answer).score == 1.0  # the key itself is a full answer
+
+
+def test_a_paraphrased_reordered_answer_scores_full_marks(quizzes: dict[str, list[QuizItem]]) -> None:
+    """Issue 30: "preference data, reward model, proximal policy optimization" scored 0.00 against its own key."""
+    listed = next(i for i in quizzes["RLHF"] if i.kind == "list" and "curriculum" in i.question)
+    assert "Proximal Policy Optimization (PPO)" in listed.answer and "Reward model training" in listed.answer
+    for answer in (
+        "preference data, reward model, proximal policy optimization",
+        "PPO, reward models and collecting human preferences",  # reordered, an acronym, plurals
+        "Optimizing the policy with proximal policy optimisation; training a reward model; preference data",
+    ):
+        graded = grade(listed, answer)
+        assert graded.score == 1.0 and graded.feedback.startswith("Correct."), (answer, graded)
+
+
+def test_a_half_answer_gets_partial_credit(quizzes: dict[str, list[QuizItem]]) -> None:
+    listed = next(i for i in quizzes["RLHF"] if i.kind == "list" and "curriculum" in i.question)
+    half = grade(listed, "reward models and proximal policy optimisation")
+    assert 0 < half.score < 1 and half.feedback.startswith("Partly right.")
+    assert "Human preference data collection" in half.missed
+    assert grade(listed, "reinforcement learning from human feedback").score == 0.0  # the question's words
+
+
+def test_an_empty_answer_is_a_skip_not_counted_in_the_score(quizzes: dict[str, list[QuizItem]]) -> None:
+    items = quizzes["RLHF"][:3]
+    skipped = grade(items[0], "  ")
+    assert skipped.skipped and skipped.feedback.startswith("Skipped.") and "Expected:" in skipped.feedback
+    grades = [skipped, grade(items[1], items[1].answer), grade(items[2], "no idea")]
+    assert quiz_score(grades) == (1.0, 2)  # one right of the two answered
+
+
+def test_a_retry_draws_other_items_and_a_seed_draws_the_same(library: Library) -> None:
+    curriculum = Curriculum(library)
+    first = [i.question for i in build_quiz(curriculum, "RLHF", n=2)]
+    again = [i.question for i in build_quiz(curriculum, "RLHF", n=2, seed=1)]
+    assert first and again and not set(first) & set(again)
+    assert again == [i.question for i in build_quiz(curriculum, "RLHF", n=2, seed=1)]
+    assert [i.question for i in build_quiz(curriculum, "RLHF", n=2, seed=0)] == first
+
+
+def test_the_api_draws_other_items_on_a_retry(fake_assistant: Assistant) -> None:
+    first = {i.question for i in fake_assistant.quiz("RLHF", n=2)}
+    assert first.isdisjoint(i.question for i in fake_assistant.quiz("RLHF", n=2, seed=1))

@@ -313,6 +313,8 @@ def quiz_cmd(
     comes from. An empty answer skips a question."""
     from dataclasses import asdict
 
+    from roadmap_rag.quiz import quiz_score
+
     try:
         assistant = Assistant(_settings())
         items = assistant.quiz(topic, n)
@@ -326,7 +328,7 @@ def quiz_cmd(
             f"No quiz questions on {escape(topic)!r}: the roadmaps have no list, definition or section on it."
         )
         raise typer.Exit(1)
-    total = 0.0
+    grades = []
     for number, item in enumerate(items, start=1):
         console.print(f"\n[bold]{number}. {escape(item.question)}[/]", highlight=False)
         try:
@@ -334,12 +336,14 @@ def quiz_cmd(
         except EOFError:
             answer = ""
         result = assistant.grade(item, answer)
-        total += result.score
-        colour = "green" if result.score == 1 else "yellow" if result.score else "red"
-        console.print(f"[{colour}]{result.score:.2f}[/] {escape(result.feedback)}", highlight=False)
-    console.print(
-        f"\nquiz: {total:.1f} of {len(items)} ({total / len(items):.0%}) on {escape(topic)!r}", highlight=False
-    )
+        grades.append(result)
+        colour = "dim" if result.skipped else "green" if result.score == 1 else "yellow" if result.score else "red"
+        shown = "skipped" if result.skipped else f"{result.score:.2f}"
+        console.print(f"[{colour}]{shown}[/] {escape(result.feedback)}", highlight=False)
+    total, answered = quiz_score(grades)
+    skipped = f", {len(items) - answered} skipped" if answered < len(items) else ""
+    share = f" ({total / answered:.0%})" if answered else ""
+    console.print(f"\nquiz: {total:.1f} of {answered}{share}{skipped} on {escape(topic)!r}", highlight=False)
 
 
 @app.command("progress")
@@ -609,7 +613,7 @@ def mcp_cmd(
 @app.command("serve")
 def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
     """Run the HTTP API (POST /ask, POST /retrieve, GET /status, GET /healthz; OpenAPI at /docs)."""
-    from roadmap_rag.http_api import serve
+    from roadmap_rag.http_api import reach_warning, serve
 
     try:
         settings = _settings()
@@ -618,6 +622,8 @@ def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(
         raise _fail(exc) from exc
     token = "bearer token required" if settings.api_token else "no token (set ROADMAP_RAG_API_TOKEN to require one)"
     console.print(f"roadmap-rag API: http://{host}:{port}  (OpenAPI: /docs; {token}; Ctrl+C stops it)")
+    if warning := reach_warning(settings, host):
+        err.print(f"[yellow]note:[/] {escape(warning)}")
     console.file.flush()
     serve(assistant, host, port)
 

@@ -6,13 +6,19 @@ Four kinds of question, none written by a model:
 - ``order``: two of a roadmap's main sections ("Which comes first in the curriculum: A or B?");
 - ``paper``: the catalog ("Which paper introduced Low-Rank Adaptation?").
 
-Every expected answer is a span of the passage the item cites, and a learner's answer is graded by the
-eval's key-fact matching (``text.fact_recall``), with partial credit for lists.
+Every expected answer is a span of the passage the item cites. A learner's answer is graded by its key
+facts, in any order: a fact is stated when the answer holds it word for word, or when one clause of the
+answer holds most of its content words, lightly stemmed ("reward models" states "Reward model training"),
+with the acronyms the roadmaps define read both ways ("PPO" states "Proximal Policy Optimization").
+Lists give partial credit; an empty answer is a skip, not a wrong answer. A seed draws other items
+(a retry), the same items for the same seed.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from roadmap_rag.curriculum import TIMELINE, Curriculum, TopicPath
@@ -36,6 +42,7 @@ class QuizItem:
     citation: Source  # the passage the answer comes from
     kind: str  # "list", "definition", "order" or "paper"
     needed: int = 0  # how many key facts make a full answer (list recall: 3 of the list); 0: all of them
+    acronyms: tuple[tuple[str, str], ...] = ()  # (short, long) forms the roadmaps define, read both ways
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,18 @@ class Grade:
     stated: tuple[str, ...]  # the key facts the learner's answer states
     missed: tuple[str, ...]  # those it does not
     feedback: str  # what was expected, and where the corpus says it
+    skipped: bool = False  # an empty answer: not counted in a quiz's score
 
 
 def grade(item: QuizItem, answer: str) -> Grade:
-    """Score a learner's answer by the key facts it states; a list question gives credit per item named."""
-    stated = [group for group in item.accepted if fact_recall(answer, [group])[0]]
+    """Score a learner's answer by the key facts it states, in any order, paraphrased within reason (see the
+    module's note); a list question gives credit per item named; an empty answer is a skip."""
+    where = f"{item.citation.title} — {item.citation.section}" if item.citation.section else item.citation.title
+    if not answer.strip():
+        expected = tuple(g[0] for g in item.accepted)
+        return Grade(0.0, (), expected, f"Skipped. Expected: {item.answer} (source: {where})", skipped=True)
+    clauses = _clauses(answer, item.acronyms)
+    stated = [group for group in item.accepted if _states(answer, clauses, group)]
     missed = [group for group in item.accepted if group not in stated]
     if item.kind == "order":  # the earlier section must be named, and not after the later one
         right = _first_named(answer, item)
@@ -57,10 +71,65 @@ def grade(item: QuizItem, answer: str) -> Grade:
     else:
         needed = item.needed or len(item.accepted)
         score = min(len(stated), needed) / needed
-    where = f"{item.citation.title} — {item.citation.section}" if item.citation.section else item.citation.title
     verdict = "Correct." if score == 1 else ("Partly right." if score > 0 else "Not quite.")
     feedback = f"{verdict} Expected: {item.answer} (source: {where})"
     return Grade(round(score, 3), tuple(g[0] for g in stated), tuple(g[0] for g in missed), feedback)
+
+
+def quiz_score(grades: Sequence[Grade]) -> tuple[float, int]:
+    """(points, questions answered): a skipped question counts in neither."""
+    answered = [g for g in grades if not g.skipped]
+    return round(sum(g.score for g in answered), 3), len(answered)
+
+
+_SUFFIXES = (
+    *("izations", "ization", "isations", "isation", "izers", "izer", "izing", "ising", "ized", "ised"),
+    *("izes", "ises", "ize", "ise", "ations", "ation", "ions", "ion", "ments", "ment", "ings", "ing"),
+    *("ies", "ied", "ers", "er", "ed", "es", "s", "e"),
+)
+_FILLER = frozenset(["et", "al"])
+_CLAUSE = re.compile(r"[,;.!?\n]+|\s+(?:and|then|plus|or|&)\s+", re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """A light stem: "optimization", "optimize" and "optimizing" -> "optim"; "policies" -> "policy"."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in text_words(text) if w not in STOPWORDS and w not in _FILLER}
+
+
+def _clauses(answer: str, acronyms: Sequence[tuple[str, str]]) -> list[set[str]]:
+    """The answer's clauses as stem sets, each with the other form of an acronym it uses ("PPO" adds the
+    stems of "Proximal Policy Optimization", and the long form adds "ppo")."""
+    found = []
+    for clause in _CLAUSE.split(answer):
+        have = _stems(clause)
+        for short, long in acronyms:
+            if stem(short.lower()) in have:
+                have |= _stems(long)
+            elif _stems(long) <= have:
+                have.add(stem(short.lower()))
+        if have:
+            found.append(have)
+    return found
+
+
+def _states(answer: str, clauses: list[set[str]], group: Sequence[str]) -> bool:
+    """Whether the answer states a key fact: an alternative word for word, or most of an alternative's content
+    words (at least two of them, or its one word) in a single clause."""
+    if fact_recall(answer, [group])[0]:
+        return True
+    for alternative in group:
+        need = _stems(alternative)
+        enough = max(min(2, len(need)), math.ceil(len(need) / 2))
+        if need and any(len(need & have) >= enough for have in clauses):
+            return True
+    return False
 
 
 def _first_named(answer: str, item: QuizItem) -> bool:
@@ -71,8 +140,10 @@ def _first_named(answer: str, item: QuizItem) -> bool:
     return first >= 0 and (later < 0 or first < later)
 
 
-def build_quiz(curriculum: Curriculum, topic: str, n: int = 5) -> list[QuizItem]:
-    """Up to ``n`` questions on ``topic`` from every roadmap, mixed by kind: lists, definitions, order, papers."""
+def build_quiz(curriculum: Curriculum, topic: str, n: int = 5, seed: int | None = None) -> list[QuizItem]:
+    """Up to ``n`` questions on ``topic`` from every roadmap, mixed by kind: lists, definitions, order, papers.
+    Seed 0 (or none): the first of each kind; seed ``s``: the ``s``-th next window of each kind, so a retry
+    with the next seed gets other items wherever the roadmaps have more, and a seed always draws the same."""
     path = curriculum.path(topic)
     topic_words = _topic_words(topic)
     kinds = [
@@ -81,12 +152,31 @@ def build_quiz(curriculum: Curriculum, topic: str, n: int = 5) -> list[QuizItem]
         _orders(curriculum, path),
         _papers(curriculum, topic_words),
     ]
+    if seed:
+        step = seed * math.ceil(n / max(1, sum(1 for found in kinds if found)))
+        kinds = [found[step % len(found) :] + found[: step % len(found)] if found else found for found in kinds]
     items: list[QuizItem] = []
     while len(items) < n and any(kinds):
         for found in kinds:
             if found and len(items) < n:
                 items.append(found.pop(0))
-    return items
+    defined = {short: long for doc_id in curriculum.roadmaps() for short, long in _acronyms(curriculum, doc_id)}
+    return [_with_acronyms(item, defined) for item in items]
+
+
+def _acronyms(curriculum: Curriculum, doc_id: str) -> list[tuple[str, str]]:
+    return list(curriculum.library.view(doc_id).acronyms.items())
+
+
+def _with_acronyms(item: QuizItem, defined: dict[str, str]) -> QuizItem:
+    """The item with the acronyms its key facts use, in either form."""
+    keys = " ".join(alt for group in item.accepted for alt in group)
+    used = tuple(
+        (short, long)
+        for short, long in defined.items()
+        if re.search(rf"\b{re.escape(short)}\b", keys) or (_stems(long) and _stems(long) <= _stems(keys))
+    )
+    return QuizItem(item.question, item.answer, item.accepted, item.citation, item.kind, item.needed, used)
 
 
 def _topic_words(topic: str) -> list[str]:

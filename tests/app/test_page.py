@@ -203,7 +203,7 @@ def test_a_quiz_is_taken_and_scored_with_its_sources(page: AppTest) -> None:
     page.text_input(key="quiz_answer_1").set_value(items[0].answer)
     page.text_input(key="quiz_answer_2").set_value("no idea")
     page.tabs[2].button[-1].click().run()  # the form's submit button
-    assert any(m.label == "Score" and m.value.startswith("1.0 of 3") for m in page.metric)
+    assert any(m.label == "Score" and m.value == "1.0 of 2 (1 skipped)" for m in page.metric)  # 3: empty
     assert len(page.tabs[2].expander) == 3
 
 
@@ -253,3 +253,23 @@ def test_credentials_in_the_ollama_address_never_reach_the_sidebar(
     assert any("Ollama not used" in text for text in shown)  # the fallback's note, with the address
     assert sum("learner" not in text and "@127" in text for text in shown) == 2, shown  # masked, yet shown
     assert "s3cret" not in " ".join(shown)
+
+
+def test_a_quiz_skips_empty_answers_credits_paraphrases_and_draws_new_questions(page: AppTest) -> None:
+    """Issue 30: a right paraphrase scored 0.00, an empty answer (a skip) counted as wrong, a retry drew the
+    same questions."""
+    page.text_input(key="quiz_topic").set_value("RLHF").run()
+    page.number_input(key="quiz_n").set_value(2).run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    first = [item.question for item in page.session_state.quiz]
+    assert "Name three of the topics the curriculum lists" in first[0]
+    page.text_input(key="quiz_answer_1").set_value("preference data, reward model, proximal policy optimization")
+    page.tabs[2].button[-1].click().run()  # the form's submit button; answer 2 left empty
+    assert not page.exception
+    assert any(m.label == "Score" and m.value == "1.0 of 1 (1 skipped)" for m in page.metric), page.metric
+    assert any(e.label.startswith("✅ 1. 1.00") for e in page.tabs[2].expander)
+    assert any("2. skipped" in e.label for e in page.tabs[2].expander)
+    next(b for b in page.tabs[2].button if b.label == "New questions").click().run()
+    again = [item.question for item in page.session_state.quiz]
+    assert again and not set(again) & set(first)
+    assert page.text_input(key="quiz_answer_1").value == ""
