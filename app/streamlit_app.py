@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -25,6 +26,7 @@ from roadmap_rag.display import (
     safe_url,
     source_label,
 )
+from roadmap_rag.errors import QuestionError
 from roadmap_rag.feedback import FeedbackStore
 from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
@@ -156,14 +158,32 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
             with placeholder.container():
                 st.write_stream(escape_markdown(delta) for delta in stream)
             answer = stream.answer
-        except RoadmapRagError as exc:
+        except QuestionError as exc:  # the question itself cannot be asked: say why, keep nothing
             st.error(escape_markdown(str(exc)))
             st.session_state.messages.pop()
+            return
+        except RoadmapRagError as exc:  # the index, the server, the backend: the question stays, with the remedy
+            failed = {"role": "assistant", "question": question, "error": str(exc), "doc_id": next(iter(doc_ids), "")}
+            st.session_state.messages.append(failed)
+            render_error(len(st.session_state.messages) - 1, failed)
             return
         placeholder.empty()
         st.session_state.history = answer.history
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])
+
+
+def render_error(index: int, message: dict[str, Any]) -> None:
+    """Why a question could not be answered, with the remedy the error names, and a button to ask it again."""
+    st.error(escape_markdown(message["error"]))
+    st.button("Ask again", key=f"again_{index}", on_click=ask_again, args=(index,))
+
+
+def ask_again(index: int) -> None:
+    """Replace a failed question and its message by a new try (a callback: it runs before the page does)."""
+    message = st.session_state.messages[index]
+    del st.session_state.messages[index - 1 : index + 1]
+    st.session_state.pending = (message["question"], message.get("doc_id", ""))
 
 
 def render_next(index: int, places: list[Place]) -> None:
@@ -365,9 +385,25 @@ def reingest() -> None:
         st.sidebar.error(escape_markdown(str(exc)))
         return
     bar.empty()
-    st.sidebar.success(escape_markdown(report.summary()))
-    for failure in report.failures:
-        st.sidebar.error(escape_markdown(str(failure)))
+    st.session_state.ingested = (report.summary(), [str(failure) for failure in report.failures])
+    st.rerun()  # every part of the page (the sidebar's counts, the outlines) reads the new index
+
+
+def index_summary(assistant: Assistant) -> None:
+    """The index as the sidebar shows it; an index that cannot be read is said, with its remedy."""
+    side = st.sidebar
+    try:
+        status = index_status(assistant.settings, assistant.store)
+    except RoadmapRagError as exc:
+        side.error(f"The index cannot be read: {escape_markdown(str(exc))}")
+        return
+    last = status.last_ingest or {}
+    side.markdown(
+        f"- documents: {len(status.documents)}: {escape_markdown(kind_summary(status.documents))}\n"
+        f"- chunks: {status.chunks}\n"
+        f"- embedding model: {escape_markdown(status.embedding_model)}\n"
+        f"- last ingest: {escape_markdown(str(last.get('at', 'never')))}"
+    )
 
 
 def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
@@ -392,15 +428,12 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
         "Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter", placeholder="All roadmaps"
     )
     side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
-    status = index_status(assistant.settings, assistant.store)
     side.subheader("Index")
-    last = status.last_ingest or {}
-    side.markdown(
-        f"- documents: {len(status.documents)}: {escape_markdown(kind_summary(status.documents))}\n"
-        f"- chunks: {status.chunks}\n"
-        f"- embedding model: {escape_markdown(status.embedding_model)}\n"
-        f"- last ingest: {escape_markdown(str(last.get('at', 'never')))}"
-    )
+    index_summary(assistant)
+    if ingested := st.session_state.pop("ingested", None):
+        side.success(escape_markdown(ingested[0]))
+        for failure in ingested[1]:
+            side.error(escape_markdown(failure))
     if side.button("Re-ingest the corpus"):
         reingest()
     if side.button("New conversation", type="primary"):
@@ -440,6 +473,14 @@ def mark_done(doc_id: str, section: str, key: str) -> None:
     progress_store().mark(doc_id, section, bool(st.session_state.get(key)))
 
 
+def guarded(render: Callable[..., None], *args: Any) -> None:
+    """A part of the page; a failure in it (the index gone) is its message, not the page's end."""
+    try:
+        render(*args)
+    except RoadmapRagError as exc:
+        st.error(escape_markdown(str(exc)))
+
+
 def main() -> None:
     st.set_page_config(page_title="roadmap-rag", page_icon="🧭", layout="wide")
     for name, default in (
@@ -463,19 +504,31 @@ def main() -> None:
         st.session_state.backend = assistant.settings.llm
     if st.session_state.k is None:
         st.session_state.k = assistant.settings.top_k
-    roadmaps = roadmap_outlines(assistant.store.count())
+    unreadable = ""
+    try:
+        count = assistant.store.count()
+        roadmaps = roadmap_outlines(count)
+    except RoadmapRagError as exc:  # a Chroma server that stopped: say so, keep the page and the chat
+        unreadable, count, roadmaps = str(exc), -1, []
     sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
 
     st.title("Ask the LLM roadmaps")
+    if unreadable:
+        st.error(f"The index cannot be read: {escape_markdown(unreadable)}")
+    elif count == 0:
+        st.info(
+            "Nothing is indexed yet: run `roadmap-rag ingest` in a terminal, or press **Re-ingest the corpus** "
+            "in the sidebar, then ask."
+        )
     chat, path_tab, quiz, browse, papers = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines", "Papers"])
     with papers:
-        papers_tab(assistant)
+        guarded(papers_tab, assistant)
     with browse:
-        browser(roadmaps)
+        guarded(browser, roadmaps)
     with path_tab:
-        learning_path(assistant.store.count())
+        guarded(learning_path, count)
     with quiz:
-        quiz_tab()
+        guarded(quiz_tab)
     question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
         if not st.session_state.messages:
@@ -484,6 +537,8 @@ def main() -> None:
             with st.chat_message(message["role"]):
                 if message["role"] == "user":
                     st.markdown(escape_markdown(message["question"]))
+                elif "error" in message:
+                    render_error(i, message)
                 elif "next" in message:
                     render_next(i, message["next"])
                 else:

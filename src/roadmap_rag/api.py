@@ -15,7 +15,7 @@ from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.coverage import note, uncovered
 from roadmap_rag.curriculum import Curriculum, TopicPath
 from roadmap_rag.embeddings import Embedder, make_embedder
-from roadmap_rag.errors import BackendUnavailable, QuestionError
+from roadmap_rag.errors import BackendUnavailable, NothingIndexed, QuestionError
 from roadmap_rag.followups import Resolved, resolve
 from roadmap_rag.generation import LLM, make_llm
 from roadmap_rag.generation.base import Made, Truncated
@@ -92,7 +92,10 @@ class Assistant:
         self, question: str, k: int | None, doc_ids: Sequence[str], kinds: Sequence[str], mode: Mode
     ) -> Retrieved:
         filters = Filters(doc_ids=tuple(doc_ids), kinds=tuple(kinds))
-        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
+        retrieved = self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
+        if not retrieved.sources and self.store.count() == 0:  # not "not covered": nothing is there to cover it
+            raise NothingIndexed(self.settings.store_location)
+        return retrieved
 
     def retrieve(
         self,

@@ -26,6 +26,17 @@ class IndexUnavailable(RoadmapRagError):
     """The index is missing, unreadable or built with another embedding model."""
 
 
+class NothingIndexed(IndexUnavailable):
+    """The index holds nothing: no corpus has been ingested into it yet."""
+
+    def __init__(self, where: str = "") -> None:
+        at = f" (the index: {where})" if where else ""
+        super().__init__(
+            "nothing is indexed yet: run `roadmap-rag ingest` (or Re-ingest in the app's sidebar) to index the "
+            f"roadmaps, then ask again{at}"
+        )
+
+
 class BackendUnavailable(RoadmapRagError):
     """A generation backend (Ollama, llama.cpp) cannot be used right now."""
 
@@ -39,6 +50,7 @@ __all__ = [
     "ConfigError",
     "IndexUnavailable",
     "InputFileError",
+    "NothingIndexed",
     "QuestionError",
     "RoadmapRagError",
 ]

@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from roadmap_rag import Assistant
-from roadmap_rag.chroma_server import free_port
+from roadmap_rag import Assistant, Settings, ingest
+from roadmap_rag.chroma_server import ChromaServer, free_port
+from roadmap_rag.embeddings import Embedder
 
 from ..conftest import CORPUS, REPO
 
@@ -273,3 +274,86 @@ def test_a_quiz_skips_empty_answers_credits_paraphrases_and_draws_new_questions(
     again = [item.question for item in page.session_state.quiz]
     assert again and not set(again) & set(first)
     assert page.text_input(key="quiz_answer_1").value == ""
+
+
+# -- no dead ends (issue 30, item 5): every failure a sentence with its remedy; the question stays ---------
+@pytest.fixture
+def one_roadmap(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    (corpus / "roadmaps").mkdir(parents=True)
+    name = "getting-started-with-llms.txt"
+    (corpus / "roadmaps" / name).write_bytes((CORPUS / "roadmaps" / name).read_bytes())
+    return corpus
+
+
+def _said(at: AppTest) -> str:
+    """What the page's messages say, as the learner reads them (Markdown's escapes removed)."""
+    shown = [*at.error, *at.warning, *at.info, *at.sidebar.error, *at.sidebar.info]
+    return "\n".join(e.value for e in shown).replace("\\", "")
+
+
+def test_an_empty_index_says_ingest_first_and_a_reingest_shows_in_the_sidebar(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path
+) -> None:
+    page = open_app(monkeypatch, tmp_path / "data", one_roadmap)
+    assert "Nothing is indexed yet" in _said(page)
+    page.chat_input[0].set_value("What is prompt engineering?").run()
+    assert not page.exception, page.exception
+    assert "nothing is indexed yet: run `roadmap-rag ingest`" in _said(page)
+    assert "Not covered by the corpus" not in _said(page)
+    assert page.session_state.messages[0]["question"] == "What is prompt engineering?"  # the question stays
+    next(b for b in page.sidebar.button if b.label == "Re-ingest the corpus").click().run()
+    assert not page.exception, page.exception
+    status = "\n".join(m.value for m in page.sidebar.markdown)
+    assert "documents: 1:" in status, status  # the sidebar follows the ingest in the same click
+    assert any("1 documents seen" in s.value for s in page.sidebar.success)
+    assert "Nothing is indexed yet" not in _said(page)
+    assert page.session_state.messages[0]["question"] == "What is prompt engineering?"
+    next(b for b in page.button if b.label == "Ask again").click().run()
+    assert page.session_state.messages[-1]["answer"].grounded
+
+
+def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path, embedder: Embedder
+) -> None:
+    server = ChromaServer(tmp_path / "server", free_port()).start()
+    try:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            corpus_dir=one_roadmap,
+            chroma_host="127.0.0.1",
+            chroma_port=server.port,
+            llm="extractive",
+        )
+        assert ingest(settings, embedder=embedder).ok
+        monkeypatch.setenv("ROADMAP_RAG_CHROMA_HOST", "127.0.0.1")
+        monkeypatch.setenv("ROADMAP_RAG_CHROMA_PORT", str(server.port))
+        page = open_app(monkeypatch, settings.data_dir, one_roadmap)
+        page.chat_input[0].set_value("What is prompt engineering?").run()
+        assert page.session_state.messages[-1]["answer"].grounded
+        server.stop()
+        page.run()  # the whole page used to become a traceback here
+        assert not page.exception, page.exception
+        assert f"chroma run --host 127.0.0.1 --port {server.port}" in _said(page)
+        assert len(page.tabs) == 5 and page.session_state.messages[-1]["answer"].grounded  # the chat stays
+        page.chat_input[0].set_value("What is a prompt template?").run()
+        assert not page.exception, page.exception
+        assert page.session_state.messages[-2]["question"] == "What is a prompt template?"
+        assert "chroma run" in page.session_state.messages[-1]["error"]
+        page.run()
+        assert any("What is a prompt template?" in m.value for m in page.chat_message[-2].markdown)
+    finally:
+        server.stop()
+
+
+def test_an_ollama_error_keeps_the_question_in_the_chat(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    st.cache_resource.clear()
+    page.run()
+    page.sidebar.selectbox[0].set_value("ollama").run()
+    page.chat_input[0].set_value("What is LoRA?").run()
+    page.run()  # the next rerun used to drop the question
+    assert not page.exception
+    assert page.session_state.messages[0]["question"] == "What is LoRA?"
+    assert any("not reachable" in e.value and "ollama serve" in e.value for e in page.error)
+    assert any(b.label == "Ask again" for b in page.button)
