@@ -4,6 +4,7 @@ Python API and the CLI: every failure a sentence with its remedy, exit codes a s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -35,3 +36,84 @@ def test_an_empty_index_says_ingest_first_not_not_covered(tmp_path: Path, embedd
     assert asked.exit_code == 2, asked.output
     assert "nothing is indexed yet: run `roadmap-rag ingest`" in asked.output
     assert "not cover" not in asked.output and "Traceback" not in asked.output
+
+
+def test_progress_refuses_a_section_that_does_not_exist_and_names_the_closest(cli_env: dict[str, str]) -> None:
+    from roadmap_rag.progress import ProgressStore
+
+    runner, data_dir = CliRunner(), Path(cli_env["ROADMAP_RAG_DATA_DIR"])
+    spec = "comprehensive-llm-curriculum:Tokenisation and preprocessing"
+    typo = runner.invoke(app, ["progress", "--profile", "cli-typo", "--done", spec], env=cli_env)
+    assert typo.exit_code == 2, typo.output
+    assert "no section" in typo.output and "3. Tokenization & Preprocessing" in typo.output  # the closest
+    assert ProgressStore(Settings(data_dir=data_dir), "cli-typo").done() == set()  # nothing saved
+    # A section's title, in any case and without its number, names it; it is saved as the roadmap's section.
+    title = "comprehensive-llm-curriculum:tokenization & preprocessing"
+    named = runner.invoke(app, ["progress", "--profile", "cli-title", "--done", title], env=cli_env)
+    assert named.exit_code == 0, named.output
+    assert ProgressStore(Settings(data_dir=data_dir), "cli-title").done() == {
+        ("comprehensive-llm-curriculum", "3. Tokenization & Preprocessing")
+    }
+    assert "The curriculum: 4. Pretraining LLMs (section 5 of 19" in named.output
+
+
+def test_doctor_says_auto_falls_back_to_the_composer() -> None:
+    from roadmap_rag.chroma_server import free_port
+    from roadmap_rag.doctor import check_ollama
+
+    check = check_ollama(Settings(llm="auto", ollama_host=f"http://127.0.0.1:{free_port()}"))  # nothing listens
+    assert check.status == "warn" and "embedded model" not in check.detail
+    assert "from the sources without an LLM" in check.detail
+
+
+def _commands() -> list[list[str]]:
+    from typer.main import get_command
+
+    found: list[list[str]] = []
+
+    def walk(group: Any, path: list[str]) -> None:
+        for name, command in group.commands.items():
+            found.append([*path, name])
+            if hasattr(command, "commands"):  # a group: papers, eval
+                walk(command, [*path, name])
+
+    walk(get_command(app), [])
+    return found
+
+
+def test_every_commands_help_has_an_example_and_shows_flags_as_flags() -> None:
+    commands = _commands()
+    assert len(commands) >= 18
+    for command in commands:
+        shown = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "120"})
+        assert shown.exit_code == 0, (command, shown.output)
+        assert "Example" in shown.output and f"roadmap-rag {' '.join(command)}" in shown.output, command
+        assert "<bool>" not in shown.output, (command, shown.output)
+
+
+def _no_ollama(data_dir: Path) -> dict[str, str]:
+    from roadmap_rag.chroma_server import free_port
+
+    return env_for(data_dir, ROADMAP_RAG_LLM="auto", ROADMAP_RAG_OLLAMA_HOST=f"http://127.0.0.1:{free_port()}")
+
+
+def test_the_ollama_note_is_short_and_said_once_a_chat(assistant: Assistant) -> None:
+    env = _no_ollama(assistant.settings.data_dir)
+    chat = CliRunner().invoke(app, ["chat"], env=env, input="What is LoRA?\nAnd QLoRA?\n\n")
+    assert chat.exit_code == 0 and "chat: 2 questions answered" in chat.output, chat.output
+    notes = [line for line in chat.output.splitlines() if "Ollama" in line]
+    assert len(notes) == 1 and len(notes[0]) <= 100, notes
+    asked = CliRunner().invoke(app, ["ask", "What is LoRA?"], env=env)
+    notes = [line for line in asked.output.splitlines() if "Ollama" in line]
+    assert asked.exit_code == 0 and len(notes) == 1 and len(notes[0]) <= 100, notes
+
+
+def test_long_lines_wrap_on_word_boundaries(cli_env: dict[str, str]) -> None:
+    question = ["ask", "What does the curriculum say about fine-tuning and adaptation?", "--llm", "extractive"]
+    whole = CliRunner().invoke(app, question, env=cli_env)  # piped, no width: one line per paragraph
+    longest = max(whole.output.splitlines(), key=len)
+    assert len(longest) > 60
+    wrapped = CliRunner().invoke(app, question, env={**cli_env, "COLUMNS": "60"})
+    lines = wrapped.output.splitlines()
+    assert max(len(line) for line in lines) <= 60, wrapped.output
+    assert " ".join(longest.split()) in " ".join(" ".join(lines).split())  # no word cut in two

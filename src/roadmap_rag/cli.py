@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 from rich.text import Text
+from typer.core import TyperOption
 
 from roadmap_rag import redact
 from roadmap_rag.api import Assistant
@@ -42,8 +43,32 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+class _Console(Console):
+    """Long lines wrapped on word boundaries at a terminal's width (or $COLUMNS), never cut mid-word by the
+    terminal; piped output keeps one line per paragraph, for grep."""
+
+    @property
+    def soft_wrap(self) -> bool:
+        return not (self.is_terminal or self._environ.get("COLUMNS"))
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:  # Console.__init__ sets it; the property decides
+        pass
+
+
+console = _Console()
+err = _Console(stderr=True)
+
+
+def _flag_type(self: TyperOption, ctx: Any) -> str | None:
+    """A flag (--json) shows as a flag in --help, with no <bool> placeholder."""
+    return None if self.is_flag and not self.count else _option_type(self, ctx)
+
+
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 
 def _fail(exc: RoadmapRagError, code: int = 2) -> typer.Exit:
@@ -169,9 +194,17 @@ def print_answer(answer: Answer) -> None:
         console.print("\n".join(lines), highlight=False)
 
 
-def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm: str | None, k: int | None) -> Answer:
+def _stream_answer(
+    assistant: Assistant,
+    question: str,
+    history: list[Turn],
+    llm: str | None,
+    k: int | None,
+    said: set[str] | None = None,
+) -> Answer:
     """Show the answer live as it streams (each statement once the claim check has passed it: never the model's
-    unchecked text), then the answer laid out, its sources, what was removed and why, and timings."""
+    unchecked text), then the answer laid out, its sources, what was removed and why, and timings. A note
+    already in ``said`` (the chat's notes so far) is not repeated."""
     stream = assistant.stream(question, history, llm=llm, k=k)
     streamed = ""
     with Live(console=console, transient=True, auto_refresh=False) as live:
@@ -196,8 +229,13 @@ def _stream_answer(assistant: Assistant, question: str, history: list[Turn], llm
         console.print(f"[yellow]removed, not supported by the sources:[/] {len(answer.removed)} statement(s)")
         for removal in answer.removed:
             console.print(f"  [dim]- {escape(removal.text)}[/]  ({escape(removal.reason)})", highlight=False)
+    said = set() if said is None else said
     for note in answer.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        if note.startswith("Ollama not used"):  # llm=auto without Ollama: said once, briefly
+            note = "Ollama is not running, so answers come from the sources without an LLM (`roadmap-rag doctor`)"
+        if note not in said:
+            said.add(note)
+            console.print(f"[yellow]note:[/] {escape(note)}")
     t = answer.timings
     console.print(
         f"backend: {answer.backend}; grounded: {answer.grounded}; "
@@ -239,6 +277,7 @@ def chat_cmd(
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     history: list[Turn] = []
+    said: set[str] = set()  # notes already given in this session
     console.print("Ask about the roadmaps; /reset forgets the conversation; an empty line ends the session.")
     turns = 0
     while True:
@@ -253,7 +292,7 @@ def chat_cmd(
             console.print("(conversation forgotten)")
             continue
         try:
-            history = _stream_answer(assistant, question, history, llm, k).history
+            history = _stream_answer(assistant, question, history, llm, k, said).history
             turns += 1
         except RoadmapRagError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -365,10 +404,32 @@ def progress_cmd(
             doc_id, _, section = spec.partition(":")
             if doc_id not in known or not section:
                 raise ConfigError(f"{spec!r}: use ROADMAP_ID:SECTION with one of {', '.join(sorted(known))}")
-            store.mark(doc_id, section.strip(), flag)
+            store.mark(doc_id, _section(assistant, doc_id, section) if flag else section.strip(), flag)
     except RoadmapRagError as exc:
         raise _fail(exc) from exc
     _print_next(assistant, profile)
+
+
+def _section(assistant: Assistant, doc_id: str, name: str) -> str:
+    """The roadmap's section that ``name`` names (its path, or its title with or without its number, in any
+    case); a name that is none of them is a ConfigError naming the closest sections."""
+    import difflib
+
+    from roadmap_rag.types import SECTION_SEPARATOR, unnumbered
+
+    paths = [u.section for u in assistant.retriever.library().view(doc_id).units if u.kind == "heading"]
+    wanted = " ".join(name.split()).casefold()
+    for path in paths:
+        title = path.split(SECTION_SEPARATOR)[-1]
+        if wanted in (path.casefold(), title.casefold(), unnumbered(title).casefold()):
+            return path
+    titles = {path.split(SECTION_SEPARATOR)[-1].casefold(): path.split(SECTION_SEPARATOR)[-1] for path in paths}
+    near = difflib.get_close_matches(wanted, list(titles), n=3, cutoff=0.4)
+    near += [t for t in titles if wanted in t and t not in near]
+    closest = "; the closest: " + "; ".join(repr(titles[t]) for t in near[:3]) if near else ""
+    raise ConfigError(
+        f"{doc_id} has no section {name.strip()!r}{closest} (`roadmap-rag path TOPIC` shows where a topic sits)"
+    )
 
 
 def _print_next(assistant: Assistant, profile: str) -> None:
@@ -763,3 +824,43 @@ def import_feedback_cmd(
     console.print(f"import-feedback: {escape(report.summary())}")
     if report.drafts:
         console.print("Complete each draft (its 'todo' says how), then move it into a golden set.")
+
+
+# -- an example for every command's --help -------------------------------------------------------------
+EXAMPLES = {
+    "ingest": "roadmap-rag ingest   (again after editing the corpus: only what changed is embedded)",
+    "status": "roadmap-rag status --json",
+    "ask": 'roadmap-rag ask "What should I learn before transformers?"',
+    "chat": "roadmap-rag chat --llm extractive",
+    "path": "roadmap-rag path LoRA",
+    "quiz": "roadmap-rag quiz RLHF --n 3",
+    "progress": 'roadmap-rag progress --done "comprehensive-llm-curriculum:Getting Started"',
+    "retrieve": 'roadmap-rag retrieve "What is LoRA?" --k 3',
+    "config": "roadmap-rag config --json",
+    "doctor": "roadmap-rag doctor --repair",
+    "bench": "roadmap-rag bench --help   (the benchmark's own options)",
+    "app": "roadmap-rag app --port 8501",
+    "mcp": "roadmap-rag mcp --http --port 8765",
+    "serve": "roadmap-rag serve --port 8000",
+    "papers": "roadmap-rag papers fetch --only transformer",
+    "papers scan": "roadmap-rag papers scan --write",
+    "papers fetch": "roadmap-rag papers fetch --only transformer",
+    "eval": "roadmap-rag eval --limit 10 --llm extractive",
+    "eval train-ranker": "roadmap-rag eval train-ranker --report eval/ranker.md",
+    "eval import-feedback": "roadmap-rag eval import-feedback --out eval/datasets/drafts.jsonl",
+}
+
+
+def _add_examples() -> None:
+    """Each command's --help ends with an example (typer's epilog)."""
+    for typer_app, prefix in ((app, ""), (papers_app, "papers "), (eval_app, "eval ")):
+        for command in typer_app.registered_commands:
+            name = prefix + (command.name or "")
+            if name in EXAMPLES and not command.epilog:
+                command.epilog = f"Example: {EXAMPLES[name]}"
+    for group in app.registered_groups:
+        if group.name in EXAMPLES and not group.epilog:
+            group.epilog = f"Example: {EXAMPLES[group.name]}"
+
+
+_add_examples()

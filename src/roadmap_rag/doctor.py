@@ -122,7 +122,7 @@ def check_ollama(settings: Settings) -> Check:
         OllamaLLM(settings).check(timeout=settings.ollama_probe_timeout)
     except RoadmapRagError as exc:
         status: Status = "fail" if settings.llm == "ollama" else "warn"
-        used = "" if status == "fail" else " (llm=auto answers with the embedded model meanwhile)"
+        used = "" if status == "fail" else " (llm=auto answers from the sources without an LLM meanwhile)"
         return Check(
             "ollama", status, f"{exc}{used}", f"start `ollama serve` and `ollama pull {settings.ollama_model}`"
         )
