@@ -139,7 +139,12 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     if NEXT_QUESTION.search(question):
-        places = assistant.next_steps(progress_store().done())
+        try:
+            places = assistant.next_steps(progress_store().done())
+        except RoadmapRagError as exc:
+            with st.chat_message("assistant"):
+                failed_to_answer(question, doc_ids, exc)
+            return
         st.session_state.messages.append({"role": "assistant", "question": question, "next": places})
         with st.chat_message("assistant"):
             render_next(len(st.session_state.messages) - 1, places)
@@ -162,15 +167,20 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
             st.error(escape_markdown(str(exc)))
             st.session_state.messages.pop()
             return
-        except RoadmapRagError as exc:  # the index, the server, the backend: the question stays, with the remedy
-            failed = {"role": "assistant", "question": question, "error": str(exc), "doc_id": next(iter(doc_ids), "")}
-            st.session_state.messages.append(failed)
-            render_error(len(st.session_state.messages) - 1, failed)
+        except RoadmapRagError as exc:
+            failed_to_answer(question, doc_ids, exc)
             return
         placeholder.empty()
         st.session_state.history = answer.history
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])
+
+
+def failed_to_answer(question: str, doc_ids: tuple[str, ...], exc: RoadmapRagError) -> None:
+    """The index, the server or the backend failed: the question stays in the chat, with the remedy."""
+    failed = {"role": "assistant", "question": question, "error": str(exc), "doc_id": next(iter(doc_ids), "")}
+    st.session_state.messages.append(failed)
+    render_error(len(st.session_state.messages) - 1, failed)
 
 
 def render_error(index: int, message: dict[str, Any]) -> None:

@@ -125,7 +125,7 @@ def test_index_status_and_outline_browser(page: AppTest) -> None:
     assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
     outline = [e.label for e in page.tabs[3].expander]
     assert len(outline) == 5
-    ask = next(b for b in page.tabs[3].button if b.key.startswith("ask_"))
+    ask = next(b for b in page.tabs[3].button if (b.key or "").startswith("ask_"))
     ask.click().run()
     asked = page.session_state.messages[-1]
     assert asked["role"] == "assistant" and asked["question"].startswith("What does the roadmap say about")
@@ -175,7 +175,7 @@ def test_an_answer_shows_where_it_sits_and_asks_about_a_neighbour(page: AppTest)
     page.chat_input[0].set_value("What does the curriculum say about fine-tuning and adaptation?").run()
     answer = page.session_state.messages[-1]["answer"]
     assert answer.places and "Where this sits" in _text(page)
-    neighbour = next(b for b in page.button if b.key.startswith("answer_1_place_") and "Ask about" in b.label)
+    neighbour = next(b for b in page.button if (b.key or "").startswith("answer_1_place_") and "Ask about" in b.label)
     neighbour.click().run()
     asked = page.session_state.messages[-1]
     assert asked["question"].startswith("What does the roadmap say about") and asked["answer"].grounded
@@ -342,6 +342,31 @@ def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
         assert "chroma run" in page.session_state.messages[-1]["error"]
         page.run()
         assert any("What is a prompt template?" in m.value for m in page.chat_message[-2].markdown)
+    finally:
+        server.stop()
+
+
+def test_what_to_study_next_with_the_chroma_server_gone_is_a_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path, embedder: Embedder
+) -> None:
+    server = ChromaServer(tmp_path / "server", free_port()).start()
+    try:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            corpus_dir=one_roadmap,
+            chroma_host="127.0.0.1",
+            chroma_port=server.port,
+            llm="extractive",
+        )
+        assert ingest(settings, embedder=embedder).ok
+        monkeypatch.setenv("ROADMAP_RAG_CHROMA_HOST", "127.0.0.1")
+        monkeypatch.setenv("ROADMAP_RAG_CHROMA_PORT", str(server.port))
+        page = open_app(monkeypatch, settings.data_dir, one_roadmap)
+        server.stop()
+        page.chat_input[0].set_value("What should I study next?").run()  # progress and the roadmaps' order
+        assert not page.exception, page.exception
+        assert page.session_state.messages[-2]["question"] == "What should I study next?"
+        assert "chroma run" in page.session_state.messages[-1]["error"]
     finally:
         server.stop()
 
