@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult, TextContent
@@ -22,6 +25,7 @@ from roadmap_rag.chroma_server import free_port
 from roadmap_rag.querylog import LOG_NAME
 
 from .conftest import CORPUS, REPO
+from .test_http_api import configured, running
 
 TOOLS = {"ask", "retrieve", "outline", "path", "quiz"}
 
@@ -162,3 +166,92 @@ def test_fast_tool_errors_carry_the_remedy(fake_assistant: Assistant) -> None:
     _run(Client(build_server(fake_assistant)), session)
     assert seen["long"].is_error and "ROADMAP_RAG_MAX_QUESTION_CHARS" in seen["long"].content[0].text
     assert seen["k"].is_error and "k" in seen["k"].content[0].text  # out of range: the argument is named
+
+
+@pytest.mark.fast
+def test_fast_unknown_documents_and_unencodable_text(fake_assistant: Assistant) -> None:
+    from roadmap_rag.mcp_server import build_server
+
+    seen: dict[str, CallToolResult] = {}
+
+    async def session(client: Client) -> None:
+        seen["unknown"] = await client.call_tool("ask", {"question": "What is LoRA?", "doc_ids": ["no-such-roadmap"]})
+        seen["many"] = await client.call_tool("ask", {"question": "What is LoRA?", "doc_ids": ["x"] * 51})
+        seen["surrogate"] = await client.call_tool("ask", {"question": "What is \ud800LoRA?\u2028\x00"})
+        seen["topic"] = await client.call_tool("quiz", {"topic": "fine-tuning\udfff", "n": 1})
+
+    _run(Client(build_server(fake_assistant)), session)
+    unknown = seen["unknown"]
+    assert unknown.is_error and "UnknownDocument" in unknown.content[0].text
+    assert "'no-such-roadmap'" in unknown.content[0].text and "roadmap-rag status" in unknown.content[0].text
+    assert seen["many"].is_error and "doc_ids" in seen["many"].content[0].text
+    # Dropped as the Python API drops them: the same answer, and a reply that encodes.
+    answer = _json(seen["surrogate"])
+    assert answer["answer"] == fake_assistant.ask("What is LoRA?").text
+    assert "\ud800" not in answer["question"] and "\udfff" not in _json(seen["topic"])["topic"]
+
+
+@pytest.mark.fast
+def test_fast_tool_calls_have_a_concurrency_limit(fake_assistant: Assistant) -> None:
+    from roadmap_rag.mcp_server import build_server
+
+    gate, inside = threading.Event(), threading.Event()
+    held = configured(fake_assistant, api_max_concurrent=1)
+    retrieve = held.retrieve
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        inside.set()
+        assert gate.wait(timeout=30)
+        return retrieve(*args, **kwargs)
+
+    held.retrieve = slow  # type: ignore[method-assign]
+    seen: dict[str, CallToolResult] = {}
+
+    async def session(client: Client) -> None:
+        async def first() -> None:
+            seen["first"] = await client.call_tool("retrieve", {"question": "LoRA"})
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(first)
+            await anyio.to_thread.run_sync(inside.wait, 10)
+            seen["over"] = await client.call_tool("outline", {"roadmap": "the curriculum"})
+            gate.set()
+        seen["after"] = await client.call_tool("outline", {"roadmap": "the curriculum"})
+
+    _run(Client(build_server(held)), session)
+    assert seen["over"].is_error and "in progress" in seen["over"].content[0].text
+    assert "ROADMAP_RAG_API_MAX_CONCURRENT" in seen["over"].content[0].text
+    assert _json(seen["first"])["sources"] and _json(seen["after"])["headings"]
+
+
+def test_the_http_server_is_guarded_like_the_api(fake_assistant: Assistant) -> None:
+    """`mcp --http` as `roadmap-rag serve`: Host and Origin allow-lists, the body limit, the read timeouts."""
+    from roadmap_rag.mcp_server import http_app
+
+    assistant = configured(fake_assistant, api_header_timeout=1.0, api_body_timeout=1.0)
+    with running(http_app(assistant), assistant.settings) as server:
+        port = server.config.port
+        url = f"http://127.0.0.1:{port}/mcp"
+        headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+        rebound = httpx.post(
+            url, json=hello, headers=headers | {"Host": "evil.example", "Origin": "http://evil.example"}
+        )
+        assert rebound.status_code == 421 and "ROADMAP_RAG_API_ALLOWED_HOSTS" in rebound.json()["detail"]
+        crossed = httpx.post(url, json=hello, headers=headers | {"Origin": "https://evil.example"})
+        assert crossed.status_code == 403 and "ROADMAP_RAG_API_ALLOWED_ORIGINS" in crossed.json()["detail"]
+        huge = httpx.post(url, content=b"x" * 100_000, headers=headers)
+        assert huge.status_code == 413 and "ROADMAP_RAG_API_MAX_BODY_BYTES" in huge.json()["detail"]
+        slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+        slow.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+        started = time.monotonic()
+        reply = b"".join(iter(lambda: slow.recv(4096), b""))  # until the server closes it
+        assert reply.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 5
+        slow.close()
+        seen: dict[str, Any] = {}
+
+        async def session(client: Client) -> None:
+            seen["tools"] = {t.name for t in (await client.list_tools()).tools}
+
+        _run(Client(url), session)
+        assert seen["tools"] == TOOLS

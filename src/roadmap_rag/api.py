@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -15,14 +17,14 @@ from roadmap_rag.composer import Composer, Composition
 from roadmap_rag.coverage import note, uncovered
 from roadmap_rag.curriculum import Curriculum, TopicPath
 from roadmap_rag.embeddings import Embedder, make_embedder
-from roadmap_rag.errors import BackendUnavailable, NothingIndexed, QuestionError
+from roadmap_rag.errors import BackendUnavailable, NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.followups import Resolved, resolve
 from roadmap_rag.generation import LLM, make_llm
-from roadmap_rag.generation.base import Made, Truncated
+from roadmap_rag.generation.base import Made, Truncated, check_backend
 from roadmap_rag.library import Library
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.questions import terms, topic_support
+from roadmap_rag.questions import plain, terms, topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
@@ -78,7 +80,7 @@ class Assistant:
 
     # -- retrieval ---------------------------------------------------------------------------
     def _validate(self, question: str) -> str:
-        question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        question = plain(question).strip()
         if not question:
             raise QuestionError("the question is empty; type a question about the roadmaps")
         if len(question) > self.settings.max_question_chars:
@@ -108,7 +110,36 @@ class Assistant:
     ) -> list[Source]:
         """The best ``k`` sources for ``question``, best first; then up to ``card_k`` paper cards that
         ranked within the top ``k`` (kind "paper-card"; they never displace roadmap or paper text)."""
-        return self._retrieve(self._validate(question), k, doc_ids, kinds, mode).sources
+        question = self._validate(question)
+        return self._retrieve(question, k, *self._filters(doc_ids, kinds), mode).sources
+
+    def _filters(self, doc_ids: Sequence[str], kinds: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The filters, checked: each kind is a Kind, each id an indexed document's, and together they select
+        some indexed document (QuestionError, or UnknownDocument, naming what is not)."""
+        ids, kinds = ((doc_ids,) if isinstance(doc_ids, str) else tuple(doc_ids)), tuple(kinds)
+        if bad := [k for k in kinds if k not in set(Kind)]:
+            raise QuestionError(f"no kind of document is named {_listed(bad)}; the kinds are: {', '.join(Kind)}")
+        if not ids and not kinds:
+            return ids, kinds
+        library = self.retriever.library()
+        if not library.doc_ids() and self.store.count() == 0:
+            raise NothingIndexed(self.settings.store_location)  # not "unknown": nothing is there yet
+        if unknown := [d for d in dict.fromkeys(ids) if d not in library]:
+            near = difflib.get_close_matches(unknown[0], library.doc_ids(), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise UnknownDocument(
+                f"no indexed document has the id {_listed(unknown)}{hint}; `roadmap-rag status` lists the "
+                f"{len(library.doc_ids())} indexed documents' ids (so does GET /status over HTTP), and every "
+                "retrieved source carries its doc_id"
+            )
+        if kinds and not any(library.kind(d) in kinds for d in ids or library.doc_ids()):
+            held = Counter(library.kind(d) for d in library.doc_ids())
+            among = f"none of {_listed(ids)} is" if ids else "no indexed document is"
+            index = ", ".join(f"{n} {kind}" for kind, n in sorted(held.items())) or "nothing"
+            raise QuestionError(
+                f"{among} of the kinds {_listed(kinds)}, so nothing could answer; the index holds {index}"
+            )
+        return ids, kinds
 
     # -- answering ---------------------------------------------------------------------------
     def llm(self, choice: str | None = None) -> Made:
@@ -231,14 +262,18 @@ class Assistant:
     ) -> AnswerStream:
         """The answer as it is written: iterate the result for text deltas, then read its ``.answer``.
 
-        The question is checked now (QuestionError); retrieval and generation run as the stream is read.
+        The question, the filters and the backend's name are checked now (QuestionError, UnknownDocument,
+        ConfigError); retrieval and generation run as the stream is read.
         ``llm`` picks a backend by name (default: setting llm), ``k`` the number of sources, and
         ``doc_ids``/``kinds`` restrict what the answer may draw on.
         """
         asked = self._validate(question)
-        turns = list(history or [])
+        doc_ids, kinds = self._filters(doc_ids, kinds)
+        if llm:
+            check_backend(llm)  # an unknown name is the caller's error now, not the stream's
+        turns = [replace(t, question=plain(t.question), answer=plain(t.answer)) for t in history or []]
         resolved = self._resolve(asked, turns)
-        request = _Request(asked, turns, llm, k, tuple(doc_ids), tuple(kinds), resolved.question)
+        request = _Request(asked, turns, llm, k, doc_ids, kinds, resolved.question)
         return AnswerStream(self._answer(request))
 
     def ask(
@@ -468,6 +503,13 @@ def _roadmap_names(library: Library) -> dict[str, str]:
         for name in (*view.aliases, view.short_title.removeprefix("the "), view.title, short):
             names.setdefault(name.casefold(), doc_id)
     return names
+
+
+def _listed(values: Sequence[str], most: int = 5) -> str:
+    """Values as a message names them: quoted, escaped (a control character or a lone surrogate shows as
+    its escape), each cut to 60 characters, at most ``most`` of them."""
+    shown = ", ".join(repr(v[:60] + ("..." if len(v) > 60 else "")) for v in values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

@@ -674,7 +674,7 @@ def mcp_cmd(
 @app.command("serve")
 def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
     """Run the HTTP API (POST /ask, POST /retrieve, GET /status, GET /healthz; OpenAPI at /docs)."""
-    from roadmap_rag.http_api import serve
+    from roadmap_rag.http_api import reach_warning, serve
 
     try:
         settings = _settings()
@@ -683,6 +683,8 @@ def serve_cmd(host: HostOption = "127.0.0.1", port: Annotated[int, typer.Option(
         raise _fail(exc) from exc
     token = "bearer token required" if settings.api_token else "no token (set ROADMAP_RAG_API_TOKEN to require one)"
     console.print(f"roadmap-rag API: http://{host}:{port}  (OpenAPI: /docs; {token}; Ctrl+C stops it)")
+    if warning := reach_warning(settings, host):
+        err.print(f"[yellow]note:[/] {escape(warning)}")
     console.file.flush()
     serve(assistant, host, port)
 

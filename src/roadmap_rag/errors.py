@@ -42,7 +42,11 @@ class BackendUnavailable(RoadmapRagError):
 
 
 class QuestionError(RoadmapRagError):
-    """The question itself is unusable (empty, too long)."""
+    """The question itself is unusable (empty, too long), or a filter that goes with it (an unknown kind)."""
+
+
+class UnknownDocument(QuestionError):
+    """A ``doc_ids`` filter names a document that is not indexed."""
 
 
 __all__ = [
@@ -53,4 +57,5 @@ __all__ = [
     "NothingIndexed",
     "QuestionError",
     "RoadmapRagError",
+    "UnknownDocument",
 ]

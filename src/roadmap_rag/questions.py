@@ -199,6 +199,22 @@ _LIST = re.compile(
 )
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` without lone surrogates ("\\ud800" from a JSON escape or a broken client): no encoder takes them,
+    so a reply or a log line that echoed one would fail."""
+    return _SURROGATES.sub("", text)
+
+
+def plain(text: str) -> str:
+    """What a person typed, as the Assistant reads it (questions, topics, earlier turns): separators (no-break
+    space, U+2028) as a space; control and format characters (NUL, ANSI escapes, RTL marks, zero-width
+    spaces) and lone surrogates dropped; newlines and tabs kept."""
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " if ch.isspace() else "" for ch in text)
+
+
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
 
 

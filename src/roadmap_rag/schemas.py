@@ -1,5 +1,7 @@
 """The JSON shapes the MCP server and the HTTP API return: one definition each, built from the API's own
-types (an answer, its sources, a roadmap's outline, a topic's path, a quiz), so the two never drift."""
+types (an answer, its sources, a roadmap's outline, a topic's path, a quiz), so the two never drift.
+
+A question echoed back loses its lone surrogates (questions.encodable): the reply must encode as JSON."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pydantic import BaseModel, Field
 from roadmap_rag.curriculum import TopicPath
 from roadmap_rag.display import page_link
 from roadmap_rag.outline import Heading, Outline
+from roadmap_rag.questions import encodable
 from roadmap_rag.quiz import QuizItem
 from roadmap_rag.types import Answer, Source
 
@@ -74,7 +77,7 @@ class AnswerOut(BaseModel):
         cited = {c.number for c in answer.citations}
         return cls(
             id=answer.id,
-            question=question,
+            question=encodable(question),
             answer=answer.text,
             grounded=answer.grounded,
             backend=answer.backend,
@@ -93,7 +96,8 @@ class RetrieveOut(BaseModel):
 
     @classmethod
     def of(cls, question: str, sources: list[Source]) -> RetrieveOut:
-        return cls(question=question, sources=[SourceOut.of(n, s) for n, s in enumerate(sources, start=1)])
+        sources_out = [SourceOut.of(n, s) for n, s in enumerate(sources, start=1)]
+        return cls(question=encodable(question), sources=sources_out)
 
 
 class HeadingOut(BaseModel):

@@ -12,14 +12,16 @@ a shell holds variables for other versions and tools.
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -137,10 +139,26 @@ class Settings(BaseSettings):
         "spans go to the host process's OpenTelemetry tracer provider if one is set.",
     )
 
-    # HTTP API (roadmap-rag serve).
+    # HTTP API (roadmap-rag serve); the allow-lists, body limit and timeouts guard `roadmap-rag mcp --http` too.
     api_token: str | None = Field(None, description="Bearer token POST /ask and /retrieve require, if set.")
     api_max_body_bytes: int = Field(64_000, ge=1_000, description="Larger request bodies get 413.")
-    api_max_concurrent: int = Field(16, ge=1, description="Answers in progress at once; more get 503.")
+    api_max_concurrent: int = Field(
+        16, ge=1, description="Requests in progress at once on each route (answers, retrievals, status); more get 503."
+    )
+    api_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1", "localhost", "[::1]"],
+        description="Host headers served (DNS rebinding): a name or address on any port, or name:port; "
+        "comma-separated in the environment; '*' serves any. Others get 421.",
+    )
+    api_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        ["http://127.0.0.1", "http://localhost", "http://[::1]"],
+        description="Browser Origins served (besides the server's own), on any port or as scheme://host:port; "
+        "comma-separated in the environment; '*' allows any. Others get 403.",
+    )
+    api_header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a connection has to send a request's headers; then it is closed (slowloris)."
+    )
+    api_body_timeout: float = Field(20.0, gt=0, description="Seconds a request's body has to arrive; then 408.")
 
     # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
     judge_context: int = Field(4096, ge=1024)
@@ -150,6 +168,15 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         return check_backend(value)
+
+    @field_validator("api_allowed_hosts", "api_allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """A list, or (from the environment) its entries separated by commas or as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

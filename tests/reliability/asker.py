@@ -31,7 +31,7 @@ QUESTIONS: list[tuple[str, list[str], list[str]]] = [
 
 
 def outcome(assistant: Assistant, question: str, kinds: list[str], doc_ids: list[str]) -> dict[str, Any]:
-    """"answer" (with the sources' text), "retry" (one of our errors: a sentence with its remedy) or "crash"."""
+    """ "answer" (with the sources' text), "retry" (one of our errors: a sentence with its remedy) or "crash"."""
     try:
         answer = assistant.ask(question, kinds=kinds, doc_ids=doc_ids)
     except RoadmapRagError as exc:

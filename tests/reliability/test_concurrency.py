@@ -155,4 +155,3 @@ def test_readers_answer_while_a_writer_ingests(mode: str, embedder: Embedder, le
         "each once; the lexical index at the store's generation with the same chunks; the record with the same "
         "documents)",
     )
-
