@@ -117,6 +117,8 @@ class Slice:
         import numpy as np
 
         def normalised(rows: Any) -> Any:
+            if not len(rows):  # a filter that selects nothing: searches find nothing
+                return np.zeros((0, 0), dtype=np.float32)
             matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             return matrix / np.where(norms == 0, 1, norms)
