@@ -3,6 +3,7 @@ Python API and the CLI: every failure a sentence with its remedy, exit codes a s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,21 @@ def test_long_lines_wrap_on_word_boundaries(cli_env: dict[str, str]) -> None:
     lines = wrapped.output.splitlines()
     assert max(len(line) for line in lines) <= 60, wrapped.output
     assert " ".join(longest.split()) in " ".join(" ".join(lines).split())  # no word cut in two
+
+
+def test_status_names_the_settings_file_before_anything_else(  # opens Chroma: not the fast tier
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(tmp_path / "data"))
+    toml = tmp_path / "roadmap-rag.toml"
+    toml.write_text('ollama_host = "http://learner:s3cret@10.0.0.2:11434"\n', encoding="utf-8")
+    shown = CliRunner().invoke(app, ["status"], terminal_width=400)
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"settings: {toml} sets ollama_host;")
+    assert "data_dir" in shown.output.splitlines()[0]  # what the environment sets, too
+    as_json = CliRunner().invoke(app, ["status", "--json"])
+    settings = json.loads(as_json.output)["settings"]
+    assert settings["file"] == str(toml) and settings["from"]["ollama_host"] == "file"
+    assert "s3cret" not in shown.output + as_json.output

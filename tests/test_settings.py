@@ -117,19 +117,3 @@ def test_config_never_shows_a_token_or_the_credentials_in_an_address(
     assert "s3cret" not in json.dumps(values) and values["api_token"] == "***"
     assert values["ollama_host"] == "http://***@10.0.0.2:11434"
     assert values["otel_endpoint"] == "https://***@collector.example:4317"
-
-
-def test_status_names_the_settings_file_before_anything_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("OLLAMA_HOST", raising=False)
-    monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(tmp_path / "data"))
-    toml = tmp_path / "roadmap-rag.toml"
-    toml.write_text('ollama_host = "http://learner:s3cret@10.0.0.2:11434"\n', encoding="utf-8")
-    shown = CliRunner().invoke(app, ["status"], terminal_width=400)
-    assert shown.exit_code == 0, shown.output
-    assert shown.output.startswith(f"settings: {toml} sets ollama_host;")
-    assert "data_dir" in shown.output.splitlines()[0]  # what the environment sets, too
-    as_json = CliRunner().invoke(app, ["status", "--json"])
-    settings = json.loads(as_json.output)["settings"]
-    assert settings["file"] == str(toml) and settings["from"]["ollama_host"] == "file"
-    assert "s3cret" not in shown.output + as_json.output
