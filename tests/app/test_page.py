@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,12 +141,17 @@ def test_document_text_is_escaped(page: AppTest) -> None:
     assert all("<script>" not in v for v in _text(page).split("\n"))
 
 
-def test_unreachable_ollama_is_explained(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+def ask_an_unreachable_ollama(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The learner picks Ollama, which is not running, and asks."""
     monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens
     st.cache_resource.clear()
     page.run()
     page.sidebar.selectbox[0].set_value("ollama").run()
     page.chat_input[0].set_value("What is LoRA?").run()
+
+
+def test_unreachable_ollama_is_explained(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    ask_an_unreachable_ollama(page, monkeypatch)
     assert any("not reachable" in e.value and "ollama serve" in e.value for e in page.error)
     page.sidebar.selectbox[0].set_value("auto").run()
     page.chat_input[0].set_value("What is LoRA?").run()
@@ -313,9 +320,11 @@ def test_an_empty_index_says_ingest_first_and_a_reingest_shows_in_the_sidebar(
     assert page.session_state.messages[-1]["answer"].grounded
 
 
-def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
+@contextlib.contextmanager
+def app_on_a_chroma_server(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path, embedder: Embedder
-) -> None:
+) -> Iterator[tuple[AppTest, ChromaServer]]:
+    """The app over one roadmap indexed in a real `chroma run` on 127.0.0.1, which the test may stop."""
     server = ChromaServer(tmp_path / "server", free_port()).start()
     try:
         settings = Settings(
@@ -328,7 +337,15 @@ def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
         assert ingest(settings, embedder=embedder).ok
         monkeypatch.setenv("ROADMAP_RAG_CHROMA_HOST", "127.0.0.1")
         monkeypatch.setenv("ROADMAP_RAG_CHROMA_PORT", str(server.port))
-        page = open_app(monkeypatch, settings.data_dir, one_roadmap)
+        yield open_app(monkeypatch, settings.data_dir, one_roadmap), server
+    finally:
+        server.stop()
+
+
+def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path, embedder: Embedder
+) -> None:
+    with app_on_a_chroma_server(monkeypatch, tmp_path, one_roadmap, embedder) as (page, server):
         page.chat_input[0].set_value("What is prompt engineering?").run()
         assert page.session_state.messages[-1]["answer"].grounded
         server.stop()
@@ -342,41 +359,21 @@ def test_a_stopped_chroma_server_is_a_message_and_the_question_stays(
         assert "chroma run" in page.session_state.messages[-1]["error"]
         page.run()
         assert any("What is a prompt template?" in m.value for m in page.chat_message[-2].markdown)
-    finally:
-        server.stop()
 
 
 def test_what_to_study_next_with_the_chroma_server_gone_is_a_message(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_roadmap: Path, embedder: Embedder
 ) -> None:
-    server = ChromaServer(tmp_path / "server", free_port()).start()
-    try:
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            corpus_dir=one_roadmap,
-            chroma_host="127.0.0.1",
-            chroma_port=server.port,
-            llm="extractive",
-        )
-        assert ingest(settings, embedder=embedder).ok
-        monkeypatch.setenv("ROADMAP_RAG_CHROMA_HOST", "127.0.0.1")
-        monkeypatch.setenv("ROADMAP_RAG_CHROMA_PORT", str(server.port))
-        page = open_app(monkeypatch, settings.data_dir, one_roadmap)
+    with app_on_a_chroma_server(monkeypatch, tmp_path, one_roadmap, embedder) as (page, server):
         server.stop()
         page.chat_input[0].set_value("What should I study next?").run()  # progress and the roadmaps' order
         assert not page.exception, page.exception
         assert page.session_state.messages[-2]["question"] == "What should I study next?"
         assert "chroma run" in page.session_state.messages[-1]["error"]
-    finally:
-        server.stop()
 
 
 def test_an_ollama_error_keeps_the_question_in_the_chat(page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens
-    st.cache_resource.clear()
-    page.run()
-    page.sidebar.selectbox[0].set_value("ollama").run()
-    page.chat_input[0].set_value("What is LoRA?").run()
+    ask_an_unreachable_ollama(page, monkeypatch)
     page.run()  # the next rerun used to drop the question
     assert not page.exception
     assert page.session_state.messages[0]["question"] == "What is LoRA?"
