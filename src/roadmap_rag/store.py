@@ -427,12 +427,13 @@ class ChromaStore:
         with self._guard():
             got = self._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
             lines = self._passages.get(where=where, include=["documents", "metadatas", "embeddings"])
-        chunks = _chunks(got["ids"], got["documents"], got["metadatas"])
+        kept = _kept(got["ids"], got["documents"], got["metadatas"])
         passages = [
-            (str((meta or {}).get("chunk_id", "")), text or "", vector)
+            (str(meta["chunk_id"]), text or "", vector)
             for meta, text, vector in zip(lines["metadatas"], lines["documents"], lines["embeddings"], strict=True)
+            if meta and "chunk_id" in meta
         ]
-        return Slice.of(chunks, got["embeddings"], passages)
+        return Slice.of([chunk for _, chunk in kept], [got["embeddings"][row] for row, _ in kept], passages)
 
     def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
         """The chunks with these ids, in the order given; ids the store lacks are left out."""
@@ -563,8 +564,11 @@ class ChromaStore:
 
     def query(self, embedding: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         got = self._query(False, embedding, k, where)
-        chunks = _chunks(got["ids"][0], got["documents"][0], got["metadatas"][0])
-        return [(chunk, 1.0 - float(dist)) for chunk, dist in zip(chunks, got["distances"][0], strict=True)]
+        distances = got["distances"][0]
+        return [
+            (chunk, 1.0 - float(distances[row]))
+            for row, chunk in _kept(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        ]
 
     def query_passages(
         self, embedding: Sequence[float], k: int, where: Where | None = None
@@ -572,17 +576,27 @@ class ChromaStore:
         """(chunk id, similarity, passage text) of the best-matching passages, best first; a chunk may repeat."""
         got = self._query(True, embedding, k, where)
         return [
-            (str((meta or {}).get("chunk_id", "")), 1.0 - float(dist), text or "")
+            (str(meta["chunk_id"]), 1.0 - float(dist), text or "")
             for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=True)
+            if meta and "chunk_id" in meta  # a passage deleted while it was read: left out
         ]
 
 
 def _chunks(ids: Sequence[str], texts: Sequence[str | None] | None, metas: Sequence[Any] | None) -> list[Chunk]:
+    return [chunk for _, chunk in _kept(ids, texts, metas)]
+
+
+def _kept(
+    ids: Sequence[str], texts: Sequence[str | None] | None, metas: Sequence[Any] | None
+) -> list[tuple[int, Chunk]]:
+    """(row, chunk) of each row that holds a whole record: one another process deleted while it was read comes
+    back without its metadata (a vector index that still holds the id), and is left out like any deleted chunk."""
     texts = texts or [None] * len(ids)
     metas = metas or [None] * len(ids)
     return [
-        chunk_from_record(cid, text or "", cast(Mapping[str, Any], meta or {}))
-        for cid, text, meta in zip(ids, texts, metas, strict=True)
+        (row, chunk_from_record(cid, text or "", cast(Mapping[str, Any], meta)))
+        for row, (cid, text, meta) in enumerate(zip(ids, texts, metas, strict=True))
+        if meta and "doc_id" in meta
     ]
 
 
