@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -379,12 +380,15 @@ class ChromaStore:
             self._client.close()
 
     def _reopened(self, exc: Exception) -> bool:
-        """An embedded search that failed on vectors another process's ingest is still writing ("Error finding
-        id"): reopened, to be tried once more."""
-        if self._server is not None or "Error finding id" not in str(exc):
+        """A search that failed on vectors another process's ingest is still writing ("Error finding id"): to be
+        tried once more, an embedded client reopened first (a server settles on its own)."""
+        if "Error finding id" not in str(exc):
             return False
-        _log.info("reopening the embedded Chroma store after another process's writes: %s", exc)
-        self.reopen()
+        _log.info("retrying a search that met another process's writes: %s", exc)
+        if self._server is None:
+            self.reopen()
+        else:
+            time.sleep(0.05)
         return True
 
     def sparse_search(self) -> tuple[bool, str]:
