@@ -382,13 +382,13 @@ class ChromaStore:
     def _reopened(self, exc: Exception) -> bool:
         """A search that failed on vectors another process's ingest is still writing ("Error finding id"): to be
         tried once more, an embedded client reopened first (a server settles on its own)."""
-        if "Error finding id" not in str(exc):
+        if not any(sign in str(exc) for sign in ("Error finding id", "Error executing plan")):
             return False
         _log.info("retrying a search that met another process's writes: %s", exc)
         if self._server is None:
             self.reopen()
         else:
-            time.sleep(0.05)
+            time.sleep(0.2)
         return True
 
     def sparse_search(self) -> tuple[bool, str]:
