@@ -113,8 +113,9 @@ def _run(
     with Lexical(settings.lexical_dir).writing() as lex:
         if not rebuild:
             report.lexical_repaired = repair_lexical(store, lex)
-        plans = plan(settings, found, store, report, progress)
-        stale = stale_documents(store, found.roots, {p.doc.id for p in plans}, report)
+        sources = store.doc_sources()  # read once: each held document's file, before this run writes
+        plans = plan(settings, found, store, sources, report, progress)
+        stale = stale_documents(sources, found.roots, {p.doc.id for p in plans}, report)
         if rebuild or stale or any(p.to_add or p.to_update or p.to_delete for p in plans):
             mark_running(settings, paths)  # until write_state: a run killed from here on is doctor's to name
             generation = uuid.uuid4().hex
@@ -210,10 +211,14 @@ class Plan:
 
 
 def plan(
-    settings: Settings, found: Found, store: VectorStore, report: IngestReport, progress: ProgressCallback | None
+    settings: Settings,
+    found: Found,
+    store: VectorStore,
+    sources: Mapping[str, str],
+    report: IngestReport,
+    progress: ProgressCallback | None,
 ) -> list[Plan]:
     unfinished = store.without_passages()
-    sources = store.doc_sources()
     plans: list[Plan] = []
     total = len(found.files) + len(found.cards)
     for i, item in enumerate(found.documents(settings), start=1):
@@ -330,14 +335,16 @@ def _mean(vectors: list[list[float]]) -> list[float]:
 
 
 # -- remove stale: documents whose files are gone ----------------------------------------------
-def stale_documents(store: VectorStore, roots: Sequence[Path], seen: set[str], report: IngestReport) -> list[str]:
+def stale_documents(
+    sources: Mapping[str, str], roots: Sequence[Path], seen: set[str], report: IngestReport
+) -> list[str]:
     """Documents whose files are gone from the ingested roots; a file that failed to load keeps what it had.
     A document read (before the corpus boundary) through a link that now leads out of its root goes too."""
     failed = {str(resolved(f.path) or f.path) for f in report.failures if not isinstance(f, LinkOutsideRoot)}
     refused = [f.target for f in report.failures if isinstance(f, LinkOutsideRoot)]
     return [
         doc_id
-        for doc_id, source in store.doc_sources().items()
+        for doc_id, source in sources.items()
         if doc_id not in seen and source not in failed and (_under(source, roots) or _under(source, refused))
     ]
 
