@@ -10,10 +10,10 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from roadmap_rag.chunking import Chunk
 from roadmap_rag.errors import IndexUnavailable
@@ -33,8 +33,14 @@ META_SUFFIX = "-meta"
 _GENERATION = "generation"
 # The generations this process wrote (set_generation): its own embedded client saw every write of those.
 _WRITTEN: set[str] = set()
+# A read that meets another process's writes fails with one of these while Chroma settles: "Error finding id"
+# (an embedded client whose vectors are stale: reopened, then tried once more) or "Error executing plan" (a
+# server compacting after deletes: tried again after these waits, 1.7 s in all, before the error is the answer).
+_UNSETTLED = ("Error finding id", "Error executing plan")
+_SERVER_WAITS = (0.2, 0.5, 1.0)
 
 
+_T = TypeVar("_T")
 Vectors = Sequence[Sequence[float]]
 Where = dict[str, Any]
 
@@ -341,14 +347,20 @@ class ChromaStore:
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         """What the store holds for one document, in document order."""
-        with self._guard():
-            got = self._collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        got = self._settled(lambda: self._get(where={"doc_id": doc_id}, include=["metadatas", "documents"]))
         return _chunks(got["ids"], got["documents"], got["metadatas"])
+
+    def _get(self, **query: Any) -> Any:
+        with self._guard():
+            return self._collection.get(**query)
+
+    def _generation(self) -> Any:
+        with self._guard():
+            return self._meta.get(ids=[_GENERATION], include=["documents"])
 
     def generation(self) -> str:
         """Changed by every ingest that writes: what readers compare their lexical index with."""
-        with self._guard():
-            got = self._meta.get(ids=[_GENERATION], include=["documents"])
+        got = self._settled(self._generation)
         return str(got["documents"][0]) if got["ids"] else ""
 
     def set_generation(self, value: str) -> None:
@@ -379,17 +391,22 @@ class ChromaStore:
         with self._lock, self._gate.exclusive():
             self._client.close()
 
-    def _reopened(self, exc: Exception) -> bool:
-        """A search that failed on vectors another process's ingest is still writing ("Error finding id"): to be
-        tried once more, an embedded client reopened first (a server settles on its own)."""
-        if not any(sign in str(exc) for sign in ("Error finding id", "Error executing plan")):
-            return False
-        _log.info("retrying a search that met another process's writes: %s", exc)
-        if self._server is None:
-            self.reopen()
-        else:
-            time.sleep(0.2)
-        return True
+    def _settled(self, read: Callable[[], _T]) -> _T:
+        """``read()``, tried again while it fails on another process's writes (``_UNSETTLED``): an embedded
+        client is reopened and tried once more; a server is given ``_SERVER_WAITS`` to settle."""
+        waits = iter(_SERVER_WAITS if self._server is not None else (0.0,))
+        while True:
+            try:
+                return read()
+            except Exception as exc:
+                wait = next(waits, None)
+                if wait is None or not any(sign in str(exc) for sign in _UNSETTLED):
+                    raise
+                _log.info("retrying a read that met another process's writes: %s", exc)
+                if self._server is None:
+                    self.reopen()
+                else:
+                    time.sleep(wait)
 
     def sparse_search(self) -> tuple[bool, str]:
         """Whether this Chroma serves BM25 (sparse) indexes for hybrid search in the server (the Search API
@@ -420,12 +437,7 @@ class ChromaStore:
 
     def vectors(self, where: Where) -> Slice:
         """The chunks ``where`` selects, their passages and every vector, for exact search in memory."""
-        try:
-            return self._vectors(where)
-        except Exception as exc:
-            if not self._reopened(exc):
-                raise
-        return self._vectors(where)
+        return self._settled(lambda: self._vectors(where))
 
     def _vectors(self, where: Where) -> Slice:
         with self._guard():
@@ -443,8 +455,7 @@ class ChromaStore:
         """The chunks with these ids, in the order given; ids the store lacks are left out."""
         if not ids:
             return []
-        with self._guard():
-            got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        got = self._settled(lambda: self._get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"]))
         found = {c.id: c for c in _chunks(got["ids"], got["documents"], got["metadatas"])}
         return [found[i] for i in ids if i in found]
 
@@ -550,12 +561,7 @@ class ChromaStore:
 
     def _query(self, passages: bool, embedding: Sequence[float], k: int, where: Where | None) -> Any:
         # Chroma returns what it has when k exceeds the count (no count() call: 1.5 ms).
-        try:
-            return self._query_once(passages, embedding, k, where)
-        except Exception as exc:
-            if not self._reopened(exc):
-                raise
-        return self._query_once(passages, embedding, k, where)
+        return self._settled(lambda: self._query_once(passages, embedding, k, where))
 
     def _query_once(self, passages: bool, embedding: Sequence[float], k: int, where: Where | None) -> Any:
         with self._guard():

@@ -118,10 +118,9 @@ def scenario(mode: str, operations: list[str], embedder: Embedder, work: Path) -
         crashes = [a["message"] for a in asks if a["outcome"] == "crash"]
         assert not crashes, (changes, crashes[:3])  # never a traceback
         retries = [a["message"] for a in asks if a["outcome"] == "retry"]
-        # Embedded: 0 failures, not even a retry message. A Chroma server under concurrent deletes still answers a
-        # few searches with an internal error after one retry (issue 29's bar of 0 is not met there yet): each is
-        # one of our sentences with its remedy, counted and reported, never a crash.
-        assert all("Retry" in m for m in retries) and (mode == "server" or not retries), (changes, retries[:3])
+        # 0 failures in both modes, not even a retry message: a read that meets the writer's changes settles first
+        # (the store reopens an embedded client; a Chroma server compacting after deletes is given 1.7 s).
+        assert not retries, (changes, retries[:3])
         during = sum(1 for a in asks if a["question"] != "final" and not a["writer_done"])
         assert sum(outcomes.values()) >= READERS * QUOTA and during > 0, (outcomes, during)
         finals = [a for a in asks if a["question"] == "final"]
@@ -162,8 +161,8 @@ def test_readers_answer_while_a_writer_ingests(mode: str, embedder: Embedder, le
         "concurrency",
         f"{READERS} reader processes (one Assistant each, kept open) x {QUOTA} asks while a writer process ran "
         f"{len(last['changes'])} CLI ingests of drawn changes ({', '.join(map(str, last['changes']))}); {mode} Chroma",
-        f"{last['asks']} asks, {last['during']} of them during the ingests: {last['retries']} a retry message, "
-        "the rest answered, 0 crashes; each "
+        f"{last['asks']} asks, {last['during']} of them during the ingests: all answered ({last['retries']} "
+        "retry messages, 0 crashes); each "
         f"reader saw the writer's last document at its next question; index consistent ({last['chunks']} chunks, "
         "each once; the lexical index at the store's generation with the same chunks; the record with the same "
         "documents)",
