@@ -51,6 +51,9 @@ _POSSIBLE = 0.05
 _LIKELY = 0.15
 _FEWEST = 3
 _MOST_UNITS = 6
+# A list of at most _SHORT_LIST items of at most _SHORT_ITEM words is shown whole when one of its items is chosen.
+_SHORT_LIST = 8
+_SHORT_ITEM = 12
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
@@ -395,7 +398,7 @@ class _Compose:
                 statements = []
                 place = (view.doc_id, unit.section)
                 b.heading(view.title if view.kind == Kind.PAPER_CARD else _where(view, unit.section))
-            self._emit_unit(view, unit, b, statements, whole_lists)
+            self._emit_unit(view, unit, b, statements, whole_lists or _short_list(view, unit))
         b.paragraph(statements)
         return bool(b.blocks)
 
@@ -755,6 +758,15 @@ def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
         if kept or (lead and block.kind == "paragraph"):
             out.append(Block(block.kind, kept, block.title, lead))
     return without_bare_headings(out)
+
+
+def _short_list(view: DocumentView, unit: Unit) -> bool:
+    """An item of a short list of short items (a module's topics, the career paths): its list is the answer's
+    unit, shown whole with its lead, since one item out of five reads as the whole answer."""
+    if unit.kind != "item" or unit.level:
+        return False
+    items = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+    return 2 <= len(items) <= _SHORT_LIST and all(len(u.text.split()) <= _SHORT_ITEM for u in items)
 
 
 def _compact(unit: Unit) -> str:
