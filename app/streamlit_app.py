@@ -1,7 +1,8 @@
 """roadmap-rag for learners: a cited chat over the LLM roadmaps. Start it with `roadmap-rag app`.
 
 Page logic only: retrieval, generation and citation checking live in the package (Assistant).
-Corpus and model text is escaped before it is shown (roadmap_rag.display); HTML is never enabled.
+Corpus and model text is escaped before it is shown (roadmap_rag.display). The only HTML on the page is
+display.py's: citation chips around escaped text, and source passages rendered from Markdown and sanitised.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ import streamlit as st
 from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
 from roadmap_rag.display import (
-    answer_markdown,
+    CITATION_CSS,
+    cited_answer_markdown,
+    cited_in_order,
     dot_label,
     escape_markdown,
     highlight,
     kind_summary,
     page_link,
     place_line,
+    quotes_by_number,
     safe_url,
-    source_label,
+    source_card,
 )
 from roadmap_rag.errors import QuestionError
 from roadmap_rag.feedback import FeedbackStore
@@ -62,19 +66,31 @@ def backend_note(answer: Answer) -> str | None:
     return None
 
 
+def render_source(number: int, answer: Answer, quotes: list[str], cited: bool) -> None:
+    """One source: its card (the anchor a chip jumps to, the passage with the cited spans marked), then a
+    button to the original."""
+    source = answer.sources[number - 1]
+    st.html(source_card(number, source, quotes, cited))
+    url = safe_url(page_link(source))
+    if url:
+        st.link_button(f"Open the PDF at page {source.page}" if "#page=" in url else "Open the original", url)
+
+
 def render_sources(answer: Answer) -> None:
-    """Numbered sources; each expands to its passage with the cited quote highlighted."""
+    """The cited sources, in the order the answer cites them; the other retrieved ones folded away."""
     if not answer.sources:
         return
-    quotes = {c.number: c.quote for c in answer.citations}
-    st.markdown("**Sources**")
-    for number, source in enumerate(answer.sources, start=1):
-        cited = "cited" if number in quotes else "retrieved"
-        with st.expander(f"{source_label(number, source)} · {cited}"):
-            st.markdown(highlight(source.text, quotes.get(number, "")))
-            url = safe_url(page_link(source))
-            if url:
-                st.link_button(f"Open the PDF at page {source.page}" if "#page=" in url else "Open the original", url)
+    quotes = quotes_by_number(answer)
+    cited = cited_in_order(answer)
+    if cited:
+        st.markdown("**Sources**")
+    for number in cited:
+        render_source(number, answer, quotes.get(number, []), cited=True)
+    others = [n for n in range(1, len(answer.sources) + 1) if n not in cited]
+    if others:
+        with st.expander(f"Other sources searched ({len(others)})"):
+            for number in others:
+                render_source(number, answer, [], cited=False)
 
 
 def render_places(key: str, places: list[Place], title: str = "Where this sits") -> None:
@@ -109,7 +125,7 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
     answer: Answer = message["answer"]
     if answer.standalone:  # a follow-up, answered as the question it stands for
         st.caption(f"Answering: {escape_markdown(answer.standalone)}")
-    st.markdown(answer_markdown(answer))
+    st.markdown(cited_answer_markdown(answer), unsafe_allow_html=True)
     if not answer.grounded:
         st.warning("Not covered by the corpus: no roadmap passage answers this, so nothing was made up.")
     note = backend_note(answer)
@@ -493,6 +509,7 @@ def guarded(render: Callable[..., None], *args: Any) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="roadmap-rag", page_icon="🧭", layout="wide")
+    st.html(CITATION_CSS)
     for name, default in (
         ("messages", []),
         ("history", []),
@@ -542,7 +559,7 @@ def main() -> None:
     question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
         if not st.session_state.messages:
-            st.caption("Answers cite the roadmaps with [n]; open a source to see the passage.")
+            st.caption("Answers cite the roadmaps with [n]: hover one to read the passage, click it to see the source.")
         for i, message in enumerate(st.session_state.messages):
             with st.chat_message(message["role"]):
                 if message["role"] == "user":

@@ -1,20 +1,27 @@
 """End to end in a real headless Chromium: `roadmap-rag app` on 127.0.0.1, a learner asks with the embedded
-model, reads the streamed cited answer and opens a source. Records the time from Enter to the first
-streamed token in the browser."""
+model, reads the streamed cited answer, hovers a citation for its passage, clicks it to land on the source
+with the cited span highlighted, and opens the other sources. Records the time from Enter to the first
+streamed token in the browser. With ROADMAP_RAG_SCREENSHOTS set, each step's screenshot is kept there."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from roadmap_rag import Assistant
 
 from .server import running_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -26,6 +33,14 @@ FLAGS = [
     "--no-first-run",
 ]
 QUESTION = "What does the roadmap say about LoRA?"
+
+
+def snap(page: Page, name: str) -> None:
+    """A screenshot of the viewport into $ROADMAP_RAG_SCREENSHOTS, when it is set."""
+    folder = os.environ.get("ROADMAP_RAG_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 def _chromium_missing() -> str | None:
@@ -76,12 +91,34 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
             expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
             done = time.perf_counter() - asked
             text = reply.inner_text()
-            assert "[1]" in text and "backend: " in text
+            assert re.search(r"\[\d+\]", text) and "backend: " in text
             assert "Gemma 3 270M" in text or "composed from the sources" in text.lower()  # the honest backend note
-            source = reply.get_by_test_id("stExpander").first
-            source.locator("summary").click()
-            expect(source.get_by_test_id("stMarkdownContainer").first).to_be_visible()
-            assert len(source.inner_text()) > 40
+            # Hovering a citation chip shows its passage; clicking it lands on the source, the span highlighted.
+            chip = reply.locator("a.rr-cite").first
+            expect(chip).to_be_visible()
+            passage = chip.get_attribute("title") or ""
+            assert len(passage) > 10, passage
+            chip.hover()
+            tip = chip.locator(".rr-tip")
+            expect(tip).to_be_visible()
+            expect(tip).to_have_text(passage)
+            snap(page, "1-citation-hover")
+            target = chip.get_attribute("href") or ""
+            assert re.fullmatch(r"#source-\d+", target), target
+            chip.click()
+            card = page.locator(f"[id='{target[1:]}']")
+            expect(card).to_be_in_viewport()
+            expect(card).to_contain_text(f"[{target.removeprefix('#source-')}]")
+            marked = card.locator("mark").first
+            expect(marked).to_be_visible()
+            expect(marked).to_be_in_viewport()
+            snap(page, "2-cited-source")
+            others = reply.get_by_test_id("stExpander").filter(has_text="Other sources searched")
+            if others.count():  # the sources the answer does not cite, folded away
+                others.locator("summary").click()
+                expect(others.locator(".rr-source").first).to_be_visible()
+                assert len(others.inner_text()) > 40
+                snap(page, "3-other-sources")
             # A second question, warm (models loaded): the figure a learner sees from then on.
             box.fill("What should I study before transformers?")
             asked = time.perf_counter()

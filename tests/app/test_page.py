@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Assistant, Settings, ingest
 from roadmap_rag.chroma_server import ChromaServer, free_port
+from roadmap_rag.display import preview_text, visible_text
 from roadmap_rag.embeddings import Embedder
 
 from ..conftest import CORPUS, REPO
@@ -52,13 +55,43 @@ def test_asking_shows_a_cited_answer_with_its_sources(page: AppTest) -> None:
     assert not page.exception, page.exception
     answer = page.session_state.messages[-1]["answer"]
     assert answer.grounded and answer.citations
-    assert "\\[1\\]" in _text(page)  # the [n] marker, escaped so Markdown cannot turn it into a link
-    labels = [e.label for e in page.expander]
-    assert any(label.startswith("\\[1\\]") and "cited" in label for label in labels)
-    # The cited quote is highlighted inside its source passage.
-    assert any(":orange-background[" in m.value for m in page.markdown)
+    first = answer.citations[0].number
+    assert f'href="#source-{first}"' in _text(page)  # the [n] marker: a chip linking to its source
+    # The cited quote is highlighted inside its source passage, which is labelled with its number.
+    card = next(h.value for h in page.html if f'id="source-{first}"' in h.value)
+    assert f"[{first}] " in card and "· cited" in card and "<mark>" in card
     assert any("Composed from the sources without an LLM" in i.value for i in page.info)
     assert page.session_state.history[-1].question == "What does the roadmap say about LoRA?"
+
+
+def _cards(at: AppTest) -> list[int]:
+    """The numbers of the source cards on the page, in page order."""
+    return [int(n) for h in at.html for n in re.findall(r'class="rr-source" id="source-(\d+)"', h.value)]
+
+
+def test_citations_are_chips_and_only_cited_sources_are_listed_in_reading_order(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    assert not page.exception, page.exception
+    answer = page.session_state.messages[-1]["answer"]
+    shown = next(m.value for m in page.chat_message[1].markdown if "rr-cite" in m.value)
+    chips = re.findall(r'<a class="rr-cite" href="#source-(\d+)" title="([^"]*)">', shown)
+    reading = list(dict.fromkeys(int(n) for n, _ in chips))
+    assert reading and len(reading) < len(answer.sources)
+    first_quote = {}
+    for c in answer.citations:
+        first_quote.setdefault(c.number, c.quote)
+    for number, title in chips:
+        assert title and html.unescape(title) == preview_text(first_quote[int(number)])
+    cited = [n for n in _cards(page) if n in reading]
+    assert cited == reading  # the cited ones, in the order the answer first cites them
+    others = page.chat_message[1].expander
+    assert [e.label for e in others] == [f"Other sources searched ({len(answer.sources) - len(reading)})"]
+    assert sorted(_cards(page)[len(reading) :]) == [n for n in range(1, len(answer.sources) + 1) if n not in reading]
+    assert all(f'id="source-{n}"' not in h.value for h in others[0].get("html") for n in reading)
+    for h in page.html:  # every passage shown as formatted text, nothing live
+        text = visible_text(h.value)
+        assert not any(m in text for m in ("##", "**", "](", "|---")), text
+        assert not any(m in h.value.lower() for m in ("<script", "onerror=", "javascript:")), h.value
 
 
 def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page: AppTest) -> None:
