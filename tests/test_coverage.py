@@ -43,6 +43,15 @@ def test_typos_and_everyday_words_are_not_subjects_of_their_own() -> None:
     assert uncovered("which transfo papers?", [_source()], VOCABULARY) == []  # clipped: "transformers"
 
 
+def test_a_misspelt_everyday_word_and_a_short_clipped_word_are_not_subjects() -> None:
+    """ "actualy" is "actually" and "libs" is "libraries": neither was ever a thing the sources lack (learner
+    questions on the dev split were told "the sources do not mention actualy")."""
+    vocabulary = VOCABULARY | dict.fromkeys(terms("libraries"), 1)
+    assert uncovered("is lora actualy realistic with python libs?", [_source()], vocabulary) == []
+    # A name stays a name: "qlora" is not "flora", "dspy" is not "spy".
+    assert uncovered("is qlora or dspy better than lora?", [_source()], vocabulary) == ["qlora", "dspy"]
+
+
 def test_a_version_the_sources_never_name_is_named_though_they_name_its_family() -> None:
     assert "Llama 3" in uncovered("is Llama 3 better than Llama 2?", [_source()], VOCABULARY)
     assert uncovered("what is Llama 2 70B?", [_source()], VOCABULARY) == []

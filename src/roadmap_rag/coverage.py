@@ -89,7 +89,7 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
         return False  # a bare number is asked about ("in 2 weeks"), not named
     # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
     # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
-    if is_everyday(lower):
+    if is_everyday(lower) or _everyday_typo(lower):
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
@@ -97,7 +97,23 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
 
 
 def _clipped(stem: str, vocabulary: Mapping[str, int]) -> bool:
-    return len(stem) >= 4 and any(v.startswith(stem) and len(v) > len(stem) for v in vocabulary)
+    """ "eval" for "evaluation", "libs" for "libraries"."""
+    return len(stem) >= 3 and any(v.startswith(stem) and len(v) > len(stem) + 1 for v in vocabulary)
+
+
+def _everyday_typo(word: str) -> bool:
+    """A misspelt everyday word ("actualy", "realy", "beginer"): one letter added, dropped, changed or two swapped
+    after the first, in a word of at least five letters. A name stays a name: "QLoRA" is not "flora", the first
+    letter differs; "DSPy" is too short to be read as "spy"."""
+    if len(word) < 5 or not word.isalpha():
+        return False
+    head, tail = word[0], word[1:]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
+    variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in letters}
+    variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in letters}
+    variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
+    return any(is_everyday(head + v) for v in variants if v and head + v != word)
 
 
 def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:
