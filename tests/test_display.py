@@ -242,6 +242,13 @@ def test_the_cited_span_is_marked_in_the_rendered_source() -> None:
     assert "<mark>" not in source_html(text, ["not in the passage"])
 
 
+def test_a_numbered_item_keeps_the_documents_own_number() -> None:
+    """A .txt roadmap numbers a section "6." and its items from "1.": the quote "2. Adapter modules" must not be
+    shown as item 8."""
+    shown = source_html("6. Fine-Tuning & Adaptation:\n1. Full-model fine-tuning\n2. Adapter modules, LoRA\n")
+    assert '<li value="2">Adapter modules, LoRA</li>' in shown and '<li value="6">' in shown, shown
+
+
 # -- live citations: chips in the answer, sources in reading order --------------------------------------------
 def _source(n: int, text: str) -> Source:
     return Source(f"c{n}", "doc", f"Roadmap {n}", "Section", text, 0.5)

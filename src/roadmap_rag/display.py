@@ -194,7 +194,7 @@ _LINK = re.compile(r"\[[^\]\n]*\]\((?P<target>[^()\s]*(?:\([^()\s]*\))?[^()\s]*)
 _EMPTY_MARK = re.compile(r"<mark>(\s*)</mark>")
 _TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "hr", "ul", "ol", "li", "a", "mark"}
 _TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "h1", "h2", "h3", "h4", "h5", "h6"}
-_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "li": {"value"}}
 
 
 def _image_as_alt(renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -214,6 +214,15 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
+def _keep_item_numbers(tokens: Iterable[Token]) -> None:
+    """A numbered item shows the document's own number: CommonMark would count on from the list's first one, so
+    "6. Fine-Tuning" followed by "1. Full-model" and "2. Adapter modules" would read 6, 7, 8 and no longer match
+    the quote."""
+    for token in tokens:
+        if token.type == "list_item_open" and token.info.isdigit():
+            token.attrs["value"] = token.info
+
+
 def _unlink_unsafe(tokens: Iterable[Token]) -> None:
     """A link whose target is not http(s) (javascript:, data:, a relative path) keeps its label as text."""
     for block in tokens:
@@ -231,6 +240,7 @@ def _unlink_unsafe(tokens: Iterable[Token]) -> None:
 def _render(markdown: str) -> str:
     """``markdown`` as HTML, before the sanitiser."""
     tokens = _MD.parse(markdown)
+    _keep_item_numbers(tokens)
     _unlink_unsafe(tokens)
     return str(_MD.renderer.render(tokens, _MD.options, {}))
 
