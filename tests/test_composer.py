@@ -42,6 +42,18 @@ def test_learning_path_questions_follow_the_roadmaps_order(assistant: Assistant)
     assert items(after)[0].startswith("4. Pretraining LLMs: Text corpus collection & cleaning")
 
 
+def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
+    """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
+    named in a path listed its topics and then their sub-items again."""
+    jobs = assistant.ask("jobs after finishing the core llm roadmap")
+    assert {"LLM Engineer", "Generative AI Engineer", "Applied Research Engineer", "AI Systems Engineer"} <= set(
+        items(jobs)
+    )
+    before = assistant.ask("in the core roadmap what comes before the beginner level")
+    assert before.text.count("Linear Algebra (embeddings, attention)") == 1, before.text
+    assert before.unsupported == []
+
+
 def test_a_topic_item_answers_with_its_resources(assistant: Assistant) -> None:
     answer = assistant.ask("Which resources does the complete roadmap recommend for learning linear algebra?")
     assert items(answer) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (mak
         ("Which benchmark suites does the complete roadmap point to?", "list"),
         ("What is exposure bias?", "fact"),
         ("whats the order? math first and then what", "path"),
+        ("what should i learn first, math or python?", "path"),
+        # "first" before a noun is an adjective: it asks for the first projects, not for an order
+        ("beginner here, what are easy first projects in the core roadmap", "fact"),
     ],
 )
 def test_question_shapes(question: str, shape: str) -> None:

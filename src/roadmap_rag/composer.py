@@ -734,7 +734,12 @@ class _Compose:
     def _path_statement(self, view: DocumentView, unit: Unit, b: _Builder) -> Statement:
         if unit.kind != "heading":
             return b.statement(view, unit)
-        children = [u for u in _section_units(view, unit) if u.kind in ("item", "heading") and u.level <= 2][:6]
+        # Top-level items (their sub-items are in _compact's details already) and subheadings
+        children = [
+            u
+            for u in _section_units(view, unit)
+            if (u.kind == "heading" and u.level <= 2) or (u.kind == "item" and not u.level)
+        ][:6]
         statement = b.statement(view, unit)
         if not children:
             return statement

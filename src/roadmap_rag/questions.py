@@ -236,11 +236,26 @@ def terms(text: str) -> list[str]:
     ]
 
 
+# After "first", a word that ends the adverb's clause ("learn first, math or python?", "study first in ..."); any
+# other word makes "first" an adjective ("easy first projects", "my first book"), which asks no order.
+_AFTER_FIRST = re.compile(
+    r"\s*(?:$|[,.;:?!)]|(?:in|at|of|for|before|when|if|or|and|then|to|with|from|on|so|i|you|we|me)\b)", re.I
+)
+
+
+def _turn(question: str) -> re.Match[str] | None:
+    """Where the question turns to what comes before or after something: "before X", "after X", "X first"."""
+    for match in BEFORE.finditer(question):
+        if match.group(1).lower() != "first" or _AFTER_FIRST.match(question, match.end()):
+            return match
+    return AFTER.search(question)
+
+
 def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     q = question.strip()
     if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
         return "path"
-    turn = BEFORE.search(q) or AFTER.search(q)
+    turn = _turn(q)
     if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
         return "path"
     if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
