@@ -41,3 +41,10 @@ def test_topic_support_ignores_generic_and_corpus_words() -> None:
     source = Source(id="s", doc_id="d", title="T", section="8. RLHF", text="Reward model training", score=1.0)
     assert topic_support("What does the module cover about RLHF?", [source]) == 1.0
     assert topic_support("How should I train for my first marathon?", [source]) <= 0.5
+
+
+def test_an_everyday_word_weighs_less_than_a_term_of_art_in_what_a_question_is_about() -> None:
+    """ "are rnns still worth learning or are they dead" is about RNNs (it was refused: 1 of 4 topic words)."""
+    source = Source(id="s", doc_id="d", title="T", section="2. Deep learning", text="CNNs and RNNs", score=1.0)
+    assert topic_support("are rnns still worth learning or are they dead", [source]) > 0.5
+    assert topic_support("is a marathon still worth running or is it dead", [source]) == 0.0

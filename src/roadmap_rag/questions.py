@@ -388,13 +388,28 @@ def _has_topic(text: str) -> bool:
     return any(t not in PATH_STEMS and t not in GENERIC_STEMS and t not in CORPUS_WORDS for t in terms(text))
 
 
+# An everyday English word ("still", "worth", "dead", "guy") counts this much of a term of art ("RNNs") towards
+# what a question is about: "are rnns still worth learning or are they dead" is about RNNs.
+_EVERYDAY_WEIGHT = 0.25
+
+
 def topic_support(question: str, sources: Sequence[Source]) -> float:
-    """Share of the question's topic words (not its generic, path or corpus-wide words) that one source
-    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone."""
-    topic = {t for t in terms(question) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS}
+    """Weighted share of the question's topic words (not its generic, path or corpus-wide words) that one source
+    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone, and an
+    everyday word weighs a quarter of a term of art."""
+    words = {w.lower(): t for w in re.findall(r"[A-Za-z0-9]+", question) for t in terms(w)}
+    topic = {
+        t: _EVERYDAY_WEIGHT if is_everyday(w) else 1.0
+        for w, t in words.items()
+        if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS
+    }
     if not topic:
         return 0.0
-    return max((len(topic & set(terms(f"{s.section} {s.text}"))) / len(topic) for s in sources), default=0.0)
+    total = sum(topic.values())
+    return max(
+        (sum(weight for t, weight in topic.items() if t in set(terms(f"{s.section} {s.text}"))) / total for s in sources),
+        default=0.0,
+    )
 
 
 @dataclass
