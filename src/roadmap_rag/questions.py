@@ -406,10 +406,8 @@ def topic_support(question: str, sources: Sequence[Source]) -> float:
     if not topic:
         return 0.0
     total = sum(topic.values())
-    return max(
-        (sum(weight for t, weight in topic.items() if t in set(terms(f"{s.section} {s.text}"))) / total for s in sources),
-        default=0.0,
-    )
+    held = [set(terms(f"{s.section} {s.text}")) for s in sources]
+    return max((sum(weight for t, weight in topic.items() if t in words) / total for words in held), default=0.0)
 
 
 @dataclass
