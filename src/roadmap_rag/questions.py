@@ -407,7 +407,7 @@ def topic_support(question: str, sources: Sequence[Source]) -> float:
         return 0.0
     total = sum(topic.values())
     held = [set(terms(f"{s.section} {s.text}")) for s in sources]
-    return max((sum(weight for t, weight in topic.items() if t in words) / total for words in held), default=0.0)
+    return max((sum(weight for t, weight in topic.items() if t in one) / total for one in held), default=0.0)
 
 
 @dataclass
