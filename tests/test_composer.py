@@ -54,6 +54,16 @@ def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_on
     assert before.unsupported == []
 
 
+def test_a_paper_the_question_names_is_answered_by_its_card_first(assistant: Assistant) -> None:
+    """ "the chinchilla paper whats it about" opened on the roadmaps' sentences about LLMs in general and gave the
+    card last, without its authors; papers asked for on a topic still start from the roadmaps' recommendation."""
+    named = assistant.ask("the chinchilla paper whats it about")
+    assert named.blocks[0].title == "Papers" and "Jordan Hoffmann" in named.text, named.text
+    assert "compute-optimal training" in named.text and "sophisticated AI systems" not in named.text
+    on_topic = assistant.ask("Which papers are recommended for chain-of-thought prompting?")
+    assert on_topic.blocks[0].title != "Papers" and "Chain of Thought" in on_topic.text, on_topic.text
+
+
 def test_a_topic_item_answers_with_its_resources(assistant: Assistant) -> None:
     answer = assistant.ask("Which resources does the complete roadmap recommend for learning linear algebra?")
     assert items(answer) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]

@@ -54,6 +54,8 @@ _MOST_UNITS = 6
 # A list of at most _SHORT_LIST items of at most _SHORT_ITEM words is shown whole when one of its items is chosen.
 _SHORT_LIST = 8
 _SHORT_ITEM = 12
+# "Which papers are recommended for chain-of-thought prompting?": papers on a topic, in the roadmaps' words first.
+_ON_A_TOPIC = re.compile(r"\bpapers\b|\brecommend", re.IGNORECASE)
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
 
 
@@ -514,6 +516,12 @@ class _Compose:
 
     def _paper(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         b.show_links = True
+        if self.cards_named and names_a_paper(query.text) and not _ON_A_TOPIC.search(query.text):
+            # "the chinchilla paper, whats it about?": its card answers (who, when, what it introduced, where
+            # the roadmaps recommend it), not the roadmaps' sentences about LLMs in general.
+            self._cards(query, views, b, named_only=True)
+            if b.blocks:
+                return True
         text_views = [v for v in views if v[1].kind != Kind.PAPER_CARD]
         focus = self._focus(query, text_views)
         if focus:
@@ -523,8 +531,12 @@ class _Compose:
         self._cards(query, views, b)
         return bool(b.blocks)
 
-    def _cards(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> None:
-        """The catalog's card for each paper on the topic: title, authors and year, what it introduced, link."""
+    def _cards(
+        self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder, named_only: bool = False
+    ) -> None:
+        """The catalog's card for each paper on the topic: title, authors and year, what it introduced, link.
+        ``named_only``: the cards of the papers the question names, whole (their authors and where the roadmaps
+        recommend them too)."""
         candidates: list[tuple[float, DocumentView]] = []
         # The card of a paper whose text the answer draws on comes first: "what does the BERT paper say about
         # X, and where do the roadmaps recommend BERT?" is about that paper, not the ones beside it.
@@ -532,11 +544,13 @@ class _Compose:
         for _, source, view in views:
             cover = query.covers_topic(f"{view.title} {source.text}")
             named = view.doc_id in self.cards_named
-            if source.kind == Kind.PAPER_CARD and (
-                cover >= 0.5 or named or view.doc_id.removeprefix(CARD_PREFIX) in read
+            if (
+                source.kind == Kind.PAPER_CARD
+                and (named or not named_only)
+                and (cover >= 0.5 or named or view.doc_id.removeprefix(CARD_PREFIX) in read)
             ):
                 candidates.append((cover + 0.5 + (view.doc_id.removeprefix(CARD_PREFIX) in read) + 2 * named, view))
-        for doc_id in self.doc_ids(Kind.PAPER_CARD):
+        for doc_id in () if named_only else self.doc_ids(Kind.PAPER_CARD):
             view = self.library.view(doc_id)
             if all(view is not v for _, v in candidates) and query.covers_topic(view.title) >= 0.99:
                 candidates.append((1.0, view))
@@ -552,8 +566,10 @@ class _Compose:
                 who = re.search(r"\(([^()]*\d{4})\)", cite_line.text)
                 text = f"{title.text} ({who.group(1)})" if who else title.text
                 items.append(b.statement(view, title, text=text))
-            items += [b.statement(view, u) for u in (intro, link) if u is not None and not b.is_used(view, u)]
-            if _WHERE_RECOMMENDED.search(query.text):  # where the roadmaps recommend it: the card says
+            authors = next((u for u in units if u.text.startswith("Authors:")), None) if named_only else None
+            shown = (intro, authors, link)
+            items += [b.statement(view, u) for u in shown if u is not None and not b.is_used(view, u)]
+            if named_only or _WHERE_RECOMMENDED.search(query.text):  # where the roadmaps recommend it: the card says
                 places = [u for u in units if u.text.startswith("Recommended in")]
                 items += [b.statement(view, u) for u in places if not b.is_used(view, u)]
         if items:
