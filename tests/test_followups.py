@@ -33,6 +33,13 @@ def test_a_pointer_borrows_the_previous_subject_not_the_whole_question() -> None
     )
 
 
+def test_the_paper_or_the_model_points_back_like_a_pronoun() -> None:
+    """ "who wrote the paper and when" after "what is lora" was answered as asked (about no paper at all)."""
+    assert _ask("who wrote the paper and when", "what is lora") == "who wrote the lora paper and when"
+    assert _ask("how big was the model", "tell me about the gpt3 paper") == "how big was the gpt3 model"
+    assert _ask("who wrote the attention paper", "what is lora") == "who wrote the attention paper"  # named
+
+
 def test_what_about_swaps_the_roadmap_or_the_subject() -> None:
     swapped = _ask("what about the core roadmap?", "what comes after prompt engineering in the curriculum")
     assert swapped == "what comes after prompt engineering in the core roadmap"

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from roadmap_rag.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
-_POINTER = re.compile(r"\b(it|its|this|that|these|those|them|they|their|he|him|his|she|her|there|one)\b", re.IGNORECASE)
+_POINTER = re.compile(
+    r"\b(it|its|this|that|these|those|them|they|their|he|him|his|she|her|there|one|ones"
+    r"|the (?:paper|model|book|author|course|method|technique|approach|guy))\b",
+    re.IGNORECASE,
+)
 # "it" that points at nothing: "how long does it take", "is it worth learning Rust", "it's hard to ...".
 _DUMMY = re.compile(
     r"\b(?:does|did|will|would|should|can) it take\b(?=\s+\w)|\bis it (?:\w+ )?(?:worth|possible|hard|easy|ok|okay"
@@ -173,6 +177,8 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
             target = roadmap_words[0] if roadmap_words else target
             where = ""
         filled = f"{target}'s" if word in ("its", "his", "her", "their") else target
+        if word.startswith("the "):  # "who wrote the paper?": the LoRA paper
+            filled = f"the {target} {word.removeprefix('the ')}"
         if word == "that" and re.search(r"\b(after|before)\s+that\b", text, re.IGNORECASE):
             filled = target
         resolved = text[: pointer.start()] + filled + text[pointer.end() :]
