@@ -64,6 +64,14 @@ def test_a_paper_the_question_names_is_answered_by_its_card_first(assistant: Ass
     assert on_topic.blocks[0].title != "Papers" and "Chain of Thought" in on_topic.text, on_topic.text
 
 
+def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -> None:
+    """Verdict first: the core roadmap's "You don't need to train trillion-parameter models" was ranked 7th and
+    left out; the answer gave facts about scaling instead."""
+    answer = assistant.ask("should i train my own giant model to be an llm expert")
+    first = next(b for b in answer.blocks if b.statements)
+    assert first.statements[0].text.startswith("You don't need to train trillion-parameter models"), answer.text
+
+
 def test_a_topic_item_answers_with_its_resources(assistant: Assistant) -> None:
     answer = assistant.ask("Which resources does the complete roadmap recommend for learning linear algebra?")
     assert items(answer) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]

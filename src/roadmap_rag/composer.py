@@ -22,7 +22,7 @@ from roadmap_rag import paper_sentences, ranking
 from roadmap_rag.citations import looks_like_instruction
 from roadmap_rag.library import DocumentView, Library, to_source
 from roadmap_rag.papers.catalog import CARD_PREFIX, PAPER_PREFIX
-from roadmap_rag.prose import asks_duration, asks_verdict, is_chatter
+from roadmap_rag.prose import asks_duration, asks_verdict, is_advice, is_chatter
 from roadmap_rag.questions import AFTER, BEFORE, DEFINE, NTH, ORDER, SECTION, Query, Shape, question_shape, terms
 from roadmap_rag.routing import names_a_paper
 from roadmap_rag.types import (
@@ -51,6 +51,8 @@ _POSSIBLE = 0.05
 _LIKELY = 0.15
 _FEWEST = 3
 _MOST_UNITS = 6
+# A verdict question's recommendation is looked for among the units the model finds likeliest, this many.
+_VERDICT_POOL = 12
 # A list of at most _SHORT_LIST items of at most _SHORT_ITEM words is shown whole when one of its items is chosen.
 _SHORT_LIST = 8
 _SHORT_ITEM = 12
@@ -380,12 +382,17 @@ class _Compose:
                 t for i, t in enumerate(ranked[:_MOST_UNITS]) if chance[i] >= (_POSSIBLE if i < _FEWEST else _LIKELY)
             ]
             chosen = chosen or ranked[:1]
+        verdict = self._verdict(query, scored) if asks_verdict(query.text) and self.chances else None
+        if verdict is not None and verdict not in chosen:
+            chosen = [verdict, *chosen[: _MOST_UNITS - 1]]
         if self.papers or asks_verdict(query.text) or asks_duration(query.text):
             # The section that answers best first, each section's units in the document's order: a paper's, and
             # the recommendation or the duration that "should I ..." and "how long ..." ask for (verdict first).
             first: dict[tuple[str, str], float] = {}
             for score, _, view, unit in chosen:
                 first.setdefault((view.doc_id, unit.section), score)
+            if verdict is not None:  # the recommendation's section opens the answer
+                first[(verdict[2].doc_id, verdict[3].section)] = float("inf")
             chosen.sort(key=lambda t: (-first[(t[2].doc_id, t[3].section)], t[3].start))
         else:
             chosen.sort(key=lambda t: (t[1], t[3].start))
@@ -403,6 +410,22 @@ class _Compose:
             self._emit_unit(view, unit, b, statements, whole_lists or _short_list(view, unit))
         b.paragraph(statements)
         return bool(b.blocks)
+
+    def _verdict(
+        self, query: Query, scored: list[tuple[float, int, DocumentView, Unit]]
+    ) -> tuple[float, int, DocumentView, Unit] | None:
+        """For "should I ...", "do I need ...": the likeliest unit that advises (prose.is_advice) on one of the
+        question's topic words, among the _VERDICT_POOL likeliest, so that the answer opens on a recommendation
+        rather than on the topic's facts."""
+        ranked = sorted(scored, key=lambda t: -self.chances.get((t[2].doc_id, t[3].start), 0.0))[:_VERDICT_POOL]
+        return next(
+            (
+                t
+                for t in ranked
+                if t[3].kind in ("sentence", "item") and is_advice(t[3].text) and query.covers_topic(t[3].text) > 0
+            ),
+            None,
+        )
 
     def _best_list(
         self, query: Query, views: list[tuple[int, Source, DocumentView]]
