@@ -70,3 +70,18 @@ def test_gates_on_the_full_dataset(assistant: Assistant) -> None:
     # Learning paths (issue 19): "what comes after X in Y", "what should I know before X", "which month covers X".
     paths = summarise([r for r in run.results if r.type == "learning-path"], k=5)
     assert paths["answerable"] >= 26 and paths["fact_recall"] >= 0.9, paths
+
+
+def test_a_refusal_states_no_fact_even_when_its_nearest_topics_name_one(assistant: Assistant) -> None:
+    """A refused answerable question counts 0 facts (eval/README.md); the refusal's list of nearest covered
+    topics once counted as stating them (q127 scored 2 of 2 while refused)."""
+    from roadmap_rag.evaluation.dataset import EvalItem
+    from roadmap_rag.evaluation.runner import evaluate_item
+
+    question = "What is a good recipe for chocolate chip cookies?"
+    refusal = assistant.ask(question)
+    assert not refusal.grounded and "nearest topics it does cover: " in refusal.text
+    topic = refusal.text.split("nearest topics it does cover: ")[1].split(";")[0].strip(" .")
+    item = EvalItem(id="r", question=question, type="factual", reference="r", facts=((topic,),))
+    result = evaluate_item(assistant, item, k=5, llm="extractive")
+    assert topic in result.answer and result.facts_stated == 0 and result.facts_total == 1
