@@ -48,6 +48,14 @@ def test_off_corpus_question_is_refused_with_nearest_topics(assistant: Assistant
     assert answer.places == []  # nothing to place
 
 
+def test_a_question_about_a_named_roadmap_itself_is_answered_not_refused(assistant: Assistant) -> None:
+    """Set aside the roadmap's name and "how long does ... take" holds no topic word: it was refused."""
+    answer = assistant.ask("how long does the getting started guide take")
+    assert answer.grounded and "6–9 months of part-time study" in answer.text, answer.text
+    off = assistant.ask("what does the curriculum say about baking bread")
+    assert not off.grounded
+
+
 def test_stream_yields_text_then_holds_the_answer(assistant: Assistant) -> None:
     stream = assistant.stream("What is RLHF?")
     deltas = list(stream)

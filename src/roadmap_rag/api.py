@@ -24,7 +24,7 @@ from roadmap_rag.generation.base import Made, Truncated, check_backend
 from roadmap_rag.library import Library
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.questions import plain, terms, topic_support
+from roadmap_rag.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, plain, terms, topic_support
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
@@ -156,10 +156,23 @@ class Assistant:
             return True
         # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card),
         # or more than half of its topic words, once a named document and the generic words are set aside.
+        named, rest = self.retriever.named_documents(question)
+        if named and any(s.doc_id in named for s in retrieved.sources) and self._about_itself(rest):
+            return True  # about the named roadmap itself: "how long does the getting-started guide take?"
         supporting = _supporting(retrieved.sources)
         support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
-        topic = topic_support(self.retriever.named_documents(question)[1], supporting)
+        topic = topic_support(rest, supporting)
         return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
+
+    def _about_itself(self, rest: str) -> bool:
+        """A question that names a roadmap and, that name set aside, only everyday words the corpus uses ("how
+        long does ... take", "after i finish ... what next"): it asks about the roadmap itself. "what does the
+        curriculum say about baking bread" names a subject the corpus never uses."""
+        vocabulary = self.retriever.library().vocabulary(terms)
+        topic = [t for t in terms(rest) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
+        return all(t in vocabulary for t in topic) and all(
+            is_everyday(w) for w in re.findall(r"[a-z]{3,}", rest.lower()) if any(x in topic for x in terms(w))
+        )
 
     def _names(self) -> dict[str, str]:
         """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap (made once
