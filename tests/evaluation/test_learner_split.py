@@ -40,6 +40,24 @@ def test_every_key_fact_of_the_split_is_in_the_corpus() -> None:
     assert not missing
 
 
+def test_every_key_fact_of_the_second_dev_split_is_in_the_corpus() -> None:
+    """learner_dev2.jsonl (90 questions written from the corpus alone): every fact alternative lies literally in
+    a roadmap or the catalog, each follow-up has its history, each near-miss subject is absent."""
+    from roadmap_rag.corpus import normalise
+
+    texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
+    texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))
+    items = load_dataset(Path("eval/datasets/learner_dev2.jsonl"))
+    assert len(items) == 90
+    missing = [
+        (i.id, alt) for i in items for group in i.facts for alt in group if not any(contains(t, alt) for t in texts)
+    ]
+    assert not missing
+    assert all(i.extra.get("history") for i in items if i.extra.get("kind") == "follow-up")
+    subjects = [str(i.extra.get("subject")) for i in items if i.extra.get("kind") == "near-miss"]
+    assert subjects and not [s for s in subjects if any(contains(t, s) for t in texts)]
+
+
 @pytest.mark.eval
 def test_learner_split_answers_are_clean_and_honest(learner_run: EvalRun) -> None:
     """What holds today, gated: no narrative or meta sentence, no raw markup, no unsupported claim, at most 2% of
