@@ -72,6 +72,18 @@ def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -
     assert first.statements[0].text.startswith("You don't need to train trillion-parameter models"), answer.text
 
 
+def test_before_a_topic_ends_on_where_it_sits_and_reads_only_ordered_structure(assistant: Assistant) -> None:
+    """ "what do i learn before rag in the 6-9 month plan" stopped at Month 5, leaving out the month RAG is in; a
+    list of things the 14-day author studied (no order) was read as a path ("before transformers": MoE)."""
+    rag = assistant.ask("what do i learn before rag in the 6-9 month plan")
+    assert items(rag)[
+        -1
+    ] == "Month 6: Prompt engineering + RAG" and "Month 5: Transformers and LLM architectures" in items(rag)
+    before = assistant.ask("What should I study before transformers?")
+    assert "Month 5: Transformers and LLM architectures" in items(before)
+    assert "Mixture of Experts" not in before.text and before.unsupported == []
+
+
 def test_a_topic_item_answers_with_its_resources(assistant: Assistant) -> None:
     answer = assistant.ask("Which resources does the complete roadmap recommend for learning linear algebra?")
     assert items(answer) == ["Linear Algebra - MIT OpenCourseWare", "3Blue1Brown - Essence of Linear Algebra"]

@@ -711,8 +711,8 @@ class _Compose:
             i = siblings.index(unit)
             if direction == "order":
                 chosen = siblings[:12]
-            elif direction == "before":
-                chosen = siblings[max(0, i - 5) : i]
+            elif direction == "before":  # what comes before, ending on where the topic sits
+                chosen = siblings[max(0, i - 5) : i + 1] if i else []
             elif direction == "after":
                 chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
             elif nth:
@@ -895,6 +895,8 @@ def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple
         siblings = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
         ordered = bool(re.search(r"path|timeline|progression|order|month|step", f"{unit.intro} {unit.section}", re.I))
         ordered = ordered or all(re.match(r"(month|week|day|step)\b", u.text, re.I) for u in siblings)
+        if not ordered and not all(re.match(r"\d+[.)]\s", u.text) for u in siblings):
+            continue  # a list of things ("So I studied: ...") has no order to place a topic in
         score = cover + (0.35 if ordered else 0.0) + 0.05 * bool(re.match(r"(month|week|day)\b", unit.text, re.I))
         if best is None or score > best[0]:
             best = (score, unit, siblings)
