@@ -52,6 +52,14 @@ def test_a_misspelt_everyday_word_and_a_short_clipped_word_are_not_subjects() ->
     assert uncovered("is qlora or dspy better than lora?", [_source()], vocabulary) == ["qlora", "dspy"]
 
 
+def test_a_name_and_its_number_typed_as_one_word_is_the_name_the_sources_write_apart() -> None:
+    """ "how big was the gpt3 model" was told "the sources do not mention gpt3" beside a source naming GPT-3."""
+    source = _source("GPT-3 (175B parameters) and in-context few-shot learning.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms("GPT-3"), 1)
+    assert "gpt3" not in uncovered("how big was the gpt3 model", [source], vocabulary)
+    assert uncovered("what is the h100", [source], vocabulary) == ["h100"]
+
+
 def test_a_version_the_sources_never_name_is_named_though_they_name_its_family() -> None:
     assert "Llama 3" in uncovered("is Llama 3 better than Llama 2?", [_source()], VOCABULARY)
     assert uncovered("what is Llama 2 70B?", [_source()], VOCABULARY) == []

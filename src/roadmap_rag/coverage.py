@@ -44,7 +44,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     flat = _flat(text)
     found: list[str] = []
     for word in _WORD.findall(question):
-        if _absent(word, held, vocabulary):
+        if _absent(word, held, vocabulary) and not _written_apart(word, flat):
             found.append(word)
     for match in _VERSIONED.finditer(question):
         name = match.group(0)
@@ -121,6 +121,12 @@ def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:
         return False
     close = get_close_matches(stem, [v for v in vocabulary if v[:1] == stem[:1]], n=1, cutoff=0.8)
     return bool(close)
+
+
+def _written_apart(word: str, flat: str) -> bool:
+    """A name with its number typed as one word that the sources write apart: "gpt3" for "GPT-3", "llama2" for
+    "Llama 2" (only names with a digit: a short word could be read across two words of the flattened text)."""
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word) and _flat(word) in flat
 
 
 def _flat(text: str) -> str:
