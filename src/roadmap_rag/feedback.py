@@ -12,6 +12,8 @@ from roadmap_rag.jsonl import JsonlFile
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer
 
+COMMENT_MAX = 1000  # characters of a learner's comment kept: a note on the answer, not a document
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -45,7 +47,7 @@ class FeedbackStore:
             backend=answer.backend,
             grounded=answer.grounded,
             sources=[{"id": s.id, "doc_id": s.doc_id, "section": s.section, "page": s.page} for s in answer.sources],
-            comment=comment,
+            comment=comment.strip()[:COMMENT_MAX],
             query_id=answer.id,
         )
         self.file.append(asdict(item))
