@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status, ingest
 from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
@@ -31,7 +32,7 @@ from roadmap_rag.display import (
     source_card,
 )
 from roadmap_rag.errors import QuestionError
-from roadmap_rag.feedback import FeedbackStore
+from roadmap_rag.feedback import COMMENT_MAX, FeedbackStore
 from roadmap_rag.generation import BACKENDS
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.progress import LEARNER, ProgressStore, is_profile, learner_profile
@@ -40,6 +41,15 @@ from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.types import Kind, Place
 
 KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
+# One question per kind the assistant answers well: learning path, about, papers, duration, explain.
+STARTERS = (
+    "What should I study before transformers?",
+    "What does the roadmap say about LoRA?",
+    "Which papers does the complete roadmap recommend for quantization?",
+    "How long does the getting-started guide take?",
+    "Explain RLHF",
+)
+SUGGESTIONS = 3  # the "Ask about ..." buttons under an answer: the best few, not one per neighbour
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the index...")
@@ -62,7 +72,7 @@ def backend_note(answer: Answer) -> str | None:
     if answer.backend.startswith("llamacpp"):
         return "Answered by the embedded Gemma 3 270M, a tiny base model; only claims its sources support are kept."
     if answer.backend.startswith("extractive"):
-        return "Composed from the sources without an LLM: every line is the roadmaps' own words, cited."
+        return "Composed from the sources without an LLM: every line is its sources' own words, cited."
     return None
 
 
@@ -94,31 +104,109 @@ def render_sources(answer: Answer) -> None:
 
 
 def render_places(key: str, places: list[Place], title: str = "Where this sits") -> None:
-    """Each roadmap's place for an answer (or a next step), with buttons that ask about the neighbours."""
+    """Each roadmap's place for a next step, with buttons that ask about its neighbours."""
     if not places:
         return
     st.markdown(f"**{title}**")
     for n, place in enumerate(places):
-        st.markdown("- " + escape_markdown(place_line(place)))
-        if place.prerequisites:
-            st.caption("prerequisites: " + escape_markdown(", ".join(place.prerequisites)))
+        place_lines(place)
         sections = [s for s in (place.before, place.top, place.after) if s]
         for column, section in zip(st.columns(max(1, len(sections))), sections, strict=False):
-            if column.button(f"Ask about {escape_markdown(section)}", key=f"{key}_place_{n}_{section}"):
-                st.session_state.pending = (f"What does the roadmap say about {section}?", place.doc_id)
+            ask_about_button(column, key, n, place, section)
+
+
+def place_lines(place: Place) -> None:
+    """One roadmap's place: where it sits, and what that roadmap asks a learner to know first."""
+    st.markdown("- " + escape_markdown(place_line(place)))
+    if place.prerequisites:
+        st.caption("prerequisites: " + escape_markdown(", ".join(place.prerequisites)))
+
+
+def ask_about_button(where: DeltaGenerator, key: str, n: int, place: Place, section: str) -> None:
+    """A button that puts "What does the roadmap say about <section>?" to the chat, within that roadmap."""
+    if where.button(f"Ask about {escape_markdown(section)}", key=f"{key}_place_{n}_{section}"):
+        st.session_state.pending = (f"What does the roadmap say about {section}?", place.doc_id)
+
+
+def best_suggestions(places: list[Place], limit: int = SUGGESTIONS) -> list[tuple[int, Place, str]]:
+    """The neighbours worth asking about next, best first: what follows each place (the natural next step),
+    then what precedes it (a prerequisite), then the section itself; each section once, at most ``limit``:
+    a dozen buttons under every answer buried it."""
+    ranked = [
+        (n, place, section)
+        for rank in ("after", "before", "top")
+        for n, place in enumerate(places)
+        if (section := getattr(place, rank))
+    ]
+    seen: set[str] = set()
+    best = []
+    for n, place, section in ranked:
+        if section.casefold() not in seen:
+            seen.add(section.casefold())
+            best.append((n, place, section))
+    return best[:limit]
+
+
+def render_answer_places(key: str, places: list[Place]) -> None:
+    """Where an answer sits in each roadmap, then one row of the best few questions to ask next."""
+    if not places:
+        return
+    st.markdown("**Where this sits**")
+    for place in places:
+        place_lines(place)
+    suggestions = best_suggestions(places)
+    for column, (n, place, section) in zip(st.columns(max(1, len(suggestions))), suggestions, strict=False):
+        ask_about_button(column, key, n, place, section)
 
 
 def record_feedback(index: int) -> None:
+    """Save a rating with the learner's comment, if any (a callback of the thumbs and of the comment box: a
+    comment typed after rating saves the rating again with it; the newest record of an answer is the one)."""
     message = st.session_state.messages[index]
     rating = st.session_state.get(f"feedback_{index}")
     if rating is None:
         return
+    comment = str(st.session_state.get(f"comment_{index}") or "").strip()[:COMMENT_MAX]
     try:
-        FeedbackStore(get_assistant().settings).record(message["question"], message["answer"], int(rating))
+        FeedbackStore(get_assistant().settings).record(message["question"], message["answer"], int(rating), comment)
     except OSError as exc:
         st.toast(f"Your feedback could not be saved ({exc.strerror}); is the data folder writable?")
         return
     st.toast("Thanks, your feedback is saved locally.")
+
+
+def developer_view() -> bool:
+    """Whether this session shows the developer's detail (backends, addresses, the index, what the claim check
+    removed): the sidebar's toggle, on from the start with ?dev=1 in the page's link."""
+    return bool(st.session_state.get("dev"))
+
+
+def render_removed(index: int, answer: Answer) -> None:
+    """What the claim check removed from an answer, each with its reason (developer view)."""
+    removed = answer.removed or [Removed(text, "no source supports it") for text in answer.unsupported]
+    if removed and st.toggle(f"removed: not supported by the sources ({len(removed)})", key=f"removed_{index}"):
+        for removal in removed:
+            st.markdown(f"- ~~{escape_markdown(removal.text)}~~  \n  _{escape_markdown(removal.reason)}_")
+
+
+def render_copy(answer: Answer) -> None:
+    """The answer as plain text in a code block, whose copy button copies it (Streamlit has no clipboard API);
+    a code block shows its text literally, so nothing in it is rendered."""
+    with st.expander("Copy answer"):
+        st.code(answer.text, language=None)
+
+
+def render_feedback(index: int) -> None:
+    """Thumbs up/down, and an optional comment saved with the rating."""
+    st.text_input(
+        "Comment (optional)",
+        key=f"comment_{index}",
+        max_chars=COMMENT_MAX,
+        placeholder="What was right or wrong? Saved with your rating.",
+        on_change=record_feedback,
+        args=(index,),
+    )
+    st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
 
 
 def render_answer(index: int, message: dict[str, Any]) -> None:
@@ -137,14 +225,14 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
             st.session_state["ollama_note"] = text
             continue
         st.warning(escape_markdown(text))
-    removed = answer.removed or [Removed(text, "no source supports it") for text in answer.unsupported]
-    if removed and st.toggle(f"removed: not supported by the sources ({len(removed)})", key=f"removed_{index}"):
-        for removal in removed:
-            st.markdown(f"- ~~{escape_markdown(removal.text)}~~  \n  _{escape_markdown(removal.reason)}_")
+    if developer_view():
+        render_removed(index, answer)
     render_sources(answer)
-    render_places(f"answer_{index}", answer.places)
-    st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")
-    st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
+    render_answer_places(f"answer_{index}", answer.places)
+    if developer_view():
+        st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")
+    render_copy(answer)
+    render_feedback(index)
 
 
 def ask(question: str, doc_ids: tuple[str, ...]) -> None:
@@ -432,17 +520,40 @@ def index_summary(assistant: Assistant) -> None:
     )
 
 
-def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
+def backend_picker(assistant: Assistant) -> None:
+    """Which backend answers, and the Ollama model and address it would use (developer view)."""
     side = st.sidebar
-    if st.session_state.get("ollama_note"):
-        side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon="ℹ️")
-    side.header("roadmap-rag")
     side.selectbox("Backend", list(BACKENDS), format_func=lambda name: BACKENDS[name].label, key="backend")
     if st.session_state.backend in ("ollama", "auto"):
         side.caption(
             f"Ollama: {escape_markdown(assistant.settings.ollama_model)} at "
             f"{escape_markdown(redact_url(assistant.settings.ollama_host))}"
         )
+
+
+def index_tools(assistant: Assistant) -> None:
+    """The index's counts and the re-ingest button (developer view); an ingest's report shows whichever view."""
+    side = st.sidebar
+    if developer_view():
+        side.subheader("Index")
+        index_summary(assistant)
+    if ingested := st.session_state.pop("ingested", None):
+        side.success(escape_markdown(ingested[0]))
+        for failure in ingested[1]:
+            side.error(escape_markdown(failure))
+    if developer_view() and side.button("Re-ingest the corpus"):
+        reingest()
+
+
+def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
+    """A learner's settings; the developer's detail behind the "Developer view" toggle."""
+    side = st.sidebar
+    if st.session_state.get("ollama_note"):
+        side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon="ℹ️")
+    side.header("roadmap-rag")
+    side.toggle("Developer view", key="dev", help="Backends, the Ollama address, the index, re-ingest, timings.")
+    if developer_view():
+        backend_picker(assistant)
     side.text_input(
         "Profile (optional)",
         key="profile",
@@ -454,14 +565,7 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
         "Roadmaps", list(titles), format_func=titles.__getitem__, key="doc_filter", placeholder="All roadmaps"
     )
     side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
-    side.subheader("Index")
-    index_summary(assistant)
-    if ingested := st.session_state.pop("ingested", None):
-        side.success(escape_markdown(ingested[0]))
-        for failure in ingested[1]:
-            side.error(escape_markdown(failure))
-    if side.button("Re-ingest the corpus"):
-        reingest()
+    index_tools(assistant)
     if side.button("New conversation", type="primary"):
         st.session_state.messages = []
         st.session_state.history = []
@@ -499,6 +603,19 @@ def mark_done(doc_id: str, section: str, key: str) -> None:
     progress_store().mark(doc_id, section, bool(st.session_state.get(key)))
 
 
+def starter_prompts() -> None:
+    """An empty chat: how answers cite, and one question of each kind the assistant answers well, to click."""
+    st.caption("Answers cite the roadmaps with [n]: hover one to read the passage, click it to see the source.")
+    st.markdown("**Try one of these**")
+    for column, (n, prompt) in zip(st.columns(len(STARTERS)), enumerate(STARTERS), strict=True):
+        column.button(prompt, key=f"starter_{n}", on_click=ask_starter, args=(prompt,))
+
+
+def ask_starter(prompt: str) -> None:
+    """A starter prompt is asked exactly as if typed (a callback: it runs before the page does)."""
+    st.session_state.pending = (prompt, "")
+
+
 def guarded(render: Callable[..., None], *args: Any) -> None:
     """A part of the page; a failure in it (the index gone) is its message, not the page's end."""
     try:
@@ -520,8 +637,12 @@ def main() -> None:
         ("pending", None),
         ("profile", ""),
         ("quiz", None),
+        ("dev", st.query_params.get("dev") == "1"),
     ):
         st.session_state.setdefault(name, default)
+    # The backend picker is drawn in the developer view only; kept as the session's own value, the choice
+    # outlives the view being switched off (Streamlit forgets the value of a widget not drawn).
+    st.session_state.backend = st.session_state.backend
     try:
         assistant = get_assistant()
     except RoadmapRagError as exc:
@@ -544,8 +665,8 @@ def main() -> None:
         st.error(f"The index cannot be read: {escape_markdown(unreadable)}")
     elif count == 0:
         st.info(
-            "Nothing is indexed yet: run `roadmap-rag ingest` in a terminal, or press **Re-ingest the corpus** "
-            "in the sidebar, then ask."
+            "Nothing is indexed yet: run `roadmap-rag ingest` in a terminal, or switch on the **Developer view** "
+            "in the sidebar and press **Re-ingest the corpus**, then ask."
         )
     chat, path_tab, quiz, browse, papers = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines", "Papers"])
     with papers:
@@ -558,8 +679,8 @@ def main() -> None:
         guarded(quiz_tab)
     question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
-        if not st.session_state.messages:
-            st.caption("Answers cite the roadmaps with [n]: hover one to read the passage, click it to see the source.")
+        if not st.session_state.messages and not st.session_state.pending and not question:
+            starter_prompts()
         for i, message in enumerate(st.session_state.messages):
             with st.chat_message(message["role"]):
                 if message["role"] == "user":

@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from roadmap_rag import Assistant, Settings, ingest
+from roadmap_rag import Assistant, Removed, Settings, ingest
 from roadmap_rag.chroma_server import ChromaServer, free_port
 from roadmap_rag.display import preview_text, visible_text
 from roadmap_rag.embeddings import Embedder
@@ -24,10 +24,14 @@ APP = REPO / "app" / "streamlit_app.py"
 
 
 def open_app(
-    monkeypatch: pytest.MonkeyPatch, data_dir: Path, corpus: Path = CORPUS, learner: str | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    corpus: Path = CORPUS,
+    learner: str | None = None,
+    dev: bool = False,
 ) -> AppTest:
     """The app on the index in ``data_dir``, answering extractively (deterministic), after its first run;
-    ``learner``: the ?learner= of the page's link."""
+    ``learner``: the ?learner= of the page's link; ``dev``: ?dev=1 in it (the developer view)."""
     monkeypatch.setenv("ROADMAP_RAG_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ROADMAP_RAG_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("ROADMAP_RAG_LLM", "extractive")
@@ -35,6 +39,8 @@ def open_app(
     at = AppTest.from_file(str(APP), default_timeout=120)
     if learner is not None:
         at.query_params["learner"] = learner
+    if dev:
+        at.query_params["dev"] = "1"
     at.run()
     assert not at.exception, at.exception
     return at
@@ -48,6 +54,13 @@ def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def _text(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def developer_view(at: AppTest) -> AppTest:
+    """Switch the sidebar's "Developer view" on: the backend picker, the index's counts, re-ingest, timings."""
+    at.toggle(key="dev").set_value(True).run()
+    assert not at.exception, at.exception
+    return at
 
 
 def test_asking_shows_a_cited_answer_with_its_sources(page: AppTest) -> None:
@@ -84,7 +97,7 @@ def test_citations_are_chips_and_only_cited_sources_are_listed_in_reading_order(
         assert title and html.unescape(title) == preview_text(first_quote[int(number)])
     cited = [n for n in _cards(page) if n in reading]
     assert cited == reading  # the cited ones, in the order the answer first cites them
-    others = page.chat_message[1].expander
+    others = [e for e in page.chat_message[1].expander if e.label != "Copy answer"]
     assert [e.label for e in others] == [f"Other sources searched ({len(answer.sources) - len(reading)})"]
     assert sorted(_cards(page)[len(reading) :]) == [n for n in range(1, len(answer.sources) + 1) if n not in reading]
     assert all(f'id="source-{n}"' not in h.value for h in others[0].get("html") for n in reading)
@@ -156,6 +169,7 @@ def test_roadmap_filter_limits_the_sources(page: AppTest) -> None:
 
 
 def test_index_status_and_outline_browser(page: AppTest) -> None:
+    developer_view(page)
     status = "\n".join(m.value for m in page.sidebar.markdown)
     assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
     outline = [e.label for e in page.tabs[3].expander]
@@ -178,7 +192,7 @@ def ask_an_unreachable_ollama(page: AppTest, monkeypatch: pytest.MonkeyPatch) ->
     """The learner picks Ollama, which is not running, and asks."""
     monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")  # nothing listens
     st.cache_resource.clear()
-    page.run()
+    developer_view(page)
     page.sidebar.selectbox[0].set_value("ollama").run()
     page.chat_input[0].set_value("What is LoRA?").run()
 
@@ -205,6 +219,7 @@ def test_sessions_do_not_share_history(page: AppTest) -> None:
 
 
 def test_reingest_button_reports_what_it_did(page: AppTest) -> None:
+    developer_view(page)
     next(b for b in page.sidebar.button if b.label == "Re-ingest the corpus").click().run()
     assert not page.exception
     done = [s.value for s in page.sidebar.success]
@@ -286,7 +301,7 @@ def test_credentials_in_the_ollama_address_never_reach_the_sidebar(
 ) -> None:
     monkeypatch.setenv("ROADMAP_RAG_OLLAMA_HOST", f"http://learner:s3cret@127.0.0.1:{free_port()}")  # nothing listens
     st.cache_resource.clear()
-    page.run()
+    developer_view(page)
     page.sidebar.selectbox[0].set_value("auto").run()
     page.chat_input[0].set_value("What is LoRA?").run()
     page.run()
@@ -342,6 +357,7 @@ def test_an_empty_index_says_ingest_first_and_a_reingest_shows_in_the_sidebar(
     assert "nothing is indexed yet: run `roadmap-rag ingest`" in _said(page)
     assert "Not covered by the corpus" not in _said(page)
     assert page.session_state.messages[0]["question"] == "What is prompt engineering?"  # the question stays
+    developer_view(page)
     next(b for b in page.sidebar.button if b.label == "Re-ingest the corpus").click().run()
     assert not page.exception, page.exception
     status = "\n".join(m.value for m in page.sidebar.markdown)
@@ -412,3 +428,96 @@ def test_an_ollama_error_keeps_the_question_in_the_chat(page: AppTest, monkeypat
     assert page.session_state.messages[0]["question"] == "What is LoRA?"
     assert any("not reachable" in e.value and "ollama serve" in e.value for e in page.error)
     assert any(b.label == "Ask again" for b in page.button)
+
+
+# -- learner and developer views; starter prompts, tidier answers (issue: the learners' app) -------------------
+def _developer_detail(at: AppTest) -> dict[str, bool]:
+    """Which pieces of developer detail the page shows."""
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    return {
+        "backend picker": any(s.label == "Backend" for s in at.sidebar.selectbox),
+        "Ollama address": any(c.value.startswith("Ollama:") for c in at.sidebar.caption),
+        "chunk counts": "chunks" in sidebar,
+        "re-ingest": any(b.label == "Re-ingest the corpus" for b in at.sidebar.button),
+        "backend caption": any(c.value.startswith("backend:") for c in at.caption),
+    }
+
+
+def test_a_learner_sees_no_developer_detail_until_the_developer_view_is_on(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    assert not page.exception, page.exception
+    assert page.session_state.messages[-1]["answer"].grounded
+    page.session_state["backend"] = "auto"  # the developer view would name Ollama's address with it
+    page.run()
+    assert not any(_developer_detail(page).values()), _developer_detail(page)
+    assert "Sources" in _text(page) and "Where this sits" in _text(page)  # what a learner needs stays
+    developer_view(page)
+    assert all(_developer_detail(page).values()), _developer_detail(page)
+    assert page.session_state.backend == "auto"  # the choice made before is the picker's
+
+
+def test_dev_in_the_link_opens_the_developer_view(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = open_app(monkeypatch, assistant.settings.data_dir, dev=True)
+    assert page.toggle(key="dev").value
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    shown = _developer_detail(page)
+    assert all(v for k, v in shown.items() if k != "Ollama address"), shown  # extractive: no Ollama to name
+
+
+def test_a_removed_sentences_reason_shows_in_the_developer_view_only(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    answer.removed.append(Removed("LoRA was invented in 1850.", "no source gives that year"))
+    page.run()
+    assert not any(t.label.startswith("removed:") for t in page.toggle)
+    assert "no source gives that year" not in _text(page)
+    developer_view(page)
+    page.toggle(key="removed_1").set_value(True).run()
+    assert "no source gives that year" in _text(page) and "invented in 1850" in _text(page)
+
+
+STARTER = "How long does the getting-started guide take?"
+
+
+def test_an_empty_chat_offers_starter_prompts_that_ask_exactly_that(page: AppTest) -> None:
+    starters = [b for b in page.button if (b.key or "").startswith("starter_")]
+    assert len(starters) == 5 and STARTER in [b.label for b in starters]
+    assert "What should I study before transformers?" in [b.label for b in starters]
+    next(b for b in starters if b.label == STARTER).click().run()
+    assert not page.exception, page.exception
+    asked, answered = page.session_state.messages
+    assert asked == {"role": "user", "question": STARTER} and answered["question"] == STARTER
+    assert answered["answer"].text and page.session_state.history[-1].question == STARTER
+    assert not any((b.key or "").startswith("starter_") for b in page.button)  # the chat has begun
+
+
+def test_at_most_three_suggestions_under_an_answer(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    assert len(answer.places) > 1  # three roadmaps place LoRA: neighbours enough for nine buttons
+    suggestions = [b for b in page.button if (b.key or "").startswith("answer_1_place_")]
+    assert 1 <= len(suggestions) <= 3, [b.label for b in suggestions]
+    assert len({b.label for b in suggestions}) == len(suggestions)
+
+
+def test_the_copy_control_holds_the_answers_text(page: AppTest) -> None:
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    answer = page.session_state.messages[-1]["answer"]
+    copy = next(e for e in page.chat_message[1].expander if e.label == "Copy answer")
+    assert [c.value for c in copy.code] == [answer.text]
+
+
+def test_a_feedback_comment_is_saved_with_the_rating(page: AppTest, assistant: Assistant) -> None:
+    store = assistant.settings.data_dir / "feedback.jsonl"
+    page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
+    page.text_input(key="comment_1").set_value("The rank example was what I needed.").run()
+    before = store.read_text().splitlines() if store.exists() else []
+    page.feedback[0].set_value(1).run()
+    lines = store.read_text().splitlines()
+    assert len(lines) == len(before) + 1
+    saved = json.loads(lines[-1])
+    assert saved["rating"] == 1 and saved["comment"] == "The rank example was what I needed."
+    assert saved["question"] == "What does the roadmap say about LoRA?"
+    page.text_input(key="comment_1").set_value("x" * 1500).run()  # a comment after the rating: saved with it
+    saved = json.loads(store.read_text().splitlines()[-1])
+    assert saved["rating"] == 1 and saved["comment"] == "x" * 1000
