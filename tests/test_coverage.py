@@ -60,6 +60,19 @@ def test_a_name_and_its_number_typed_as_one_word_is_the_name_the_sources_write_a
     assert uncovered("what is the h100", [source], vocabulary) == ["h100"]
 
 
+def test_a_subject_that_opens_on_a_word_the_corpus_never_uses_is_not_covered() -> None:
+    """ "how does flash attention work" was answered from passages on attention: "flash" is English, but no
+    source uses it. A subject whose modifier the corpus uses, or a typo of one, stays covered."""
+    source = _source("Self-attention lets tokens attend to each other. Decoding strategies: greedy, beam search.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert uncovered("how does flash attention work", [source], vocabulary) == ["flash attention"]
+    assert "speculative decoding" in uncovered(
+        "explain speculative decoding for faster inference", [source], vocabulary
+    )
+    assert uncovered("explain self attention pls", [source], vocabulary) == []
+    assert uncovered("explain decodng strategies", [source], vocabulary) == []  # a typo of a word it uses
+
+
 def test_a_version_the_sources_never_name_is_named_though_they_name_its_family() -> None:
     assert "Llama 3" in uncovered("is Llama 3 better than Llama 2?", [_source()], VOCABULARY)
     assert uncovered("what is Llama 2 70B?", [_source()], VOCABULARY) == []

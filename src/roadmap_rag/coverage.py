@@ -46,6 +46,9 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     for word in _WORD.findall(question):
         if _absent(word, held, vocabulary) and not _written_apart(word, flat):
             found.append(word)
+    modified = _unknown_modifier(question, vocabulary)
+    if modified and not any(w in found for w in modified.split()):
+        found.append(modified)
     for match in _VERSIONED.finditer(question):
         name = match.group(0)
         family = stem(match.group(1).lower())
@@ -62,6 +65,31 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     if asks_quantity(question) and not any(states_quantity(t, subject) for t in about):
         found.append("a number")
     return list(dict.fromkeys(found))
+
+
+# "explain X", "what is X", "how does X work": X is what the question is about.
+_DEFINES = re.compile(
+    r"^\W*(?:can (?:you|u) )?(?:explain|what(?:'s| is| are)|whats|how (?:does|do|is|are)|tell me about|describe)"
+    r"\s+(?:an? |the )?(?P<subject>[a-z0-9][a-z0-9\- ]*)",
+    re.IGNORECASE,
+)
+
+
+def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
+    """ "how does flash attention work?", "explain speculative decoding": the subject of a question that asks
+    what something is opens on a word the corpus never uses (not a typo or a clipped form of one it does), so
+    the sources speak of its head ("attention", "decoding") but not of it. Everyday words count here: "flash"
+    and "speculative" are English, but the corpus has neither. The subject as typed ("flash attention"), or ""."""
+    match = _DEFINES.match(question.strip())
+    if not match:
+        return ""
+    words = [w for w in match.group("subject").lower().split() if w not in CHAT_WORDS]
+    if len(words) < 2 or len(words[0]) < 4:
+        return ""
+    stems = terms(words[0])
+    if not stems or any(s in vocabulary or _typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems):
+        return ""
+    return f"{words[0]} {words[1]}"
 
 
 def note(missing: Sequence[str]) -> str:
