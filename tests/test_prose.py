@@ -44,6 +44,9 @@ def test_the_authors_timeline_answers_how_long_and_nothing_else() -> None:
 
 def test_what_a_question_asks_for() -> None:
     assert asks_duration("how long will it take to learn llms part time")
+    # whether a stated time is enough asks about a duration too (the author's "more than a month" answers it)
+    assert asks_duration("is 14 days actualy realistic to learn llm fundamentals")
+    assert asks_duration("are 2 weeks enough for llms") and not asks_duration("what is a 1 month plan")
     assert asks_verdict("should i learn tensorflow or pytorch?") and asks_verdict("do i need math for this")
     assert not asks_verdict("what is rlhf")
     assert asks_price("how much does an h100 cost") and asks_price("whats the avg salary of an llm engineer")

@@ -47,7 +47,8 @@ _DURATION = re.compile(
 )
 _ASKS_DURATION = re.compile(
     r"\bhow (?:long|much time|many (?:months|weeks|days|hours|years))\b|\btime(?:line|frame)?\b.{0,20}\b(?:take|need)"
-    r"|\b(?:in|within) (?:\d+|a|one|two) (?:days?|weeks?|months?)\b",
+    r"|\b(?:in|within) (?:\d+|a|one|two) (?:days?|weeks?|months?)\b"
+    r"|\b(?:\d+|a|one|two) (?:days?|weeks?|months?)\b.{0,30}\b(?:realistic|enough|possible|doable|feasible|too)\b",
     re.IGNORECASE,
 )
 _ASKS_VERDICT = re.compile(
