@@ -8,14 +8,17 @@ display.py's: citation chips around escaped text, and source passages rendered f
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status, ingest
+from roadmap_rag.conversations import Conversation, ConversationStore, Exchange, conversation_markdown
 from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
 from roadmap_rag.display import (
     CITATION_CSS,
@@ -209,7 +212,10 @@ def render_feedback(index: int) -> None:
     st.feedback("thumbs", key=f"feedback_{index}", on_change=record_feedback, args=(index,))
 
 
-def render_answer(index: int, message: dict[str, Any]) -> None:
+def render_answer(index: int, message: dict[str, Any], started: float | None = None) -> None:
+    """An answer with its sources and controls. ``started``: when the learner submitted the question (this
+    run's perf_counter), for an answer being shown the first time: the time the learner waited is measured
+    once the whole answer is on the page, and kept with it (message["seconds"])."""
     answer: Answer = message["answer"]
     if answer.standalone:  # a follow-up, answered as the question it stands for
         st.caption(f"Answering: {escape_markdown(answer.standalone)}")
@@ -229,14 +235,20 @@ def render_answer(index: int, message: dict[str, Any]) -> None:
         render_removed(index, answer)
     render_sources(answer)
     render_answer_places(f"answer_{index}", answer.places)
-    if developer_view():
-        st.caption(f"backend: {escape_markdown(answer.backend)} · {answer.timings.total:.2f} s")
+    timing = st.empty() if developer_view() else None
     render_copy(answer)
     render_feedback(index)
+    if started is not None:
+        message["seconds"] = time.perf_counter() - started
+    if timing is not None:
+        waited = message.get("seconds")
+        shown = f" · waited {waited:.2f} s" if isinstance(waited, float) else ""
+        timing.caption(f"backend: {escape_markdown(answer.backend)}{shown}")
 
 
-def ask(question: str, doc_ids: tuple[str, ...]) -> None:
-    """Stream one answer into the page and keep it in this session's history."""
+def ask(question: str, doc_ids: tuple[str, ...], started: float) -> None:
+    """Stream one answer into the page, under a status that says what is being done, and keep it in this
+    session's history and in the saved conversation. ``started``: when the learner submitted it."""
     assistant = get_assistant()
     history: list[Turn] = st.session_state.history
     st.session_state.messages.append({"role": "user", "question": question})
@@ -252,8 +264,10 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
         st.session_state.messages.append({"role": "assistant", "question": question, "next": places})
         with st.chat_message("assistant"):
             render_next(len(st.session_state.messages) - 1, places)
+        remember(Exchange(question, next=places, seconds=time.perf_counter() - started))
         return
     with st.chat_message("assistant"):
+        status = st.status("Searching the roadmaps…", expanded=False)
         try:
             stream = assistant.stream(
                 question,
@@ -265,19 +279,33 @@ def ask(question: str, doc_ids: tuple[str, ...]) -> None:
             )
             placeholder = st.empty()
             with placeholder.container():
-                st.write_stream(escape_markdown(delta) for delta in stream)
+                st.write_stream(escape_markdown(delta) for delta in writing(stream, status))
             answer = stream.answer
         except QuestionError as exc:  # the question itself cannot be asked: say why, keep nothing
+            status.update(label="This question cannot be asked", state="error")
             st.error(escape_markdown(str(exc)))
             st.session_state.messages.pop()
             return
         except RoadmapRagError as exc:
+            status.update(label="No answer", state="error")
             failed_to_answer(question, doc_ids, exc)
             return
         placeholder.empty()
         st.session_state.history = answer.history
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
-        render_answer(len(st.session_state.messages) - 1, st.session_state.messages[-1])
+        message = st.session_state.messages[-1]
+        render_answer(len(st.session_state.messages) - 1, message, started)
+        status.update(label="Answer ready", state="complete")
+        remember(Exchange(question, answer, seconds=message["seconds"]))
+
+
+def writing(deltas: Iterable[str], status: StatusContainer) -> Iterator[str]:
+    """The answer's text as it comes; the status says "Writing" from its first piece (retrieval runs as the
+    stream is first read, so the first piece means the sources are found)."""
+    for n, delta in enumerate(deltas):
+        if n == 0:
+            status.update(label="Writing the answer…")
+        yield delta
 
 
 def failed_to_answer(question: str, doc_ids: tuple[str, ...], exc: RoadmapRagError) -> None:
@@ -311,11 +339,176 @@ def render_next(index: int, places: list[Place]) -> None:
 
 def progress_store() -> ProgressStore:
     """This learner's progress: the named profile, else the id in this page's URL (one per browser)."""
+    return ProgressStore(get_assistant().settings, current_profile())
+
+
+def current_profile(quiet: bool = False) -> str:
+    """The learner's profile: the named one, else the id in this page's URL (one per browser); a name that
+    cannot be a profile is said in the sidebar (unless ``quiet``: said once a run is enough)."""
     profile = (st.session_state.get("profile") or "").strip()
     if profile and not is_profile(profile):
-        st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; using this page's link instead.")
+        if not quiet:
+            st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; using this page's link instead.")
         profile = ""
-    return ProgressStore(get_assistant().settings, profile or link_profile())
+    return profile or link_profile()
+
+
+# -- saved conversations: per profile, shown again after a reload ----------------------------------------------
+def conversation_store() -> ConversationStore:
+    """This learner's saved conversations (the progress store's profile)."""
+    return ConversationStore(get_assistant().settings, current_profile(quiet=True))
+
+
+def messages_of(conversation: Conversation) -> list[dict[str, Any]]:
+    """A saved conversation as the chat's messages."""
+    messages: list[dict[str, Any]] = []
+    for exchange in conversation.turns:
+        messages.append({"role": "user", "question": exchange.question})
+        reply: dict[str, Any] = {"role": "assistant", "question": exchange.question, "seconds": exchange.seconds}
+        if exchange.answer is not None:
+            messages.append({**reply, "answer": exchange.answer})
+        elif exchange.next is not None:
+            messages.append({**reply, "next": exchange.next})
+    return messages
+
+
+def show_conversation(conversation: Conversation) -> None:
+    """Make ``conversation`` the chat's: its messages, its history for follow-ups; the previous one's
+    per-answer widgets (ratings, comments) are forgotten, as they belong to other answers."""
+    for key in [k for k in st.session_state if str(k).startswith(("feedback_", "comment_", "removed_"))]:
+        del st.session_state[key]
+    st.session_state.conversation = conversation
+    st.session_state.messages = messages_of(conversation)
+    st.session_state.history = list(conversation.history)
+    st.session_state.confirm_delete = None
+
+
+def sync_conversation() -> None:
+    """On a session's first run (a reload), or when the profile changes: show the profile's last conversation,
+    or start a new one."""
+    store = conversation_store()
+    if st.session_state.get("conversation") is not None and st.session_state.get("conversation_of") == store.profile:
+        return
+    st.session_state.conversation_of = store.profile
+    try:
+        latest = store.latest()
+    except OSError:  # the folder cannot be read: the panel says so
+        latest = None
+    show_conversation(latest or Conversation.start())
+
+
+def remember(exchange: Exchange) -> None:
+    """Add an answered question to the current conversation and save it; a failure to save is a toast with the
+    remedy, and the chat goes on."""
+    conversation: Conversation = st.session_state.conversation
+    conversation.add(exchange, st.session_state.history)
+    try:
+        conversation_store().save(conversation)
+    except (OSError, TypeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        st.toast(f"This conversation could not be saved ({reason}); is the data folder writable? The chat still works.")
+
+
+def start_conversation() -> None:
+    """ "New conversation": an empty chat, saved as a new conversation from its first question (a callback)."""
+    show_conversation(Conversation.start())
+
+
+def switch_conversation(conversation_id: str) -> None:
+    """Show a saved conversation (a callback); one that cannot be read any more is a toast."""
+    conversation = conversation_store().load(conversation_id)
+    if conversation is None:
+        st.toast("That conversation could not be read; it may have been deleted or damaged.")
+        return
+    show_conversation(conversation)
+
+
+def rename_conversation(conversation_id: str) -> None:
+    """Save the title typed for the current conversation (a callback)."""
+    title = str(st.session_state.get(f"title_{conversation_id}") or "")
+    try:
+        renamed = conversation_store().rename(conversation_id, title)
+    except OSError as exc:
+        st.toast(f"The new title could not be saved ({exc.strerror}); is the data folder writable?")
+        return
+    if renamed is not None:
+        st.session_state.conversation.title = renamed.title
+
+
+def delete_conversation(conversation_id: str) -> None:
+    """Delete a conversation once confirmed (a callback), then show the most recent one left, or a new one."""
+    store = conversation_store()
+    try:
+        store.delete(conversation_id)
+    except OSError as exc:
+        st.toast(f"The conversation could not be deleted ({exc.strerror}); is the data folder writable?")
+        return
+    if st.session_state.conversation.id == conversation_id:
+        try:
+            latest = store.latest()
+        except OSError:
+            latest = None
+        show_conversation(latest or Conversation.start())
+    st.session_state.confirm_delete = None
+
+
+def ask_to_delete(conversation_id: str | None) -> None:
+    """Show (an id) or hide (None) the delete confirmation (a callback)."""
+    st.session_state.confirm_delete = conversation_id
+
+
+def conversations_panel(where: DeltaGenerator) -> None:
+    """The sidebar's conversations, filled after the chat so that it lists a question just asked: "New
+    conversation", the profile's conversations newest first, and for the current one: rename, delete (with a
+    confirmation), export as Markdown."""
+    where.button("New conversation", type="primary", on_click=start_conversation)
+    store = conversation_store()
+    try:
+        listing = store.listing()
+    except OSError as exc:
+        where.warning(f"Saved conversations cannot be read ({exc.strerror}); is the data folder readable?")
+        return
+    current: Conversation = st.session_state.conversation
+    for conversation in listing.conversations:
+        where.button(
+            escape_markdown(conversation.title),
+            key=f"conversation_{conversation.id}",
+            on_click=switch_conversation,
+            args=(conversation.id,),
+            disabled=conversation.id == current.id,
+            width="stretch",
+        )
+    if listing.unreadable:
+        where.caption(
+            f"{len(listing.unreadable)} saved conversation file(s) could not be read and are skipped "
+            f"({escape_markdown(', '.join(listing.unreadable))}); move them out of "
+            f"{escape_markdown(str(store.folder))} to silence this note."
+        )
+    if current.turns:
+        conversation_tools(where, current)
+
+
+def conversation_tools(where: DeltaGenerator, current: Conversation) -> None:
+    """Rename, delete (confirmed first) and export the current conversation."""
+    where.download_button(
+        "Export as Markdown",
+        data=conversation_markdown(current),
+        file_name=f"conversation-{current.id}.md",
+        mime="text/markdown",
+        key="export",
+        on_click="ignore",
+    )
+    with where.expander("Rename or delete"):
+        st.text_input(
+            "Title", value=current.title, key=f"title_{current.id}", on_change=rename_conversation, args=(current.id,)
+        )
+        if st.session_state.get("confirm_delete") != current.id:
+            st.button("Delete this conversation", key="delete", on_click=ask_to_delete, args=(current.id,))
+            return
+        st.warning("Delete this conversation? This cannot be undone.")
+        yes, no = st.columns(2)
+        yes.button("Yes, delete", key="delete_yes", on_click=delete_conversation, args=(current.id,))
+        no.button("Cancel", key="delete_no", on_click=ask_to_delete, args=(None,))
 
 
 def link_profile() -> str:
@@ -545,8 +738,9 @@ def index_tools(assistant: Assistant) -> None:
         reingest()
 
 
-def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
-    """A learner's settings; the developer's detail behind the "Developer view" toggle."""
+def sidebar(assistant: Assistant, titles: dict[str, str]) -> DeltaGenerator:
+    """A learner's settings; the developer's detail behind the "Developer view" toggle. Returns the place of
+    the conversations' panel, filled once the chat has run."""
     side = st.sidebar
     if st.session_state.get("ollama_note"):
         side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon="ℹ️")
@@ -566,9 +760,8 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> None:
     )
     side.multiselect("Kinds", list(KINDS), format_func=KINDS.__getitem__, key="kind_filter", placeholder="All")
     index_tools(assistant)
-    if side.button("New conversation", type="primary"):
-        st.session_state.messages = []
-        st.session_state.history = []
+    side.subheader("Conversations")
+    return side.container()
 
 
 def browser(roadmaps: list[Outline]) -> None:
@@ -625,6 +818,7 @@ def guarded(render: Callable[..., None], *args: Any) -> None:
 
 
 def main() -> None:
+    started = time.perf_counter()  # a question submitted is answered in this run: the learner's wait starts
     st.set_page_config(page_title="roadmap-rag", page_icon="🧭", layout="wide")
     st.html(CITATION_CSS)
     for name, default in (
@@ -658,7 +852,8 @@ def main() -> None:
         roadmaps = roadmap_outlines(count)
     except RoadmapRagError as exc:  # a Chroma server that stopped: say so, keep the page and the chat
         unreadable, count, roadmaps = str(exc), -1, []
-    sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
+    sync_conversation()
+    panel = sidebar(assistant, {o.doc_id: o.title for o in roadmaps})
 
     st.title("Ask the LLM roadmaps")
     if unreadable:
@@ -693,9 +888,10 @@ def main() -> None:
                     render_answer(i, message)
         pending, st.session_state.pending = st.session_state.pending, None
         if question:
-            ask(question, ())
+            ask(question, (), started)
         elif pending:
-            ask(pending[0], (pending[1],) if pending[1] else ())
+            ask(pending[0], (pending[1],) if pending[1] else (), started)
+    conversations_panel(panel)
 
 
 main()

@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -60,6 +60,16 @@ def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+# The answer's own text: the Markdown under a chat message that is not inside the status ("Searching the
+# roadmaps…", shown from the moment a question is asked) nor another expander.
+ANSWER_TEXT = "[data-testid='stMarkdownContainer']:not([data-testid='stExpander'] *)"
+
+
+def _text_of(locator: Any) -> str:
+    """The text of the first element ``locator`` finds, or "" while there is none."""
+    return str(locator.first.inner_text()).strip() if locator.count() else ""
+
+
 def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_path: Path) -> None:
     reason = _chromium_missing()
     if reason:
@@ -83,11 +93,13 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
             reply = messages.nth(1)
             content = reply.get_by_test_id("stChatMessageContent")
             expect(content).to_be_visible()
+            streamed = content.locator(ANSWER_TEXT)
             deadline = time.monotonic() + 120
-            while not content.inner_text().strip() and time.monotonic() < deadline:  # polled every 20 ms
+            while not _text_of(streamed) and time.monotonic() < deadline:  # polled every 20 ms
                 time.sleep(0.02)
             first_token = time.perf_counter() - asked
-            first_text = content.inner_text().strip()
+            first_text = _text_of(streamed)
+            expect(reply.get_by_test_id("stExpander").filter(has_text="Answer ready")).to_be_visible()  # the status
             expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
             done = time.perf_counter() - asked
             text = reply.inner_text()
@@ -126,7 +138,7 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
             second = messages.nth(3).get_by_test_id("stChatMessageContent")
             expect(second).to_be_visible()
             deadline = time.monotonic() + 120
-            while not second.inner_text().strip() and time.monotonic() < deadline:
+            while not _text_of(second.locator(ANSWER_TEXT)) and time.monotonic() < deadline:
                 time.sleep(0.02)
             warm_first_token = time.perf_counter() - asked
             expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
