@@ -23,7 +23,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from roadmap_rag.display import cited_in_order, escape_markdown, page_link, safe_url
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.files import read_json, write_json
-from roadmap_rag.progress import is_profile
+from roadmap_rag.progress import checked_profile
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, Place, Turn
 
@@ -92,9 +92,7 @@ class ConversationStore:
     _lock = threading.Lock()
 
     def __init__(self, settings: Settings, profile: str) -> None:
-        if not is_profile(profile):
-            raise ConfigError(f"profile {profile!r}: use 1-64 letters, digits, '-', '_' or '.'")
-        self.profile = profile
+        self.profile = checked_profile(profile)
         self.folder: Path = settings.data_dir / "conversations" / profile
 
     def path(self, conversation_id: str) -> Path:

@@ -24,6 +24,13 @@ def is_profile(name: str) -> bool:
     return _PROFILE.fullmatch(name) is not None and not name.startswith(".")
 
 
+def checked_profile(profile: str) -> str:
+    """``profile`` when it can name a profile's files, else a ConfigError that says what a name may hold."""
+    if not is_profile(profile):
+        raise ConfigError(f"profile {profile!r}: use 1-64 letters, digits, '-', '_' or '.'")
+    return profile
+
+
 def learner_profile(learner_id: str) -> str | None:
     """The profile a page link's learner id names, or None when the id cannot name one (a path, a NUL, over
     64 - len("learner-") characters)."""
@@ -37,9 +44,7 @@ class ProgressStore:
     _lock = threading.Lock()
 
     def __init__(self, settings: Settings, profile: str) -> None:
-        if not is_profile(profile):
-            raise ConfigError(f"profile {profile!r}: use 1-64 letters, digits, '-', '_' or '.'")
-        self.profile = profile
+        self.profile = checked_profile(profile)
         self.path: Path = settings.data_dir / "progress" / f"{profile}.json"
 
     def done(self) -> set[tuple[str, str]]:
