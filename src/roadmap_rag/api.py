@@ -24,7 +24,7 @@ from roadmap_rag.generation.base import Made, Truncated, check_backend
 from roadmap_rag.library import Library
 from roadmap_rag.outline import Outline, outlines
 from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, plain, terms, topic_support
+from roadmap_rag.questions import is_everyday, plain, terms, topic_support, topic_terms
 from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.settings import Settings
@@ -169,10 +169,9 @@ class Assistant:
         long does ... take", "after i finish ... what next"): it asks about the roadmap itself. "what does the
         curriculum say about baking bread" names a subject the corpus never uses."""
         vocabulary = self.retriever.library().vocabulary(terms)
-        topic = [t for t in terms(rest) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
-        return all(t in vocabulary for t in topic) and all(
-            is_everyday(w) for w in re.findall(r"[a-z]{3,}", rest.lower()) if any(x in topic for x in terms(w))
-        )
+        topic = set(topic_terms(rest))
+        words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
+        return topic <= vocabulary.keys() and all(is_everyday(w) for w in words)
 
     def _names(self) -> dict[str, str]:
         """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap (made once

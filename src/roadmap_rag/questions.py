@@ -383,9 +383,14 @@ def is_everyday(word: str, threshold: float = EVERYDAY) -> bool:
     return max(zipf_frequency(form, "en") for form in forms) >= threshold
 
 
+def topic_terms(text: str) -> list[str]:
+    """The stems of ``text`` that can name a topic: not generic, path or corpus-wide words."""
+    return [t for t in terms(text) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
+
+
 def _has_topic(text: str) -> bool:
     """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
-    return any(t not in PATH_STEMS and t not in GENERIC_STEMS and t not in CORPUS_WORDS for t in terms(text))
+    return bool(topic_terms(text))
 
 
 # An everyday English word ("still", "worth", "dead", "guy") counts this much of a term of art ("RNNs") towards
