@@ -45,6 +45,7 @@ check: setup-dev
 	$(BIN)/ruff check src tests app bench
 	$(BIN)/ruff format --check src tests app bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The learners' chat app on http://127.0.0.1:8501
 app: setup
@@ -64,7 +65,7 @@ eval-gate: setup-test
 reliability: setup-test
 	bash scripts/browser.sh
 	ROADMAP_RAG_RELIABILITY_REPORT=docs/reliability.md HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not soak" \
-		tests/reliability tests/test_ingest.py tests/generation/test_ollama.py tests/test_doctor.py
+		tests/reliability tests/index/test_ingest.py tests/answer/generation/test_ollama.py tests/cli/test_doctor.py
 
 # Benchmarks against the LlamaIndex starter: bench/results/<time>.json and docs/benchmarks.md
 bench: setup-test

@@ -1,7 +1,7 @@
 """roadmap-rag for learners: a cited chat over the LLM roadmaps. Start it with `roadmap-rag app`.
 
 Page logic only: retrieval, generation and citation checking live in the package (Assistant).
-Corpus and model text is escaped before it is shown (roadmap_rag.display). The only HTML on the page is
+Corpus and model text is escaped before it is shown (roadmap_rag.serve.display). The only HTML on the page is
 display.py's: citation chips around escaped text, and source passages rendered from Markdown and sanitised.
 """
 
@@ -17,10 +17,18 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.mutable_status_container import StatusContainer
 
-from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status, ingest
-from roadmap_rag.conversations import Conversation, ConversationStore, Exchange, conversation_markdown
-from roadmap_rag.curriculum import NEXT_QUESTION, TopicPath
-from roadmap_rag.display import (
+from roadmap_rag import Answer, Assistant, Removed, RoadmapRagError, Settings, Turn, index_status
+from roadmap_rag.answer.generation import BACKENDS
+from roadmap_rag.errors import QuestionError
+from roadmap_rag.index import ingest
+from roadmap_rag.learn.curriculum import NEXT_QUESTION, TopicPath
+from roadmap_rag.learn.outline import Outline, outlines
+from roadmap_rag.learn.progress import LEARNER, ProgressStore, is_profile, learner_profile
+from roadmap_rag.learn.quiz import quiz_score
+from roadmap_rag.observe.feedback import COMMENT_MAX, FeedbackStore
+from roadmap_rag.redact import redact, redact_url
+from roadmap_rag.serve.conversations import Conversation, ConversationStore, Exchange, conversation_markdown
+from roadmap_rag.serve.display import (
     CITATION_CSS,
     cited_answer_markdown,
     cited_in_order,
@@ -34,13 +42,6 @@ from roadmap_rag.display import (
     safe_url,
     source_card,
 )
-from roadmap_rag.errors import QuestionError
-from roadmap_rag.feedback import COMMENT_MAX, FeedbackStore
-from roadmap_rag.generation import BACKENDS
-from roadmap_rag.outline import Outline, outlines
-from roadmap_rag.progress import LEARNER, ProgressStore, is_profile, learner_profile
-from roadmap_rag.quiz import quiz_score
-from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.types import Kind, Place
 
 KINDS = {Kind.ROADMAP: "Roadmaps", Kind.PAPER: "Papers (full text)", Kind.PAPER_CARD: "Paper cards"}
@@ -649,7 +650,7 @@ def quiz_tab() -> None:
 
 def papers_tab(assistant: Assistant) -> None:
     """The papers whose text is in the index, each with its catalog entry and where the roadmaps recommend it."""
-    from roadmap_rag.papers.catalog import load_catalog
+    from roadmap_rag.corpus.catalog import load_catalog
 
     status = index_status(assistant.settings, assistant.store)
     indexed = {doc_id: info for doc_id, info in status.documents.items() if info.get("kind") == Kind.PAPER}

@@ -22,11 +22,11 @@ import numpy as np
 
 from bench.measure import REPO
 from roadmap_rag import Settings
-from roadmap_rag.chunking import chunk_document
+from roadmap_rag.corpus.chunking import chunk_document
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.evaluation import load_dataset
-from roadmap_rag.ingest import collect
-from roadmap_rag.lexical import Lexical, document_tokens, documents_of, query_tokens
+from roadmap_rag.index.ingest import collect
+from roadmap_rag.index.lexical import Lexical, document_tokens, documents_of, query_tokens
 from roadmap_rag.types import Kind
 
 Search = Callable[[list[str]], list[str]]
@@ -69,7 +69,7 @@ def _dir_mb(path: Path) -> float:
 def bm25s_disk(ids: list[str], texts: list[str], work: Path) -> tuple[dict[str, float], Search]:
     import bm25s
 
-    from roadmap_rag.lexical import _TOKEN_PATTERN, _stemmer
+    from roadmap_rag.index.lexical import _TOKEN_PATTERN, _stemmer
 
     started = time.perf_counter()
     index = bm25s.BM25()
@@ -113,7 +113,7 @@ def fts5(ids: list[str], texts: list[str], work: Path) -> tuple[dict[str, float]
 
 
 def tantivy_index(ids: list[str], texts: list[str], work: Path) -> tuple[dict[str, float], Search]:
-    from roadmap_rag.chunking import Chunk
+    from roadmap_rag.corpus.chunking import Chunk
 
     chunks = [
         Chunk(
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> Path:
         "returns in its own top 5; tantivy's row is the index as roadmap-rag runs it (candidates from tantivy, "
         "scored again as bm25s scores). Synthetic chunks repeat corpus lines, so many share a score, and engines "
         "order ties differently; on the corpus itself the tantivy index returns bm25s' rankings and scores "
-        "(tests/test_lexical.py).",
+        "(tests/index/test_lexical.py).",
         "",
         "| engine | updates in place | build | disk | reopen | query p50 | query p95 | same top 5 as bm25s |",
         "|---|---|---|---|---|---|---|---|",

@@ -19,8 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from roadmap_rag import Assistant, Settings, Source, ingest, onnx_export
-from roadmap_rag.embeddings import (
+from roadmap_rag import Assistant, Settings, Source
+from roadmap_rag.evaluation import EvalItem
+from roadmap_rag.evaluation.metrics import retrieval_scores
+from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
+from roadmap_rag.index import ingest, onnx_export
+from roadmap_rag.index.embeddings import (
     Embedder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
@@ -28,9 +32,6 @@ from roadmap_rag.embeddings import (
     resolve_model,
     shipped_model_path,
 )
-from roadmap_rag.evaluation import EvalItem
-from roadmap_rag.evaluation.metrics import retrieval_scores
-from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -212,7 +213,7 @@ def measure_llm_path(assistant: Assistant, replay: Path, tokens_per_s: float, n:
     is set against a generation time measured here. First verified statement vs the model's first word; the
     check's CPU time per answer (the answer streamed into StreamCheck word by word, then finished), as a share of
     that answer's generation time."""
-    from roadmap_rag.citations import StreamCheck
+    from roadmap_rag.answer.citations import StreamCheck
     from roadmap_rag.evaluation.replay import Replayer, load_replay
     from roadmap_rag.evaluation.standin import MODEL, StandIn
 
@@ -356,8 +357,8 @@ def measure_papers(corpus: Path, work: Path, embedder: Embedder, papers: Path = 
     pdfs = sorted(papers.glob("*.pdf"))
     if not pdfs:
         return {"skipped": f"no PDFs in {papers} (the shared arXiv papers); nothing measured"}
-    from roadmap_rag.corpus import _read_pdf
-    from roadmap_rag.pdf import read_paper
+    from roadmap_rag.corpus.documents import _read_pdf
+    from roadmap_rag.corpus.pdf import read_paper
 
     settings = Settings(data_dir=work / "papers", corpus_dir=corpus, llm="extractive")
     texts, pdfium_s = timed(lambda: [_read_pdf(p, settings) for p in pdfs])

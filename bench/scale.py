@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from roadmap_rag import Assistant, Settings
-from roadmap_rag.chroma_server import ChromaServer, free_port
-from roadmap_rag.chunking import Chunk
-from roadmap_rag.embeddings import embedding_space
-from roadmap_rag.lexical import Lexical, documents_of
-from roadmap_rag.querylog import QueryLog
-from roadmap_rag.retrieval import Filters, HybridRetriever
-from roadmap_rag.store import ChromaStore, chunk_record
+from roadmap_rag.corpus.chunking import Chunk
+from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.embeddings import embedding_space
+from roadmap_rag.index.lexical import Lexical, documents_of
+from roadmap_rag.index.store import ChromaStore, chunk_record
+from roadmap_rag.observe.querylog import QueryLog
+from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever
 from roadmap_rag.types import Kind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ class InMemoryBM25(HybridRetriever):
     def lexical(self, query: str, k: int, filters: Filters, refresh: bool = True) -> list[tuple[Chunk, float]]:
         import bm25s
 
-        from roadmap_rag.lexical import _TOKEN_PATTERN, _stemmer
+        from roadmap_rag.index.lexical import _TOKEN_PATTERN, _stemmer
 
         self._sync(refresh)
         count = self.store.count()  # the old staleness check

@@ -14,16 +14,15 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 # Every test's data dir (and the CLI processes they start) shares one models folder inside the clone:
 # the ONNX embedder is built and the GGUF file assembled once per clone, not once per test.
-# tests/test_embeddings.py builds into a folder of its own.
+# tests/index/test_embeddings.py builds into a folder of its own.
 os.environ.setdefault("ROADMAP_RAG_MODEL_CACHE", str(Path(__file__).resolve().parents[1] / ".roadmap_rag" / "models"))
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.embeddings import Embedder, make_embedder
-from roadmap_rag.ingest import ingest
-from roadmap_rag.library import Library
+from roadmap_rag.index.embeddings import Embedder, make_embedder
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.retrieve.library import Library
 from roadmap_rag.settings import Settings
-
-from .fakes import HashingEmbedder, MemoryStore
+from tests.fakes import HashingEmbedder, MemoryStore
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

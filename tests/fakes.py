@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from roadmap_rag.chunking import Chunk
-from roadmap_rag.store import Slice, Vectors, Where, chunk_from_record, chunk_record
-from roadmap_rag.text import words as text_words
+from roadmap_rag.corpus.chunking import Chunk
+from roadmap_rag.index.store import Slice, Vectors, Where, chunk_from_record, chunk_record
+from roadmap_rag.text.words import words as text_words
 
 
 class HashingEmbedder:

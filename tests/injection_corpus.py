@@ -4,7 +4,7 @@ upper case, Cyrillic look-alikes, full-width and letter-spaced letters. Each car
 a marker word) that must never reach an answer. And sentences a roadmap legitimately writes about prompting,
 which must not be taken for instructions.
 
-Shared by tests/test_injection_classifier.py (the classifier) and tests/reliability/test_injection.py (planted
+Shared by tests/text/test_injection.py (the classifier) and tests/reliability/test_injection.py (planted
 as documents and answered)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from roadmap_rag import Answer, Assistant, QuestionError, Settings
-from roadmap_rag.ingest import ingest
+from roadmap_rag.index.ingest import ingest
 
 
 def test_retrieve_returns_sources_best_first_with_sections(assistant: Assistant) -> None:
@@ -111,7 +111,7 @@ def test_what_the_sources_do_not_cover_is_said_first(assistant: Assistant) -> No
 
 
 def test_no_answer_quotes_the_authors_story_or_the_article_talking_about_itself(assistant: Assistant) -> None:
-    from roadmap_rag.prose import is_chatter
+    from roadmap_rag.text.prose import is_chatter
 
     for question in ("how did the author of the 14-day roadmap learn llms?", "why should i learn llms?"):
         answer = assistant.ask(question)

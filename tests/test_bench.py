@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 
 def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:

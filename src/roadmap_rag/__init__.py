@@ -5,7 +5,6 @@ answer = Assistant().ask("What is LoRA?")
 """
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.curriculum import Lane, Mention, TopicPath
 from roadmap_rag.errors import (
     BackendUnavailable,
     ConfigError,
@@ -14,9 +13,10 @@ from roadmap_rag.errors import (
     QuestionError,
     RoadmapRagError,
 )
-from roadmap_rag.index_state import IndexStatus, index_status
-from roadmap_rag.ingest import IngestReport, ingest
-from roadmap_rag.quiz import Grade, QuizItem
+from roadmap_rag.index.ingest import IngestReport, ingest
+from roadmap_rag.index.state import IndexStatus, index_status
+from roadmap_rag.learn.curriculum import Lane, Mention, TopicPath
+from roadmap_rag.learn.quiz import Grade, QuizItem
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, AnswerStream, Citation, Place, Removed, Source, Timings, Turn
 

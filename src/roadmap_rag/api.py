@@ -11,26 +11,26 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from roadmap_rag import tracing
-from roadmap_rag.citations import Checked, StreamCheck, overlap, verify
-from roadmap_rag.composer import Composer, Composition
-from roadmap_rag.coverage import note, uncovered
-from roadmap_rag.curriculum import Curriculum, TopicPath
-from roadmap_rag.embeddings import Embedder, make_embedder
+from roadmap_rag.answer.citations import Checked, StreamCheck, overlap, verify
+from roadmap_rag.answer.composer import Composer, Composition
+from roadmap_rag.answer.coverage import note, uncovered
+from roadmap_rag.answer.generation import LLM, check_backend, make_llm
+from roadmap_rag.answer.generation.base import Made, Truncated
 from roadmap_rag.errors import BackendUnavailable, NothingIndexed, QuestionError, UnknownDocument
-from roadmap_rag.followups import Resolved, resolve
-from roadmap_rag.generation import LLM, make_llm
-from roadmap_rag.generation.base import Made, Truncated, check_backend
-from roadmap_rag.library import Library
-from roadmap_rag.outline import Outline, outlines
-from roadmap_rag.querylog import Asked, observe
-from roadmap_rag.questions import is_everyday, plain, terms, topic_support, topic_terms
-from roadmap_rag.quiz import Grade, QuizItem, build_quiz, grade
-from roadmap_rag.retrieval import Filters, HybridRetriever, Mode, Retrieved
+from roadmap_rag.index.embeddings import Embedder, make_embedder
+from roadmap_rag.index.store import VectorStore, make_store
+from roadmap_rag.learn.curriculum import Curriculum, TopicPath
+from roadmap_rag.learn.outline import Outline, outlines
+from roadmap_rag.learn.quiz import Grade, QuizItem, build_quiz, grade
+from roadmap_rag.observe import tracing
+from roadmap_rag.observe.querylog import Asked, observe
+from roadmap_rag.observe.tracing import Trace
+from roadmap_rag.retrieve.followups import Resolved, resolve
+from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever, Mode, Retrieved
+from roadmap_rag.retrieve.library import Library
+from roadmap_rag.retrieve.questions import is_everyday, plain, terms, topic_support, topic_terms
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import VectorStore, make_store
-from roadmap_rag.text import acronyms
-from roadmap_rag.tracing import Trace
+from roadmap_rag.text.words import acronyms
 from roadmap_rag.types import (
     Answer,
     AnswerStream,
@@ -69,6 +69,7 @@ class Assistant:
         """``tracer_provider`` receives each ask's spans (default: setting otel_endpoint, else the process's
         global OpenTelemetry provider, if one is set)."""
         self.settings = settings or Settings()
+        check_backend(self.settings.llm)  # a typo in ROADMAP_RAG_LLM fails here, before any model loads
         self.tracer_provider = tracer_provider
         self.embedder = embedder or make_embedder(self.settings)
         self.store = store or make_store(self.settings, self.embedder.name)

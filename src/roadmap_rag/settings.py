@@ -28,7 +28,6 @@ from pydantic_settings import (
 )
 
 from roadmap_rag.errors import ConfigError
-from roadmap_rag.generation.base import check_backend
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 SETTINGS_FILE = "roadmap-rag.toml"  # read from the working directory
@@ -100,7 +99,8 @@ class Settings(BaseSettings):
     )
 
     # Generation.
-    llm: str = Field("auto", description="A backend from generation.BACKENDS: auto, ollama, llamacpp, extractive.")
+    # Checked by the Assistant against answer.generation.BACKENDS: settings never imports the backends.
+    llm: str = Field("auto", description="A backend: auto, ollama, llamacpp, extractive.")
     ollama_host: str = Field(
         "http://127.0.0.1:11434",
         validation_alias=AliasChoices("ROADMAP_RAG_OLLAMA_HOST", "OLLAMA_HOST", "ollama_host"),
@@ -163,11 +163,6 @@ class Settings(BaseSettings):
     # The eval judge (roadmap-rag eval --judge): Ragas' prompts carry examples and all contexts.
     judge_context: int = Field(4096, ge=1024)
     judge_max_tokens: int = Field(256, ge=16)
-
-    @field_validator("llm")
-    @classmethod
-    def _known_backend(cls, value: str) -> str:
-        return check_backend(value)
 
     @field_validator("api_allowed_hosts", "api_allowed_origins", mode="before")
     @classmethod

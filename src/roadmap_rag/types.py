@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-# Between the headings of a section path: "Phase 2 > Fine-tuning > LoRA".
-SECTION_SEPARATOR = " > "
+from roadmap_rag.text.units import SECTION_SEPARATOR as SECTION_SEPARATOR  # re-exported: part of the data model
+from roadmap_rag.text.units import split_sentences
 
 
 class Kind(StrEnum):
@@ -120,8 +120,6 @@ class Block:
 
 def cite(statement: Statement) -> str:
     """'text [1][2].' with the markers before the closing punctuation of every sentence."""
-    from roadmap_rag.units import split_sentences
-
     markers = "".join(f" [{n}]" for n in statement.citations)
     out = []
     for sentence in split_sentences(statement.text) or [statement.text]:

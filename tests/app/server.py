@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from roadmap_rag.chroma_server import free_port
-
-from ..conftest import CORPUS, REPO
+from roadmap_rag.index.chroma_server import free_port
+from tests.conftest import CORPUS, REPO
 
 
 @contextmanager

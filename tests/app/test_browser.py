@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from roadmap_rag import Assistant
-
-from .server import running_app
+from tests.app.server import running_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag.display import kind_summary, page_link
-from roadmap_rag.embeddings import Embedder
-from roadmap_rag.index_state import read_state
-from roadmap_rag.ingest import ingest
-from roadmap_rag.papers.fetch import fetch_papers
+from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.index.paper_fetch import fetch_papers
+from roadmap_rag.index.state import read_state
+from roadmap_rag.serve.display import kind_summary, page_link
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source
-
-from ..papers.conftest import CATALOG, ROADMAP, lora_pdf
-from ..papers.server import Route, serving
-from .test_page import open_app
+from tests.app.test_page import open_app
+from tests.papers.conftest import CATALOG, ROADMAP, lora_pdf
+from tests.papers.server import Route, serving
 
 
 def test_a_paper_source_links_to_its_pdf_page() -> None:

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag.chunking import chunk_document
-from roadmap_rag.corpus import discover, iter_documents, load_manifest
+from roadmap_rag.corpus.chunking import chunk_document
+from roadmap_rag.corpus.documents import discover, iter_documents, load_manifest
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.evaluation.dataset import contains
 from roadmap_rag.settings import Settings
-
-from ..conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 

@@ -15,9 +15,8 @@ from roadmap_rag import Assistant, Settings
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.evaluation.drafts import import_feedback
-from roadmap_rag.feedback import FeedbackStore
-
-from ..fakes import HashingEmbedder, MemoryStore
+from roadmap_rag.observe.feedback import FeedbackStore
+from tests.fakes import HashingEmbedder, MemoryStore
 
 FakeIndex = tuple[Settings, HashingEmbedder, MemoryStore]
 

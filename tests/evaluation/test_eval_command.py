@@ -13,8 +13,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.evaluation import load_dataset, run_eval
 from roadmap_rag.evaluation.runner import summarise
-
-from ..conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO
 
 DATASET = REPO / "eval/datasets/roadmap_qa.jsonl"
 

@@ -10,7 +10,6 @@ from ragas.metrics.collections.context_precision.util import ContextPrecisionOut
 from ragas.metrics.collections.faithfulness.util import NLIStatementOutput, StatementGeneratorOutput
 
 from roadmap_rag import Assistant
-from roadmap_rag.chroma_server import free_port
 from roadmap_rag.errors import BackendUnavailable, ConfigError
 from roadmap_rag.evaluation import load_dataset, run_eval
 from roadmap_rag.evaluation.judge import (
@@ -23,9 +22,9 @@ from roadmap_rag.evaluation.judge import (
     report_notes,
 )
 from roadmap_rag.evaluation.report import new_run_dir, write_run
-
-from ..generation.ollama_standin import MODEL, StandIn
-from .test_eval_command import DATASET
+from roadmap_rag.index.chroma_server import free_port
+from tests.answer.generation.ollama_standin import MODEL, StandIn
+from tests.evaluation.test_eval_command import DATASET
 
 
 def test_parse_accepts_json_repairs_near_json_and_rejects_the_rest() -> None:

@@ -23,7 +23,7 @@ def learner_run(assistant: Assistant) -> EvalRun:
 
 def test_every_key_fact_of_the_split_is_in_the_corpus() -> None:
     """Each fact alternative lies literally in a roadmap or the paper catalog (folded as the eval folds)."""
-    from roadmap_rag.corpus import normalise
+    from roadmap_rag.corpus.documents import normalise
 
     texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
     texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))
@@ -43,7 +43,7 @@ def test_every_key_fact_of_the_split_is_in_the_corpus() -> None:
 def test_every_key_fact_of_the_second_dev_split_is_in_the_corpus() -> None:
     """learner_dev2.jsonl (90 questions written from the corpus alone): every fact alternative lies literally in
     a roadmap or the catalog, each follow-up has its history, each near-miss subject is absent."""
-    from roadmap_rag.corpus import normalise
+    from roadmap_rag.corpus.documents import normalise
 
     texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
     texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ..pdfs import write_paper_pdf
+from tests.pdfs import write_paper_pdf
 
 CATALOG = """
 papers:

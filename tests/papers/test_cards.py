@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.display import kind_summary
-from roadmap_rag.index_state import index_status
-from roadmap_rag.ingest import ingest
-from roadmap_rag.store import ChromaStore
-
-from .conftest import lora_pdf
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.index.state import index_status
+from roadmap_rag.index.store import ChromaStore
+from roadmap_rag.serve.display import kind_summary
+from tests.papers.conftest import lora_pdf
 
 
 def test_cards_follow_the_catalog_and_a_bad_catalog_keeps_them(make_settings, paper_corpus: Path, embedder) -> None:

@@ -11,14 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.chroma_server import free_port
-from roadmap_rag.cli import app
-from roadmap_rag.ingest import ingest
-from roadmap_rag.papers.fetch import fetch_papers
+from roadmap_rag.cli.commands import app
+from roadmap_rag.index.chroma_server import free_port
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.index.paper_fetch import fetch_papers
+from roadmap_rag.index.store import ChromaStore
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import ChromaStore
-
-from .server import Route, serving
+from tests.papers.server import Route, serving
 
 
 def settings_for(paper_corpus: Path, url: str, **overrides: object) -> Settings:

@@ -15,20 +15,19 @@ from pathlib import Path
 import pytest
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.display import source_label
-from roadmap_rag.embeddings import Embedder
+from roadmap_rag.corpus.catalog import load_catalog
 from roadmap_rag.evaluation import load_dataset, run_eval
 from roadmap_rag.evaluation.runner import EvalRun
-from roadmap_rag.index_state import read_state
-from roadmap_rag.ingest import ingest
-from roadmap_rag.papers.catalog import load_catalog
-from roadmap_rag.papers.fetch import fetch_papers
+from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.index.paper_fetch import fetch_papers
+from roadmap_rag.index.state import read_state
+from roadmap_rag.index.store import ChromaStore
+from roadmap_rag.serve.display import source_label
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import ChromaStore
 from roadmap_rag.types import Kind
-
-from ..conftest import CORPUS, REPO
-from .server import Route, serving
+from tests.conftest import CORPUS, REPO
+from tests.papers.server import Route, serving
 
 SHARED = Path(os.environ.get("ROADMAP_RAG_TEST_PAPERS", REPO.parent / "shared" / "papers"))
 if not (SHARED / "SOURCES.tsv").is_file():

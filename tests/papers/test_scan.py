@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag.corpus import Document
+from roadmap_rag.corpus.catalog import load_catalog
+from roadmap_rag.corpus.documents import Document
+from roadmap_rag.corpus.paper_links import scan, scan_corpus, scan_document, write_places
 from roadmap_rag.errors import ConfigError
-from roadmap_rag.papers.catalog import load_catalog
-from roadmap_rag.papers.scan import scan, scan_corpus, scan_document, write_places
 from roadmap_rag.settings import Settings
-
-from ..conftest import CORPUS
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
@@ -131,7 +130,7 @@ def test_a_bad_catalog_names_the_entry_and_field(tmp_path: Path, yaml_text: str,
 def test_the_scan_command_lists_the_catalog_and_counts(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from roadmap_rag.cli import app
+    from roadmap_rag.cli.commands import app
 
     env = {"ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "ROADMAP_RAG_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(app, ["papers", "scan"], env=env, terminal_width=200)

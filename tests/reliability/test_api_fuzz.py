@@ -27,10 +27,9 @@ from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
 from roadmap_rag import Assistant
-from roadmap_rag.http_api import create_app
-from roadmap_rag.mcp_server import build_server
-
-from ..test_http_api import configured, running
+from roadmap_rag.serve.http_api import create_app
+from roadmap_rag.serve.mcp import build_server
+from tests.serve.test_http_api import configured, running
 
 # Strings a client should never be able to crash a server with.
 TEXTS = [

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from roadmap_rag import Assistant
-
-from ..app.server import running_app
-from ..app.test_browser import CHROMIUM, FLAGS, _chromium_missing
+from tests.app.server import running_app
+from tests.app.test_browser import CHROMIUM, FLAGS, _chromium_missing
 
 SESSIONS = 4
 ROUNDS = 3

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag.corpus import load_document
+from roadmap_rag.corpus.documents import load_document
 from roadmap_rag.settings import Settings
-
-from ..pdfs import write_flate_bomb
+from tests.pdfs import write_flate_bomb
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 
@@ -26,7 +25,7 @@ PEAK_MB = 500
 _CHILD = """
 import json, sys
 from pathlib import Path
-from roadmap_rag.corpus import load_document
+from roadmap_rag.corpus.documents import load_document
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
 try:

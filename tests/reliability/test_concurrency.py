@@ -24,16 +24,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmap_rag.chroma_server import ChromaServer, free_port
-from roadmap_rag.embeddings import Embedder
-from roadmap_rag.index_state import read_state
-from roadmap_rag.ingest import ingest
-from roadmap_rag.lexical import Lexical, in_step, signature
+from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.ingest import ingest
+from roadmap_rag.index.lexical import Lexical, in_step, signature
+from roadmap_rag.index.state import read_state
+from roadmap_rag.index.store import ChromaStore, chunk_record
 from roadmap_rag.settings import Settings
-from roadmap_rag.store import ChromaStore, chunk_record
-
-from ..conftest import CORPUS, REPO
-from ..test_ingest import cli_env, expected_chunk_ids, run_cli
+from tests.conftest import CORPUS, REPO
+from tests.index.test_ingest import cli_env, expected_chunk_ids, run_cli
 
 READERS, QUOTA = 2, 100  # 200 asks in all, across the writer's 5 ingests
 DEADLINE_S = 420.0

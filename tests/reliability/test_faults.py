@@ -1,7 +1,7 @@
 """Faults: a Chroma server that goes away mid-session and comes back, a read-only data dir, a truncated
 GGUF. Each ends in a clear message and an index with every chunk exactly once; nothing hangs.
-(SIGKILL during ingest is in tests/test_ingest.py; Ollama's drops, stalls and bad JSON in
-tests/generation/test_ollama.py.)"""
+(SIGKILL during ingest is in tests/index/test_ingest.py; Ollama's drops, stalls and bad JSON in
+tests/answer/generation/test_ollama.py.)"""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag import Assistant, BackendUnavailable, IndexUnavailable, Settings, ingest
-from roadmap_rag.chroma_server import ChromaServer, free_port
-from roadmap_rag.generation import make_llm
-from roadmap_rag.generation.llamacpp import default_gguf
-from roadmap_rag.store import make_store
-
-from ..conftest import CORPUS
+from roadmap_rag import Assistant, BackendUnavailable, IndexUnavailable, Settings
+from roadmap_rag.answer.generation import make_llm
+from roadmap_rag.answer.generation.llamacpp import default_gguf
+from roadmap_rag.index import ingest
+from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.store import make_store
+from tests.conftest import CORPUS
 
 ONE_ROADMAP = CORPUS / "roadmaps" / "getting-started-with-llms.txt"
 

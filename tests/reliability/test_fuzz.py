@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmap_rag.chunking import chunk_document
-from roadmap_rag.corpus import Document, load_document, normalise
+from roadmap_rag.corpus.chunking import chunk_document
+from roadmap_rag.corpus.documents import Document, load_document, normalise
 from roadmap_rag.errors import InputFileError
 from roadmap_rag.settings import Settings
 

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from roadmap_rag import Answer, Assistant, QuestionError, Settings, ingest
-from roadmap_rag.display import answer_markdown, escape_markdown
-from roadmap_rag.injection import looks_like_instruction, normalise
-from roadmap_rag.prompts import SYSTEM
-
-from ..injection_corpus import INJECTIONS
-from ..test_display import unsafe
+from roadmap_rag import Answer, Assistant, QuestionError, Settings
+from roadmap_rag.answer.prompts import SYSTEM
+from roadmap_rag.index import ingest
+from roadmap_rag.serve.display import answer_markdown, escape_markdown
+from roadmap_rag.text.injection import looks_like_instruction, normalise
+from tests.injection_corpus import INJECTIONS
+from tests.serve.test_display import unsafe
 
 # (file name, hostile text, a question about its real content, words the real content contains)
 DOCUMENTS = [

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_rag import Assistant, QuestionError, Settings, ingest
-
-from ..pdfs import write_pdf
+from roadmap_rag import Assistant, QuestionError, Settings
+from roadmap_rag.index import ingest
+from tests.pdfs import write_pdf
 
 TOPICS = ["tokenization", "attention", "fine-tuning", "quantization", "evaluation"]
 

@@ -13,8 +13,7 @@ import pytest
 
 from roadmap_rag import Assistant, Turn
 from roadmap_rag.evaluation import load_dataset
-
-from ..conftest import REPO
+from tests.conftest import REPO
 
 QUESTIONS = [item.question for item in load_dataset(REPO / "eval/datasets/roadmap_qa.jsonl")]
 THREADS = 8

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roadmap_rag.errors import InputFileError
-from roadmap_rag.text import contains as contains
-from roadmap_rag.text import fold as fold
+from roadmap_rag.text.words import contains as contains
+from roadmap_rag.text.words import fold as fold
 
 TYPES = ("factual", "list", "learning-path", "cross-document", "paraphrase", "about", "paper", "unanswerable")
 DEFAULT_DATASET = Path("eval/datasets/roadmap_qa.jsonl")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from roadmap_rag.feedback import Feedback, FeedbackStore
-from roadmap_rag.querylog import QueryLog
+from roadmap_rag.observe.feedback import Feedback, FeedbackStore
+from roadmap_rag.observe.querylog import QueryLog
 from roadmap_rag.settings import Settings
-from roadmap_rag.text import fold
+from roadmap_rag.text.words import fold
 
 DEFAULT_DRAFTS = Path("eval/datasets/drafts.jsonl")
 TODO = (

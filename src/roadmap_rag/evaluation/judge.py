@@ -15,10 +15,10 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from roadmap_rag.embeddings import Embedder
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.evaluation.dataset import EvalItem
 from roadmap_rag.evaluation.runner import QuestionResult, record
+from roadmap_rag.index.embeddings import Embedder
 from roadmap_rag.settings import Settings
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
@@ -124,11 +124,11 @@ def make_judge(settings: Settings, spec: str) -> RagasJudge | None:
     if kind == "none":
         return None
     if kind == "llamacpp":
-        from roadmap_rag.generation.llamacpp import LlamaCppLLM
+        from roadmap_rag.answer.generation.llamacpp import LlamaCppLLM
 
         return RagasJudge(LlamaCppLLM(settings.model_copy(update={"llm_context": settings.judge_context})))
     if kind == "ollama":
-        from roadmap_rag.generation.ollama import OllamaLLM
+        from roadmap_rag.answer.generation.ollama import OllamaLLM
 
         ollama_llm = OllamaLLM(settings.model_copy(update={"ollama_model": model or settings.ollama_model}))
         ollama_llm.check()

@@ -7,11 +7,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from roadmap_rag.citations import overlap
+from roadmap_rag.answer.citations import overlap
 from roadmap_rag.evaluation.dataset import EvalItem
-from roadmap_rag.prose import is_chatter
-from roadmap_rag.text import contains
-from roadmap_rag.text import fact_recall as fact_recall
+from roadmap_rag.text.prose import is_chatter
+from roadmap_rag.text.words import contains
+from roadmap_rag.text.words import fact_recall as fact_recall
 from roadmap_rag.types import Answer, Source
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -118,8 +118,8 @@ def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]
     every line, item and sentence that states something must carry a [n] whose sources contain each number,
     URL, quoted title and proper name it states, and most of its words. Heading lines (ending with ':') and
     list leads are structure, and so is a note of ours (what the sources do not cover), which claims nothing."""
-    from roadmap_rag.citations import missing_specifics
-    from roadmap_rag.units import sentence_spans
+    from roadmap_rag.answer.citations import missing_specifics
+    from roadmap_rag.text.units import sentence_spans
 
     notes = {b.title for b in answer.blocks if b.kind == "note"}
     bad = total = 0

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from roadmap_rag.answer.citations import parse_answer
 from roadmap_rag.api import Assistant
-from roadmap_rag.citations import parse_answer
 from roadmap_rag.evaluation.dataset import DEFAULT_REPLAY as DEFAULT_REPLAY
 from roadmap_rag.evaluation.standin import MODEL, StandIn
-from roadmap_rag.text import fact_recall
+from roadmap_rag.text.words import fact_recall
 from roadmap_rag.types import Answer, Block, Statement, Turn
 
 Progress = Callable[[int, int], None]

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from roadmap_rag.answer.composer import Composer
+from roadmap_rag.answer.ranking import FEATURES, Candidate, Ranker, fit
 from roadmap_rag.api import Assistant
-from roadmap_rag.composer import Composer
 from roadmap_rag.evaluation.dataset import EvalItem, contains, load_dataset
 from roadmap_rag.evaluation.runner import conversation
-from roadmap_rag.ranking import FEATURES, Candidate, Ranker, fit
-from roadmap_rag.units import topic_text
+from roadmap_rag.text.units import topic_text
 
 DEFAULT_TRAINING = (Path("eval/datasets/roadmap_qa.jsonl"), Path("eval/datasets/learner_dev.jsonl"))
 FOLDS = 5

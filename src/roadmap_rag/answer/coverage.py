@@ -1,0 +1,165 @@
+"""What a question asks that the sources do not hold, so the answer can say so before anything else.
+
+A near-miss question ("when was Llama 3 released?", "how much does an H100 cost?", "how does FlashAttention
+work?") retrieves related text, and related text read as an answer misleads. Three checks, each about the
+question's form rather than its topic:
+
+- a word the question needs that the corpus never uses (not a typo of one it does: "transfomers");
+- a named version the sources never name ("Llama 3", "GPT-5", "Claude 3"), though they name its family;
+- a price, a date or a number the question asks for, where no sentence that names its subject states one.
+
+Each finding is said first ("The sources do not mention FlashAttention; the closest they have:").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
+
+from roadmap_rag.retrieve.followups import subject_of
+from roadmap_rag.retrieve.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
+from roadmap_rag.text.prose import (
+    asks_date,
+    asks_price,
+    asks_quantity,
+    states_date,
+    states_price,
+    states_quantity,
+)
+from roadmap_rag.text.units import split_sentences
+from roadmap_rag.types import Source
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
+# A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
+_VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
+
+
+def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str, int]) -> list[str]:
+    """What ``question`` asks that none of ``sources`` holds, in the question's words ("FlashAttention",
+    "Llama 3", "a price"); empty when everything it needs is there. ``vocabulary``: the corpus's stems
+    (``Library.vocabulary``), which tells a word the corpus never uses from a typo of one it does."""
+    text = " ".join(f"{s.title} {s.section} {s.text}" for s in sources)
+    held = set(terms(text))
+    flat = _flat(text)
+    found: list[str] = []
+    for word in _WORD.findall(question):
+        if _absent(word, held, vocabulary) and not _written_apart(word, flat):
+            found.append(word)
+    modified = _unknown_modifier(question, vocabulary)
+    if modified and not any(w in found for w in modified.split()):
+        found.append(modified)
+    for match in _VERSIONED.finditer(question):
+        name = match.group(0)
+        family = stem(match.group(1).lower())
+        if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
+            found.append(name)
+    subject = subject_of(question)
+    wanted = set(terms(subject))
+    # The sentences that name the subject: a number elsewhere in the source answers nothing about it
+    about = [u for s in sources for u in split_sentences(s.text) if not wanted or wanted & set(terms(u))]
+    if asks_price(question) and not any(states_price(t) for t in about):
+        found.append("a price")
+    if asks_date(question) and not any(states_date(t) for t in about):
+        found.append("a date")
+    if asks_quantity(question) and not any(states_quantity(t, subject) for t in about):
+        found.append("a number")
+    return list(dict.fromkeys(found))
+
+
+# "explain X", "what is X", "how does X work": X is what the question is about.
+_DEFINES = re.compile(
+    r"^\W*(?:can (?:you|u) )?(?:explain|what(?:'s| is| are)|whats|how (?:does|do|is|are)|tell me about|describe)"
+    r"\s+(?:an? |the )?(?P<subject>[a-z0-9][a-z0-9\- ]*)",
+    re.IGNORECASE,
+)
+
+
+def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
+    """ "how does flash attention work?", "explain speculative decoding": the subject of a question that asks
+    what something is opens on a word the corpus never uses (not a typo or a clipped form of one it does), so
+    the sources speak of its head ("attention", "decoding") but not of it. Everyday words count here: "flash"
+    and "speculative" are English, but the corpus has neither. The subject as typed ("flash attention"), or ""."""
+    match = _DEFINES.match(question.strip())
+    if not match:
+        return ""
+    words = [w for w in match.group("subject").lower().split() if w not in CHAT_WORDS]
+    if len(words) < 2 or len(words[0]) < 4:
+        return ""
+    stems = terms(words[0])
+    if not stems or any(s in vocabulary or _typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems):
+        return ""
+    return f"{words[0]} {words[1]}"
+
+
+def note(missing: Sequence[str]) -> str:
+    """The sentence an answer opens with when the sources lack part of what was asked."""
+    asked = [m for m in missing if m in ("a price", "a date", "a number")]
+    named = [m for m in missing if m not in asked]
+    parts = []
+    if named:
+        parts.append(f"do not mention {_join(named)}")
+    if asked:
+        parts.append(f"do not state {_join(asked)} for this")
+    return f"The sources {' and '.join(parts)}; the closest they have is below, and it does not answer that part."
+
+
+def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
+    lower = word.lower()
+    stems = terms(lower)
+    if not stems or lower in CHAT_WORDS or (len(lower) < 3 and not any(c.isdigit() for c in lower)):
+        return False
+    if any(s in GENERIC_STEMS or s in PATH_STEMS or s in CORPUS_WORDS for s in stems):
+        return False
+    if all(s in held for s in stems) or all(s in vocabulary for s in stems):
+        return False
+    if lower.isdigit():
+        return False  # a bare number is asked about ("in 2 weeks"), not named
+    # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
+    # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
+    if is_everyday(lower) or _everyday_typo(lower):
+        return False
+    # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
+    # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
+    return not any(_typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems if s not in vocabulary)
+
+
+def _clipped(stem: str, vocabulary: Mapping[str, int]) -> bool:
+    """ "eval" for "evaluation", "libs" for "libraries"."""
+    return len(stem) >= 3 and any(v.startswith(stem) and len(v) > len(stem) + 1 for v in vocabulary)
+
+
+def _everyday_typo(word: str) -> bool:
+    """A misspelt everyday word ("actualy", "realy", "beginer"): one letter added, dropped, changed or two swapped
+    after the first, in a word of at least five letters. A name stays a name: "QLoRA" is not "flora", the first
+    letter differs; "DSPy" is too short to be read as "spy"."""
+    if len(word) < 5 or not word.isalpha():
+        return False
+    head, tail = word[0], word[1:]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
+    variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in letters}
+    variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in letters}
+    variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
+    return any(is_everyday(head + v) for v in variants if v and head + v != word)
+
+
+def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:
+    if len(stem) < 6:
+        return False
+    close = get_close_matches(stem, [v for v in vocabulary if v[:1] == stem[:1]], n=1, cutoff=0.8)
+    return bool(close)
+
+
+def _written_apart(word: str, flat: str) -> bool:
+    """A name with its number typed as one word that the sources write apart: "gpt3" for "GPT-3", "llama2" for
+    "Llama 2" (only names with a digit: a short word could be read across two words of the flattened text)."""
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word) and _flat(word) in flat
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"

@@ -1,0 +1,249 @@
+"""Follow-up questions made standalone, before anything else reads them.
+
+Only a real follow-up borrows from the conversation: one that points back (a pronoun with no subject of its
+own: "which papers cover it?"), one that is elliptical ("and after that?", "any papers?", "how long?") or one
+that swaps a part of the last question ("what about the curriculum?", "and QLoRA?"). Everything else is
+answered as if it were asked first, whatever came before. The standalone question carries the previous
+question's subject, the roadmap it named and, when the previous question had no subject of its own ("what
+should I study first?"), the section its answer came from; it then drives retrieval, the composer, the
+grounding check and the LLM prompt alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from roadmap_rag.retrieve.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
+from roadmap_rag.types import Turn, section_leaf, unnumbered
+
+_POINTER = re.compile(
+    r"\b(it|its|this|that|these|those|them|they|their|he|him|his|she|her|there|one|ones"
+    r"|the (?:paper|model|book|author|course|method|technique|approach|guy))\b",
+    re.IGNORECASE,
+)
+# "it" that points at nothing: "how long does it take", "is it worth learning Rust", "it's hard to ...".
+_DUMMY = re.compile(
+    r"\b(?:does|did|will|would|should|can) it take\b(?=\s+\w)|\bis it (?:\w+ )?(?:worth|possible|hard|easy|ok|okay"
+    r"|necessary|better|best|enough|true|normal|fine|bad|good|important|required|needed)\b(?=\s+\w)"
+    r"|\bit(?:'s| is) (?:\w+ )?(?:worth|possible|hard|easy|ok|okay|necessary|better|best|enough|normal|fine"
+    r"|important)\b(?=\s+\w)|\bthat (?:is|means) (?:why|how)\b",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|so|and|also|then|but|cool|thanks|great|hmm+|right|wait|oh)\b[\s,.!]*)+", re.IGNORECASE
+)
+_CONTINUES = re.compile(r"^\s*(?:and|also|then|so|what else|anything else|more)\b|\bagain\W*$", re.IGNORECASE)
+_SWAP = re.compile(r"^\s*(?:what|how)\s+about\s+(?P<rest>.+)$", re.IGNORECASE)
+_ASKS = re.compile(
+    r"^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will"
+    r"|explain|describe|tell|list|name|give|show|any|recommend)\b",
+    re.IGNORECASE,
+)
+_NEXT = re.compile(r"^\s*(?:and\s+)?(?:what(?:'s| is| comes)?\s+)?(?:next|after\s+that)\b\W*$", re.IGNORECASE)
+_JOIN = frozenset(["of", "for", "and", "in", "to", "with", "on", "the", "a", "an", "vs", "versus"])
+_WORD = re.compile(r"[A-Za-z0-9][\w.+\-']*")
+# Below this Zipf frequency a word names a subject of its own ("transformers", "RLHF", "quantization").
+_NAMING = 3.5
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A question as it will be answered: ``question`` is standalone; ``followup`` says whether it borrowed."""
+
+    question: str
+    followup: bool
+
+
+def subject_of(question: str, names: Sequence[str] = ()) -> str:
+    """The question's subject as it was written ("prompt engineering", "LoRA", "Llama 2"): its run of topic
+    words (a short joining word may sit inside, a number may follow a name) that names the most, with the names
+    of roadmaps set aside. A run that holds a term of art drops the everyday words at its ends ("RLHF take")."""
+    text = _without_names(question, names)
+    runs: list[list[str]] = []
+    run: list[str] = []
+    pending: list[str] = []
+    for word in _WORD.findall(text):
+        bare = word.strip(".'-")
+        if _is_topic(bare) or (run and not pending and bare.isdigit()):
+            run += [*pending, bare]
+            pending = []
+        elif run and bare.lower() in _JOIN and len(pending) < 1:
+            pending.append(bare)
+        else:
+            if run:
+                runs.append(run)
+            run, pending = [], []
+    if run:
+        runs.append(run)
+    if not runs:
+        return ""
+    best = max(runs, key=lambda r: sum(1 + (not is_everyday(w)) for w in r if not w.isdigit()))
+    if any(not is_everyday(w) for w in best):
+        while best and is_everyday(best[-1]) and not best[-1].isdigit():
+            best = best[:-1]
+        while best and is_everyday(best[0]):
+            best = best[1:]
+    return " ".join(best)
+
+
+def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[str, int] | None = None) -> bool:
+    """Whether ``question`` leans on the conversation: an ellipsis ("any papers?"), "what about ...", a
+    continuation ("and when do I get to RAG?"), or a pointer ("why does it happen?") in a question that names
+    no subject of its own. A question with a subject of its own and no pointer stands alone."""
+    text = _without_names(question, names)
+    stripped = _LEADING.sub("", text)
+    if _SWAP.match(stripped) or _NEXT.match(question) or _CONTINUES.search(text):
+        return True
+    own = [w for w in _WORD.findall(stripped) if _is_topic(w.strip(".'-"))]
+    if not own:
+        return True  # "any papers?", "how long?", "is it hard?", "what does the curriculum say about it?"
+    pointer = _POINTER.search(_DUMMY.sub(" ", stripped))
+    if pointer and pointer.group(1).lower() not in ("one", "there"):
+        # "why does it happen?", "which tools implement that?": a pointer and no word that names a subject
+        return not any(_names_subject(w, vocabulary) for w in own)
+    return False
+
+
+def _names_subject(word: str, vocabulary: Mapping[str, int] | None) -> bool:
+    """A word that names a subject: a term of art, or a word the corpus uses that is uncommon in English at
+    large ("Python", "deployment", "transformers"); not "happen", "practise" or "math"."""
+    if not is_everyday(word):
+        return True
+    in_corpus = vocabulary is None or all(s in vocabulary for s in terms(word))
+    return in_corpus and not is_everyday(word, _NAMING)
+
+
+def resolve(
+    question: str, history: Sequence[Turn], names: Sequence[str] = (), vocabulary: Mapping[str, int] | None = None
+) -> Resolved:
+    """The standalone question to answer. ``names``: the roadmaps' names ("the curriculum", "14-day roadmap"),
+    which are never a subject; ``vocabulary``: the corpus's stems (``Library.vocabulary``). Every earlier turn is
+    resolved in order, so a chain of follow-ups keeps its subject."""
+    if not history:
+        return Resolved(question, False)
+    previous = ""
+    place = ("", "")
+    for turn in history:
+        if previous and is_followup(turn.question, names, vocabulary):
+            previous = _resolve_one(turn.question, previous, place, names)
+        else:
+            previous = turn.question
+        place = (turn.section, turn.roadmap)
+    if not is_followup(question, names, vocabulary):
+        return Resolved(question, False)
+    return Resolved(_resolve_one(question, previous, place, names), True)
+
+
+def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str]) -> str:
+    subject = subject_of(previous, names)
+    section, roadmap = place
+    named_before = _names_in(previous, names)
+    named_now = _names_in(question, names)
+    # carried over as the roadmap's own name ("the 14-day roadmap"), however it was typed ("the 14 day one")
+    roadmap_words = _names_in(previous, names, canonical=True) or ([roadmap] if roadmap else [])
+    text = _LEADING.sub("", question).strip() or question.strip()
+    swap = _SWAP.match(text)
+    if swap:
+        rest = re.split(r"[,;?]", swap.group("rest"))[0].strip(" .!")  # "the curriculum, what does it list?"
+        if _names_in(rest, names) and not subject_of(rest, names):
+            # "what about the curriculum?": the last question, asked of that roadmap
+            if named_before:
+                return _replace_names(previous, named_before, rest)
+            return f"{previous.rstrip(' ?.!')} in {rest}?"
+        if subject and subject.lower() in previous.lower():
+            return _replace(previous, subject, rest)  # "what about QLoRA?": the last question, on QLoRA
+        return f"{previous.rstrip(' ?')}, and {rest}?"
+    if _NEXT.match(question):
+        target = subject or _leaf(section)
+        where = "" if named_now else _in(roadmap_words)
+        return f"what comes after {target}{where}?" if target else f"what comes next{where}?"
+    if not _ASKS.match(text) and subject_of(text, names) and not _POINTER.search(text):
+        # "and qlora?": the last question, on this subject
+        new = text.strip(" ?.!")
+        return _replace(previous, subject, new) if subject and subject.lower() in previous.lower() else text
+    if subject_of(text, names) and not _POINTER.search(_DUMMY.sub(" ", text)):
+        # "and when do I get to RAG?": its own subject, in the roadmap the conversation is about
+        return text if named_now else _with_place(text, _in(roadmap_words))
+    target = subject or _leaf(section)
+    if not target:
+        return text if named_now else _with_place(text, _in(roadmap_words))
+    where = "" if named_now else _in(roadmap_words if named_before else [])
+    pointer = _POINTER.search(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
+    if pointer and pointer.group(1).lower() not in ("one", "there"):
+        word = pointer.group(1).lower()
+        if word in ("he", "him", "his", "she", "her"):  # the author: the roadmap stands for them
+            target = roadmap_words[0] if roadmap_words else target
+            where = ""
+        filled = f"{target}'s" if word in ("its", "his", "her", "their") else target
+        if word.startswith("the "):  # "who wrote the paper?": the LoRA paper
+            filled = f"the {target} {word.removeprefix('the ')}"
+        if word == "that" and re.search(r"\b(after|before)\s+that\b", text, re.IGNORECASE):
+            filled = target
+        resolved = text[: pointer.start()] + filled + text[pointer.end() :]
+        if not subject and roadmap_words and not named_now:
+            where = _in(roadmap_words)
+        return _with_place(resolved, where)
+    return _with_place(f"{text.rstrip(' ?.!')} about {target}?", where)
+
+
+def _with_place(question: str, where: str) -> str:
+    if not where:
+        return question
+    return f"{question.rstrip(' ?.!')}{where}?"
+
+
+def _in(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    name = names[0]
+    return f" in {name}" if name.lower().startswith("the ") else f" in the {name}"
+
+
+def _leaf(section: str) -> str:
+    return unnumbered(section_leaf(section)).strip() if section else ""
+
+
+def _topical(stem: str) -> bool:
+    return stem not in GENERIC_STEMS and stem not in PATH_STEMS and stem not in CORPUS_WORDS
+
+
+def _is_topic(word: str) -> bool:
+    if word.lower() in CHAT_WORDS or word.isdigit() or _POINTER.fullmatch(word):
+        return False
+    stems = terms(word)
+    return bool(stems) and all(_topical(s) for s in stems)
+
+
+def _names_in(text: str, names: Sequence[str], canonical: bool = False) -> list[str]:
+    """The roadmap names in ``text``, as typed (or, ``canonical``, as the roadmap's own name)."""
+    found: list[str] = []
+    typed: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        match = re.search(rf"\b(?:the\s+)?{_loose(name)}\b", text, re.IGNORECASE)
+        if match and not any(match.group(0).lower() in t.lower() for t in typed):
+            typed.append(match.group(0))
+            found.append(name if canonical else match.group(0))
+    return found
+
+
+def _without_names(text: str, names: Sequence[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"\b(?:the\s+)?{_loose(name)}(?:'s)?\b", " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def _loose(name: str) -> str:
+    """A roadmap's name as people type it: "14-day roadmap", "14 day roadmap" and "14day roadmap" alike."""
+    return r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", name))
+
+
+def _replace_names(text: str, old: Sequence[str], new: str) -> str:
+    for name in old:
+        text = re.sub(re.escape(name), new, text, count=1, flags=re.IGNORECASE)
+    return text
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    return re.sub(re.escape(old), new, text, count=1, flags=re.IGNORECASE)

@@ -1,0 +1,455 @@
+"""Reading a question: its shape (list, about, compare, path, paper, fact), its words and its topic.
+
+A question's words are stemmed lightly ("studied", "studies" and "study" meet), weighed by how rare they are in
+the corpus ("LLMs" is in most lines, "LoRA" in eight), and split into its topic and the words that only say what
+kind of answer is wanted ("which resources", "recommend", "before").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from wordfreq import zipf_frequency
+
+from roadmap_rag.text.words import STOPWORDS
+from roadmap_rag.types import Source
+
+if TYPE_CHECKING:
+    from roadmap_rag.retrieve.library import Library
+
+Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
+# The citation checker's stopwords, plus the words a question uses to point at a roadmap.
+_STOP = STOPWORDS | {
+    "did",
+    "according",
+    "roadmap",
+    "roadmaps",
+    "guide",
+    "say",
+    "says",
+    "said",
+    "tell",
+    "us",
+    "know",
+    "much",
+    "many",
+    "any",
+    "some",
+    "each",
+    "both",
+    "also",
+    "get",
+    "under",
+    "within",
+}
+# Words that name the *kind* of answer wanted rather than its topic: they count for a little.
+_GENERIC = frozenset(
+    [
+        "resource",
+        "resources",
+        "recommend",
+        "recommended",
+        "recommends",
+        "paper",
+        "papers",
+        "book",
+        "books",
+        "tool",
+        "tools",
+        "project",
+        "projects",
+        "list",
+        "lists",
+        "listed",
+        "mention",
+        "mentions",
+        "mentioned",
+        "cover",
+        "covers",
+        "covered",
+        "suggest",
+        "suggests",
+        "suggested",
+        "include",
+        "includes",
+        "included",
+        "name",
+        "names",
+        "main",
+        "key",
+        "describe",
+        "describes",
+        "described",
+        "learn",
+        "learning",
+        "study",
+        "studying",
+        "need",
+        "topic",
+        "topics",
+        "point",
+        "points",
+        "thing",
+        "things",
+        "part",
+        "parts",
+        "give",
+        "gives",
+        "use",
+        "used",
+        "section",
+        "module",
+        "level",
+        "stage",
+        "treat",
+        "treats",
+        "handle",
+        "approach",
+        "expect",
+        "expects",
+        "expected",
+        "want",
+        "wants",
+        "read",
+        "explain",
+        "explains",
+        "think",
+        "talk",
+        "compare",
+        "differ",
+        "similar",
+        "best",
+        "good",
+        "important",
+        "useful",
+        "way",
+        "ways",
+        "suggestion",
+        "advice",
+        "recommendation",
+        "say",
+    ]
+)
+BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
+AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
+ORDER = re.compile(
+    r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first|the order"
+    r"|order (?:should|do|to|i should))\b",
+    re.I,
+)
+NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)
+# A question that asks what something is: its section's own description answers it first.
+DEFINE = re.compile(
+    r"^\W*(?:can (?:you|u) )?explain\b|\bwhat (?:even )?(?:is|are)\b|\bwhat does .{2,40} mean\b|\btell me about\b", re.I
+)
+SECTION = re.compile(
+    r"\b(cover|covers|list|lists|include|includes|under|module|section|level|stage|contain)\b"
+    r"|^what (?:is|are)\b",
+    re.I,
+)
+_LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
+_PATH_WORDS = frozenset(
+    [
+        "before",
+        "after",
+        "next",
+        "then",
+        "first",
+        "prior",
+        "following",
+        "order",
+        "sequence",
+        "prerequisite",
+        "prerequisites",
+        "comes",
+        "come",
+        "start",
+        "starting",
+        "month",
+        "week",
+        "day",
+        "stage",
+        "path",
+        "timeline",
+        "plan",
+        "when",
+        "follow",
+    ]
+)
+_PAPER = re.compile(
+    r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
+    r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b",
+    re.I,
+)
+_ABOUT = re.compile(
+    r"\b(?:say|says|said|tell me|talk|cover|covers)\b.{0,20}\babout\b|\bwhat about\b"
+    r"|\bhow (?:should|do|can|would) i (?:learn|study|start|get started|approach)\b",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(compare|comparison|differ|difference|versus|both|which roadmaps|each roadmap)\b", re.I)
+_LIST = re.compile(
+    r"^(?:which|name|list)\b|^what (?:are|were)\b|\bwhat\s+[\w-]+(?:\s+[\w-]+)?\s+(?:does|do|did)\b"
+    r"|\b(?:what|which) (?:\w+ )?(?:resources|papers|books|tools|projects|topics|frameworks|metrics)\b",
+    re.I,
+)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` without lone surrogates ("\\ud800" from a JSON escape or a broken client): no encoder takes them,
+    so a reply or a log line that echoed one would fail."""
+    return _SURROGATES.sub("", text)
+
+
+def plain(text: str) -> str:
+    """What a person typed, as the Assistant reads it (questions, topics, earlier turns): separators (no-break
+    space, U+2028) as a space; control and format characters (NUL, ANSI escapes, RTL marks, zero-width
+    spaces) and lone surrogates dropped; newlines and tabs kept."""
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " if ch.isspace() else "" for ch in text)
+
+
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local'; then 6 letters."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + replacement
+            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsfz":
+                word = word[:-1]  # 'stopping' and 'stop', 'embedded' and 'embed'
+            break
+    return word[:6]
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case word stems, stopwords removed."""
+    return [
+        stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and (len(word) >= 2 or word.isdigit())
+    ]
+
+
+# After "first", a word that ends the adverb's clause ("learn first, math or python?", "study first in ..."); any
+# other word makes "first" an adjective ("easy first projects", "my first book"), which asks no order.
+_AFTER_FIRST = re.compile(
+    r"\s*(?:$|[,.;:?!)]|(?:in|at|of|for|before|when|if|or|and|then|to|with|from|on|so|i|you|we|me)\b)", re.I
+)
+
+
+def _turn(question: str) -> re.Match[str] | None:
+    """Where the question turns to what comes before or after something: "before X", "after X", "X first"."""
+    for match in BEFORE.finditer(question):
+        if match.group(1).lower() != "first" or _AFTER_FIRST.match(question, match.end()):
+            return match
+    return AFTER.search(question)
+
+
+def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
+    q = question.strip()
+    if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
+        return "path"
+    turn = _turn(q)
+    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
+        return "path"
+    if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
+        return "path"
+    if _PAPER.search(q):
+        return "paper"
+    if _COMPARE.search(q) or len(named) > 1:
+        return "compare"
+    if _ABOUT.search(q):
+        return "about"
+    if _LIST.search(q):
+        return "list"
+    return "fact"
+
+
+CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
+# Words of chat, not of a subject: "explain rope like im 5 pls", "whats lora tho".
+CHAT_WORDS = frozenset(
+    [
+        "pls",
+        "plz",
+        "please",
+        "lol",
+        "tho",
+        "though",
+        "u",
+        "ur",
+        "im",
+        "ive",
+        "id",
+        "dont",
+        "doesnt",
+        "isnt",
+        "cant",
+        "wont",
+        "gonna",
+        "wanna",
+        "gotta",
+        "kinda",
+        "sorta",
+        "btw",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "hello",
+        "guys",
+        "bro",
+        "thx",
+        "thanks",
+        "really",
+        "actually",
+        "even",
+        "simple",
+        "simply",
+        "simpler",
+        "basically",
+        "like",
+        "stuff",
+        "shud",
+        "wat",
+        "whats",
+        "hows",
+        "whos",
+        "wheres",
+        "whys",
+        "idk",
+        "eli5",
+        "eli",
+        "yeah",
+        "yes",
+        "nope",
+        "bit",
+        "little",
+        "lot",
+        "lots",
+        "super",
+        "pretty",
+        "totally",
+        "literally",
+        "quite",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "person",
+        "people",
+        "ppl",
+        "guy",
+        "newbie",
+        "noob",
+        "gist",
+        "tldr",
+        "whole",
+        "rn",
+        "asap",
+        "stupid",
+        "dumb",
+        "easy",
+        "easier",
+        "hard",
+        "harder",
+        "mean",
+        "means",
+        "meaning",
+        "again",
+        "exactly",
+    ]
+)
+# Zipf frequency (wordfreq: 3 is once per million words of English) from which a word is everyday English.
+EVERYDAY = 3.3
+
+
+def is_everyday(word: str, threshold: float = EVERYDAY) -> bool:
+    """An ordinary English word ("jobs", "happen", "giant"), not a name or a term of art ("QLoRA", "H100",
+    "RLHF", "tokenizer"); a word with a digit is never everyday."""
+    if any(c.isdigit() for c in word):
+        return False
+    lower = word.lower()
+    forms = {lower, lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower}  # "reusing": "reuse"
+    for suffix in ("ing", "ed"):
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            root = lower[: -len(suffix)]
+            forms |= {root, root + "e", root[:-1] if root[-1:] == root[-2:-1] else root}
+    return max(zipf_frequency(form, "en") for form in forms) >= threshold
+
+
+def topic_terms(text: str) -> list[str]:
+    """The stems of ``text`` that can name a topic: not generic, path or corpus-wide words."""
+    return [t for t in terms(text) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
+
+
+def _has_topic(text: str) -> bool:
+    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
+    return bool(topic_terms(text))
+
+
+# An everyday English word ("still", "worth", "dead", "guy") counts this much of a term of art ("RNNs") towards
+# what a question is about: "are rnns still worth learning or are they dead" is about RNNs.
+_EVERYDAY_WEIGHT = 0.25
+
+
+def topic_support(question: str, sources: Sequence[Source]) -> float:
+    """Weighted share of the question's topic words (not its generic, path or corpus-wide words) that one source
+    holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone, and an
+    everyday word weighs a quarter of a term of art."""
+    words = {w.lower(): t for w in re.findall(r"[A-Za-z0-9]+", question) for t in terms(w)}
+    topic = {
+        t: _EVERYDAY_WEIGHT if is_everyday(w) else 1.0
+        for w, t in words.items()
+        if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS
+    }
+    if not topic:
+        return 0.0
+    total = sum(topic.values())
+    held = [set(terms(f"{s.section} {s.text}")) for s in sources]
+    return max((sum(weight for t, weight in topic.items() if t in one) / total for one in held), default=0.0)
+
+
+@dataclass
+class Query:
+    words: dict[str, float]  # stem -> weight
+    topic: set[str]  # stems that are neither generic nor path words
+    text: str = ""
+
+    @classmethod
+    def of(cls, question: str, library: Library, extra_stop: Iterable[str] = (), within: tuple[str, ...] = ()) -> Query:
+        stop = set(extra_stop) | CHAT_STEMS  # "explain rag to me pls", "whats lora tho": chat is no topic
+        words: dict[str, float] = {}
+        expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
+        for stem in terms(expanded):
+            if stem in stop:
+                continue
+            weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS else 1.0)
+            words[stem] = weight * library.rarity(stem, terms, within)
+        topic = {w for w, weight in words.items() if weight >= 0.6}
+        return cls(words, topic, question)
+
+    def score(self, own: str, context: str = "") -> float:
+        """Share of the question's weight found in ``own`` (full) or only in ``context`` (half)."""
+        total = sum(self.words.values())
+        if not total:
+            return 0.0
+        own_terms, ctx_terms = set(terms(own)), set(terms(context))
+        got = sum(w if s in own_terms else (w / 2 if s in ctx_terms else 0.0) for s, w in self.words.items())
+        return got / total
+
+    def covers_topic(self, text: str) -> float:
+        if not self.topic:
+            return 0.0
+        found = set(terms(text))
+        return len(self.topic & found) / len(self.topic)
+
+
+GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
+PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))
+CHAT_STEMS = frozenset(stem(w) for w in CHAT_WORDS) - GENERIC_STEMS - PATH_STEMS

@@ -1,0 +1,96 @@
+"""What a question asks that the sources do not hold is said first, never answered as if covered."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag.answer.coverage import note, uncovered
+from roadmap_rag.retrieve.questions import terms
+from roadmap_rag.types import Kind, Source
+
+pytestmark = pytest.mark.fast
+
+TEXT = (
+    "Transformers process tokens in parallel. LoRA fine-tunes a model with low-rank matrices. "
+    "Llama 2 70B is an open model from Meta. Careers: LLM Engineer; Applied Research Engineer."
+)
+
+
+def _source(text: str = TEXT) -> Source:
+    return Source(
+        id="c1",
+        doc_id="core-llm-roadmap",
+        title="Core roadmap",
+        kind=Kind.ROADMAP,
+        text=text,
+        section="Models",
+        start=0,
+        end=len(text),
+        score=1.0,
+    )
+
+
+VOCABULARY = dict.fromkeys(terms(TEXT), 1)
+
+
+def test_a_term_the_corpus_never_uses_is_named() -> None:
+    assert uncovered("what is qlora and how does it differ from lora?", [_source()], VOCABULARY) == ["qlora"]
+
+
+def test_typos_and_everyday_words_are_not_subjects_of_their_own() -> None:
+    assert uncovered("transfomers prereqs?", [_source()], VOCABULARY) == []
+    assert uncovered("what jobs can i get after this?", [_source()], VOCABULARY) == []
+    assert uncovered("which transfo papers?", [_source()], VOCABULARY) == []  # clipped: "transformers"
+
+
+def test_a_misspelt_everyday_word_and_a_short_clipped_word_are_not_subjects() -> None:
+    """ "actualy" is "actually" and "libs" is "libraries": neither was ever a thing the sources lack (learner
+    questions on the dev split were told "the sources do not mention actualy")."""
+    vocabulary = VOCABULARY | dict.fromkeys(terms("libraries"), 1)
+    assert uncovered("is lora actualy realistic with python libs?", [_source()], vocabulary) == []
+    # A name stays a name: "qlora" is not "flora", "dspy" is not "spy".
+    assert uncovered("is qlora or dspy better than lora?", [_source()], vocabulary) == ["qlora", "dspy"]
+
+
+def test_a_name_and_its_number_typed_as_one_word_is_the_name_the_sources_write_apart() -> None:
+    """ "how big was the gpt3 model" was told "the sources do not mention gpt3" beside a source naming GPT-3."""
+    source = _source("GPT-3 (175B parameters) and in-context few-shot learning.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms("GPT-3"), 1)
+    assert "gpt3" not in uncovered("how big was the gpt3 model", [source], vocabulary)
+    assert uncovered("what is the h100", [source], vocabulary) == ["h100"]
+
+
+def test_a_subject_that_opens_on_a_word_the_corpus_never_uses_is_not_covered() -> None:
+    """ "how does flash attention work" was answered from passages on attention: "flash" is English, but no
+    source uses it. A subject whose modifier the corpus uses, or a typo of one, stays covered."""
+    source = _source("Self-attention lets tokens attend to each other. Decoding strategies: greedy, beam search.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert uncovered("how does flash attention work", [source], vocabulary) == ["flash attention"]
+    assert "speculative decoding" in uncovered(
+        "explain speculative decoding for faster inference", [source], vocabulary
+    )
+    assert uncovered("explain self attention pls", [source], vocabulary) == []
+    assert uncovered("explain decodng strategies", [source], vocabulary) == []  # a typo of a word it uses
+
+
+def test_a_version_the_sources_never_name_is_named_though_they_name_its_family() -> None:
+    assert "Llama 3" in uncovered("is Llama 3 better than Llama 2?", [_source()], VOCABULARY)
+    assert uncovered("what is Llama 2 70B?", [_source()], VOCABULARY) == []
+
+
+def test_a_price_or_a_date_no_source_states() -> None:
+    assert uncovered("how much does it cost to fine-tune lora?", [_source()], VOCABULARY) == ["a price"]
+    assert uncovered("when was lora released?", [_source()], VOCABULARY) == ["a date"]
+    dated = _source(TEXT + " LoRA was released in 2021.")
+    assert uncovered("when was lora released?", [dated], VOCABULARY) == []
+
+
+def test_the_note_says_what_is_missing_in_the_learners_words() -> None:
+    text = note(["QLoRA", "a price"])
+    assert text.startswith("The sources do not mention QLoRA and do not state a price")
+    assert "does not answer that part" in text
+
+
+def test_a_number_asked_of_a_subject_whose_sentences_state_none() -> None:
+    assert uncovered("how many parameters does Llama 2 have?", [_source()], VOCABULARY) == []
+    assert uncovered("how many parameters does lora train?", [_source()], VOCABULARY) == ["a number"]

@@ -1,0 +1,81 @@
+"""Follow-ups made standalone: only a real follow-up borrows from the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag.retrieve.followups import is_followup, resolve, subject_of
+from roadmap_rag.types import Turn
+
+pytestmark = pytest.mark.fast
+
+NAMES = ["complete roadmap", "curriculum", "14-day roadmap", "14-day", "core roadmap", "getting-started guide"]
+
+
+def _ask(question: str, *earlier: str, section: str = "", roadmap: str = "") -> str:
+    turns = [Turn(q, "", section, roadmap) for q in earlier]
+    return resolve(question, turns, NAMES).question
+
+
+def test_a_standalone_question_after_an_off_topic_turn_is_answered_as_asked() -> None:
+    assert _ask("what is rlhf?", "how do i set up docker for my experiments") == "what is rlhf?"
+    assert (
+        _ask("which eval metrics should i know for nlp", "what is lora") == "which eval metrics should i know for nlp"
+    )
+    assert not resolve("what is RLHF?", [Turn("what is LoRA?", "")], NAMES).followup
+
+
+def test_a_pointer_borrows_the_previous_subject_not_the_whole_question() -> None:
+    standalone = _ask("and which papers should I read about it?", "What is quantization, and why would I use it?")
+    assert standalone == "which papers should I read about quantization?"
+    assert (
+        _ask("why does it happen tho", "what does hallucination mean for llms") == "why does hallucination happen tho"
+    )
+
+
+def test_the_paper_or_the_model_points_back_like_a_pronoun() -> None:
+    """ "who wrote the paper and when" after "what is lora" was answered as asked (about no paper at all)."""
+    assert _ask("who wrote the paper and when", "what is lora") == "who wrote the lora paper and when"
+    assert _ask("how big was the model", "tell me about the gpt3 paper") == "how big was the gpt3 model"
+    assert _ask("who wrote the attention paper", "what is lora") == "who wrote the attention paper"  # named
+
+
+def test_what_about_swaps_the_roadmap_or_the_subject() -> None:
+    swapped = _ask("what about the core roadmap?", "what comes after prompt engineering in the curriculum")
+    assert swapped == "what comes after prompt engineering in the core roadmap"
+    assert _ask("what about qlora?", "what is lora") == "what is qlora"
+    asked_of = _ask("what about the curriculum, what does it list?", "what prereqs do i need for llms")
+    assert asked_of == "what prereqs do i need for llms in the curriculum?"
+    assert _ask("and QLoRA?", "What is LoRA?") == "What is QLoRA?"
+
+
+def test_and_after_that_continues_from_the_section_the_last_answer_came_from() -> None:
+    standalone = _ask(
+        "and after that?",
+        "what should I study first?",
+        section="1. Prerequisites > 1.1 Mathematics",
+        roadmap="the complete roadmap",
+    )
+    assert standalone == "what comes after Mathematics in the complete roadmap?"
+
+
+def test_a_continuation_keeps_the_roadmap_of_the_conversation() -> None:
+    standalone = _ask("and when do i get to rag", "how long does the plan take", roadmap="the getting-started guide")
+    assert standalone == "when do i get to rag in the getting-started guide?"
+
+
+def test_an_it_that_points_at_nothing_is_no_follow_up() -> None:
+    assert not is_followup("how long does it take to learn python?", NAMES)
+    assert not is_followup("is it worth learning rust for ml?", NAMES)
+    assert is_followup("how long does it take?", NAMES)
+    assert is_followup("is it hard?", NAMES)
+
+
+def test_a_chain_of_follow_ups_keeps_its_subject() -> None:
+    assert _ask("any papers on it?", "what is RLHF?", "how long does it take?") == "any papers on RLHF?"
+
+
+def test_the_subject_is_the_run_of_topic_words_without_roadmap_names() -> None:
+    assert subject_of("what comes after prompt engineering in the curriculum", NAMES) == "prompt engineering"
+    assert subject_of("whats lora tho", NAMES) == "lora"
+    assert subject_of("what should I study first?", NAMES) == ""

@@ -1,0 +1,86 @@
+"""Hybrid retrieval against its parts, measured on the golden questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag import Assistant
+from roadmap_rag.evaluation import load_dataset
+from roadmap_rag.evaluation.metrics import retrieval_scores
+from roadmap_rag.retrieve.hybrid import near_duplicate, with_joined_compounds
+from tests.conftest import REPO
+
+
+def test_hybrid_finds_what_dense_or_lexical_alone_misses(assistant: Assistant) -> None:
+    items = [i for i in load_dataset(REPO / "eval/datasets/roadmap_qa.jsonl") if i.answerable]
+    found: dict[str, set[str]] = {}
+    for mode in ("dense", "lexical", "hybrid"):
+        found[mode] = {
+            i.id for i in items if retrieval_scores(i, assistant.retrieve(i.question, k=5, mode=mode), 5).hit
+        }
+    assert found["hybrid"] - found["dense"], "hybrid should find passages that dense alone misses"
+    assert found["hybrid"] - found["lexical"], "hybrid should find passages that BM25 alone misses"
+    assert len(found["hybrid"]) > max(len(found["dense"]), len(found["lexical"]))
+
+
+def test_a_question_naming_a_document_searches_that_document(assistant: Assistant) -> None:
+    sources = assistant.retrieve("Which tools does the curriculum list for interpretability?", k=3)
+    assert {s.doc_id for s in sources} == {"comprehensive-llm-curriculum"}
+    assert "Captum" in sources[0].text
+
+
+# -- the fast tier: fusion and the card lane on the in-memory index --------------------------------------
+@pytest.mark.fast
+def test_fast_rrf_rewards_agreement_between_rankings(fake_assistant: Assistant) -> None:
+    retriever = fake_assistant.retriever
+    a, b, c = fake_assistant.store.all_chunks()[:3]
+    fused, _ = retriever._fuse([[(a, 0.9), (b, 0.8)], [(b, 0.7), (c, 0.6)], [(b, 3.0)]])
+    assert max(fused, key=fused.__getitem__) == b.id  # second, first and first beats one first place
+    rrf_k = fake_assistant.settings.rrf_k
+    assert fused[a.id] == pytest.approx(1 / (rrf_k + 1))
+
+
+@pytest.mark.fast
+def test_fast_near_duplicates_take_one_place(fake_assistant: Assistant) -> None:
+    text = "LoRA adds low-rank adapters to frozen weights, so fine-tuning trains a fraction of the parameters."
+    assert near_duplicate(text, text + " See the paper.") and not near_duplicate(text, "Tokenization splits text.")
+    sources = fake_assistant.retrieve("What is LoRA low-rank adaptation?", k=5)
+    texts = [s.text for s in sources if s.kind != "paper-card"]
+    assert not any(near_duplicate(x, y) for i, x in enumerate(texts) for y in texts[i + 1 :])
+
+
+@pytest.mark.fast
+def test_fast_paper_cards_ride_after_the_k_sources(fake_assistant: Assistant) -> None:
+    k, card_k = 3, fake_assistant.settings.card_k
+    sources = fake_assistant.retrieve("Which paper introduced LoRA low-rank adaptation?", k=k)
+    text = [s for s in sources if s.kind != "paper-card"]
+    cards = [s for s in sources if s.kind == "paper-card"]
+    assert len(text) == k and 1 <= len(cards) <= card_k
+    assert sources[:k] == text  # the cards never take one of the k places
+    only_cards = fake_assistant.retrieve("LoRA low-rank adaptation", k=k, kinds=["paper-card"])
+    assert only_cards and all(s.kind == "paper-card" for s in only_cards)
+
+
+@pytest.mark.fast
+def test_fast_a_named_document_is_searched_alone(fake_assistant: Assistant) -> None:
+    sources = fake_assistant.retrieve("Which tools does the curriculum list for interpretability?", k=3)
+    assert {s.doc_id for s in sources} == {"comprehensive-llm-curriculum"}
+
+
+@pytest.mark.fast
+def test_fast_a_hyphenated_name_is_also_searched_as_one_word() -> None:
+    """A PDF runs a subscript into its word ("BERTLARGE"): "BERT-large" is searched both ways."""
+    assert with_joined_compounds("How many parameters does BERT-large have?") == (
+        "How many parameters does BERT-large have? BERTlarge"
+    )
+    assert with_joined_compounds("What is LoRA?") == "What is LoRA?"
+
+
+@pytest.mark.fast
+def test_fast_a_slice_of_nothing_finds_nothing() -> None:
+    """A filter that selects no chunk (issue 29, item 12: a numpy reshape error reached the caller)."""
+    from roadmap_rag.index.store import Slice
+
+    empty = Slice.of([], [], [])
+    assert empty.query([0.1] * 384, 5) == [] and empty.query_passages([0.1] * 384, 5) == []
+    assert empty.passages_of(["a:1"], [0.1] * 384) == []

@@ -1,0 +1,50 @@
+"""Reading a question: its shape, its stems and its topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_rag.retrieve.questions import question_shape, stem, topic_support
+from roadmap_rag.types import Source
+
+pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("Which papers does the complete roadmap recommend for quantization?", "paper"),
+        ("What does the roadmap say about LoRA?", "about"),
+        ("What should I study before transformers?", "path"),
+        ("When should I learn prompt engineering and RAG in the suggested timeline?", "path"),
+        ("Which roadmaps recommend The Illustrated Transformer?", "compare"),
+        ("Which benchmark suites does the complete roadmap point to?", "list"),
+        ("What is exposure bias?", "fact"),
+        ("whats the order? math first and then what", "path"),
+        ("what should i learn first, math or python?", "path"),
+        # "first" before a noun is an adjective: it asks for the first projects, not for an order
+        ("beginner here, what are easy first projects in the core roadmap", "fact"),
+    ],
+)
+def test_question_shapes(question: str, shape: str) -> None:
+    assert question_shape(question) == shape
+
+
+def test_light_stems_meet() -> None:
+    assert stem("studied") == stem("studies") == stem("study")
+    assert stem("locally") == stem("local") and stem("transforming") == stem("transformers")
+    assert stem("stopping") == stem("stop") and stem("embedded") == stem("embedding")
+    assert stem("filling") == stem("fill") and stem("adding") == stem("add")  # a doubled l or a short word stays
+
+
+def test_topic_support_ignores_generic_and_corpus_words() -> None:
+    source = Source(id="s", doc_id="d", title="T", section="8. RLHF", text="Reward model training", score=1.0)
+    assert topic_support("What does the module cover about RLHF?", [source]) == 1.0
+    assert topic_support("How should I train for my first marathon?", [source]) <= 0.5
+
+
+def test_an_everyday_word_weighs_less_than_a_term_of_art_in_what_a_question_is_about() -> None:
+    """ "are rnns still worth learning or are they dead" is about RNNs (it was refused: 1 of 4 topic words)."""
+    source = Source(id="s", doc_id="d", title="T", section="2. Deep learning", text="CNNs and RNNs", score=1.0)
+    assert topic_support("are rnns still worth learning or are they dead", [source]) > 0.5
+    assert topic_support("is a marathon still worth running or is it dead", [source]) == 0.0
