@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from roadmap_rag.cli.commands import app
+from roadmap_rag.cli import app
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.settings import Settings, setting_names
 

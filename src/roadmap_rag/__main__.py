@@ -1,3 +1,3 @@
-from roadmap_rag.cli.commands import app
+from roadmap_rag.cli import app
 
 app(prog_name="roadmap-rag")

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from roadmap_rag import Assistant, Settings
-from roadmap_rag.cli.commands import app
+from roadmap_rag.cli import app
 from roadmap_rag.errors import IndexUnavailable
 from roadmap_rag.index.embeddings import Embedder
 from tests.conftest import CORPUS

@@ -49,7 +49,7 @@ def test_the_frozen_set_is_what_its_data_card_says() -> None:
 def test_eval_replay_command_reports_the_claim_check(assistant: Assistant, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from roadmap_rag.cli.commands import app
+    from roadmap_rag.cli import app
 
     env = {"ROADMAP_RAG_DATA_DIR": str(assistant.settings.data_dir), "ROADMAP_RAG_CORPUS_DIR": str(CORPUS)}
     out = tmp_path / "runs"

@@ -110,7 +110,7 @@ def cli_env(assistant: Assistant) -> dict[str, str]:
 def test_cli_path_quiz_and_progress(cli_env: dict[str, str]) -> None:
     from typer.testing import CliRunner
 
-    from roadmap_rag.cli.commands import app
+    from roadmap_rag.cli import app
 
     runner = CliRunner()
     path = runner.invoke(app, ["path", "RLHF"], env=cli_env, terminal_width=200)

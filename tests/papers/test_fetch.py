@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from roadmap_rag.api import Assistant
-from roadmap_rag.cli.commands import app
+from roadmap_rag.cli import app
 from roadmap_rag.index.chroma_server import free_port
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.paper_fetch import fetch_papers

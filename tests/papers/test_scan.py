@@ -130,7 +130,7 @@ def test_a_bad_catalog_names_the_entry_and_field(tmp_path: Path, yaml_text: str,
 def test_the_scan_command_lists_the_catalog_and_counts(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from roadmap_rag.cli.commands import app
+    from roadmap_rag.cli import app
 
     env = {"ROADMAP_RAG_CORPUS_DIR": str(CORPUS), "ROADMAP_RAG_DATA_DIR": str(tmp_path)}
     result = CliRunner().invoke(app, ["papers", "scan"], env=env, terminal_width=200)
