@@ -17,7 +17,7 @@ from roadmap_rag.index.state import index_status
 
 def app_script() -> Path:
     """app/streamlit_app.py of this checkout (the package is installed editable from it), or of the cwd."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):  # src/roadmap_rag/cli/ -> the checkout
         script = root / "app" / "streamlit_app.py"
         if script.is_file():
             return script
