@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from roadmap_rag.answer.citations import Checked, StreamCheck, overlap, verify
-from roadmap_rag.answer.composer import Composer, Composition
+from roadmap_rag.answer.compose import Composer, Composition
 from roadmap_rag.answer.coverage import note, uncovered
 from roadmap_rag.answer.generation import LLM, check_backend, make_llm
 from roadmap_rag.answer.generation.base import Made, Truncated

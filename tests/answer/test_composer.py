@@ -9,7 +9,7 @@ import pytest
 
 from roadmap_rag import Assistant
 from roadmap_rag.answer.citations import Checked, verify
-from roadmap_rag.answer.composer import Composer
+from roadmap_rag.answer.compose import Composer
 from roadmap_rag.retrieve.library import Library, to_source
 
 

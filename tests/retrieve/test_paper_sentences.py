@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.answer.composer import Composer
+from roadmap_rag.answer.compose import Composer
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library, to_source

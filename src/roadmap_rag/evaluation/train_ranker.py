@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roadmap_rag.answer.composer import Composer
+from roadmap_rag.answer.compose import Composer
 from roadmap_rag.answer.ranking import FEATURES, Candidate, Ranker, fit
 from roadmap_rag.api import Assistant
 from roadmap_rag.evaluation.dataset import EvalItem, contains, load_dataset

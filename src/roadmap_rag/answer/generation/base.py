@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from roadmap_rag.types import Source, Turn
 
 if TYPE_CHECKING:
-    from roadmap_rag.answer.composer import Composer
+    from roadmap_rag.answer.compose import Composer
 
 
 class Truncated(str):

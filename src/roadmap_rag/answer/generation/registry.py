@@ -28,7 +28,7 @@ class Backend:
 
 
 def _extractive(settings: Settings) -> Made:
-    from roadmap_rag.answer.composer import Composer
+    from roadmap_rag.answer.compose import Composer
 
     return Composer(), []
 

@@ -1,0 +1,137 @@
+"""The grounded composer: the answer when no LLM is used, shaped like the question.
+
+It reads the question's shape from its wording, finds in the retrieved chunks *where* the answer is,
+and reads the answer from the document's structure there (``library``): a whole list with the line
+that introduces it, a topic with its resources, the sections before or after a topic, each roadmap's
+own words side by side. Every statement is a unit of a source and cites it; nothing is invented, and
+the text between statements (headings naming a roadmap and section) is ours and cites nothing.
+
+Shapes: ``list`` ("which ...", "name ...", "what are the ..."), ``about`` ("what does the roadmap say
+about X"), ``compare`` (several roadmaps), ``path`` (before / after / next / order / month N),
+``paper`` ("which paper ...", "where can I read ..."), and ``fact`` (the most informative sentences).
+Each shape is a module of this package holding one mixin of ``_Compose``; this one picks the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from roadmap_rag.answer import ranking
+from roadmap_rag.answer.compose.about import AboutShape
+from roadmap_rag.answer.compose.builder import Composition, _Builder
+from roadmap_rag.answer.compose.fact import FactShape
+from roadmap_rag.answer.compose.lists import ListShape
+from roadmap_rag.answer.compose.paper import PaperShape
+from roadmap_rag.answer.compose.path import PathShape
+from roadmap_rag.answer.compose.section import SectionShape
+from roadmap_rag.answer.compose.verdict import VerdictShape
+from roadmap_rag.retrieve import paper_sentences
+from roadmap_rag.retrieve.library import Library
+from roadmap_rag.retrieve.questions import question_shape
+from roadmap_rag.retrieve.routing import names_a_paper
+from roadmap_rag.text.prose import is_chatter
+from roadmap_rag.types import Block, Kind, Source, without_bare_headings
+
+
+class Composer:
+    """The no-LLM backend (``extractive``). Stateless: one instance serves every thread."""
+
+    name = "extractive"
+
+    def __init__(self, max_sources: int = 5, ranker: ranking.Ranker | Literal["shipped"] | None = "shipped") -> None:
+        """``ranker``: the model that scores roadmap and card units (default: the one shipped with the package;
+        None: the lexical and dense scores alone, as before the model)."""
+        self.max_sources = max_sources
+        self.ranker = ranking.shipped() if ranker == "shipped" else ranker
+
+    def compose(
+        self,
+        question: str,
+        sources: Sequence[Source],
+        library: Library,
+        named: Sequence[str] = (),
+        lines: Sequence[tuple[str, str, float]] = (),
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        cards: Sequence[str] = (),
+    ) -> Composition:
+        """``lines``: the retriever's best-matching line passages (chunk id, text, similarity), whose
+        similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
+        the user's filters, which bind what the structure may add as much as what retrieval returned.
+        ``cards``: the cards of the papers the question names (the retriever's ``cards_named``)."""
+        composer = self._compose(library, named, lines, doc_ids, kinds)
+        composer.cards_named = tuple(cards)
+        return composer.run(question, sources)
+
+    def candidates(
+        self,
+        question: str,
+        sources: Sequence[Source],
+        library: Library,
+        named: Sequence[str] = (),
+        lines: Sequence[tuple[str, str, float]] = (),
+    ) -> list[ranking.Candidate]:
+        """The units ``compose`` would choose among, with their features (``roadmap-rag eval train-ranker``)."""
+        return self._compose(library, named, lines).candidates(question, sources)
+
+    def _compose(
+        self,
+        library: Library,
+        named: Sequence[str],
+        lines: Sequence[tuple[str, str, float]],
+        doc_ids: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+    ) -> _Compose:
+        dense = paper_sentences.similarities(lines)
+        filters = (tuple(doc_ids), tuple(kinds))
+        return _Compose(self.max_sources, library, dense, tuple(named), filters, self.ranker)
+
+
+class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, SectionShape, PathShape):
+    """One composition: the question's state (state._State), shared by the shape methods (one mixin per shape
+    module), and the shape it picks."""
+
+    def run(self, question: str, sources: Sequence[Source]) -> Composition:
+        self.text = question
+        library = self.library
+        shape = question_shape(question, self.named)
+        text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
+        if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
+            shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
+        elif (
+            self.cards_named and not text_kinds & {Kind.PAPER} and names_a_paper(question) and shape in ("fact", "list")
+        ):
+            shape = "paper"  # "the lora paper, what does it do?", "who wrote the bert paper?": its card answers
+        query = self.query(question, sources)
+        builder = _Builder(library, list(sources))
+        views = self._views(sources, library)
+        composed = {
+            "list": self._list,
+            "paper": self._paper,
+            "about": self._about,
+            "compare": self._about,
+            "path": self._path,
+            "fact": self._fact,
+        }[shape](query, views, builder)
+        blocks = _without_chatter(builder.blocks, question)
+        if not composed or not any(b.statements or b.lead for b in blocks):
+            builder = _Builder(library, list(sources))  # nothing the failed attempt added stays
+            self._fact(query, views, builder)
+            blocks = _without_chatter(builder.blocks, question)
+        return Composition(blocks, builder.sources, shape)
+
+
+def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
+    """Whatever shape picked them, the author's story, the article talking about itself and a reader's comment
+    never answer (prose.is_chatter); a heading left with nothing under it goes too."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind in ("heading", "note"):
+            out.append(block)
+            continue
+        kept = tuple(s for s in block.statements if not is_chatter(s.text, question))
+        lead = block.lead if block.lead is None or not is_chatter(block.lead.text, question) else None
+        if kept or (lead and block.kind == "paragraph"):
+            out.append(Block(block.kind, kept, block.title, lead))
+    return without_bare_headings(out)

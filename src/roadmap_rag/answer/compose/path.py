@@ -1,0 +1,176 @@
+"""The ``path`` shape: where the topic sits in each roadmap's order, and what comes before or after it."""
+
+from __future__ import annotations
+
+import re
+
+from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
+from roadmap_rag.answer.compose.state import _State
+from roadmap_rag.retrieve.library import DocumentView
+from roadmap_rag.retrieve.questions import AFTER, BEFORE, NTH, ORDER, Query
+from roadmap_rag.text.units import Unit
+from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
+
+_ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
+
+
+class PathShape(_State):
+    """The path shape's methods (the section reading lists a heading's contents with ``_path_statement``)."""
+
+    def _path(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
+        """Where the topic sits in each roadmap's order, and what comes before or after it."""
+        text = query.text
+        direction = (
+            "order"
+            if ORDER.search(text)
+            else "before"
+            if BEFORE.search(text)
+            else "after"
+            if AFTER.search(text)
+            else "at"
+        )
+        docs = self._path_docs(views)
+        nth = NTH.search(text)
+        answered = False
+        if direction == "order":
+            return self._order(docs, b)
+        for view, retrieved in docs:
+            spot = _nth_item(view, nth.group(1), int(nth.group(2))) if nth else _position(query, view, retrieved)
+            if spot is None:
+                continue
+            unit, siblings = spot
+            i = siblings.index(unit)
+            if direction == "order":
+                chosen = siblings[:12]
+            elif direction == "before":  # what comes before, ending on where the topic sits
+                chosen = siblings[max(0, i - 5) : i + 1] if i else []
+            elif direction == "after":
+                chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
+            elif nth:
+                chosen = [unit]
+            else:
+                chosen = siblings[max(0, i - 1) : i + 2]
+            if not chosen:
+                continue
+            b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
+            b.listing([self._path_statement(view, u, b) for u in chosen])
+            answered = True
+            if nth or (self.named and len(self.named) == 1):
+                break
+        return answered
+
+    def _order(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
+        """A roadmap's own order: its learning-path or timeline list, else its numbered top-level sections."""
+        answered = False
+        for view, retrieved in docs:
+            if not retrieved:
+                continue
+            ordered = next(
+                (
+                    view.group(u.group)
+                    for u in view.units
+                    if u.kind == "item" and _ORDERED.search(f"{u.intro} {u.section.split(' > ')[-1]}")
+                ),
+                None,
+            )
+            if ordered:
+                items = [u for u in ordered if u.kind == "item" and not u.level]
+                intro = next((u for u in ordered if u.kind == "intro"), None)
+                b.heading(_where(view, items[0].section))
+                b.listing([b.statement(view, u) for u in items], lead=b.statement(view, intro) if intro else None)
+            else:
+                tops = [u for u in view.units if u.kind == "heading" and _depth(u) == 1 and re.match(r"\d", u.text)]
+                if len(tops) < 3:
+                    continue
+                b.heading(_where(view, ""))
+                b.listing([b.statement(view, u) for u in tops[:20]])
+            answered = True
+        return answered
+
+    def _path_docs(self, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[DocumentView, bool]]:
+        """The roadmaps to place the topic in: those named, else those retrieved, then the others."""
+        if self.named:
+            return [(self.library.view(d), True) for d in self.named if d in self.library]
+        docs: list[tuple[DocumentView, bool]] = []
+        for _, source, view in views:
+            if source.kind == Kind.ROADMAP and all(view is not v for v, _ in docs):
+                docs.append((view, True))
+        for doc_id in self.doc_ids(Kind.ROADMAP):
+            view = self.library.view(doc_id)
+            if all(view is not v for v, _ in docs):
+                docs.append((view, False))
+        return docs
+
+    def _path_statement(self, view: DocumentView, unit: Unit, b: _Builder) -> Statement:
+        if unit.kind != "heading":
+            return b.statement(view, unit)
+        # Top-level items (their sub-items are in _compact's details already) and subheadings
+        children = [
+            u
+            for u in _section_units(view, unit)
+            if (u.kind == "heading" and u.level <= 2) or (u.kind == "item" and not u.level)
+        ][:6]
+        statement = b.statement(view, unit)
+        if not children:
+            return statement
+        numbers = set(statement.citations)
+        for child in children:
+            numbers.add(b.number(view, child))
+        names = "; ".join(_compact(c) for c in children)
+        return Statement(f"{unit.text}: {names}", tuple(sorted(numbers)))
+
+
+def _compact(unit: Unit) -> str:
+    """An item inside a longer line: "Model Hosting (NVIDIA Triton, TGI)"."""
+    return f"{unit.text} ({', '.join(unit.details)})" if unit.kind == "item" and unit.details else unit.text
+
+
+def _parent(section: str) -> str:
+    return SECTION_SEPARATOR.join(section.split(SECTION_SEPARATOR)[:-1])
+
+
+def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Unit]] | None:
+    """ "Month 6" in a timeline ("Month 1–2: ...", "Month 6: ..."), and its list."""
+    for unit in view.units:
+        match = re.match(rf"{word}s?\s+(\d+)(?:\s*[–-]\s*(\d+))?\b", unit.text, re.I)
+        if unit.kind == "item" and match and int(match.group(1)) <= number <= int(match.group(2) or match.group(1)):
+            return unit, [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+    return None
+
+
+def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple[Unit, list[Unit]] | None:
+    """The heading or ordered item that names the topic, and its siblings in document order. In a roadmap
+    that retrieval did not bring, only a heading or item that names the whole topic counts."""
+    best: tuple[float, Unit, list[Unit]] | None = None
+    floor = 0.5 if retrieved else 0.99
+    headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+    for unit in headings:
+        cover = query.covers_topic(unit.text)
+        if cover < floor:
+            continue
+        numbered = bool(re.match(r"\d", unit.text))
+        siblings = [
+            h
+            for h in headings
+            if h.level == unit.level
+            and _parent(h.section) == _parent(unit.section)
+            and bool(re.match(r"\d", h.text)) == numbered
+        ]
+        score = cover + 0.2 * (unit.level == 1) + 0.1 * numbered
+        if best is None or score > best[0]:
+            best = (score, unit, siblings)
+    for unit in view.units:
+        if unit.kind != "item" or unit.level:
+            continue
+        cover = query.covers_topic(unit.text)
+        if cover < floor:
+            continue
+        siblings = [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+        ordered = bool(re.search(r"path|timeline|progression|order|month|step", f"{unit.intro} {unit.section}", re.I))
+        ordered = ordered or all(re.match(r"(month|week|day|step)\b", u.text, re.I) for u in siblings)
+        if not ordered and not all(re.match(r"\d+[.)]\s", u.text) for u in siblings):
+            continue  # a list of things ("So I studied: ...") has no order to place a topic in
+        score = cover + (0.35 if ordered else 0.0) + 0.05 * bool(re.match(r"(month|week|day)\b", unit.text, re.I))
+        if best is None or score > best[0]:
+            best = (score, unit, siblings)
+    return (best[1], best[2]) if best else None
