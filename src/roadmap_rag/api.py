@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import difflib
-import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from roadmap_rag.answer.citations import Checked, StreamCheck, overlap, verify
-from roadmap_rag.answer.compose import Composer, Composition
-from roadmap_rag.answer.coverage import note, uncovered
-from roadmap_rag.answer.generation import LLM, check_backend, make_llm
-from roadmap_rag.answer.generation.base import Made, Truncated
-from roadmap_rag.errors import BackendUnavailable, NothingIndexed, QuestionError, UnknownDocument
+from roadmap_rag.answer.citations import verify
+from roadmap_rag.answer.compose import Composer
+from roadmap_rag.answer.coverage import uncovered
+from roadmap_rag.answer.generation import check_backend, make_llm
+from roadmap_rag.answer.generation.base import Made
+from roadmap_rag.answer.grounding import grounded, refusal
+from roadmap_rag.asking import Clock, Request, generate, in_reading_order, listed, noted, roadmap_names
+from roadmap_rag.errors import NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.index.embeddings import Embedder, make_embedder
 from roadmap_rag.index.store import VectorStore, make_store
 from roadmap_rag.learn.curriculum import Curriculum, TopicPath
@@ -28,31 +28,12 @@ from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, resolve
 from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever, Mode, Retrieved
 from roadmap_rag.retrieve.library import Library
-from roadmap_rag.retrieve.questions import is_everyday, plain, terms, topic_support, topic_terms
+from roadmap_rag.retrieve.questions import plain, terms
 from roadmap_rag.settings import Settings
-from roadmap_rag.text.words import acronyms
-from roadmap_rag.types import (
-    Answer,
-    AnswerStream,
-    Block,
-    Kind,
-    Place,
-    Source,
-    Timings,
-    Turn,
-    render_blocks,
-    section_leaf,
-)
+from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Turn, section_leaf
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
-
-# An LLM's token budget, in multiples of setting max_tokens, by the shape of the question: a list, a comparison or
-# a learning path takes more words than a fact.
-_BUDGET = {"fact": 2, "about": 3, "paper": 3, "list": 4, "compare": 5, "path": 5}
-# Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
-_WEAK_PASSAGE = 0.25
-_LEXICAL_SUPPORT = 0.5
 
 
 class Assistant:
@@ -119,7 +100,7 @@ class Assistant:
         some indexed document (QuestionError, or UnknownDocument, naming what is not)."""
         ids, kinds = ((doc_ids,) if isinstance(doc_ids, str) else tuple(doc_ids)), tuple(kinds)
         if bad := [k for k in kinds if k not in set(Kind)]:
-            raise QuestionError(f"no kind of document is named {_listed(bad)}; the kinds are: {', '.join(Kind)}")
+            raise QuestionError(f"no kind of document is named {listed(bad)}; the kinds are: {', '.join(Kind)}")
         if not ids and not kinds:
             return ids, kinds
         library = self.retriever.library()
@@ -129,16 +110,16 @@ class Assistant:
             near = difflib.get_close_matches(unknown[0], library.doc_ids(), n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise UnknownDocument(
-                f"no indexed document has the id {_listed(unknown)}{hint}; `roadmap-rag status` lists the "
+                f"no indexed document has the id {listed(unknown)}{hint}; `roadmap-rag status` lists the "
                 f"{len(library.doc_ids())} indexed documents' ids (so does GET /status over HTTP), and every "
                 "retrieved source carries its doc_id"
             )
         if kinds and not any(library.kind(d) in kinds for d in ids or library.doc_ids()):
             held = Counter(library.kind(d) for d in library.doc_ids())
-            among = f"none of {_listed(ids)} is" if ids else "no indexed document is"
+            among = f"none of {listed(ids)} is" if ids else "no indexed document is"
             index = ", ".join(f"{n} {kind}" for kind, n in sorted(held.items())) or "nothing"
             raise QuestionError(
-                f"{among} of the kinds {_listed(kinds)}, so nothing could answer; the index holds {index}"
+                f"{among} of the kinds {listed(kinds)}, so nothing could answer; the index holds {index}"
             )
         return ids, kinds
 
@@ -150,37 +131,13 @@ class Assistant:
                 self._llms[key] = make_llm(self.settings, key)
             return self._llms[key]
 
-    def _grounded(self, question: str, retrieved: Retrieved) -> bool:
-        if not retrieved.sources:
-            return False
-        if retrieved.best_passage >= self.settings.min_passage_score:
-            return True
-        # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card),
-        # or more than half of its topic words, once a named document and the generic words are set aside.
-        named, rest = self.retriever.named_documents(question)
-        if named and any(s.doc_id in named for s in retrieved.sources) and self._about_itself(rest):
-            return True  # about the named roadmap itself: "how long does the getting-started guide take?"
-        supporting = _supporting(retrieved.sources)
-        support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
-        topic = topic_support(rest, supporting)
-        return retrieved.best_passage >= _WEAK_PASSAGE and (support >= _LEXICAL_SUPPORT or topic > _LEXICAL_SUPPORT)
-
-    def _about_itself(self, rest: str) -> bool:
-        """A question that names a roadmap and, that name set aside, only everyday words the corpus uses ("how
-        long does ... take", "after i finish ... what next"): it asks about the roadmap itself. "what does the
-        curriculum say about baking bread" names a subject the corpus never uses."""
-        vocabulary = self.retriever.library().vocabulary(terms)
-        topic = set(topic_terms(rest))
-        words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
-        return topic <= vocabulary.keys() and all(is_everyday(w) for w in words)
-
     def _names(self) -> dict[str, str]:
         """Each roadmap's names, lower case, to its id: how an answer attributes a claim to a roadmap (made once
         per state of the index)."""
         library = self.retriever.library()
         with self._lock:
             if self._roadmap_names is None or self._roadmap_names[0] is not library:
-                self._roadmap_names = (library, _roadmap_names(library))
+                self._roadmap_names = (library, roadmap_names(library))
             return self._roadmap_names[1]
 
     def _uncovered(self, question: str, sources: list[Source]) -> list[str]:
@@ -286,7 +243,7 @@ class Assistant:
             check_backend(llm)  # an unknown name is the caller's error now, not the stream's
         turns = [replace(t, question=plain(t.question), answer=plain(t.answer)) for t in history or []]
         resolved = self._resolve(asked, turns)
-        request = _Request(asked, turns, llm, k, doc_ids, kinds, resolved.question)
+        request = Request(asked, turns, llm, k, doc_ids, kinds, resolved.question)
         return AnswerStream(self._answer(request))
 
     def ask(
@@ -302,7 +259,7 @@ class Assistant:
         """The whole answer at once; the arguments are ``stream``'s."""
         return self.stream(question, history, llm=llm, k=k, doc_ids=doc_ids, kinds=kinds).answer
 
-    def _answer(self, request: _Request) -> Generator[str, None, Answer]:
+    def _answer(self, request: Request) -> Generator[str, None, Answer]:
         """The answer, traced: each stage's time and each lane's ranking go to the query log and to
         OpenTelemetry (when configured), whether the answer completes, fails or is abandoned."""
         trace = Trace()
@@ -320,9 +277,7 @@ class Assistant:
         finally:
             self._record(trace, request, answer, error)
 
-    def _record(
-        self, trace: Trace, request: _Request, answer: Answer | None, error: BaseException | str | None
-    ) -> None:
+    def _record(self, trace: Trace, request: Request, answer: Answer | None, error: BaseException | str | None) -> None:
         requested = {
             "llm": request.llm or self.settings.llm,
             "k": request.k or self.settings.top_k,
@@ -333,13 +288,13 @@ class Assistant:
         asked = Asked(trace, request.question, request.standalone, requested, answer, error)
         observe(self.settings, asked, self.tracer_provider)
 
-    def _answered(self, request: _Request, trace: Trace) -> Generator[str, None, Answer]:
-        clock = _Clock()
+    def _answered(self, request: Request, trace: Trace) -> Generator[str, None, Answer]:
+        clock = Clock()
         question = request.standalone  # a follow-up is answered as the standalone question it stands for
         with tracing.active(trace), trace.stage("retrieve"):
             retrieved = self._retrieve(question, request.k, request.doc_ids, request.kinds, "hybrid")
         clock.timings.retrieve = clock.now()
-        if not self._grounded(question, retrieved):
+        if not grounded(question, retrieved, self.retriever, self.settings):
             text = refusal(retrieved.sources)
             clock.first_token()
             yield text
@@ -370,16 +325,16 @@ class Assistant:
         missing = self._uncovered(question, composition.sources)
         if isinstance(backend, Composer):
             with trace.stage("verify"):
-                checked = _noted(
-                    verify(composition.blocks, composition.sources, question, names=self._names()), missing
-                )
+                checked = noted(verify(composition.blocks, composition.sources, question, names=self._names()), missing)
             clock.first_token()
             yield checked.text
             sources, name = composition.sources, backend.name
         else:
             notes = list(notes)
-            checked, sources, name = yield from self._generate(backend, request, composition, clock, notes, trace)
-            checked = _noted(checked, missing)
+            checked, sources, name = yield from generate(
+                backend, request, composition, clock, notes, trace, self.settings, self._names
+            )
+            checked = noted(checked, missing)
         clock.timings.generate = clock.now() - generating
         return request.answer(
             checked.text,
@@ -392,144 +347,7 @@ class Assistant:
             removed=checked.removed,
             notes=notes,
             blocks=checked.blocks,
-            places=self.places(_in_reading_order(checked)),
+            places=self.places(in_reading_order(checked)),
             timings=clock.done(),
             uncovered=missing,
         )
-
-    def _generate(
-        self,
-        backend: LLM,
-        request: _Request,
-        composition: Composition,
-        clock: _Clock,
-        notes: list[str],
-        trace: Trace,
-    ) -> Generator[str, None, tuple[Checked, list[Source], str]]:
-        """An LLM's answer, checked claim by claim as it streams: the learner sees each statement once it is
-        checked, never the model's unchecked text; the composer's answer when nothing the model wrote is supported."""
-        question, sources = request.standalone, composition.sources
-        streaming = StreamCheck(sources, question, self._names())
-        truncated = False
-        budget = self.settings.max_tokens * _BUDGET.get(composition.shape, _BUDGET["fact"])
-        with trace.stage("generate", backend=backend.name, budget=budget):
-            try:
-                hint = render_blocks(composition.blocks)
-                for delta in backend.stream(question, sources, request.history, hint=hint, budget=budget):
-                    truncated = truncated or isinstance(delta, Truncated)
-                    shown = streaming.feed(delta)
-                    if shown:
-                        clock.first_token()
-                        yield shown
-            except BackendUnavailable as exc:
-                if (request.llm or self.settings.llm) == "ollama":
-                    raise
-                notes.append(f"{backend.name} failed ({exc}); answered from the sources without an LLM.")
-                streaming = StreamCheck(sources, question, self._names())
-        with trace.stage("verify"):
-            checked, rest = streaming.finish(truncated)
-        if truncated:
-            notes.append(
-                f"{backend.name} reached its length limit ({budget} tokens), so its answer ends at its last complete "
-                "sentence; ask for less at once, or raise ROADMAP_RAG_MAX_TOKENS."
-            )
-        if checked.citations:
-            if rest:
-                clock.first_token()
-                yield rest
-            return checked, sources, backend.name
-        # Nothing the model said could be traced to a source: answer from the sources themselves.
-        if streaming.text.strip():
-            notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
-        with trace.stage("verify", fallback=True):
-            checked = verify(composition.blocks, composition.sources, question, names=self._names())
-        clock.first_token()
-        yield ("\n\n" if streaming.shown else "") + checked.text
-        return checked, composition.sources, f"extractive (after {backend.name})"
-
-
-@dataclass(frozen=True)
-class _Request:
-    """One question as ``stream`` received it, checked."""
-
-    question: str
-    history: list[Turn]
-    llm: str | None
-    k: int | None
-    doc_ids: tuple[str, ...]
-    kinds: tuple[str, ...]
-    standalone: str  # the question answered: the question itself unless it is a follow-up
-
-    def answer(self, text: str, **fields: Any) -> Answer:
-        """The Answer to this request, its history extended by this turn (and where its answer sits)."""
-        places: list[Place] = fields.get("places") or []
-        first = next((p for p in places if p.section), None)
-        turn = Turn(self.question, text, first.section if first else "", first.roadmap if first else "")
-        standalone = self.standalone if self.standalone != self.question else ""
-        return Answer(text=text, history=[*self.history, turn], standalone=standalone, **fields)
-
-
-class _Clock:
-    """Seconds since the question arrived, recorded into Timings."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.timings = Timings()
-
-    def now(self) -> float:
-        return time.perf_counter() - self.started
-
-    def first_token(self) -> None:
-        """The first text is ready (the earliest call counts)."""
-        self.timings.first_token = self.timings.first_token or self.now()
-
-    def done(self) -> Timings:
-        self.timings.total = self.now()
-        self.timings.first_token = self.timings.first_token or self.timings.total
-        return self.timings
-
-
-def _in_reading_order(checked: Checked) -> list[Source]:
-    """The cited sources in the order the answer's statements first cite them."""
-    by_number = {c.number: c.source for c in checked.citations}
-    statements = (s for b in checked.blocks for s in ((b.lead,) if b.lead else ()) + b.statements)
-    numbers = dict.fromkeys(n for statement in statements for n in statement.citations)
-    return [by_number[n] for n in numbers if n in by_number]
-
-
-def _noted(checked: Checked, missing: list[str]) -> Checked:
-    """The checked answer, opening with what its sources do not cover (a note of ours, citing nothing)."""
-    if not missing:
-        return checked
-    blocks = [Block("note", title=note(missing)), *checked.blocks]
-    return replace(checked, text=render_blocks(blocks), blocks=blocks)
-
-
-def _roadmap_names(library: Library) -> dict[str, str]:
-    """Each roadmap's names: its aliases, short title, title, and title with the acronym it defines."""
-    names: dict[str, str] = {}
-    for doc_id in library.doc_ids(Kind.ROADMAP):
-        view = library.view(doc_id)
-        short = view.title  # "Large Language Models (LLM) Roadmap" is also "LLM Roadmap"
-        for acronym, long in acronyms(view.title).items():
-            short = re.sub(rf"{re.escape(long)}\s*\({re.escape(acronym)}s?\)", acronym, short)
-        for name in (*view.aliases, view.short_title.removeprefix("the "), view.title, short):
-            names.setdefault(name.casefold(), doc_id)
-    return names
-
-
-def _listed(values: Sequence[str], most: int = 5) -> str:
-    """Values as a message names them: quoted, escaped (a control character or a lone surrogate shows as
-    its escape), each cut to 60 characters, at most ``most`` of them."""
-    shown = ", ".join(repr(v[:60] + ("..." if len(v) > 60 else "")) for v in values[:most])
-    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
-
-
-def _supporting(sources: list[Source], top: int = 3) -> list[Source]:
-    return [s for n, s in enumerate(sources) if n < top or s.kind == Kind.PAPER_CARD]
-
-
-def refusal(sources: list[Source]) -> str:
-    topics = list(dict.fromkeys(section_leaf(s.section) or s.title for s in sources))[:3]
-    nearest = f" The nearest topics it does cover: {'; '.join(topics)}." if topics else ""
-    return f"The roadmap corpus does not cover this question, so I will not guess.{nearest}"

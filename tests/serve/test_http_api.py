@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from roadmap_rag import Assistant, QuestionError
 from roadmap_rag.errors import IndexUnavailable, UnknownDocument
 from roadmap_rag.index.chroma_server import free_port
-from roadmap_rag.serve.http_api import create_app, server_config
+from roadmap_rag.serve.deadlines import server_config
+from roadmap_rag.serve.http_api import create_app
 from roadmap_rag.settings import Settings
 from tests.conftest import CORPUS, REPO
 

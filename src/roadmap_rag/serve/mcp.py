@@ -25,7 +25,8 @@ from starlette.types import ASGIApp
 from roadmap_rag.api import Assistant
 from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.retrieve.questions import encodable
-from roadmap_rag.serve.http_api import guard, reach_warning, server_config
+from roadmap_rag.serve.deadlines import server_config
+from roadmap_rag.serve.guards import guard, reach_warning
 from roadmap_rag.serve.schemas import AnswerOut, OutlineOut, PathOut, QuizItemOut, QuizOut, RetrieveOut
 
 INSTRUCTIONS = (
@@ -104,8 +105,8 @@ def build_server(assistant: Assistant) -> MCPServer:
 
 
 def http_app(assistant: Assistant, host: str = "127.0.0.1") -> ASGIApp:
-    """The server over streamable HTTP at /mcp, behind http_api's guard: the API's Host and Origin allow-lists
-    and body limit and timeout, from the same settings (serve it with http_api.server_config's read timeouts)."""
+    """The server over streamable HTTP at /mcp, behind guards.guard: the API's Host and Origin allow-lists
+    and body limit and timeout, from the same settings (serve it with deadlines.server_config's read timeouts)."""
     settings = assistant.settings
     app = build_server(assistant).streamable_http_app(
         max_request_body_size=settings.api_max_body_bytes,
