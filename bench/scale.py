@@ -28,7 +28,8 @@ from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
 from roadmap_rag.index.embeddings import embedding_space
 from roadmap_rag.index.lexical import Lexical, documents_of
-from roadmap_rag.index.store import ChromaStore, chunk_record
+from roadmap_rag.index.records import chunk_record
+from roadmap_rag.index.store import ChromaStore
 from roadmap_rag.observe.querylog import QueryLog
 from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever
 from roadmap_rag.types import Kind

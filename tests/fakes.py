@@ -16,7 +16,9 @@ from itertools import pairwise
 from typing import Any
 
 from roadmap_rag.corpus.chunking import Chunk
-from roadmap_rag.index.store import Slice, Vectors, Where, chunk_from_record, chunk_record
+from roadmap_rag.index.records import chunk_from_record, chunk_record
+from roadmap_rag.index.slices import Slice
+from roadmap_rag.index.store import Vectors, Where
 from roadmap_rag.text.words import words as text_words
 
 

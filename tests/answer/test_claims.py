@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from roadmap_rag.answer.citations import StreamCheck, check, complete_prefix
-from roadmap_rag.answer.claims import ClaimChecker, is_caveat
+from roadmap_rag.answer.claim_parts import is_caveat
+from roadmap_rag.answer.claims import ClaimChecker
 from roadmap_rag.types import Kind, Source
 
 

@@ -17,8 +17,9 @@ from roadmap_rag.corpus.documents import discover, iter_documents, load_manifest
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.lexical import Lexical, signature
+from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import index_status
-from roadmap_rag.index.store import ChromaStore, chunk_record
+from roadmap_rag.index.store import ChromaStore
 from roadmap_rag.settings import Settings
 from tests.conftest import CORPUS
 from tests.fakes import HashingEmbedder, MemoryStore

@@ -25,8 +25,9 @@ from roadmap_rag.index.lexical import (
     reconcile,
     signature,
 )
+from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import index_status
-from roadmap_rag.index.store import ChromaStore, VectorStore, chunk_record
+from roadmap_rag.index.store import ChromaStore, VectorStore
 from roadmap_rag.retrieve.hybrid import Filters
 from roadmap_rag.types import Kind
 from tests.conftest import CORPUS, REPO

@@ -28,8 +28,9 @@ from roadmap_rag.index.chroma_server import ChromaServer, free_port
 from roadmap_rag.index.embeddings import Embedder
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.lexical import Lexical, in_step, signature
+from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import read_state
-from roadmap_rag.index.store import ChromaStore, chunk_record
+from roadmap_rag.index.store import ChromaStore
 from roadmap_rag.settings import Settings
 from tests.conftest import CORPUS, REPO
 from tests.index.test_ingest import cli_env, expected_chunk_ids, run_cli

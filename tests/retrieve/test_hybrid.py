@@ -79,7 +79,7 @@ def test_fast_a_hyphenated_name_is_also_searched_as_one_word() -> None:
 @pytest.mark.fast
 def test_fast_a_slice_of_nothing_finds_nothing() -> None:
     """A filter that selects no chunk (issue 29, item 12: a numpy reshape error reached the caller)."""
-    from roadmap_rag.index.store import Slice
+    from roadmap_rag.index.slices import Slice
 
     empty = Slice.of([], [], [])
     assert empty.query([0.1] * 384, 5) == [] and empty.query_passages([0.1] * 384, 5) == []

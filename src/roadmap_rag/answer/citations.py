@@ -7,8 +7,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from roadmap_rag.answer import claims
-from roadmap_rag.answer.claims import NUMBER, QUOTED, ClaimChecker, Verdict, is_caveat
+from roadmap_rag.answer import claim_parts
+from roadmap_rag.answer.claim_parts import NUMBER, QUOTED, is_caveat
+from roadmap_rag.answer.claims import ClaimChecker
+from roadmap_rag.answer.evidence import Verdict
 from roadmap_rag.text.injection import looks_like_instruction as looks_like_instruction
 from roadmap_rag.text.units import URL as URL
 from roadmap_rag.text.units import parse, sentence_spans, split_sentences
@@ -143,7 +145,7 @@ def verify(
         kept = list(cited or within) if verdict else []
         if kept and not generated and not supports(text, [sources[n - 1] for n in kept], question, min_support):
             verdict, kept = Verdict(False, f"{_cited(kept)} does not hold it in its own text"), []
-        if not kept and not checker.claim_words(text) and not claims.specifics(text):
+        if not kept and not checker.claim_words(text) and not claim_parts.specifics(text):
             return Statement(text, (), statement.links)  # a fragment ("Answer:") claims nothing
         # A statement that cites no source it was shown is given the one that supports it. One whose own source
         # does not support it moves only to a source that holds nearly all of it (a mis-numbered citation), never

@@ -32,8 +32,9 @@ from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.files import resolved
 from roadmap_rag.index.embeddings import Embedder, embedding_space, make_embedder
 from roadmap_rag.index.lexical import DocumentInfo, Lexical, LexicalWrite, repair_lexical
+from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import Documents, count_by_kind, mark_running, read_state, write_state
-from roadmap_rag.index.store import VectorStore, chunk_record, make_store
+from roadmap_rag.index.store import VectorStore, make_store
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind
 

@@ -35,7 +35,8 @@ from typing import Any
 
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.errors import IndexUnavailable
-from roadmap_rag.index.store import VectorStore, chunk_from_record, chunk_record
+from roadmap_rag.index.records import chunk_from_record, chunk_record
+from roadmap_rag.index.store import VectorStore
 from roadmap_rag.types import Kind
 
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"

@@ -1,29 +1,28 @@
 """Chunks in Chroma: embedded (PersistentClient) or a Chroma server, written through llama-index.
 
 The store speaks in ``Chunk`` objects; how a chunk is kept as a Chroma record (its metadata) is
-decided here, by ``chunk_record`` and ``chunk_from_record``, and nowhere else.
+decided in ``records`` (``chunk_record`` and ``chunk_from_record``), and nowhere else.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.errors import IndexUnavailable
+from roadmap_rag.index.gate import _Gate
+from roadmap_rag.index.records import _OPTIONAL_KEYS, _chunks, _kept, _passage_record, chunk_record
+from roadmap_rag.index.slices import Slice
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Kind
 
 _log = logging.getLogger(__name__)
 _BATCH = 500
 _PAGE = 5000
-ALIAS_SEPARATOR = "|"
 # HNSW breadth when building and searching. Chroma's default search (ef 10) is approximate enough that two
 # builds of the same corpus ranked a borderline passage 7th and 20th; at 200 every fresh build ranks the eval
 # set identically (eval/README.md), and a 1M-chunk query stays in milliseconds (docs/benchmarks.md).
@@ -70,158 +69,6 @@ class VectorStore(Protocol):
     def close(self) -> None: ...
     def sparse_search(self) -> tuple[bool, str]: ...
     def vectors(self, where: Where) -> Slice: ...
-
-
-class _Gate:
-    """Any number of store operations at once, or one reopening of the client alone (it waits for those in
-    flight, and new ones wait for it)."""
-
-    def __init__(self) -> None:
-        self._state = threading.Condition()
-        self._active = 0
-        self._held = False
-
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        with self._state:
-            self._state.wait_for(lambda: not self._held)
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._state:
-                self._active -= 1
-                self._state.notify_all()
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._state:
-            self._state.wait_for(lambda: not self._held)
-            self._held = True
-            self._state.wait_for(lambda: not self._active)
-        try:
-            yield
-        finally:
-            with self._state:
-                self._held = False
-                self._state.notify_all()
-
-
-@dataclass(frozen=True)
-class Slice:
-    """The chunks a filter selects, with their vectors and their passages' vectors, for exact search in
-    memory: Chroma's filtered HNSW search of a few hundred chunks among 100k took 45 ms (chunks) and 126 ms
-    (passages) where this takes well under one (docs/benchmarks.md)."""
-
-    chunks: list[Chunk]
-    chunk_vectors: Any  # numpy (n, d), rows normalised
-    owners: list[str]  # each passage's chunk id
-    texts: list[str]
-    passage_vectors: Any
-
-    @classmethod
-    def of(cls, chunks: list[Chunk], chunk_vectors: Any, passages: list[tuple[str, str, Any]]) -> Slice:
-        import numpy as np
-
-        def normalised(rows: Any) -> Any:
-            if not len(rows):  # a filter that selects nothing: searches find nothing
-                return np.zeros((0, 0), dtype=np.float32)
-            matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            return matrix / np.where(norms == 0, 1, norms)
-
-        return cls(
-            chunks,
-            normalised(chunk_vectors),
-            [owner for owner, _, _ in passages],
-            [text for _, text, _ in passages],
-            normalised([vector for _, _, vector in passages]),
-        )
-
-    @functools.cached_property
-    def by_id(self) -> dict[str, Chunk]:
-        return {c.id: c for c in self.chunks}
-
-    def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
-        return [(self.chunks[i], score) for i, score in _best(self.chunk_vectors, embedding, k)]
-
-    def query_passages(self, embedding: Sequence[float], k: int) -> list[tuple[str, float, str]]:
-        return [(self.owners[i], score, self.texts[i]) for i, score in _best(self.passage_vectors, embedding, k)]
-
-    def passages_of(self, chunk_ids: Sequence[str], embedding: Sequence[float]) -> list[tuple[str, str, float]]:
-        """Every passage of these chunks with its similarity to ``embedding``: (chunk id, text, similarity)."""
-        wanted = set(chunk_ids)
-        rows = [i for i, owner in enumerate(self.owners) if owner in wanted]
-        if not rows:
-            return []
-        scores = _similarities(self.passage_vectors[rows], embedding)
-        return [(self.owners[i], self.texts[i], float(score)) for i, score in zip(rows, scores, strict=True)]
-
-
-def _similarities(matrix: Any, embedding: Sequence[float]) -> Any:
-    """Each (normalised) row's cosine similarity to ``embedding``."""
-    import numpy as np
-
-    query = np.asarray(embedding, dtype=np.float32)
-    return matrix @ (query / (np.linalg.norm(query) or 1.0))
-
-
-def _best(matrix: Any, embedding: Sequence[float], k: int) -> list[tuple[int, float]]:
-    """Rows by cosine similarity to ``embedding``, best first (ties in row order)."""
-    import numpy as np
-
-    if not len(matrix):
-        return []
-    scores = _similarities(matrix, embedding)
-    order = np.argsort(-scores, kind="stable")[:k]
-    return [(int(i), float(scores[i])) for i in order]
-
-
-# Keys a chunk's record may lack; an update sets them to None so that Chroma drops a stale value.
-_OPTIONAL_KEYS = ("page", "url", "aliases")
-
-
-def chunk_record(chunk: Chunk) -> dict[str, str | int]:
-    """A chunk's Chroma metadata. Chroma cannot hold None: an absent key means "unknown"."""
-    record: dict[str, str | int] = {
-        "doc_id": chunk.doc_id,
-        "doc_title": chunk.doc_title,
-        "kind": str(chunk.kind),
-        "section": chunk.section,
-        "start": chunk.start,
-        "end": chunk.end,
-        "ordinal": chunk.ordinal,
-        "source": chunk.source,
-    }
-    if chunk.page is not None:
-        record["page"] = chunk.page
-    if chunk.url:
-        record["url"] = chunk.url
-    if chunk.aliases:
-        record["aliases"] = ALIAS_SEPARATOR.join(chunk.aliases)
-    return record
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        doc_title=str(meta.get("doc_title", "")),
-        kind=Kind(str(meta.get("kind", Kind.ROADMAP))),
-        section=str(meta.get("section", "")),
-        text=text,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        ordinal=int(meta.get("ordinal", 0)),
-        page=int(meta["page"]) if meta.get("page") not in (None, "") else None,
-        url=meta.get("url") or None,
-        aliases=tuple(a for a in str(meta.get("aliases", "")).split(ALIAS_SEPARATOR) if a),
-        source=str(meta.get("source", "")),
-    )
-
-
-def _passage_record(chunk: Chunk) -> dict[str, str]:
-    return {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "kind": str(chunk.kind)}
 
 
 def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -590,24 +437,6 @@ class ChromaStore:
             for meta, dist, text in zip(got["metadatas"][0], got["distances"][0], got["documents"][0], strict=True)
             if meta and "chunk_id" in meta  # a passage deleted while it was read: left out
         ]
-
-
-def _chunks(ids: Sequence[str], texts: Sequence[str | None] | None, metas: Sequence[Any] | None) -> list[Chunk]:
-    return [chunk for _, chunk in _kept(ids, texts, metas)]
-
-
-def _kept(
-    ids: Sequence[str], texts: Sequence[str | None] | None, metas: Sequence[Any] | None
-) -> list[tuple[int, Chunk]]:
-    """(row, chunk) of each row that holds a whole record: one another process deleted while it was read comes
-    back without its metadata (a vector index that still holds the id), and is left out like any deleted chunk."""
-    texts = texts or [None] * len(ids)
-    metas = metas or [None] * len(ids)
-    return [
-        (row, chunk_from_record(cid, text or "", cast(Mapping[str, Any], meta)))
-        for row, (cid, text, meta) in enumerate(zip(ids, texts, metas, strict=True))
-        if meta and "doc_id" in meta
-    ]
 
 
 def make_store(settings: Settings, embedding_model: str, rebuild: bool = False) -> VectorStore:

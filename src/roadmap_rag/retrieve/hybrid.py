@@ -23,7 +23,8 @@ from typing import Any, Literal
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.index.embeddings import Embedder
 from roadmap_rag.index.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, in_step
-from roadmap_rag.index.store import Slice, VectorStore
+from roadmap_rag.index.slices import Slice
+from roadmap_rag.index.store import VectorStore
 from roadmap_rag.observe import tracing
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library, to_source
