@@ -31,7 +31,8 @@ from roadmap_rag.index.lexical import Lexical, documents_of
 from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.store import ChromaStore
 from roadmap_rag.observe.querylog import QueryLog
-from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever
+from roadmap_rag.retrieve.hybrid import HybridRetriever
+from roadmap_rag.retrieve.scope import Filters
 from roadmap_rag.types import Kind
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Small, real implementations of our Protocols for the fast test tier (`make test-fast`).
 
 Like llm's ``MockModel``, these are working backends, not mocks of internals: ``MemoryStore`` keeps chunks
-as the Chroma store does (the same records, through ``store.chunk_record``, and the same ``where``
+as the Chroma store does (the same records, through ``records.chunk_record``, and the same ``where``
 filters), and ``HashingEmbedder`` turns words into deterministic vectors, so that ingest, retrieval and
 the composer run end to end in milliseconds. `make test` runs the same logic against the real model
 and Chroma.

@@ -26,9 +26,10 @@ from roadmap_rag.observe import tracing
 from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, resolve
-from roadmap_rag.retrieve.hybrid import Filters, HybridRetriever, Mode, Retrieved
+from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
 from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import plain, terms
+from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Turn, section_leaf
 

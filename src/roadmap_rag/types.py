@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from roadmap_rag.text.sentences import split_sentences
 from roadmap_rag.text.units import SECTION_SEPARATOR as SECTION_SEPARATOR  # re-exported: part of the data model
-from roadmap_rag.text.units import split_sentences
 
 
 class Kind(StrEnum):

@@ -28,7 +28,7 @@ from roadmap_rag.index.lexical import (
 from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import index_status
 from roadmap_rag.index.store import ChromaStore, VectorStore
-from roadmap_rag.retrieve.hybrid import Filters
+from roadmap_rag.retrieve.scope import Filters
 from roadmap_rag.types import Kind
 from tests.conftest import CORPUS, REPO
 from tests.fakes import HashingEmbedder, MemoryStore

@@ -7,7 +7,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.evaluation.metrics import retrieval_scores
-from roadmap_rag.retrieve.hybrid import near_duplicate, with_joined_compounds
+from roadmap_rag.retrieve.query_text import near_duplicate, with_joined_compounds
 from tests.conftest import REPO
 
 

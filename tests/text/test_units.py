@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.text.units import Link, parse, split_sentences, topic_text
+from roadmap_rag.text.sentences import split_sentences
+from roadmap_rag.text.units import Link, parse, topic_text
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
 

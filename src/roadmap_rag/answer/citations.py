@@ -12,8 +12,9 @@ from roadmap_rag.answer.claim_parts import NUMBER, QUOTED, is_caveat
 from roadmap_rag.answer.claims import ClaimChecker
 from roadmap_rag.answer.evidence import Verdict
 from roadmap_rag.text.injection import looks_like_instruction as looks_like_instruction
-from roadmap_rag.text.units import URL as URL
-from roadmap_rag.text.units import parse, sentence_spans, split_sentences
+from roadmap_rag.text.sentences import URL as URL
+from roadmap_rag.text.sentences import sentence_spans, split_sentences
+from roadmap_rag.text.units import parse
 from roadmap_rag.text.words import STOPWORDS, WORD, fold
 from roadmap_rag.types import Block, Citation, Removed, Source, Statement, render_blocks, without_bare_headings
 

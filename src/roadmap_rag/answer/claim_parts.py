@@ -6,7 +6,7 @@ import re
 
 from wordfreq import zipf_frequency
 
-from roadmap_rag.text.units import URL
+from roadmap_rag.text.sentences import URL
 from roadmap_rag.text.words import STOPWORDS, WORD, fold
 
 # Words that frame a claim rather than state it. Stemmed by their first six letters, as content words are.
@@ -201,12 +201,6 @@ def _parts(text: str, context: str) -> tuple[tuple[str, frozenset[str], bool], .
 
 def _quoted(text: str) -> str:
     return re.sub(r"[\s.!?:;]+$", "", re.sub(r"\s+", " ", fold(text)))
-
-
-def _last_words(text: str, n: int = 2) -> list[str]:
-    """The last ``n`` content words of ``text`` (stemmed), order words left out: what a bracket after it describes."""
-    found = [w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
-    return [w for w in found if w not in FRAMING and w not in ("before", "after")][-n:]
 
 
 def _clauses(text: str) -> list[str]:

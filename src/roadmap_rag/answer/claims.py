@@ -37,7 +37,7 @@ from roadmap_rag.answer.claim_parts import (
     words,
 )
 from roadmap_rag.answer.evidence import Evidence, Passage, Verdict, _anchor, _swapped
-from roadmap_rag.text.units import URL, split_sentences
+from roadmap_rag.text.sentences import URL, split_sentences
 from roadmap_rag.text.words import fold
 from roadmap_rag.types import Kind, Source
 
@@ -277,10 +277,6 @@ class ClaimChecker:
             if problems and all(problems):
                 return Verdict(False, problems[0])
         return _OK
-
-    def _label_numbers(self, numbers: Iterable[int]) -> set[str]:
-        """The numbers in the titles and section paths of these sources ("8" of "8. RLHF")."""
-        return {n for number in numbers for n in re.findall(r"\d+", _digits(self.evidence[number - 1].label))}
 
     def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
         """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its

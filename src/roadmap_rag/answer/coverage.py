@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 
 from roadmap_rag.retrieve.followups import subject_of
-from roadmap_rag.retrieve.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
+from roadmap_rag.retrieve.question_words import CHAT_WORDS
+from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
 from roadmap_rag.text.prose import (
     asks_date,
     asks_price,
@@ -27,7 +28,7 @@ from roadmap_rag.text.prose import (
     states_price,
     states_quantity,
 )
-from roadmap_rag.text.units import split_sentences
+from roadmap_rag.text.sentences import split_sentences
 from roadmap_rag.types import Source
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")

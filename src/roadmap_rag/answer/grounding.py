@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from roadmap_rag.answer.citations import overlap
-from roadmap_rag.retrieve.hybrid import HybridRetriever, Retrieved
+from roadmap_rag.retrieve.hybrid import HybridRetriever
 from roadmap_rag.retrieve.questions import is_everyday, terms, topic_support, topic_terms
+from roadmap_rag.retrieve.scope import Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source, section_leaf
 

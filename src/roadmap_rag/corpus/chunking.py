@@ -88,7 +88,7 @@ class Chunk:
 
 def sentence_runs(text: str, size: int = PAPER_PASSAGE_CHARS) -> list[str]:
     """Consecutive whole sentences of each paragraph of ``text`` (heading lines aside), about ``size`` long."""
-    from roadmap_rag.text.units import sentence_spans
+    from roadmap_rag.text.sentences import sentence_spans
 
     runs: list[str] = []
     for line in text.split("\n"):

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import ftfy
 import yaml
 
-from roadmap_rag.corpus.pdf import inflated_size, read_paper
+from roadmap_rag.corpus.pdf import read_paper
+from roadmap_rag.corpus.pdf_streams import inflated_size
 from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.files import resolved
 from roadmap_rag.settings import Settings

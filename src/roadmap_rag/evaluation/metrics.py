@@ -119,7 +119,7 @@ def unsupported_sentences(answer: Answer, question: str = "") -> tuple[int, int]
     URL, quoted title and proper name it states, and most of its words. Heading lines (ending with ':') and
     list leads are structure, and so is a note of ours (what the sources do not cover), which claims nothing."""
     from roadmap_rag.answer.citations import missing_specifics
-    from roadmap_rag.text.units import sentence_spans
+    from roadmap_rag.text.sentences import sentence_spans
 
     notes = {b.title for b in answer.blocks if b.kind == "note"}
     bad = total = 0

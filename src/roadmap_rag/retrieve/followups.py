@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from roadmap_rag.retrieve.questions import CHAT_WORDS, CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
+from roadmap_rag.retrieve.question_words import CHAT_WORDS
+from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
 _POINTER = re.compile(

@@ -12,7 +12,6 @@ document, with the name removed from the query. Choices and figures: see eval/RE
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
@@ -28,9 +27,10 @@ from roadmap_rag.index.store import VectorStore
 from roadmap_rag.observe import tracing
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library, to_source
+from roadmap_rag.retrieve.query_text import name_patterns, near_duplicate, with_joined_compounds
 from roadmap_rag.retrieve.routing import CardName, PaperName, card_names, named_cards, paper_names, route
+from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
-from roadmap_rag.text.words import words as text_words
 from roadmap_rag.types import Kind, Source
 
 _log = logging.getLogger(__name__)
@@ -55,41 +55,8 @@ SLICE_CHUNKS = 5_000
 SLICES_KEPT = 32
 
 
-@dataclass(frozen=True)
-class Filters:
-    doc_ids: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.kinds:
-            clauses.append({"kind": {"$in": list(self.kinds)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def selects(self, doc_id: str, kind: str) -> bool:
-        """Whether a document of this id and kind passes the filter."""
-        return (not self.doc_ids or doc_id in self.doc_ids) and (not self.kinds or kind in self.kinds)
-
-    def accepts(self, chunk: Chunk) -> bool:
-        return self.selects(chunk.doc_id, chunk.kind)
-
-
 Hits = list[tuple[Chunk, float]]
 LANES = ("passages", "chunks", "lexical", "sentences", "lexical.local", "sentences.local")  # _Rankings.all()
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    sources: list[Source]
-    best_passage: float = 0.0  # best cosine similarity among passage (line) hits, for the grounding check
-    named: tuple[str, ...] = ()  # documents the question named, searched on their own
-    # The best-matching lines (passages) of the candidate chunks: (chunk id, line text, similarity).
-    lines: tuple[tuple[str, str, float], ...] = ()
-    cards_named: tuple[str, ...] = ()  # the cards of the papers the question names ("the lora paper")
 
 
 @dataclass
@@ -119,18 +86,6 @@ class _Rankings:
 def _card_lane(filters: Filters) -> bool:
     """Cards ride in their own lane unless the user asked for cards alone."""
     return not filters.kinds or bool(set(filters.kinds) - {Kind.PAPER_CARD})
-
-
-@functools.lru_cache(maxsize=4096)
-def _shingles(text: str) -> frozenset[str]:
-    """Word 3-grams; cached, as retrieve compares each pick with those before it (k^2/2 pairs)."""
-    words = text_words(text)
-    return frozenset(" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2)))
-
-
-def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
-    sa, sb = _shingles(a), _shingles(b)
-    return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) >= threshold
 
 
 class HybridRetriever:
@@ -182,7 +137,7 @@ class HybridRetriever:
             if synced:
                 self.store.refresh(generation)  # another process's writes: see them (embedded Chroma caches)
             documents = self.lexical_index.documents()
-            self._names = _name_patterns(documents)
+            self._names = name_patterns(documents)
             self._papers, self._roadmap_kinds = self._paper_routes(documents)
             self._card_names = self._cards_named(documents)
             mine = [d for d, info in documents.items() if info.kind in ROADMAP_KINDS]
@@ -461,21 +416,3 @@ class HybridRetriever:
             scores = self._reranker.predict([(query, c.embedding_text()) for c in candidates])
         ranked = sorted(zip(candidates, scores, strict=True), key=lambda p: -float(p[1]))
         return [c.id for c, _ in ranked]
-
-
-def with_joined_compounds(query: str) -> str:
-    """``query`` and each hyphenated word in it written as one, as a PDF may run it together: "BERT-large" is
-    "BERTLARGE" where the paper set "LARGE" as a subscript."""
-    joined = [w.replace("-", "") for w in re.findall(r"\b\w+(?:-\w+)+\b", query)]
-    return " ".join([query, *joined])
-
-
-def _name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:
-    """'the <alias>' (optionally "'s", or followed by roadmap/guide/author) for every document alias."""
-    out: list[tuple[re.Pattern[str], str]] = []
-    aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
-    for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
-        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
-        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
-        out.append((re.compile(pattern, re.IGNORECASE), doc_id))
-    return out

@@ -17,7 +17,8 @@ from dataclasses import replace
 from roadmap_rag.corpus.catalog import CARD_PREFIX, PAPER_PREFIX
 from roadmap_rag.retrieve.library import DocumentView, Library, line_key
 from roadmap_rag.retrieve.questions import Query, terms
-from roadmap_rag.text.units import Unit, readable, split_sentences, topic_text
+from roadmap_rag.text.sentences import split_sentences
+from roadmap_rag.text.units import Unit, readable, topic_text
 from roadmap_rag.text.words import STOPWORDS
 from roadmap_rag.types import Kind, Source, section_leaf
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from wordfreq import zipf_frequency
 
-from roadmap_rag.text.words import STOPWORDS
+from roadmap_rag.retrieve.question_words import CHAT_WORDS, GENERIC, PATH_WORDS, STOP
 from roadmap_rag.types import Source
 
 if TYPE_CHECKING:
@@ -23,118 +23,6 @@ if TYPE_CHECKING:
 Shape = Literal["list", "about", "compare", "path", "paper", "fact"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
-# The citation checker's stopwords, plus the words a question uses to point at a roadmap.
-_STOP = STOPWORDS | {
-    "did",
-    "according",
-    "roadmap",
-    "roadmaps",
-    "guide",
-    "say",
-    "says",
-    "said",
-    "tell",
-    "us",
-    "know",
-    "much",
-    "many",
-    "any",
-    "some",
-    "each",
-    "both",
-    "also",
-    "get",
-    "under",
-    "within",
-}
-# Words that name the *kind* of answer wanted rather than its topic: they count for a little.
-_GENERIC = frozenset(
-    [
-        "resource",
-        "resources",
-        "recommend",
-        "recommended",
-        "recommends",
-        "paper",
-        "papers",
-        "book",
-        "books",
-        "tool",
-        "tools",
-        "project",
-        "projects",
-        "list",
-        "lists",
-        "listed",
-        "mention",
-        "mentions",
-        "mentioned",
-        "cover",
-        "covers",
-        "covered",
-        "suggest",
-        "suggests",
-        "suggested",
-        "include",
-        "includes",
-        "included",
-        "name",
-        "names",
-        "main",
-        "key",
-        "describe",
-        "describes",
-        "described",
-        "learn",
-        "learning",
-        "study",
-        "studying",
-        "need",
-        "topic",
-        "topics",
-        "point",
-        "points",
-        "thing",
-        "things",
-        "part",
-        "parts",
-        "give",
-        "gives",
-        "use",
-        "used",
-        "section",
-        "module",
-        "level",
-        "stage",
-        "treat",
-        "treats",
-        "handle",
-        "approach",
-        "expect",
-        "expects",
-        "expected",
-        "want",
-        "wants",
-        "read",
-        "explain",
-        "explains",
-        "think",
-        "talk",
-        "compare",
-        "differ",
-        "similar",
-        "best",
-        "good",
-        "important",
-        "useful",
-        "way",
-        "ways",
-        "suggestion",
-        "advice",
-        "recommendation",
-        "say",
-    ]
-)
 BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|foundations? for)\b", re.I)
 AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
 ORDER = re.compile(
@@ -153,34 +41,6 @@ SECTION = re.compile(
     re.I,
 )
 _LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
-_PATH_WORDS = frozenset(
-    [
-        "before",
-        "after",
-        "next",
-        "then",
-        "first",
-        "prior",
-        "following",
-        "order",
-        "sequence",
-        "prerequisite",
-        "prerequisites",
-        "comes",
-        "come",
-        "start",
-        "starting",
-        "month",
-        "week",
-        "day",
-        "stage",
-        "path",
-        "timeline",
-        "plan",
-        "when",
-        "follow",
-    ]
-)
 _PAPER = re.compile(
     r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
     r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b",
@@ -232,7 +92,7 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Lower-case word stems, stopwords removed."""
     return [
-        stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and (len(word) >= 2 or word.isdigit())
+        stem(word) for word in _WORD.findall(text.lower()) if word not in STOP and (len(word) >= 2 or word.isdigit())
     ]
 
 
@@ -272,99 +132,6 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
 
 
 CORPUS_WORDS = frozenset(stem(w) for w in ["llm", "llms", "large", "language", "model", "models", "ai"])
-# Words of chat, not of a subject: "explain rope like im 5 pls", "whats lora tho".
-CHAT_WORDS = frozenset(
-    [
-        "pls",
-        "plz",
-        "please",
-        "lol",
-        "tho",
-        "though",
-        "u",
-        "ur",
-        "im",
-        "ive",
-        "id",
-        "dont",
-        "doesnt",
-        "isnt",
-        "cant",
-        "wont",
-        "gonna",
-        "wanna",
-        "gotta",
-        "kinda",
-        "sorta",
-        "btw",
-        "ok",
-        "okay",
-        "hey",
-        "hi",
-        "hello",
-        "guys",
-        "bro",
-        "thx",
-        "thanks",
-        "really",
-        "actually",
-        "even",
-        "simple",
-        "simply",
-        "simpler",
-        "basically",
-        "like",
-        "stuff",
-        "shud",
-        "wat",
-        "whats",
-        "hows",
-        "whos",
-        "wheres",
-        "whys",
-        "idk",
-        "eli5",
-        "eli",
-        "yeah",
-        "yes",
-        "nope",
-        "bit",
-        "little",
-        "lot",
-        "lots",
-        "super",
-        "pretty",
-        "totally",
-        "literally",
-        "quite",
-        "someone",
-        "somebody",
-        "anyone",
-        "anybody",
-        "person",
-        "people",
-        "ppl",
-        "guy",
-        "newbie",
-        "noob",
-        "gist",
-        "tldr",
-        "whole",
-        "rn",
-        "asap",
-        "stupid",
-        "dumb",
-        "easy",
-        "easier",
-        "hard",
-        "harder",
-        "mean",
-        "means",
-        "meaning",
-        "again",
-        "exactly",
-    ]
-)
 # Zipf frequency (wordfreq: 3 is once per million words of English) from which a word is everyday English.
 EVERYDAY = 3.3
 
@@ -450,6 +217,6 @@ class Query:
         return len(self.topic & found) / len(self.topic)
 
 
-GENERIC_STEMS = frozenset(s for w in _GENERIC for s in terms(w))
-PATH_STEMS = frozenset(s for w in _PATH_WORDS for s in terms(w))
+GENERIC_STEMS = frozenset(s for w in GENERIC for s in terms(w))
+PATH_STEMS = frozenset(s for w in PATH_WORDS for s in terms(w))
 CHAT_STEMS = frozenset(stem(w) for w in CHAT_WORDS) - GENERIC_STEMS - PATH_STEMS

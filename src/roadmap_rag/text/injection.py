@@ -4,7 +4,7 @@ A document is data. A sentence in it that addresses an AI ("Note to any language
 please ...", "the assistant reading this"), commands an override ("disregard the earlier guidance"), controls
 the output ("reply only with ...", "from now on answer in French") or forges a transcript or a prompt
 ("SYSTEM:", "<|im_start|>", "</source>") is never quoted as an answer, and a model's statement that only such a
-sentence supports is removed (``claims.Evidence``).
+sentence supports is removed (``answer.evidence.Evidence``).
 
 The classifier reads features of a sentence's form, not one phrase:
 
@@ -27,7 +27,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from roadmap_rag.text.units import parse, split_sentences
+from roadmap_rag.text.sentences import split_sentences
+from roadmap_rag.text.units import parse
 
 # Cyrillic and Greek letters drawn like Latin ones ("іgnоrе" with Cyrillic і and о).
 _LOOKALIKES = str.maketrans(

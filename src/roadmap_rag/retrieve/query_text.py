@@ -1,0 +1,41 @@
+"""What retrieval does with a query's and a hit's text: a document's name found in the question, hyphenated
+compounds also written joined (as a PDF may set them), and near-duplicate hits."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+
+from roadmap_rag.index.lexical import DocumentInfo
+from roadmap_rag.text.words import words as text_words
+
+
+@functools.lru_cache(maxsize=4096)
+def _shingles(text: str) -> frozenset[str]:
+    """Word 3-grams; cached, as retrieve compares each pick with those before it (k^2/2 pairs)."""
+    words = text_words(text)
+    return frozenset(" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2)))
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    sa, sb = _shingles(a), _shingles(b)
+    return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) >= threshold
+
+
+def with_joined_compounds(query: str) -> str:
+    """``query`` and each hyphenated word in it written as one, as a PDF may run it together: "BERT-large" is
+    "BERTLARGE" where the paper set "LARGE" as a subscript."""
+    joined = [w.replace("-", "") for w in re.findall(r"\b\w+(?:-\w+)+\b", query)]
+    return " ".join([query, *joined])
+
+
+def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:
+    """'the <alias>' (optionally "'s", or followed by roadmap/guide/author) for every document alias."""
+    out: list[tuple[re.Pattern[str], str]] = []
+    aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
+    for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
+        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
+        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
+        out.append((re.compile(pattern, re.IGNORECASE), doc_id))
+    return out
