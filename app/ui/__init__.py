@@ -1,0 +1,1 @@
+"""The parts of the learners' Streamlit page (app/streamlit_app.py)."""

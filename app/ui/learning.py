@@ -1,0 +1,204 @@
+"""The learning tabs: a topic's learning path, the quiz, the papers, and the roadmap outlines to tick off."""
+
+from __future__ import annotations
+
+import itertools
+
+import streamlit as st
+
+from roadmap_rag import Assistant, RoadmapRagError, index_status
+from roadmap_rag.learn.curriculum import TopicPath
+from roadmap_rag.learn.outline import Outline
+from roadmap_rag.learn.quiz import quiz_score
+from roadmap_rag.serve.display import (
+    dot_label,
+    escape_markdown,
+    highlight,
+    place_line,
+    safe_url,
+)
+from roadmap_rag.types import Kind
+from ui.conversations import progress_store
+from ui.resources import get_assistant
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def topic_path(topic: str, chunk_count: int) -> TopicPath:
+    return get_assistant().path(topic)
+
+
+def path_dot(path: TopicPath) -> str:
+    """A picture of the path: one lane per roadmap with its main sections in order around the ones that teach
+    the topic (filled), the sections further away folded into a count, and the prerequisites linked."""
+    quoted = dot_label  # section names come from documents: one Graphviz string each, whatever they hold
+
+    lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=11];']
+    for n, lane in enumerate(path.lanes):
+        teaching = [i for i, section in enumerate(lane.sections) if section in {m.place.top for m in lane.mentions}]
+        if not teaching:
+            continue
+        lo, hi = max(0, teaching[0] - 2), min(len(lane.sections) - 1, teaching[-1] + 2)
+        nodes = [(f"l{n}_{i}", quoted(lane.sections[i]), i in teaching) for i in range(lo, hi + 1)]
+        if lo > 0:
+            nodes.insert(0, (f"l{n}_before", quoted(f"... {lo} earlier sections"), False))
+        if hi < len(lane.sections) - 1:
+            nodes.append((f"l{n}_after", quoted(f"{len(lane.sections) - 1 - hi} later sections ..."), False))
+        lines.append(f"subgraph cluster_{n} {{ label={quoted(lane.roadmap)};")
+        for name, label, filled in nodes:
+            fill = ', fillcolor="#ffd27f"' if filled else ""
+            lines.append(f"{name} [label={label}{fill}];")
+        lines += [f"{a[0]} -> {b[0]};" for a, b in itertools.pairwise(nodes)]
+        lines.append("}")
+        prerequisites = next((m.place.prerequisites for m in lane.mentions if m.place.prerequisites), ())
+        if prerequisites:
+            lines.append(f"p{n} [label={quoted('Know first: ' + ', '.join(prerequisites))}, shape=note];")
+            lines.append(f"p{n} -> {nodes[0][0]} [style=dashed];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def learning_path(count: int) -> None:
+    """A topic across the roadmaps: a picture of each roadmap's order, then what each says side by side."""
+    topic = st.text_input("Topic", placeholder="e.g. LoRA, tokenization, RLHF, RAG", key="path_topic")
+    if not topic.strip():
+        st.caption(
+            "Type a topic to see where each roadmap places it, what comes before and after, and where they differ."
+        )
+        return
+    try:
+        path = topic_path(topic.strip(), count)
+    except RoadmapRagError as exc:
+        st.error(escape_markdown(str(exc)))
+        return
+    if not path.covered:
+        st.warning(
+            f"No roadmap covers {escape_markdown(topic)}. Nearest covered topics: "
+            + escape_markdown("; ".join(path.nearest) or "none")
+        )
+        return
+    st.graphviz_chart(path_dot(path))
+    for line in path.disagreements:
+        st.info(escape_markdown(line), icon="↔️")
+    covering = [lane for lane in path.lanes if lane.mentions]
+    for column, lane in zip(st.columns(len(covering)), covering, strict=True):
+        primary = lane.primary
+        assert primary is not None
+        column.markdown(f"**{escape_markdown(lane.roadmap[:1].upper() + lane.roadmap[1:])}**")
+        column.caption(escape_markdown(place_line(primary.place).split(": ", 1)[-1]))
+        for mention in lane.mentions:
+            column.markdown("- " + escape_markdown(mention.text))
+        resources = list(dict.fromkeys(r for m in lane.mentions for r in m.resources))
+        papers = list(dict.fromkeys(p for m in lane.mentions for p in m.papers))
+        if resources:
+            column.caption("resources: " + escape_markdown("; ".join(resources[:6])))
+        if papers:
+            column.caption("papers: " + escape_markdown("; ".join(papers)))
+
+
+def quiz_tab() -> None:
+    """A self-check quiz on a topic: answers are scored by key facts, with the passage each comes from."""
+    topic = st.text_input("Quiz topic", placeholder="e.g. RLHF", key="quiz_topic")
+    count = st.number_input("Questions", min_value=1, max_value=10, value=3, key="quiz_n")
+    started = st.session_state.get("quiz") is not None
+    if st.button("New questions" if started else "Start quiz", disabled=not topic.strip(), key="quiz_start"):
+        # Each draw takes the next seed: a retry gets other questions wherever the roadmaps have more.
+        again = started and st.session_state.get("quiz_drawn") == topic.strip()
+        seed = st.session_state.get("quiz_seed", -1) + 1 if again else 0
+        try:
+            st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count), seed=seed)
+        except RoadmapRagError as exc:
+            st.error(escape_markdown(str(exc)))
+            return
+        st.session_state.quiz_seed, st.session_state.quiz_drawn = seed, topic.strip()
+        st.session_state.quiz_graded = False
+        for n in range(1, 11):  # a new draw starts with empty answers
+            st.session_state.pop(f"quiz_answer_{n}", None)
+    items = st.session_state.get("quiz") or []
+    if not items:
+        if st.session_state.get("quiz") == []:
+            st.warning("No questions on this topic: the roadmaps have no list, definition or section on it.")
+        return
+    with st.form("quiz_form"):
+        for n, item in enumerate(items, start=1):
+            st.markdown(f"**{n}. {escape_markdown(item.question)}**")
+            st.text_input("Your answer", key=f"quiz_answer_{n}", label_visibility="collapsed")
+        graded = st.form_submit_button("Check my answers")
+    if not (graded or st.session_state.get("quiz_graded")):
+        return
+    st.session_state.quiz_graded = True
+    grades = []
+    for n, item in enumerate(items, start=1):
+        result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""))
+        grades.append(result)
+        icon = "⏭️" if result.skipped else "✅" if result.score == 1 else ("🟡" if result.score else "❌")
+        shown = "skipped" if result.skipped else f"{result.score:.2f}"
+        with st.expander(f"{icon} {n}. {shown}: {escape_markdown(item.question)}"):
+            st.markdown(escape_markdown(result.feedback))
+            st.markdown(highlight(item.citation.text, item.answer if item.answer in item.citation.text else ""))
+    total, answered = quiz_score(grades)
+    skipped = len(items) - answered
+    st.metric("Score", f"{total:.1f} of {answered}" + (f" ({skipped} skipped)" if skipped else ""))
+
+
+def papers_tab(assistant: Assistant) -> None:
+    """The papers whose text is in the index, each with its catalog entry and where the roadmaps recommend it."""
+    from roadmap_rag.corpus.catalog import load_catalog
+
+    status = index_status(assistant.settings, assistant.store)
+    indexed = {doc_id: info for doc_id, info in status.documents.items() if info.get("kind") == Kind.PAPER}
+    if not indexed:
+        st.info("No paper's full text is indexed yet: `roadmap-rag papers fetch` downloads the catalog's papers.")
+        return
+    catalog = load_catalog(assistant.settings.papers_catalog) if assistant.settings.papers_catalog.exists() else None
+    by_doc = {p.doc_id: p for p in catalog.papers} if catalog else {}
+    titles = {d: str(i.get("title", d)) for d, i in status.documents.items() if i.get("kind") == Kind.ROADMAP}
+    pages = sum(int(i.get("pages", 0)) for i in indexed.values())
+    st.caption(f"{len(indexed)} paper{'' if len(indexed) == 1 else 's'}, {pages} pages")
+    for doc_id, info in sorted(indexed.items(), key=lambda item: str(item[1].get("title", item[0]))):
+        paper = by_doc.get(doc_id)
+        with st.expander(f"{escape_markdown(str(info.get('title', doc_id)))} · {info.get('pages', '?')} pages"):
+            if paper is None:
+                st.markdown("Not in the catalog: no roadmap recommends it.")
+                continue
+            st.markdown(f"**{escape_markdown(paper.title)}**: introduced {escape_markdown(paper.introduces)}")
+            places = [("Recommended in", ref) for ref in paper.cited_by] + [("Named in", r) for r in paper.mentioned_in]
+            for verb, ref in places:
+                where = f"{titles.get(ref.doc, ref.doc)} — {ref.section}"
+                st.markdown(f"- {verb} {escape_markdown(where)}")
+            if not places:
+                st.markdown("No roadmap section names it.")
+            url = safe_url(paper.link)
+            if url:
+                st.link_button("Open on arXiv", url)
+
+
+def browser(roadmaps: list[Outline]) -> None:
+    """Each roadmap's heading tree: tick what you have studied; "Ask" puts a question about a section to the chat."""
+    store = progress_store()
+    done = store.done()
+    st.caption(
+        f"Tick the sections you have studied ({len(done)} so far, saved on this machine for "
+        f"{escape_markdown(store.profile)}), then ask the chat *what should I study next?*"
+    )
+    if st.button("What should I study next?", key="next_button"):
+        st.session_state.pending = ("What should I study next?", "")
+    for number, outline in enumerate(roadmaps):
+        with st.expander(escape_markdown(outline.title)):
+            for j, heading in enumerate(outline.walk()):
+                tick, left, right = st.columns([1, 8, 1])
+                tick.checkbox(
+                    "done",
+                    value=(outline.doc_id, heading.path) in done,
+                    key=f"done_{number}_{j}",
+                    label_visibility="collapsed",
+                    on_change=mark_done,
+                    args=(outline.doc_id, heading.path, f"done_{number}_{j}"),
+                )
+                left.markdown("\u2003" * heading.depth + "• " + escape_markdown(heading.title))
+                if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {escape_markdown(heading.path)}"):
+                    st.session_state.pending = (f"What does the roadmap say about {heading.title}?", outline.doc_id)
+                    st.toast("Asked: see the Chat tab.")
+
+
+def mark_done(doc_id: str, section: str, key: str) -> None:
+    progress_store().mark(doc_id, section, bool(st.session_state.get(key)))
