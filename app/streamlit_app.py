@@ -21,7 +21,7 @@ from ui.resources import developer_view, get_assistant
 
 from roadmap_rag import Assistant, RoadmapRagError, index_status
 from roadmap_rag.answer.generation import BACKENDS
-from roadmap_rag.index import ingest
+from roadmap_rag.index.ingest import ingest
 from roadmap_rag.learn.outline import Outline, outlines
 from roadmap_rag.redact import redact, redact_url
 from roadmap_rag.serve.display import (

@@ -23,7 +23,7 @@ from roadmap_rag import Assistant, Settings, Source
 from roadmap_rag.evaluation import EvalItem
 from roadmap_rag.evaluation.metrics import retrieval_scores
 from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
-from roadmap_rag.index import ingest, onnx_export
+from roadmap_rag.index import onnx_export
 from roadmap_rag.index.embeddings import (
     Embedder,
     OnnxEmbedder,
@@ -32,6 +32,7 @@ from roadmap_rag.index.embeddings import (
     resolve_model,
     shipped_model_path,
 )
+from roadmap_rag.index.ingest import ingest
 
 REPO = Path(__file__).resolve().parents[1]
 

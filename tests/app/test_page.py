@@ -19,9 +19,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Answer, Assistant, Removed, Settings
-from roadmap_rag.index import ingest
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
 from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.ingest import ingest
 from roadmap_rag.serve import display
 from roadmap_rag.serve.display import escape_markdown, preview_text, visible_text
 from tests.conftest import CORPUS, REPO

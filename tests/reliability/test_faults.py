@@ -19,8 +19,8 @@ import pytest
 from roadmap_rag import Assistant, BackendUnavailable, IndexUnavailable, Settings
 from roadmap_rag.answer.generation import make_llm
 from roadmap_rag.answer.generation.llamacpp import default_gguf
-from roadmap_rag.index import ingest
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.store import make_store
 from tests.conftest import CORPUS
 

@@ -11,7 +11,7 @@ import pytest
 
 from roadmap_rag import Answer, Assistant, QuestionError, Settings
 from roadmap_rag.answer.prompts import SYSTEM
-from roadmap_rag.index import ingest
+from roadmap_rag.index.ingest import ingest
 from roadmap_rag.serve.display import answer_markdown, escape_markdown
 from roadmap_rag.text.injection import looks_like_instruction, normalise
 from tests.injection_corpus import INJECTIONS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from roadmap_rag import Assistant, QuestionError, Settings
-from roadmap_rag.index import ingest
+from roadmap_rag.index.ingest import ingest
 from tests.pdfs import write_pdf
 
 TOPICS = ["tokenization", "attention", "fine-tuning", "quantization", "evaluation"]
