@@ -17,7 +17,7 @@ from ui.answers import render_answer
 from ui.chat import ask, render_error, render_next, starter_prompts
 from ui.conversations import conversations_panel, sync_conversation
 from ui.learning import browser, learning_path, papers_tab, quiz_tab
-from ui.resources import developer_view, get_assistant
+from ui.resources import TAB, TABS, developer_view, get_assistant, to_chat
 
 from roadmap_rag import Assistant, RoadmapRagError, index_status
 from roadmap_rag.answer.generation import BACKENDS
@@ -112,8 +112,9 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> DeltaGenerator:
     side.text_input(
         "Profile (optional)",
         key="profile",
-        placeholder="this browser",
-        help="Name a profile to keep your progress across browsers; otherwise it stays with this page's link.",
+        placeholder="default",
+        help="Your progress and saved conversations are kept on this machine per profile (the CLI's --profile); "
+        "leave it empty for the default profile, or name one to keep them apart.",
     )
     side.slider("Sources per answer", 1, 10, key="k")
     side.multiselect(
@@ -179,7 +180,14 @@ def main() -> None:
             "Nothing is indexed yet: run `roadmap-rag ingest` in a terminal, or switch on the **Developer view** "
             "in the sidebar and press **Re-ingest the corpus**, then ask."
         )
-    chat, path_tab, quiz, browse, papers = st.tabs(["Chat", "Learning path", "Quiz", "Roadmap outlines", "Papers"])
+    # Read before the tabs are drawn (it is pinned to the page's foot wherever it is called): a question sent
+    # from another tab shows the Chat tab, where its answer appears.
+    question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
+    if question:
+        to_chat()
+    # The selected tab is kept in the session (TAB): a rerun, or a tab clicked while the page still loads, no
+    # longer falls back to the first one.
+    chat, path_tab, quiz, browse, papers = st.tabs(list(TABS), key=TAB, on_change="rerun")
     with papers:
         guarded(papers_tab, assistant)
     with browse:
@@ -188,7 +196,6 @@ def main() -> None:
         guarded(learning_path, count)
     with quiz:
         guarded(quiz_tab)
-    question = st.chat_input("Ask about the roadmaps, e.g. what should I study before transformers?")
     with chat:
         if not st.session_state.messages and not st.session_state.pending and not question:
             starter_prompts()

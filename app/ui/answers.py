@@ -21,7 +21,7 @@ from roadmap_rag.serve.display import (
     source_card,
 )
 from roadmap_rag.types import Place
-from ui.resources import developer_view, get_assistant
+from ui.resources import ask_in_chat, developer_view, get_assistant
 
 SUGGESTIONS = 3  # the "Ask about ..." buttons under an answer: the best few, not one per neighbour
 
@@ -86,8 +86,12 @@ def place_lines(place: Place) -> None:
 
 def ask_about_button(where: DeltaGenerator, key: str, n: int, place: Place, section: str) -> None:
     """A button that puts "What does the roadmap say about <section>?" to the chat, within that roadmap."""
-    if where.button(f"Ask about {escape_markdown(section)}", key=f"{key}_place_{n}_{section}"):
-        st.session_state.pending = (f"What does the roadmap say about {section}?", place.doc_id)
+    where.button(
+        f"Ask about {escape_markdown(section)}",
+        key=f"{key}_place_{n}_{section}",
+        on_click=ask_in_chat,
+        args=(f"What does the roadmap say about {section}?", place.doc_id),
+    )
 
 
 def best_suggestions(places: list[Place], limit: int = SUGGESTIONS) -> list[tuple[int, Place, str]]:

@@ -19,7 +19,7 @@ from roadmap_rag.serve.display import (
 from roadmap_rag.types import Place
 from ui.answers import render_answer, render_places
 from ui.conversations import progress_store, remember
-from ui.resources import get_assistant
+from ui.resources import ask_in_chat, get_assistant
 
 # One question per kind the assistant answers well: learning path, about, papers, duration, explain.
 STARTERS = (
@@ -110,7 +110,7 @@ def ask_again(index: int) -> None:
     """Replace a failed question and its message by a new try (a callback: it runs before the page does)."""
     message = st.session_state.messages[index]
     del st.session_state.messages[index - 1 : index + 1]
-    st.session_state.pending = (message["question"], message.get("doc_id", ""))
+    ask_in_chat(message["question"], message.get("doc_id", ""))
 
 
 def render_next(index: int, places: list[Place]) -> None:
@@ -132,4 +132,4 @@ def starter_prompts() -> None:
 
 def ask_starter(prompt: str) -> None:
     """A starter prompt is asked exactly as if typed (a callback: it runs before the page does)."""
-    st.session_state.pending = (prompt, "")
+    ask_in_chat(prompt)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from roadmap_rag.learn.progress import LEARNER, ProgressStore, is_profile, learner_profile
+from roadmap_rag.learn.progress import DEFAULT_PROFILE, ProgressStore, is_profile, learner_profile
 from roadmap_rag.serve.conversations import Conversation, ConversationStore, Exchange, conversation_markdown
 from roadmap_rag.serve.display import (
     escape_markdown,
@@ -17,17 +16,17 @@ from ui.resources import get_assistant
 
 
 def progress_store() -> ProgressStore:
-    """This learner's progress: the named profile, else the id in this page's URL (one per browser)."""
+    """This learner's progress: the named profile, else the default one."""
     return ProgressStore(get_assistant().settings, current_profile())
 
 
 def current_profile(quiet: bool = False) -> str:
-    """The learner's profile: the named one, else the id in this page's URL (one per browser); a name that
+    """The learner's profile: the named one, else the default one (or an older link's); a name that
     cannot be a profile is said in the sidebar (unless ``quiet``: said once a run is enough)."""
     profile = (st.session_state.get("profile") or "").strip()
     if profile and not is_profile(profile):
         if not quiet:
-            st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; using this page's link instead.")
+            st.sidebar.error("A profile name is 1-64 letters, digits, '-', '_' or '.'; the default profile is used.")
         profile = ""
     return profile or link_profile()
 
@@ -191,8 +190,8 @@ def conversation_tools(where: DeltaGenerator, current: Conversation) -> None:
 
 
 def link_profile() -> str:
-    """The profile this page's link names (?learner=<id>); a missing id, or one that cannot name a profile
-    (a path, a NUL, too long), is replaced in the link by a new one."""
+    """The profile this page's link names (?learner=<id>, kept by older versions in the link), else the default
+    profile, the one `roadmap-rag progress` uses: progress and conversations follow the profile, not the link."""
     learner = st.query_params.get("learner")
     profile = learner_profile(learner) if learner is not None else None
     if profile is not None:
@@ -200,9 +199,6 @@ def link_profile() -> str:
     if learner is not None:
         st.sidebar.warning(
             "This page's link holds a learner id that cannot keep progress (it must be 1-56 letters, digits, "
-            "'-', '_' or '.'), so a new one is in the link now: bookmark this page to keep your progress, "
-            "or name a profile below."
+            "'-', '_' or '.'), so the default profile is used: name a profile below to keep progress apart."
         )
-    learner = uuid.uuid4().hex[:12]
-    st.query_params["learner"] = learner
-    return LEARNER + learner
+    return DEFAULT_PROFILE

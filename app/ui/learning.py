@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-
 import streamlit as st
 
 from roadmap_rag import Assistant, RoadmapRagError, index_status
-from roadmap_rag.learn.curriculum import TopicPath
+from roadmap_rag.learn.curriculum import Lane, TopicPath
 from roadmap_rag.learn.outline import Outline
 from roadmap_rag.learn.quiz import quiz_score
 from roadmap_rag.serve.display import (
-    dot_label,
     escape_markdown,
     highlight,
     place_line,
     safe_url,
 )
-from roadmap_rag.types import Kind
+from roadmap_rag.types import Kind, unnumbered
 from ui.conversations import progress_store
-from ui.resources import get_assistant
+from ui.resources import ask_in_chat, get_assistant
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -27,38 +24,61 @@ def topic_path(topic: str, chunk_count: int) -> TopicPath:
     return get_assistant().path(topic)
 
 
-def path_dot(path: TopicPath) -> str:
-    """A picture of the path: one lane per roadmap with its main sections in order around the ones that teach
-    the topic (filled), the sections further away folded into a count, and the prerequisites linked."""
-    quoted = dot_label  # section names come from documents: one Graphviz string each, whatever they hold
+# A node of a roadmap's row in the path: "teaches" (a section that teaches the topic), "section" (a main section
+# around it) or "folded" (a count of the sections further away).
+Node = tuple[str, str]
 
-    lines = ["digraph path {", "rankdir=LR;", 'node [shape=box, style="rounded,filled", fillcolor=white, fontsize=11];']
+
+def lane_nodes(lane: Lane) -> list[Node]:
+    """A roadmap's main sections in order around the ones that teach the topic, two on each side; the sections
+    further away folded into a count. Empty when the roadmap does not teach it."""
+    teaching = [i for i, section in enumerate(lane.sections) if section in {m.place.top for m in lane.mentions}]
+    if not teaching:
+        return []
+    lo, hi = max(0, teaching[0] - 2), min(len(lane.sections) - 1, teaching[-1] + 2)
+    nodes: list[Node] = [(lane.sections[i], "teaches" if i in teaching else "section") for i in range(lo, hi + 1)]
+    if lo > 0:
+        nodes.insert(0, (f"{lo} earlier sections", "folded"))
+    if hi < len(lane.sections) - 1:
+        nodes.append((f"{len(lane.sections) - 1 - hi} later sections", "folded"))
+    return nodes
+
+
+def path_lanes(path: TopicPath) -> None:
+    """The path as rows a learner can read and click at any width, in the page's theme: one row per roadmap, its
+    main sections in its own order, the ones that teach the topic highlighted; a section asks the chat about it."""
+    st.caption(
+        f"Each row is one roadmap's main sections in its own order (→). **Highlighted**: where it teaches "
+        f"{escape_markdown(path.topic)}. *Know first*: what that roadmap asks you to know before. "
+        "Click a section to ask about it."
+    )
     for n, lane in enumerate(path.lanes):
-        teaching = [i for i, section in enumerate(lane.sections) if section in {m.place.top for m in lane.mentions}]
-        if not teaching:
+        nodes = lane_nodes(lane)
+        if not nodes:
             continue
-        lo, hi = max(0, teaching[0] - 2), min(len(lane.sections) - 1, teaching[-1] + 2)
-        nodes = [(f"l{n}_{i}", quoted(lane.sections[i]), i in teaching) for i in range(lo, hi + 1)]
-        if lo > 0:
-            nodes.insert(0, (f"l{n}_before", quoted(f"... {lo} earlier sections"), False))
-        if hi < len(lane.sections) - 1:
-            nodes.append((f"l{n}_after", quoted(f"{len(lane.sections) - 1 - hi} later sections ..."), False))
-        lines.append(f"subgraph cluster_{n} {{ label={quoted(lane.roadmap)};")
-        for name, label, filled in nodes:
-            fill = ', fillcolor="#ffd27f"' if filled else ""
-            lines.append(f"{name} [label={label}{fill}];")
-        lines += [f"{a[0]} -> {b[0]};" for a, b in itertools.pairwise(nodes)]
-        lines.append("}")
+        st.markdown(f"**{escape_markdown(lane.roadmap[:1].upper() + lane.roadmap[1:])}**")
         prerequisites = next((m.place.prerequisites for m in lane.mentions if m.place.prerequisites), ())
         if prerequisites:
-            lines.append(f"p{n} [label={quoted('Know first: ' + ', '.join(prerequisites))}, shape=note];")
-            lines.append(f"p{n} -> {nodes[0][0]} [style=dashed];")
-    lines.append("}")
-    return "\n".join(lines)
+            st.caption("*Know first*: " + escape_markdown(", ".join(prerequisites)))
+        row = st.container(horizontal=True, vertical_alignment="center", key=f"path_lane_{n}")
+        for i, (label, kind) in enumerate(nodes):
+            if i:
+                row.markdown("→")
+            if kind == "folded":
+                row.caption(escape_markdown(label))
+                continue
+            row.button(
+                escape_markdown(label),
+                key=f"path_{n}_{i}",
+                type="primary" if kind == "teaches" else "secondary",
+                help=f"Ask what {escape_markdown(lane.roadmap)} says about {escape_markdown(label)}",
+                on_click=ask_in_chat,
+                args=(f"What does the roadmap say about {unnumbered(label)}?", lane.doc_id),
+            )
 
 
 def learning_path(count: int) -> None:
-    """A topic across the roadmaps: a picture of each roadmap's order, then what each says side by side."""
+    """A topic across the roadmaps: each roadmap's order around it, then what each says side by side."""
     topic = st.text_input("Topic", placeholder="e.g. LoRA, tokenization, RLHF, RAG", key="path_topic")
     if not topic.strip():
         st.caption(
@@ -76,7 +96,7 @@ def learning_path(count: int) -> None:
             + escape_markdown("; ".join(path.nearest) or "none")
         )
         return
-    st.graphviz_chart(path_dot(path))
+    path_lanes(path)
     for line in path.disagreements:
         st.info(escape_markdown(line), icon="↔️")
     covering = [lane for lane in path.lanes if lane.mentions]
@@ -180,8 +200,7 @@ def browser(roadmaps: list[Outline]) -> None:
         f"Tick the sections you have studied ({len(done)} so far, saved on this machine for "
         f"{escape_markdown(store.profile)}), then ask the chat *what should I study next?*"
     )
-    if st.button("What should I study next?", key="next_button"):
-        st.session_state.pending = ("What should I study next?", "")
+    st.button("What should I study next?", key="next_button", on_click=ask_in_chat, args=("What should I study next?",))
     for number, outline in enumerate(roadmaps):
         with st.expander(escape_markdown(outline.title)):
             for j, heading in enumerate(outline.walk()):
@@ -195,9 +214,13 @@ def browser(roadmaps: list[Outline]) -> None:
                     args=(outline.doc_id, heading.path, f"done_{number}_{j}"),
                 )
                 left.markdown("\u2003" * heading.depth + "• " + escape_markdown(heading.title))
-                if right.button("Ask", key=f"ask_{number}_{j}", help=f"Ask about {escape_markdown(heading.path)}"):
-                    st.session_state.pending = (f"What does the roadmap say about {heading.title}?", outline.doc_id)
-                    st.toast("Asked: see the Chat tab.")
+                right.button(
+                    "Ask",
+                    key=f"ask_{number}_{j}",
+                    help=f"Ask about {escape_markdown(heading.path)}",
+                    on_click=ask_in_chat,
+                    args=(f"What does the roadmap say about {heading.title}?", outline.doc_id),
+                )
 
 
 def mark_done(doc_id: str, section: str, key: str) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from tests.conftest import CORPUS, REPO
 
 @contextmanager
 def running_app(data_dir: Path, llm: str, log_path: Path) -> Iterator[str]:
+    """The app's address, with a learner id of its own in the link (?learner=): the learner's progress and
+    saved conversations are this test's alone, not the default profile the session index's other tests see."""
     port = free_port()
     env = {
         **os.environ,
@@ -42,7 +45,7 @@ def running_app(data_dir: Path, llm: str, log_path: Path) -> Iterator[str]:
                 except OSError:
                     time.sleep(0.5)
             assert f"roadmap-rag app: {url}" in log_path.read_text()
-            yield url
+            yield f"{url}/?learner={uuid.uuid4().hex[:12]}"
         finally:
             proc.terminate()  # `roadmap-rag app` execs Streamlit: this stops the server itself
             try:

@@ -6,6 +6,7 @@ import contextlib
 import html
 import json
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -54,8 +55,18 @@ def open_app(
 
 @pytest.fixture
 def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app against the session index."""
-    return open_app(monkeypatch, assistant.settings.data_dir)
+    """The app against the session index, for a learner of its own (a link's learner id): tests do not see one
+    another's progress or saved conversations."""
+    return open_app(monkeypatch, assistant.settings.data_dir, learner=uuid.uuid4().hex[:12])
+
+
+@pytest.fixture
+def default_profile(assistant: Assistant) -> Iterator[Path]:
+    """The session index's data dir, its default profile's progress and conversations removed afterwards."""
+    data_dir = assistant.settings.data_dir
+    yield data_dir
+    (data_dir / "progress" / "default.json").unlink(missing_ok=True)
+    shutil.rmtree(data_dir / "conversations" / "default", ignore_errors=True)
 
 
 def _text(at: AppTest) -> str:
@@ -242,18 +253,41 @@ def test_an_answer_shows_where_it_sits_and_asks_about_a_neighbour(page: AppTest)
     assert asked["question"].startswith("What does the roadmap say about") and asked["answer"].grounded
 
 
-def test_the_learning_path_draws_each_roadmaps_order(page: AppTest) -> None:
+def test_the_learning_path_shows_each_roadmaps_order_and_a_section_asks_the_chat(page: AppTest) -> None:
     page.text_input(key="path_topic").set_value("LoRA").run()
-    chart = page.get("graphviz_chart")
-    assert chart, "no graphviz chart"
-    dot = chart[0].proto.spec
-    assert dot.count("subgraph cluster_") == 3  # the three roadmaps that teach LoRA, around where they do
-    assert "earlier sections" in dot and "later sections" in dot
-    assert dot.index("5. Infrastructure") < dot.index("6. Fine-Tuning")
-    assert "#ffd27f" in dot and "Know first" in dot
-    assert any("early" in i.value for i in page.tabs[1].info)
+    tab = page.tabs[1]
+    lanes = {}
+    for b in tab.button:
+        if (b.key or "").startswith("path_"):
+            lanes.setdefault(b.key.split("_")[1], []).append((b, b.label.replace("\\", "")))  # labels escaped
+    assert len(lanes) == 3  # the three roadmaps that teach LoRA, each around where it does
+    curriculum = next(row for row in lanes.values() if any("6. Fine-Tuning" in label for _, label in row))
+    labels = [label for _, label in curriculum]
+    assert labels.index(next(x for x in labels if "5. Infrastructure" in x)) < labels.index(
+        next(x for x in labels if "6. Fine-Tuning" in x)
+    )  # the roadmap's own order
+    assert any(b.proto.type == "primary" and "Fine-Tuning" in label for b, label in curriculum)  # teaches LoRA
+    assert all(b.proto.type == "secondary" for b, label in curriculum if "Fine-Tuning" not in label)
+    captions = [c.value for c in tab.caption]
+    assert any("earlier sections" in c for c in captions) and any("later sections" in c for c in captions)
+    assert any("Know first" in c for c in captions) and any("Highlighted" in c for c in captions)  # the legend
+    assert any("early" in i.value for i in tab.info)
+    node = next(b for b, _ in curriculum if b.proto.type == "primary")
+    node.click().run()
+    assert page.session_state["tab"] == "Chat"  # the learner is taken to the answer
+    asked = page.session_state.messages[-1]
+    assert asked["question"].startswith("What does the roadmap say about Fine-Tuning") and asked["answer"].grounded
     page.text_input(key="path_topic").set_value("sourdough baking").run()
     assert any("No roadmap covers" in w.value for w in page.tabs[1].warning)
+
+
+def test_a_question_asked_from_another_tab_shows_the_chat(page: AppTest) -> None:
+    next(b for b in page.tabs[3].button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
+    assert page.session_state["tab"] == "Chat"
+    assert page.session_state.messages[-1]["answer"].grounded
+    page.session_state["tab"] = "Quiz"
+    page.chat_input[0].set_value("What is LoRA?").run()  # typed while the Quiz tab is open
+    assert page.session_state["tab"] == "Chat" and page.session_state.messages[-1]["question"] == "What is LoRA?"
 
 
 def test_a_quiz_is_taken_and_scored_with_its_sources(page: AppTest) -> None:
@@ -269,37 +303,39 @@ def test_a_quiz_is_taken_and_scored_with_its_sources(page: AppTest) -> None:
     assert len(page.tabs[2].expander) == 3
 
 
-def test_progress_is_kept_per_learner_across_restarts(page: AppTest) -> None:
-    learner = page.query_params["learner"]
-    box = next(c for c in page.tabs[3].checkbox if c.key == "done_0_0")
-    box.check().run()
+def test_progress_follows_the_profile_not_the_page_link(default_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no profile named, the app keeps progress in the default profile, the CLI's: a reload (a new session,
+    no link) finds it; a named profile is its own; an older ?learner= link still names its own profile."""
+    page = open_app(monkeypatch, default_profile)
+    assert "learner" not in page.query_params  # no id is written into the link
+    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    assert (default_profile / "progress" / "default.json").is_file()  # what `roadmap-rag progress` reads
     restarted = AppTest.from_file(str(APP), default_timeout=120)
-    restarted.query_params["learner"] = learner
     restarted.run()
     assert next(c for c in restarted.tabs[3].checkbox if c.key == "done_0_0").value
-    stranger = AppTest.from_file(str(APP), default_timeout=120)
-    stranger.run()
-    assert stranger.query_params["learner"] != learner
-    assert not next(c for c in stranger.tabs[3].checkbox if c.key == "done_0_0").value
+    other = AppTest.from_file(str(APP), default_timeout=120)
+    other.session_state["profile"] = "someone-else"
+    other.run()
+    assert not next(c for c in other.tabs[3].checkbox if c.key == "done_0_0").value
+    linked = AppTest.from_file(str(APP), default_timeout=120)
+    linked.query_params["learner"] = "abc123"
+    linked.run()
+    assert not next(c for c in linked.tabs[3].checkbox if c.key == "done_0_0").value
     restarted.chat_input[0].set_value("What should I study next?").run()
-    steps = restarted.session_state.messages[-1]["next"]
     first = restarted.session_state.messages[-1]
-    assert steps and first["question"] == "What should I study next?"
+    assert first["next"] and first["question"] == "What should I study next?"
 
 
 @pytest.mark.parametrize("learner", ["../../x", "a\x00b", "x" * 57], ids=["path", "nul", "too-long"])
 def test_an_invalid_learner_link_is_explained_and_the_page_still_works(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, learner: str
+    default_profile: Path, monkeypatch: pytest.MonkeyPatch, learner: str
 ) -> None:
-    data_dir = assistant.settings.data_dir
-    page = open_app(monkeypatch, data_dir, learner=learner)
+    page = open_app(monkeypatch, default_profile, learner=learner)
     assert len(page.tabs) == 5
     said = [w.value for w in page.warning]
-    assert any("link" in w and "progress" in w for w in said), said
-    fresh = page.query_params["learner"]
-    assert fresh != learner and len(fresh) == 12  # a new id of its own: the link works from now on
+    assert any("link" in w and "default profile" in w for w in said), said
     next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
-    assert not page.exception and (data_dir / "progress" / f"learner-{fresh}.json").is_file()
+    assert not page.exception and (default_profile / "progress" / "default.json").is_file()
 
 
 def test_credentials_in_the_ollama_address_never_reach_the_sidebar(

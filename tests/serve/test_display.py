@@ -19,7 +19,6 @@ from roadmap_rag.serve.display import (
     answer_markdown,
     cited_answer_markdown,
     cited_in_order,
-    dot_label,
     escape_markdown,
     safe_url,
     source_html,
@@ -133,21 +132,6 @@ def test_no_label_or_url_a_document_holds_renders_unsafe(label: str, url: str, r
     outside http(s)."""
     statement = Statement(f"{rest} {label} {rest}", (1,), ((label, f"https://e.example/{url}"), (label, url)))
     assert not unsafe(shown(statement)), shown(statement)
-
-
-@pytest.mark.parametrize(
-    "heading",
-    [
-        "Ends in a backslash \\",
-        'Quote" ] ; x [URL="javascript:alert(1)" label="click',
-        "<b>html</b> label\nsecond line",
-    ],
-)
-def test_a_heading_stays_one_graphviz_label(heading: str) -> None:
-    """Section names become Graphviz labels in the learning-path picture: one quoted string, whatever they hold
-    (a trailing backslash must not escape the closing quote and let the next heading write attributes)."""
-    label = dot_label(heading)
-    assert re.fullmatch(r'"(?:[^"\\\n]|\\.)*"', label), label
 
 
 def test_expander_and_button_labels_are_escaped() -> None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from roadmap_rag.api import Assistant
 from roadmap_rag.cli.console import _fail, _settings, console
 from roadmap_rag.errors import ConfigError, RoadmapRagError
+from roadmap_rag.learn.progress import DEFAULT_PROFILE
 from roadmap_rag.serve.display import place_line
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def quiz_cmd(
 
 
 def progress_cmd(
-    profile: Annotated[str, typer.Option(help="Whose progress (kept in the data dir).")] = "default",
+    profile: Annotated[str, typer.Option(help="Whose progress (kept in the data dir).")] = DEFAULT_PROFILE,
     done: Annotated[
         list[str] | None, typer.Option("--done", help="Mark a section done: ROADMAP_ID:SECTION (repeat).")
     ] = None,

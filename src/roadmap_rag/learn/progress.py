@@ -24,6 +24,10 @@ def is_profile(name: str) -> bool:
     return _PROFILE.fullmatch(name) is not None and not name.startswith(".")
 
 
+# The profile of a learner who names none: the CLI's `--profile` default and the app's, so both show the same progress.
+DEFAULT_PROFILE = "default"
+
+
 def checked_profile(profile: str) -> str:
     """``profile`` when it can name a profile's files, else a ConfigError that says what a name may hold."""
     if not is_profile(profile):

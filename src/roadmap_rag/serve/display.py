@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -396,14 +395,6 @@ def page_link(source: Source) -> str | None:
         if m:
             return f"https://arxiv.org/pdf/{m.group(1)}#page={source.page}"
     return source.url
-
-
-def dot_label(text: str, width: int = 24, lines: int = 3) -> str:
-    """``text`` as one quoted Graphviz string (wrapped to ``lines`` lines of ``width``): a section name from a
-    document can end its label neither with a quote nor with a trailing backslash, nor add attributes (URL=)."""
-    flat = _CONTROL.sub(" ", text)
-    wrapped = textwrap.wrap(flat, width)[:lines]
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in wrapped) + '"'
 
 
 def place_line(place: Place) -> str:
