@@ -188,14 +188,7 @@ def main() -> None:
     # The selected tab is kept in the session (TAB): a rerun, or a tab clicked while the page still loads, no
     # longer falls back to the first one.
     chat, path_tab, quiz, browse, papers = st.tabs(list(TABS), key=TAB, on_change="rerun")
-    with papers:
-        guarded(papers_tab, assistant)
-    with browse:
-        guarded(browser, roadmaps)
-    with path_tab:
-        guarded(learning_path, count)
-    with quiz:
-        guarded(quiz_tab)
+    # The chat first: a question's status shows before the other tabs are drawn (they are hidden while it is asked).
     with chat:
         if not st.session_state.messages and not st.session_state.pending and not question:
             starter_prompts()
@@ -214,6 +207,14 @@ def main() -> None:
             ask(question, (), started)
         elif pending:
             ask(pending[0], (pending[1],) if pending[1] else (), started)
+    with papers:
+        guarded(papers_tab, assistant)
+    with browse:
+        guarded(browser, roadmaps)
+    with path_tab:
+        guarded(learning_path, count)
+    with quiz:
+        guarded(quiz_tab)
     conversations_panel(panel)
 
 

@@ -211,3 +211,98 @@ def test_learner_takes_a_three_question_quiz_and_sees_the_score(assistant: Assis
     # The first answer names three of the list; "no idea" scores 0; the empty one is a skip, not a wrong answer.
     assert shown.startswith("1.0 of 2") and "1 skipped" in shown, shown
     print(f"browser quiz: score {shown!r}")
+
+
+# Records, in the page, when Enter is pressed and when the answer's status first shows ("Searching the roadmaps…").
+STATUS_WATCH = """() => {
+  document.addEventListener("keydown", (e) => { if (e.key === "Enter") window.__rrEnter = performance.now(); }, true);
+  const seen = () => [...document.querySelectorAll("[data-testid='stExpander']")]
+    .some((e) => /Searching|Writing|Answer ready/.test(e.textContent));
+  new MutationObserver((_, observer) => {
+    if (window.__rrEnter !== undefined && seen()) { window.__rrStatus = performance.now(); observer.disconnect(); }
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """At 390 px wide: time to a usable chat (first load, then a reload, warm), the status within moments of
+    asking, a citation's passage on hover and its source on click, the conversation still there after a reload,
+    and the learning path's highlighted section asking the chat, which is shown with the answer."""
+    reason = _chromium_missing()
+    if reason:
+        print(f"SKIPPED browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    timing: dict[str, float] = {}
+    with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)
+            box = page.get_by_test_id("stChatInputTextArea")
+            began = time.perf_counter()
+            page.goto(url)
+            expect(box).to_be_editable()
+            timing["first_load_usable_s"] = time.perf_counter() - began
+            began = time.perf_counter()
+            page.reload()
+            expect(box).to_be_editable()
+            timing["warm_load_usable_s"] = time.perf_counter() - began
+            snap(page, "phone-1-empty-chat")
+            box.fill(QUESTION)
+            page.evaluate(STATUS_WATCH)  # the browser's own clock: from the Enter key to the status on the page
+            began = time.perf_counter()
+            box.press("Enter")
+            status = page.get_by_test_id("stExpander").filter(has_text=re.compile("Searching|Writing|Answer ready"))
+            status.first.wait_for(state="visible")
+            timing["status_seen_by_the_test_s"] = time.perf_counter() - began
+            page.wait_for_function("window.__rrStatus !== undefined")
+            timing["status_on_page_s"] = page.evaluate("(window.__rrStatus - window.__rrEnter) / 1000")
+            reply = page.get_by_test_id("stChatMessage").nth(1)
+            expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
+            timing["answer_with_sources_s"] = time.perf_counter() - began
+            chip = reply.locator("a.rr-cite").first
+            chip.scroll_into_view_if_needed()
+            chip.focus()  # a phone has no hover: the passage shows on focus (a keyboard, a long press)
+            expect(chip.locator(".rr-tip")).to_be_visible()
+            snap(page, "phone-2-citation-preview")
+            target = chip.get_attribute("href") or ""
+            chip.click()
+            card = page.locator(f"[id='{target[1:]}']")
+            expect(card).to_be_in_viewport()
+            expect(card.locator("mark").first).to_be_visible()
+            snap(page, "phone-3-cited-source")
+            page.reload()  # the conversation is saved for this learner: it comes back
+            messages = page.get_by_test_id("stChatMessage")
+            expect(messages.first).to_contain_text(QUESTION)
+            expect(messages.nth(1).get_by_text("Sources", exact=True)).to_be_visible()
+            snap(page, "phone-4-after-reload")
+            topic = _open_tab(page, "Learning path", page.get_by_label("Topic", exact=True))
+            topic.fill("LoRA")
+            topic.press("Enter")
+            highlighted = page.locator("[class*='st-key-path_lane_'] button[kind='primary']:visible").first
+            expect(highlighted).to_be_visible()
+            box_of = highlighted.bounding_box()
+            assert box_of is not None and box_of["width"] <= 390  # within the phone's width
+            size = highlighted.evaluate("b => parseFloat(getComputedStyle(b).fontSize)")
+            assert size >= 12, size  # legible: the page's own font, not a scaled-down picture
+            snap(page, "phone-5-learning-path")
+            section = highlighted.inner_text().strip()
+            highlighted.click()
+            expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true")
+            expect(messages).to_have_count(4)
+            expect(messages.nth(2)).to_contain_text("What does the roadmap say about")
+            expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
+            snap(page, "phone-6-path-asked-the-chat")
+        finally:
+            browser.close()
+    report = {key: round(value, 3) for key, value in timing.items()}
+    (tmp_path / "phone_timing.json").write_text(json.dumps(report))
+    folder = os.environ.get("ROADMAP_RAG_SCREENSHOTS")
+    if folder:
+        (Path(folder) / "phone_timing.json").write_text(json.dumps(report))
+    print(f"browser at 390 px ({section!r} asked from the path): {report}")
