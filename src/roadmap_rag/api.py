@@ -20,6 +20,7 @@ from roadmap_rag.errors import NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.index.embeddings import Embedder, make_embedder
 from roadmap_rag.index.store import VectorStore, make_store
 from roadmap_rag.learn.curriculum import Curriculum, TopicPath
+from roadmap_rag.learn.glossary import GlossaryEntry, build_glossary, search
 from roadmap_rag.learn.outline import Outline, outlines
 from roadmap_rag.learn.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.observe import tracing
@@ -59,6 +60,7 @@ class Assistant:
         self._llms: dict[str, Made] = {}
         self._lock = threading.Lock()
         self._curriculum: Curriculum | None = None
+        self._glossary: tuple[Library, list[GlossaryEntry]] | None = None
         self._roadmap_names: tuple[Library, dict[str, str]] | None = None
 
     # -- retrieval ---------------------------------------------------------------------------
@@ -208,6 +210,17 @@ class Assistant:
     def grade(item: QuizItem, answer: str) -> Grade:
         """A learner's answer to ``item``, scored by the key facts it states (partial credit for lists)."""
         return grade(item, answer)
+
+    def glossary(self, query: str = "") -> list[GlossaryEntry]:
+        """Every term the roadmaps define or expand (RLHF, LoRA, Context window), alphabetical, each with every
+        roadmap's definition quoted from its passage and cited; with ``query``, the terms it names: the exact
+        term first, then prefixes, then substrings of a term or its long form. Built once per state of the index."""
+        curriculum = self.curriculum()
+        with self._lock:
+            if self._glossary is None or self._glossary[0] is not curriculum.library:
+                self._glossary = (curriculum.library, build_glossary(curriculum))
+            entries = self._glossary[1]
+        return search(entries, query)  # every entry for an empty query
 
     def standalone_query(self, question: str, history: Sequence[Turn]) -> str:
         """The question as it will be answered: a follow-up ("and which papers cover it?") made standalone

@@ -1,4 +1,4 @@
-"""The learning commands: path, quiz and progress, and what to study next."""
+"""The learning commands: path, quiz and progress, what to study next, and the glossary."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from roadmap_rag.api import Assistant
 from roadmap_rag.cli.console import _fail, _settings, console
@@ -16,6 +17,7 @@ from roadmap_rag.serve.display import place_line
 
 if TYPE_CHECKING:
     from roadmap_rag.learn.curriculum import TopicPath
+    from roadmap_rag.learn.glossary import GlossaryEntry
 
 
 def path_cmd(
@@ -163,3 +165,62 @@ def _print_next(assistant: Assistant, profile: str) -> None:
             console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
     roadmaps = len({p.doc_id for p in steps})
     console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {roadmaps} roadmaps")
+
+
+def glossary_cmd(
+    term: Annotated[str, typer.Argument(help="A term or its long form, e.g. RLHF, low-rank, context window.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries and their sources as JSON.")] = False,
+) -> None:
+    """The terms the roadmaps define or expand, each definition quoted from its roadmap and cited; with a TERM,
+    the terms it names (the exact term first) and each roadmap's definition."""
+    from dataclasses import asdict
+
+    from roadmap_rag.learn.glossary import nearest
+
+    try:
+        assistant = Assistant(_settings())
+        entries = assistant.glossary(term)
+        everything = entries if not term.strip() else assistant.glossary()
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([asdict(entry) for entry in entries], indent=2))
+        if not entries:
+            raise typer.Exit(1)
+        return
+    if not everything:
+        console.print("The glossary is empty: no indexed roadmap defines a term (run `roadmap-rag ingest`).")
+        raise typer.Exit(1)
+    if not entries:
+        close = "; ".join(nearest(everything, term)) or "none"
+        console.print(
+            f"No roadmap defines {escape(term.strip())!r}. Nearest terms: {escape(close)} "
+            "(`roadmap-rag glossary` lists them all).",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    if term.strip():
+        for entry in entries:
+            print_entry(entry)
+        shown = "1 term matches" if len(entries) == 1 else f"{len(entries)} terms match"
+        console.print(f"glossary: {shown} {escape(term.strip())!r}", highlight=False)
+        return
+    table = Table("term", "long form", "roadmaps", title="Glossary")
+    for entry in entries:
+        table.add_row(escape(entry.term), escape(entry.expansion), str(len(entry.sources)))
+    console.print(table)
+    roadmaps = len({quoted.source.doc_id for entry in entries for quoted in entry.sources})
+    console.print(
+        f"glossary: {len(entries)} terms from {roadmaps} roadmaps; `roadmap-rag glossary TERM` quotes the definitions",
+        highlight=False,
+    )
+
+
+def print_entry(entry: GlossaryEntry) -> None:
+    """A term, its long form, and each roadmap's definition quoted, with its roadmap and section."""
+    long = f" — {escape(entry.expansion)}" if entry.expansion else ""
+    console.print(f"\n[bold]{escape(entry.term)}[/]{long}", highlight=False)
+    for quoted in entry.sources:
+        where = f"{quoted.roadmap} — {quoted.section}" if quoted.section else quoted.roadmap
+        console.print(f"  “{escape(quoted.quote)}”", highlight=False)
+        console.print(f"    [dim]({escape(where)})[/]", highlight=False)

@@ -8,7 +8,7 @@ from roadmap_rag.cli.answering import ask_cmd, chat_cmd, retrieve_cmd
 from roadmap_rag.cli.bench import bench_cmd
 from roadmap_rag.cli.evaluate import eval_app
 from roadmap_rag.cli.indexing import ingest_cmd, status_cmd
-from roadmap_rag.cli.learning import path_cmd, progress_cmd, quiz_cmd
+from roadmap_rag.cli.learning import glossary_cmd, path_cmd, progress_cmd, quiz_cmd
 from roadmap_rag.cli.papers import papers_app
 from roadmap_rag.cli.serving import app_cmd, mcp_cmd, serve_cmd
 from roadmap_rag.cli.system import config_cmd, doctor_cmd
@@ -27,6 +27,7 @@ app.command("chat")(chat_cmd)
 app.command("path")(path_cmd)
 app.command("quiz")(quiz_cmd)
 app.command("progress")(progress_cmd)
+app.command("glossary")(glossary_cmd)
 app.command("retrieve")(retrieve_cmd)
 app.command("config")(config_cmd)
 app.command("doctor")(doctor_cmd)
@@ -47,6 +48,7 @@ EXAMPLES = {
     "path": "roadmap-rag path LoRA",
     "quiz": "roadmap-rag quiz RLHF --n 3",
     "progress": 'roadmap-rag progress --done "comprehensive-llm-curriculum:Getting Started"',
+    "glossary": "roadmap-rag glossary RLHF   (no term: every term the roadmaps define)",
     "retrieve": 'roadmap-rag retrieve "What is LoRA?" --k 3',
     "config": "roadmap-rag config --json",
     "doctor": "roadmap-rag doctor --repair",
