@@ -696,7 +696,9 @@ def test_a_status_says_what_is_done_and_the_timing_is_the_learners_wait(
     caption = next(c.value for c in page.caption if c.value.startswith("backend:"))
     waited = float(re.search(r"waited (\d+\.\d+) s", caption).group(1))  # type: ignore[union-attr]
     answer = page.session_state.messages[-1]["answer"]
-    assert wall - 0.5 <= waited <= wall and waited >= answer.timings.total + 1.0, (waited, wall)
+    # The learner's wait: from the question to the whole answer on the page, the page's own second included; the
+    # hidden tabs are drawn after the answer, so the run may go on after it (wall).
+    assert answer.timings.total + 1.0 <= waited <= wall, (waited, wall, answer.timings.total)
 
 
 def test_an_unreadable_conversation_file_is_a_sidebar_note_and_a_failed_save_a_toast(

@@ -66,8 +66,11 @@ def test_a_lexical_index_behind_chroma_is_found_and_repaired(index_copy: Setting
 
 
 def test_a_truncated_gguf_is_found_and_reassembled(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+    # A model cache of its own: truncating the session's shared GGUF in place would pull the pages from under
+    # every llama.cpp model that has it mapped (a Bus error in a later test).
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
     path = default_gguf(settings)
+    assert path.is_relative_to(tmp_path)
     size = path.stat().st_size
     with path.open("r+b") as f:
         f.truncate(size // 3)
