@@ -499,7 +499,7 @@ def test_a_learner_sees_no_developer_detail_until_the_developer_view_is_on(page:
 
 
 def test_dev_in_the_link_opens_the_developer_view(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = open_app(monkeypatch, assistant.settings.data_dir, dev=True)
+    page = open_app(monkeypatch, assistant.settings.data_dir, learner=uuid.uuid4().hex[:12], dev=True)
     assert page.toggle(key="dev").value
     page.chat_input[0].set_value("What does the roadmap say about LoRA?").run()
     shown = _developer_detail(page)
@@ -687,7 +687,7 @@ def test_a_status_says_what_is_done_and_the_timing_is_the_learners_wait(
         return shown(answer)
 
     monkeypatch.setattr(display, "cited_answer_markdown", slowly)
-    page = open_app(monkeypatch, assistant.settings.data_dir, dev=True)
+    page = open_app(monkeypatch, assistant.settings.data_dir, learner=uuid.uuid4().hex[:12], dev=True)
     began = time.perf_counter()
     _ask(page, LORA)
     wall = time.perf_counter() - began
