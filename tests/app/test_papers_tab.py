@@ -14,7 +14,7 @@ from roadmap_rag.index.state import read_state
 from roadmap_rag.serve.display import kind_summary, page_link
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source
-from tests.app.test_page import open_app
+from tests.app.pages import open_app
 from tests.papers.conftest import CATALOG, ROADMAP, lora_pdf
 from tests.papers.server import Route, serving
 

@@ -1,0 +1,127 @@
+"""The learning tabs: the path, outlines, quizzes, progress and profiles, a question asked from another tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.pages import APP, developer_view, open_app
+
+
+def test_index_status_and_outline_browser(page: AppTest) -> None:
+    developer_view(page)
+    status = "\n".join(m.value for m in page.sidebar.markdown)
+    assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
+    outline = [e.label for e in page.tabs[3].expander]
+    assert len(outline) == 5
+    ask = next(b for b in page.tabs[3].button if (b.key or "").startswith("ask_"))
+    ask.click().run()
+    asked = page.session_state.messages[-1]
+    assert asked["role"] == "assistant" and asked["question"].startswith("What does the roadmap say about")
+
+
+def test_the_learning_path_shows_each_roadmaps_order_and_a_section_asks_the_chat(page: AppTest) -> None:
+    page.text_input(key="path_topic").set_value("LoRA").run()
+    tab = page.tabs[1]
+    lanes = {}
+    for b in tab.button:
+        if (b.key or "").startswith("path_"):
+            lanes.setdefault(b.key.split("_")[1], []).append((b, b.label.replace("\\", "")))  # labels escaped
+    assert len(lanes) == 3  # the three roadmaps that teach LoRA, each around where it does
+    curriculum = next(row for row in lanes.values() if any("6. Fine-Tuning" in label for _, label in row))
+    labels = [label for _, label in curriculum]
+    assert labels.index(next(x for x in labels if "5. Infrastructure" in x)) < labels.index(
+        next(x for x in labels if "6. Fine-Tuning" in x)
+    )  # the roadmap's own order
+    assert any(b.proto.type == "primary" and "Fine-Tuning" in label for b, label in curriculum)  # teaches LoRA
+    assert all(b.proto.type == "secondary" for b, label in curriculum if "Fine-Tuning" not in label)
+    captions = [c.value for c in tab.caption]
+    assert any("earlier sections" in c for c in captions) and any("later sections" in c for c in captions)
+    assert any("Know first" in c for c in captions) and any("Highlighted" in c for c in captions)  # the legend
+    assert any("early" in i.value for i in tab.info)
+    node = next(b for b, _ in curriculum if b.proto.type == "primary")
+    node.click().run()
+    assert page.session_state["tab"] == "Chat"  # the learner is taken to the answer
+    asked = page.session_state.messages[-1]
+    assert asked["question"].startswith("What does the roadmap say about Fine-Tuning") and asked["answer"].grounded
+    page.text_input(key="path_topic").set_value("sourdough baking").run()
+    assert any("No roadmap covers" in w.value for w in page.tabs[1].warning)
+
+
+def test_a_question_asked_from_another_tab_shows_the_chat(page: AppTest) -> None:
+    next(b for b in page.tabs[3].button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
+    assert page.session_state["tab"] == "Chat"
+    assert page.session_state.messages[-1]["answer"].grounded
+    page.session_state["tab"] = "Quiz"
+    page.chat_input[0].set_value("What is LoRA?").run()  # typed while the Quiz tab is open
+    assert page.session_state["tab"] == "Chat" and page.session_state.messages[-1]["question"] == "What is LoRA?"
+
+
+def test_a_quiz_is_taken_and_scored_with_its_sources(page: AppTest) -> None:
+    page.text_input(key="quiz_topic").set_value("RLHF").run()
+    page.number_input(key="quiz_n").set_value(3).run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    items = page.session_state.quiz
+    assert len(items) == 3
+    page.text_input(key="quiz_answer_1").set_value(items[0].answer)
+    page.text_input(key="quiz_answer_2").set_value("no idea")
+    page.tabs[2].button[-1].click().run()  # the form's submit button
+    assert any(m.label == "Score" and m.value == "1.0 of 2 (1 skipped)" for m in page.metric)  # 3: empty
+    assert len(page.tabs[2].expander) == 3
+
+
+def test_progress_follows_the_profile_not_the_page_link(default_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no profile named, the app keeps progress in the default profile, the CLI's: a reload (a new session,
+    no link) finds it; a named profile is its own; an older ?learner= link still names its own profile."""
+    page = open_app(monkeypatch, default_profile)
+    assert "learner" not in page.query_params  # no id is written into the link
+    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    assert (default_profile / "progress" / "default.json").is_file()  # what `roadmap-rag progress` reads
+    restarted = AppTest.from_file(str(APP), default_timeout=120)
+    restarted.run()
+    assert next(c for c in restarted.tabs[3].checkbox if c.key == "done_0_0").value
+    other = AppTest.from_file(str(APP), default_timeout=120)
+    other.session_state["profile"] = "someone-else"
+    other.run()
+    assert not next(c for c in other.tabs[3].checkbox if c.key == "done_0_0").value
+    linked = AppTest.from_file(str(APP), default_timeout=120)
+    linked.query_params["learner"] = "abc123"
+    linked.run()
+    assert not next(c for c in linked.tabs[3].checkbox if c.key == "done_0_0").value
+    restarted.chat_input[0].set_value("What should I study next?").run()
+    first = restarted.session_state.messages[-1]
+    assert first["next"] and first["question"] == "What should I study next?"
+
+
+@pytest.mark.parametrize("learner", ["../../x", "a\x00b", "x" * 57], ids=["path", "nul", "too-long"])
+def test_an_invalid_learner_link_is_explained_and_the_page_still_works(
+    default_profile: Path, monkeypatch: pytest.MonkeyPatch, learner: str
+) -> None:
+    page = open_app(monkeypatch, default_profile, learner=learner)
+    assert len(page.tabs) == 5
+    said = [w.value for w in page.warning]
+    assert any("link" in w and "default profile" in w for w in said), said
+    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    assert not page.exception and (default_profile / "progress" / "default.json").is_file()
+
+
+def test_a_quiz_skips_empty_answers_credits_paraphrases_and_draws_new_questions(page: AppTest) -> None:
+    """Issue 30: a right paraphrase scored 0.00, an empty answer (a skip) counted as wrong, a retry drew the
+    same questions."""
+    page.text_input(key="quiz_topic").set_value("RLHF").run()
+    page.number_input(key="quiz_n").set_value(2).run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    first = [item.question for item in page.session_state.quiz]
+    assert "Name three of the topics the curriculum lists" in first[0]
+    page.text_input(key="quiz_answer_1").set_value("preference data, reward model, proximal policy optimization")
+    page.tabs[2].button[-1].click().run()  # the form's submit button; answer 2 left empty
+    assert not page.exception
+    assert any(m.label == "Score" and m.value == "1.0 of 1 (1 skipped)" for m in page.metric), page.metric
+    assert any(e.label.startswith("✅ 1. 1.00") for e in page.tabs[2].expander)
+    assert any("2. skipped" in e.label for e in page.tabs[2].expander)
+    next(b for b in page.tabs[2].button if b.label == "New questions").click().run()
+    again = [item.question for item in page.session_state.quiz]
+    assert again and not set(again) & set(first)
+    assert page.text_input(key="quiz_answer_1").value == ""
