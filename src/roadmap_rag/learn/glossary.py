@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from roadmap_rag.learn.curriculum import Curriculum
-from roadmap_rag.learn.quiz import _DEFINITION
+from roadmap_rag.learn.quiz import DEFINITION_LINE
 from roadmap_rag.retrieve.library import DocumentView, to_source
 from roadmap_rag.text.sentences import split_sentences
 from roadmap_rag.text.units import Unit
@@ -90,7 +90,10 @@ def build_glossary(curriculum: Curriculum) -> list[GlossaryEntry]:
     by_key: dict[str, list[_Found]] = {}
     for f in sorted(best.values(), key=lambda f: (f.rank, f.order)):
         by_key.setdefault(f.key, []).append(f)
-    entries = [_entry(group, [f for f in found if f.key == key]) for key, group in by_key.items()]
+    every: dict[str, list[_Found]] = {}  # each term's finds, every roadmap's, kept or not
+    for f in found:
+        every.setdefault(f.key, []).append(f)
+    entries = [_entry(group, every[key]) for key, group in by_key.items()]
     return sorted(entries, key=lambda e: (e.term.casefold(), e.term))
 
 
@@ -131,7 +134,7 @@ def _explained(
 ) -> _Found | None:
     """A "Term - explanation" item that defines a term (not a table of contents' line, which names a section);
     its term joins an acronym it spells out."""
-    match = _DEFINITION.match(unit.text) if unit.kind == "item" and _normal(unit.text) not in sections else None
+    match = DEFINITION_LINE.match(unit.text) if unit.kind == "item" and _normal(unit.text) not in sections else None
     if match is None:
         return None
     head, meaning = match.group("term").strip(), match.group("meaning").strip()

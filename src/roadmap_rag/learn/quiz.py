@@ -29,7 +29,8 @@ from roadmap_rag.text.words import STOPWORDS, fact_recall
 from roadmap_rag.text.words import words as text_words
 from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, unnumbered
 
-_DEFINITION = re.compile(r"^(?P<term>[A-Z][^:–—]{1,40}?)\s+[-–—:]\s+(?P<meaning>\S.{14,})$")
+# A "Term - explanation" (or "Term: explanation") line: the quiz asks what it covers, the glossary quotes it.
+DEFINITION_LINE = re.compile(r"^(?P<term>[A-Z][^:–—]{1,40}?)\s+[-–—:]\s+(?P<meaning>\S.{14,})$")
 _INTRODUCED = re.compile(r"^This paper introduced (?P<what>[^,.;]{3,80})[,.;]")
 _PARENTHESES = re.compile(r"\s*\(([^)]*)\)\s*")
 
@@ -198,7 +199,7 @@ def _citation(view: DocumentView, unit: Unit) -> Source:
 
 def _name(unit: Unit) -> str:
     """What a learner would type for a list item: "Content creation", not its description."""
-    match = _DEFINITION.match(unit.text)
+    match = DEFINITION_LINE.match(unit.text)
     return (match.group("term") if match else unit.text).strip()
 
 
@@ -245,7 +246,7 @@ def _definitions(curriculum: Curriculum, topic_words: list[str]) -> list[QuizIte
     for doc_id in curriculum.roadmaps():
         view = curriculum.library.view(doc_id)
         for unit in view.units:
-            match = _DEFINITION.match(unit.text) if unit.kind == "item" else None
+            match = DEFINITION_LINE.match(unit.text) if unit.kind == "item" else None
             if match is None or not _names(unit.text, topic_words):
                 continue
             term, meaning = match.group("term").strip(), match.group("meaning").strip()
