@@ -1,10 +1,12 @@
-"""Small file helpers every stage shares: hashing, and JSON records written atomically."""
+"""Small file helpers every stage shares: hashing, JSON records written atomically, a lock across processes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +42,21 @@ def resolved(path: Path) -> Path | None:
         return path.resolve()
     except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
         return None
+
+
+@contextlib.contextmanager
+def held(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock`` (made if absent) while the block runs; other processes
+    wait for it. Where the platform has no ``fcntl`` (Windows), the block runs unlocked."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

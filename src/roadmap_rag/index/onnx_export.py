@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from roadmap_rag.errors import ConfigError
-from roadmap_rag.files import file_sha256, read_json
+from roadmap_rag.files import file_sha256, held, read_json
 
 RECIPES = {
     "fp32": "torch-export+bert-fusion/1",
@@ -161,8 +161,12 @@ def build(source: Path, models_dir: Path, precision: str = "fp32", force: bool =
     directory = models_dir / f"{source.name if source.name != 'model' else source.parent.name}-onnx-{precision}"
     built = OnnxModel(directory, max_len, dimension)
     manifest = directory / "manifest.json"
-    recorded = read_json(manifest) if not force and built.graph.is_file() else None
-    if isinstance(recorded, dict) and recorded.get("fingerprint") == fingerprint:  # a torn manifest: rebuild
+
+    def ready() -> bool:
+        recorded = read_json(manifest) if not force and built.graph.is_file() else None
+        return isinstance(recorded, dict) and recorded.get("fingerprint") == fingerprint  # a torn manifest: rebuild
+
+    if ready():
         return built
     try:
         import onnx  # noqa: F401
@@ -172,8 +176,18 @@ def build(source: Path, models_dir: Path, precision: str = "fp32", force: bool =
             f"the onnx embedder needs onnx and onnxruntime ({exc}); pip install onnx onnxruntime"
         ) from exc
     models_dir.mkdir(parents=True, exist_ok=True)
+    # One process builds; the others wait and then use its model. Without the lock, a second builder
+    # swapped its copy in by removing the first one's while a third process was loading it.
+    with held(models_dir / f".{directory.name}.lock"):
+        if ready():
+            return built
+        _build_into(source, directory, precision, fingerprint, max_len)
+    return built
+
+
+def _build_into(source: Path, directory: Path, precision: str, fingerprint: str, max_len: int) -> None:
     # Build beside the target, then swap in whole: a crash mid-build never leaves a half model in use.
-    with tempfile.TemporaryDirectory(dir=models_dir, prefix=".build-") as tmp:
+    with tempfile.TemporaryDirectory(dir=directory.parent, prefix=".build-") as tmp:
         work = Path(tmp)
         staged = work / "out"
         staged.mkdir()
@@ -197,9 +211,4 @@ def build(source: Path, models_dir: Path, precision: str = "fp32", force: bool =
         (staged / "manifest.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         if directory.exists():
             shutil.rmtree(directory, ignore_errors=True)
-        try:
-            staged.rename(directory)
-        except OSError:
-            if not (built.graph.is_file() and manifest.is_file()):  # not a build that finished beside ours
-                raise
-    return built
+        staged.rename(directory)
