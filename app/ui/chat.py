@@ -18,7 +18,7 @@ from roadmap_rag.serve.display import (
 )
 from roadmap_rag.types import Place
 from ui.answers import render_answer, render_places
-from ui.conversations import progress_store, remember
+from ui.conversations import current_profile, remember
 from ui.resources import ask_in_chat, get_assistant
 
 # One question per kind the assistant answers well: learning path, about, papers, duration, explain.
@@ -41,7 +41,7 @@ def ask(question: str, doc_ids: tuple[str, ...], started: float) -> None:
         st.markdown(escape_markdown(question))
     if NEXT_QUESTION.search(question):
         try:
-            places = assistant.next_steps(progress_store().done())
+            places = assistant.study_next(current_profile(quiet=True)).steps
         except RoadmapRagError as exc:
             with st.chat_message("assistant"):
                 failed_to_answer(question, doc_ids, exc)
@@ -114,10 +114,13 @@ def ask_again(index: int) -> None:
 
 
 def render_next(index: int, places: list[Place]) -> None:
-    done = len(progress_store().done())
+    up = get_assistant().study_next(current_profile(quiet=True))
+    mastered = sum(1 for m in up.mastery if m.mastered)
+    if up.due:
+        st.markdown(f"First, **{up.due} cards are due for review** in the Review tab.")
     st.markdown(
-        f"From your progress ({done} sections marked done in the outlines), the next sections of each roadmap, "
-        "in its own order:"
+        f"From your answers ({mastered} sections mastered in quizzes and reviews) and your ticks ({len(up.ticked)} "
+        "sections you marked done in the outlines), the next sections of each roadmap, in its own order:"
     )
     render_places(f"next_{index}", places, title="Study next")
 

@@ -15,7 +15,7 @@ from roadmap_rag.serve.display import (
     safe_url,
 )
 from roadmap_rag.types import Kind, unnumbered
-from ui.conversations import progress_store
+from ui.conversations import current_profile, progress_store
 from ui.resources import ask_in_chat, get_assistant
 
 
@@ -148,7 +148,9 @@ def quiz_tab() -> None:
     st.session_state.quiz_graded = True
     grades = []
     for n, item in enumerate(items, start=1):
-        result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""))
+        # Counted toward the learner's mastery once, when submitted (not again on each redraw).
+        profile = current_profile(quiet=True) if graded else None
+        result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""), profile)
         grades.append(result)
         icon = "⏭️" if result.skipped else "✅" if result.score == 1 else ("🟡" if result.score else "❌")
         shown = "skipped" if result.skipped else f"{result.score:.2f}"

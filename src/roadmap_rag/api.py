@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from roadmap_rag.answer.citations import verify
@@ -19,10 +20,13 @@ from roadmap_rag.asking import Clock, Request, generate, in_reading_order, liste
 from roadmap_rag.errors import NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.index.embeddings import Embedder, make_embedder
 from roadmap_rag.index.store import VectorStore, make_store
+from roadmap_rag.learn.cards import Card, build_cards, cards_on
 from roadmap_rag.learn.curriculum import Curriculum, TopicPath
 from roadmap_rag.learn.glossary import GlossaryEntry, build_glossary, search
 from roadmap_rag.learn.outline import Outline, outlines
+from roadmap_rag.learn.progress import DEFAULT_PROFILE, ProgressStore
 from roadmap_rag.learn.quiz import Grade, QuizItem, build_quiz, grade
+from roadmap_rag.learn.study import Due, Mastery, NextUp, Scheduled, StudyStore, due_cards, mastery, next_up
 from roadmap_rag.observe import tracing
 from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
@@ -61,6 +65,7 @@ class Assistant:
         self._lock = threading.Lock()
         self._curriculum: Curriculum | None = None
         self._glossary: tuple[Library, list[GlossaryEntry]] | None = None
+        self._cards: tuple[Library, list[Card]] | None = None
         self._roadmap_names: tuple[Library, dict[str, str]] | None = None
 
     # -- retrieval ---------------------------------------------------------------------------
@@ -206,10 +211,13 @@ class Assistant:
         the next ``seed`` draws other items where there are more; the same seed, the same items."""
         return build_quiz(self.curriculum(), self._validate(topic), n, seed)
 
-    @staticmethod
-    def grade(item: QuizItem, answer: str) -> Grade:
-        """A learner's answer to ``item``, scored by the key facts it states (partial credit for lists)."""
-        return grade(item, answer)
+    def grade(self, item: QuizItem, answer: str, profile: str | None = None, *, now: datetime | None = None) -> Grade:
+        """A learner's answer to ``item``, scored by the key facts it states (partial credit for lists); with a
+        ``profile``, the score counts toward that learner's mastery of the section the item cites."""
+        result = grade(item, answer)
+        if profile is not None and not result.skipped:
+            StudyStore(self.settings, profile).record(item.citation, result.score, now)
+        return result
 
     def glossary(self, query: str = "") -> list[GlossaryEntry]:
         """Every term the roadmaps define or expand (RLHF, LoRA, Context window), alphabetical, each with every
@@ -221,6 +229,46 @@ class Assistant:
                 self._glossary = (curriculum.library, build_glossary(curriculum))
             entries = self._glossary[1]
         return search(entries, query)  # every entry for an empty query
+
+    # -- study: cards, reviews, mastery -------------------------------------------------------------
+    def cards(self, topic: str = "") -> list[Card]:
+        """Every flashcard the roadmaps and the paper catalog give (acronyms, defined terms, lists, papers),
+        each answer quoted from the passage it cites; with ``topic``, those on it. Built once per index state."""
+        curriculum, entries = self.curriculum(), self.glossary()
+        with self._lock:
+            if self._cards is None or self._cards[0] is not curriculum.library:
+                self._cards = (curriculum.library, build_cards(curriculum, entries))
+            cards = self._cards[1]
+        return cards_on(cards, topic) if topic.strip() else list(cards)
+
+    def review_due(
+        self, profile: str = DEFAULT_PROFILE, *, topic: str = "", new: int = 10, now: datetime | None = None
+    ) -> list[Due]:
+        """The cards ``profile`` should review now: those due (earliest first), then up to ``new`` new ones a day."""
+        return due_cards(self.cards(topic), StudyStore(self.settings, profile), now, new)
+
+    def rate(
+        self, card_id: str, rating: str, profile: str = DEFAULT_PROFILE, *, now: datetime | None = None
+    ) -> Scheduled:
+        """Rate a reviewed card (again, hard, good or easy): FSRS schedules its next review, and the rating
+        counts toward the learner's mastery of the card's section."""
+        card = next((c for c in self.cards() if c.id == card_id), None)
+        if card is None:
+            raise QuestionError(
+                f"no card has the id {card_id!r}; review_due() (or `roadmap-rag review`) gives the cards due"
+            )
+        return StudyStore(self.settings, profile).rate(card, rating, now)
+
+    def mastery(self, profile: str = DEFAULT_PROFILE, *, now: datetime | None = None) -> list[Mastery]:
+        """``profile``'s mastery of each main section it has answered about, from its quiz and review answers."""
+        return mastery(self.curriculum(), StudyStore(self.settings, profile).answers(), now)
+
+    def study_next(self, profile: str = DEFAULT_PROFILE, n: int = 2, *, now: datetime | None = None) -> NextUp:
+        """What ``profile`` should study next: the reviews due first, then each roadmap's next main sections
+        that are neither mastered (from answers) nor ticked (the learner's own claim)."""
+        ticked = ProgressStore(self.settings, profile).done()
+        store = StudyStore(self.settings, profile)
+        return next_up(self.curriculum(), self.cards(), store, ticked, n, now)
 
     def standalone_query(self, question: str, history: Sequence[Turn]) -> str:
         """The question as it will be answered: a follow-up ("and which papers cover it?") made standalone

@@ -65,10 +65,11 @@ def print_path(path: TopicPath) -> None:
 def quiz_cmd(
     topic: Annotated[str, typer.Argument(help="A topic, e.g. RLHF, tokenization, LoRA.")],
     n: Annotated[int, typer.Option("--n", help="How many questions.")] = 5,
+    profile: Annotated[str, typer.Option(help="Whose mastery the answers count toward.")] = DEFAULT_PROFILE,
     as_json: Annotated[bool, typer.Option("--json", help="Print the questions and their keys as JSON.")] = False,
 ) -> None:
     """A self-check quiz built from the roadmaps: type your answers; each is scored with the passage it
-    comes from. An empty answer skips a question."""
+    comes from and counts toward your mastery of its section. An empty answer skips a question."""
     from dataclasses import asdict
 
     from roadmap_rag.learn.quiz import quiz_score
@@ -93,7 +94,7 @@ def quiz_cmd(
             answer = input("your answer> ").strip()
         except EOFError:
             answer = ""
-        result = assistant.grade(item, answer)
+        result = assistant.grade(item, answer, profile)
         grades.append(result)
         colour = "dim" if result.skipped else "green" if result.score == 1 else "yellow" if result.score else "red"
         shown = "skipped" if result.skipped else f"{result.score:.2f}"
@@ -151,20 +152,29 @@ def _section(assistant: Assistant, doc_id: str, name: str) -> str:
 
 
 def _print_next(assistant: Assistant, profile: str) -> None:
-    """What to study next for ``profile``: each roadmap's next unfinished main sections, with its prerequisites."""
-    from roadmap_rag.learn.progress import ProgressStore
-
-    marked = ProgressStore(assistant.settings, profile).done()
-    steps = assistant.next_steps(marked)
-    console.print(f"[bold]Next[/] for profile {escape(profile)} ({len(marked)} sections done):")
+    """What to study next for ``profile``: reviews due first, then each roadmap's next main sections that are
+    neither mastered (from quiz and review answers) nor ticked, with its prerequisites."""
+    up = assistant.study_next(profile)
+    mastered = [m for m in up.mastery if m.mastered]
+    console.print(
+        f"[bold]Next[/] for profile {escape(profile)} ({len(mastered)} sections mastered from your answers, "
+        f"{len(up.ticked)} ticked by you):"
+    )
+    if up.due:
+        console.print(f"  • first, {up.due} cards due for review: roadmap-rag review --profile {escape(profile)}")
     shown: set[str] = set()
-    for place in steps:
-        console.print(f"  • {escape(place_line(place))}", highlight=False)
+    for place in up.steps:
+        known = up.of(place)
+        how = f" (your answers: {known.score:.0%} over {known.answers}; not mastered yet)" if known else ""
+        console.print(f"  • {escape(place_line(place))}{escape(how)}", highlight=False)
         if place.prerequisites and place.doc_id not in shown:
             shown.add(place.doc_id)
             console.print(f"    prerequisites: {escape(', '.join(place.prerequisites))}", highlight=False)
-    roadmaps = len({p.doc_id for p in steps})
-    console.print(f"progress: {len(marked)} sections done; {len(steps)} next steps in {roadmaps} roadmaps")
+    roadmaps = len({p.doc_id for p in up.steps})
+    console.print(
+        f"progress: {len(mastered)} mastered, {len(up.ticked)} ticked; {up.due} reviews due, {up.new} new cards today; "
+        f"{len(up.steps)} next steps in {roadmaps} roadmaps"
+    )
 
 
 def glossary_cmd(

@@ -11,6 +11,7 @@ from roadmap_rag.cli.indexing import ingest_cmd, status_cmd
 from roadmap_rag.cli.learning import glossary_cmd, path_cmd, progress_cmd, quiz_cmd
 from roadmap_rag.cli.papers import papers_app
 from roadmap_rag.cli.serving import app_cmd, mcp_cmd, serve_cmd
+from roadmap_rag.cli.studying import cards_app, review_cmd
 from roadmap_rag.cli.system import config_cmd, doctor_cmd
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("path")(path_cmd)
 app.command("quiz")(quiz_cmd)
 app.command("progress")(progress_cmd)
 app.command("glossary")(glossary_cmd)
+app.command("review")(review_cmd)
 app.command("retrieve")(retrieve_cmd)
 app.command("config")(config_cmd)
 app.command("doctor")(doctor_cmd)
@@ -35,6 +37,7 @@ app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown
 app.command("app")(app_cmd)
 app.command("mcp")(mcp_cmd)
 app.command("serve")(serve_cmd)
+app.add_typer(cards_app, name="cards")
 app.add_typer(papers_app, name="papers")
 app.add_typer(eval_app, name="eval")
 
@@ -49,6 +52,10 @@ EXAMPLES = {
     "quiz": "roadmap-rag quiz RLHF --n 3",
     "progress": 'roadmap-rag progress --done "comprehensive-llm-curriculum:Getting Started"',
     "glossary": "roadmap-rag glossary RLHF   (no term: every term the roadmaps define)",
+    "review": "roadmap-rag review --profile default   (1 again, 2 hard, 3 good, 4 easy)",
+    "cards": "roadmap-rag cards export --anki deck.apkg",
+    "cards list": "roadmap-rag cards list RLHF",
+    "cards export": "roadmap-rag cards export --anki deck.apkg --topic LoRA",
     "retrieve": 'roadmap-rag retrieve "What is LoRA?" --k 3',
     "config": "roadmap-rag config --json",
     "doctor": "roadmap-rag doctor --repair",
@@ -67,7 +74,7 @@ EXAMPLES = {
 
 def _add_examples() -> None:
     """Each command's --help ends with an example (typer's epilog)."""
-    for typer_app, prefix in ((app, ""), (papers_app, "papers "), (eval_app, "eval ")):
+    for typer_app, prefix in ((app, ""), (cards_app, "cards "), (papers_app, "papers "), (eval_app, "eval ")):
         for command in typer_app.registered_commands:
             name = prefix + (command.name or "")
             if name in EXAMPLES and not command.epilog:

@@ -31,7 +31,7 @@ from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, unnumbered
 
 # A "Term - explanation" (or "Term: explanation") line: the quiz asks what it covers, the glossary quotes it.
 DEFINITION_LINE = re.compile(r"^(?P<term>[A-Z][^:–—]{1,40}?)\s+[-–—:]\s+(?P<meaning>\S.{14,})$")
-_INTRODUCED = re.compile(r"^This paper introduced (?P<what>[^,.;]{3,80})[,.;]")
+_INTRODUCED = re.compile(r"^This paper introduced (?P<what>.{3,240})\.$")
 _PARENTHESES = re.compile(r"\s*\(([^)]*)\)\s*")
 
 
@@ -146,12 +146,12 @@ def build_quiz(curriculum: Curriculum, topic: str, n: int = 5, seed: int | None 
     Seed 0 (or none): the first of each kind; seed ``s``: the ``s``-th next window of each kind, so a retry
     with the next seed gets other items wherever the roadmaps have more, and a seed always draws the same."""
     path = curriculum.path(topic)
-    topic_words = _topic_words(topic)
+    wanted = topic_words(topic)
     kinds = [
-        _lists(curriculum, topic_words),
-        _definitions(curriculum, topic_words),
+        list_items(curriculum, wanted),
+        _definitions(curriculum, wanted),
         _orders(curriculum, path),
-        _papers(curriculum, topic_words),
+        paper_items(curriculum, wanted),
     ]
     if seed:
         step = seed * math.ceil(n / max(1, sum(1 for found in kinds if found)))
@@ -180,15 +180,17 @@ def _with_acronyms(item: QuizItem, defined: dict[str, str]) -> QuizItem:
     return QuizItem(item.question, item.answer, item.accepted, item.citation, item.kind, item.needed, used)
 
 
-def _topic_words(topic: str) -> list[str]:
+def topic_words(topic: str) -> list[str]:
     """The words of a topic that name it: "RLHF", "tokenization"; not "LLM" or "the"."""
     words = [w for w in text_words(topic) if w not in STOPWORDS and w not in ("llm", "llms")]
     return [w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words]
 
 
-def _names(text: str, topic_words: list[str]) -> bool:
+def names_topic(text: str, topic_words: list[str] | None) -> bool:
     """Every topic word is in ``text`` as a word or its plural ("transformer" in "Transformers"), never a
-    longer word that merely shares its stem ("transforming")."""
+    longer word that merely shares its stem ("transforming"). ``None`` is every topic: always true."""
+    if topic_words is None:
+        return True
     have = text_words(text)
     return bool(topic_words) and all(any(w == t or w == t + "s" or w == t + "es" for w in have) for t in topic_words)
 
@@ -212,7 +214,7 @@ def _alternatives(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a for a in (name, bare, *inside, *(parts if len(parts) > 1 else [])) if a))
 
 
-def _lists(curriculum: Curriculum, topic_words: list[str]) -> list[QuizItem]:
+def list_items(curriculum: Curriculum, topic_words: list[str] | None) -> list[QuizItem]:
     """A list of four to twelve short items that is about the topic (its intro or section names it) or that
     names it among its items: name three."""
     found = []
@@ -227,9 +229,9 @@ def _lists(curriculum: Curriculum, topic_words: list[str]) -> list[QuizItem]:
                 continue
             intro = next((u for u in units if u.kind == "intro"), None)
             leaf = unnumbered(SECTION_SEPARATOR.join(items[0].section.split(SECTION_SEPARATOR)[-2:]))
-            if intro is not None and _names(f"{intro.text} {leaf}", topic_words):
+            if intro is not None and names_topic(f"{intro.text} {leaf}", topic_words):
                 question = f"{view.short_title.capitalize()} says: “{intro.text.rstrip(':').strip()}:”. Name three."
-            elif any(_names(name, topic_words) for name in names):
+            elif any(names_topic(name, topic_words) for name in names):
                 question = f"Name three of the topics {view.short_title} lists under “{leaf}”."
             else:
                 continue
@@ -240,14 +242,14 @@ def _lists(curriculum: Curriculum, topic_words: list[str]) -> list[QuizItem]:
     return found
 
 
-def _definitions(curriculum: Curriculum, topic_words: list[str]) -> list[QuizItem]:
+def _definitions(curriculum: Curriculum, topic_words: list[str] | None) -> list[QuizItem]:
     """A "term - explanation" line on the topic: what does the term cover? The explanation's rarest words."""
     found = []
     for doc_id in curriculum.roadmaps():
         view = curriculum.library.view(doc_id)
         for unit in view.units:
             match = DEFINITION_LINE.match(unit.text) if unit.kind == "item" else None
-            if match is None or not _names(unit.text, topic_words):
+            if match is None or not names_topic(unit.text, topic_words):
                 continue
             term, meaning = match.group("term").strip(), match.group("meaning").strip()
             keys = _key_words(curriculum, meaning, exclude=term)
@@ -289,19 +291,33 @@ def _orders(curriculum: Curriculum, path: TopicPath) -> list[QuizItem]:
     return found
 
 
-def _papers(curriculum: Curriculum, topic_words: list[str]) -> list[QuizItem]:
+def paper_items(curriculum: Curriculum, topic_words: list[str] | None) -> list[QuizItem]:
     """A catalog card on the topic: which paper introduced what it introduced?"""
     found = []
     for card_id in curriculum.library.doc_ids(Kind.PAPER_CARD):
         view = curriculum.library.view(card_id)
         heading = next((u for u in view.units if u.kind == "heading"), None)
-        introduced = next((m for u in view.units if (m := _INTRODUCED.match(u.text))), None)
-        if heading is None or introduced is None or not _names(f"{view.title} {introduced.group(0)}", topic_words):
+        what = introduced(view)
+        if heading is None or what is None or not names_topic(f"{view.title} {what[1]}", topic_words):
             continue
         short = view.title.split(" (")[0]
         authors = view.title[len(short) :].strip(" ()").split(",")[0]
-        question = f"Which paper introduced {introduced.group('what')}?"
+        question = f"Which paper introduced {what[0]}?"
         names = (heading.text, authors) + ((short,) if short.lower() not in question.lower() else ())
         answer = f"{heading.text} ({view.title[len(short) :].strip(' ()')})"
         found.append(QuizItem(question, answer, (tuple(dict.fromkeys(names)),), _citation(view, heading), "paper", 1))
     return found
+
+
+def introduced(view: DocumentView) -> tuple[str, str] | None:
+    """What a paper's card says it introduced: its name (up to the first comma outside parentheses) and the whole
+    line ("LoRA", "LoRA, fine-tuning through trainable low-rank update matrices ..."); None for another card."""
+    match = next((m for u in view.units if (m := _INTRODUCED.match(u.text))), None)
+    if match is None:
+        return None
+    whole, depth = match.group("what").strip(), 0
+    for i, char in enumerate(whole):
+        depth += (char == "(") - (char == ")")
+        if char in ",;" and depth == 0:
+            return whole[:i].strip(), whole
+    return whole, whole

@@ -1,0 +1,136 @@
+"""The study commands: `review` (the cards due, rated again/hard/good/easy) and `cards` (list them, export to Anki)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+
+from roadmap_rag.api import Assistant
+from roadmap_rag.cli.console import _fail, _settings, console
+from roadmap_rag.errors import ConfigError, RoadmapRagError
+from roadmap_rag.learn.progress import DEFAULT_PROFILE
+from roadmap_rag.learn.study import RATINGS
+
+if TYPE_CHECKING:
+    from roadmap_rag.learn.cards import Card
+
+cards_app = typer.Typer(help="The flashcards: list them, or export them to Anki.", no_args_is_help=True)
+_KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy"} | {r: r for r in RATINGS} | {r[0]: r for r in RATINGS}
+
+
+def review_cmd(
+    profile: Annotated[str, typer.Option(help="Whose reviews (kept in the data dir).")] = DEFAULT_PROFILE,
+    topic: Annotated[str, typer.Option(help="Only the cards on this topic, e.g. RLHF.")] = "",
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards a day, at most.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="List the cards due as JSON; review none.")] = False,
+) -> None:
+    """Review the cards due: read the question, press Enter for the answer and its passage, then rate how well
+    you knew it (1 again, 2 hard, 3 good, 4 easy; q stops). FSRS schedules each card's next review."""
+    try:
+        assistant = Assistant(_settings())
+        due = assistant.review_due(profile, topic=topic, new=new)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        rows = [{"id": d.card.id, "new": d.new, "due": d.due.isoformat(), **_card_row(d.card)} for d in due]
+        print(json.dumps(rows, indent=2))
+        return
+    if not due:
+        console.print(f"Nothing due for {escape(profile)}{' on ' + repr(topic) if topic else ''}: come back later.")
+        return
+    rated: Counter[str] = Counter()
+    for number, item in enumerate(due, start=1):
+        card = item.card
+        label = "new" if item.new else "due"
+        console.print(
+            Panel(escape(card.front), title=f"{number}/{len(due)} · {label} · {card.kind}", title_align="left")
+        )
+        if _read("Enter shows the answer (q stops)> ") == "q":
+            break
+        console.print(f"[bold]{escape(card.back)}[/]", highlight=False)
+        console.print(f"[dim]{escape(' '.join(card.source.text.split())[:600])}[/]", highlight=False)
+        console.print(f"source: {escape(card.where)}{'  ' + escape(card.source.url) if card.source.url else ''}")
+        rating = _rating()
+        if rating is None:
+            break
+        scheduled = assistant.rate(card.id, rating, profile)
+        rated[rating] += 1
+        console.print(f"[dim]{rating}: next review {scheduled.due:%Y-%m-%d %H:%M} UTC ({scheduled.state})[/]")
+    counts = ", ".join(f"{rated[r]} {r}" for r in RATINGS if rated[r])
+    console.print(f"review: {sum(rated.values())} of {len(due)} cards rated ({counts or 'none'}) for {escape(profile)}")
+
+
+def _read(prompt: str) -> str:
+    try:
+        return input(prompt).strip().lower()
+    except EOFError:
+        return "q"
+
+
+def _rating() -> str | None:
+    """The learner's rating, asked until it is one; None to stop."""
+    while True:
+        answer = _read("how well did you know it? 1 again, 2 hard, 3 good, 4 easy (q stops)> ")
+        if answer == "q":
+            return None
+        if answer in _KEYS:
+            return _KEYS[answer]
+        console.print("type 1, 2, 3 or 4 (or again, hard, good, easy)")
+
+
+def _card_row(card: Card) -> dict[str, object]:
+    return {
+        "kind": card.kind,
+        "front": card.front,
+        "back": card.back,
+        "keys": list(card.keys),
+        "where": card.where,
+        "url": card.source.url,
+        "passage": card.source.text,
+    }
+
+
+@cards_app.command("list")
+def cards_list_cmd(
+    topic: Annotated[str, typer.Argument(help="Only the cards on this topic (none: every card).")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the cards as JSON.")] = False,
+) -> None:
+    """The cards the roadmaps and the paper catalog give, each with the passage its answer is quoted from."""
+    try:
+        cards = Assistant(_settings()).cards(topic)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([{"id": c.id, **_card_row(c)} for c in cards], indent=2))
+        return
+    for card in cards:
+        console.print(
+            f"[bold]{escape(card.front)}[/]\n  {escape(card.back)}\n  [dim]{escape(card.where)}[/]", highlight=False
+        )
+    kinds = Counter(c.kind for c in cards)
+    console.print(f"cards: {len(cards)} ({', '.join(f'{n} {k}' for k, n in kinds.items())})")
+
+
+@cards_app.command("export")
+def cards_export_cmd(
+    anki: Annotated[Path, typer.Option("--anki", help="The deck file to write, e.g. deck.apkg.")],
+    topic: Annotated[str, typer.Option(help="Only the cards on this topic (none: every card).")] = "",
+) -> None:
+    """Write the cards as an Anki deck: each note holds the question, the answer, its passage, where that is,
+    and the link. Importing a newer export updates the notes instead of adding copies."""
+    from roadmap_rag.learn.anki import export_deck
+
+    try:
+        cards = Assistant(_settings()).cards(topic)
+        if not cards:
+            raise ConfigError(f"no cards on {topic!r}; `roadmap-rag cards list` shows every card")
+        written = export_deck(cards, anki)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    console.print(f"cards: {written} notes written to {escape(str(anki))}")
