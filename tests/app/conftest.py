@@ -23,8 +23,10 @@ def page(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 @pytest.fixture
 def default_profile(assistant: Assistant) -> Iterator[Path]:
-    """The session index's data dir, its default profile's progress and conversations removed afterwards."""
+    """The session index's data dir, its default profile's progress, study record and conversations removed
+    afterwards."""
     data_dir = assistant.settings.data_dir
     yield data_dir
     (data_dir / "progress" / "default.json").unlink(missing_ok=True)
+    (data_dir / "study" / "default.json").unlink(missing_ok=True)
     shutil.rmtree(data_dir / "conversations" / "default", ignore_errors=True)

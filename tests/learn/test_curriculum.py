@@ -118,7 +118,9 @@ def test_cli_path_quiz_and_progress(cli_env: dict[str, str]) -> None:
     assert "The curriculum: 8. Reinforcement Learning from Human Feedback (RLHF) (section 9 of 19" in path.output
     assert "path: 3 of 5 roadmaps cover 'RLHF'" in path.output
 
-    quiz = runner.invoke(app, ["quiz", "RLHF", "--n", "2"], env=cli_env, input="reward model training, PPO\n\n")
+    quiz = runner.invoke(
+        app, ["quiz", "RLHF", "--n", "2", "--profile", "cli-test"], env=cli_env, input="reward model training, PPO\n\n"
+    )
     assert quiz.exit_code == 0, quiz.output
     assert "source: " in quiz.output and "Skipped. Expected:" in quiz.output
     assert "quiz: 0.7 of 1 (67%), 1 skipped" in quiz.output  # 2 of 3 facts; the empty answer is a skip
@@ -128,7 +130,8 @@ def test_cli_path_quiz_and_progress(cli_env: dict[str, str]) -> None:
         app, ["progress", "--profile", "cli-test", "--done", done], env=cli_env, terminal_width=200
     )
     assert progress.exit_code == 0, progress.output
-    assert "(1 sections done)" in progress.output
+    # The quiz's answer counts toward mastery (one answer: not mastered); the tick is the learner's own claim.
+    assert "(0 sections mastered from your answers, 1 ticked by you)" in progress.output
     assert "The curriculum: 1. Foundations of Neural Language Modeling (section 2 of 19" in progress.output
     bad = runner.invoke(app, ["progress", "--done", "nowhere:Intro"], env=cli_env)
     assert bad.exit_code == 2 and "use ROADMAP_ID:SECTION" in bad.output
