@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from roadmap_rag import Assistant
+from roadmap_rag.learn.study import StudyStore
 from tests.app.pages import APP, developer_view, open_app
 
 
@@ -14,9 +18,9 @@ def test_index_status_and_outline_browser(page: AppTest) -> None:
     developer_view(page)
     status = "\n".join(m.value for m in page.sidebar.markdown)
     assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
-    outline = [e.label for e in page.tabs[3].expander]
+    outline = [e.label for e in page.tabs[4].expander]
     assert len(outline) == 5
-    ask = next(b for b in page.tabs[3].button if (b.key or "").startswith("ask_"))
+    ask = next(b for b in page.tabs[4].button if (b.key or "").startswith("ask_"))
     ask.click().run()
     asked = page.session_state.messages[-1]
     assert asked["role"] == "assistant" and asked["question"].startswith("What does the roadmap say about")
@@ -51,7 +55,7 @@ def test_the_learning_path_shows_each_roadmaps_order_and_a_section_asks_the_chat
 
 
 def test_a_question_asked_from_another_tab_shows_the_chat(page: AppTest) -> None:
-    next(b for b in page.tabs[3].button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
+    next(b for b in page.tabs[4].button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
     assert page.session_state["tab"] == "Chat"
     assert page.session_state.messages[-1]["answer"].grounded
     page.session_state["tab"] = "Quiz"
@@ -77,19 +81,19 @@ def test_progress_follows_the_profile_not_the_page_link(default_profile: Path, m
     no link) finds it; a named profile is its own; an older ?learner= link still names its own profile."""
     page = open_app(monkeypatch, default_profile)
     assert "learner" not in page.query_params  # no id is written into the link
-    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    next(c for c in page.tabs[4].checkbox if c.key == "done_0_0").check().run()
     assert (default_profile / "progress" / "default.json").is_file()  # what `roadmap-rag progress` reads
     restarted = AppTest.from_file(str(APP), default_timeout=120)
     restarted.run()
-    assert next(c for c in restarted.tabs[3].checkbox if c.key == "done_0_0").value
+    assert next(c for c in restarted.tabs[4].checkbox if c.key == "done_0_0").value
     other = AppTest.from_file(str(APP), default_timeout=120)
     other.session_state["profile"] = "someone-else"
     other.run()
-    assert not next(c for c in other.tabs[3].checkbox if c.key == "done_0_0").value
+    assert not next(c for c in other.tabs[4].checkbox if c.key == "done_0_0").value
     linked = AppTest.from_file(str(APP), default_timeout=120)
     linked.query_params["learner"] = "abc123"
     linked.run()
-    assert not next(c for c in linked.tabs[3].checkbox if c.key == "done_0_0").value
+    assert not next(c for c in linked.tabs[4].checkbox if c.key == "done_0_0").value
     restarted.chat_input[0].set_value("What should I study next?").run()
     first = restarted.session_state.messages[-1]
     assert first["next"] and first["question"] == "What should I study next?"
@@ -100,10 +104,10 @@ def test_an_invalid_learner_link_is_explained_and_the_page_still_works(
     default_profile: Path, monkeypatch: pytest.MonkeyPatch, learner: str
 ) -> None:
     page = open_app(monkeypatch, default_profile, learner=learner)
-    assert len(page.tabs) == 5
+    assert len(page.tabs) == 6
     said = [w.value for w in page.warning]
     assert any("link" in w and "default profile" in w for w in said), said
-    next(c for c in page.tabs[3].checkbox if c.key == "done_0_0").check().run()
+    next(c for c in page.tabs[4].checkbox if c.key == "done_0_0").check().run()
     assert not page.exception and (default_profile / "progress" / "default.json").is_file()
 
 
@@ -125,3 +129,35 @@ def test_a_quiz_skips_empty_answers_credits_paraphrases_and_draws_new_questions(
     again = [item.question for item in page.session_state.quiz]
     assert again and not set(again) & set(first)
     assert page.text_input(key="quiz_answer_1").value == ""
+
+
+def test_a_learner_reviews_cards_and_their_answers_change_what_next_says(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learner = uuid.uuid4().hex[:12]
+    page = open_app(monkeypatch, assistant.settings.data_dir, learner=learner)
+    store = StudyStore(assistant.settings, f"learner-{learner}")
+    review = page.tabs[3]
+    assert any("0 cards due" in m.value and "10 new" in m.value for m in review.markdown)
+    front = next(m.value for m in review.markdown if m.value.startswith("####"))
+    next(b for b in review.button if b.key == "review_show").click().run()
+    review = page.tabs[3]
+    assert any(b.key == "review_rate_good" for b in review.button)
+    assert any(c.value.startswith("Source:") for c in review.caption)  # the answer's passage, and where it is
+    next(b for b in review.button if b.key == "review_rate_again").click().run()
+    assert not page.exception, page.exception
+    assert any("next review" in s.value for s in page.success), [s.value for s in page.success]
+    assert next(m.value for m in page.tabs[3].markdown if m.value.startswith("####")) != front  # the next card
+    assert len(store.schedules()) == 1 and len(store.answers()) == 1
+    # The quiz's answers count toward mastery, once: a redraw of the graded quiz does not count them again.
+    page.text_input(key="quiz_topic").set_value("RLHF").run()
+    page.number_input(key="quiz_n").set_value(2).run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    page.text_input(key="quiz_answer_1").set_value(page.session_state.quiz[0].answer)
+    page.tabs[2].button[-1].click().run()
+    page.run()
+    assert len(store.answers()) == 2  # the rating and the one answered question; the skipped one is not counted
+    assert page.tabs[3].dataframe  # the mastery table
+    # The card rated "again" is due again within minutes: "what next" in the chat puts the review first.
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert assistant.study_next(f"learner-{learner}", now=later).due == 1

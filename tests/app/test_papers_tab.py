@@ -42,7 +42,7 @@ def test_the_papers_view_lists_the_indexed_papers_with_their_pages(
     assert "1 paper (" in kind_summary(read_state(settings)["documents"])
     assert ", 3 pages)" in kind_summary(read_state(settings)["documents"])
 
-    papers = open_app(monkeypatch, settings.data_dir, corpus).tabs[4]
+    papers = open_app(monkeypatch, settings.data_dir, corpus).tabs[5]
     # Labels are Markdown, escaped (issue 29): a learner reads them unescaped.
     assert [re.sub(r"\\(.)", r"\1", e.label) for e in papers.expander] == ["LoRA (Hu et al., 2021) · 3 pages"]
     assert any("1 paper, 3 pages" in c.value for c in papers.caption)
