@@ -21,12 +21,23 @@ from roadmap_rag.errors import NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.index.embeddings import Embedder, make_embedder
 from roadmap_rag.index.store import VectorStore, make_store
 from roadmap_rag.learn.cards import Card, build_cards, cards_on
+from roadmap_rag.learn.choice import LEVELS, ChoiceItem, Option, build_choices, placement
 from roadmap_rag.learn.curriculum import Curriculum, TopicPath
 from roadmap_rag.learn.glossary import GlossaryEntry, build_glossary, search
 from roadmap_rag.learn.outline import Outline, outlines
 from roadmap_rag.learn.progress import DEFAULT_PROFILE, ProgressStore
 from roadmap_rag.learn.quiz import Grade, QuizItem, build_quiz, grade
-from roadmap_rag.learn.study import Due, Mastery, NextUp, Scheduled, StudyStore, due_cards, mastery, next_up
+from roadmap_rag.learn.study import (
+    Due,
+    Mastery,
+    NextUp,
+    Scheduled,
+    StudyStore,
+    due_cards,
+    levels,
+    mastery,
+    next_up,
+)
 from roadmap_rag.observe import tracing
 from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
@@ -230,6 +241,32 @@ class Assistant:
             entries = self._glossary[1]
         return search(entries, query)  # every entry for an empty query
 
+    def choices(self, topic: str, level: str = "medium", n: int = 5, seed: int | None = None) -> list[ChoiceItem]:
+        """Up to ``n`` multiple-choice questions on ``topic``: ``easy`` (which of these is listed under a section),
+        ``medium`` (which paper, what a term means) or ``hard`` (which section comes first). Every option's
+        rationale quotes its own passage."""
+        if level not in LEVELS:
+            raise QuestionError(f"level {level!r}: use one of {', '.join(LEVELS)}")
+        return build_choices(self.curriculum(), self._validate(topic), level, n, seed, self.glossary())
+
+    def placement(self, roadmap: str, sections: int = 4) -> list[ChoiceItem]:
+        """A placement check: one easy question on each of the roadmap's first ``sections`` main sections (that
+        have a list to ask from). ``roadmap``: its id, title or a name a question would use."""
+        return placement(self.curriculum(), self.outline(roadmap).doc_id, sections)
+
+    def answer_choice(
+        self, item: ChoiceItem, chosen: int, profile: str | None = None, *, now: datetime | None = None
+    ) -> Option:
+        """The option the learner chose (with its rationale); with a ``profile``, the answer counts toward
+        mastery (a placement question answered right masters its section)."""
+        if not 0 <= chosen < len(item.options):
+            raise QuestionError(f"option {chosen + 1} does not exist; choose 1 to {len(item.options)}")
+        option = item.options[chosen]
+        if profile is not None:
+            via = "placement" if item.placement else f"choice:{item.level}"
+            StudyStore(self.settings, profile).record(item.citation, float(option.correct), now, via)
+        return option
+
     # -- study: cards, reviews, mastery -------------------------------------------------------------
     def cards(self, topic: str = "") -> list[Card]:
         """Every flashcard the roadmaps and the paper catalog give (acronyms, defined terms, lists, papers),
@@ -262,6 +299,10 @@ class Assistant:
     def mastery(self, profile: str = DEFAULT_PROFILE, *, now: datetime | None = None) -> list[Mastery]:
         """``profile``'s mastery of each main section it has answered about, from its quiz and review answers."""
         return mastery(self.curriculum(), StudyStore(self.settings, profile).answers(), now)
+
+    def levels(self, profile: str = DEFAULT_PROFILE) -> dict[str, tuple[int, int]]:
+        """How ``profile`` does at each multiple-choice level it has tried: (right, answered)."""
+        return levels(StudyStore(self.settings, profile).answers())
 
     def study_next(self, profile: str = DEFAULT_PROFILE, n: int = 2, *, now: datetime | None = None) -> NextUp:
         """What ``profile`` should study next: the reviews due first, then each roadmap's next main sections

@@ -66,6 +66,9 @@ def quiz_cmd(
     topic: Annotated[str, typer.Argument(help="A topic, e.g. RLHF, tokenization, LoRA.")],
     n: Annotated[int, typer.Option("--n", help="How many questions.")] = 5,
     profile: Annotated[str, typer.Option(help="Whose mastery the answers count toward.")] = DEFAULT_PROFILE,
+    level: Annotated[
+        str | None, typer.Option(help="Multiple choice instead of typed answers: easy, medium or hard.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the questions and their keys as JSON.")] = False,
 ) -> None:
     """A self-check quiz built from the roadmaps: type your answers; each is scored with the passage it
@@ -74,6 +77,9 @@ def quiz_cmd(
 
     from roadmap_rag.learn.quiz import quiz_score
 
+    if level is not None:
+        _choice_quiz(topic, n, profile, level, as_json)
+        return
     try:
         assistant = Assistant(_settings())
         items = assistant.quiz(topic, n)
@@ -103,6 +109,27 @@ def quiz_cmd(
     skipped = f", {len(items) - answered} skipped" if answered < len(items) else ""
     share = f" ({total / answered:.0%})" if answered else ""
     console.print(f"\nquiz: {total:.1f} of {answered}{share}{skipped} on {escape(topic)!r}", highlight=False)
+
+
+def _choice_quiz(topic: str, n: int, profile: str, level: str, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from roadmap_rag.cli.studying import take_choices
+
+    try:
+        assistant = Assistant(_settings())
+        items = assistant.choices(topic, level, n)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([asdict(item) for item in items], indent=2, default=str))
+        return
+    if not items:
+        console.print(f"No {level} multiple-choice questions on {escape(topic)!r}; try another level or topic.")
+        raise typer.Exit(1)
+    right, answered = take_choices(assistant, items, profile)
+    share = f" ({right / answered:.0%})" if answered else ""
+    console.print(f"\nquiz: {right} of {answered} right{share} at {level} on {escape(topic)!r}", highlight=False)
 
 
 def progress_cmd(

@@ -11,7 +11,7 @@ from roadmap_rag.cli.indexing import ingest_cmd, status_cmd
 from roadmap_rag.cli.learning import glossary_cmd, path_cmd, progress_cmd, quiz_cmd
 from roadmap_rag.cli.papers import papers_app
 from roadmap_rag.cli.serving import app_cmd, mcp_cmd, serve_cmd
-from roadmap_rag.cli.studying import cards_app, review_cmd
+from roadmap_rag.cli.studying import cards_app, placement_cmd, review_cmd
 from roadmap_rag.cli.system import config_cmd, doctor_cmd
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command("quiz")(quiz_cmd)
 app.command("progress")(progress_cmd)
 app.command("glossary")(glossary_cmd)
 app.command("review")(review_cmd)
+app.command("placement")(placement_cmd)
 app.command("retrieve")(retrieve_cmd)
 app.command("config")(config_cmd)
 app.command("doctor")(doctor_cmd)
@@ -49,10 +50,11 @@ EXAMPLES = {
     "ask": 'roadmap-rag ask "What should I learn before transformers?"',
     "chat": "roadmap-rag chat --llm extractive",
     "path": "roadmap-rag path LoRA",
-    "quiz": "roadmap-rag quiz RLHF --n 3",
+    "quiz": "roadmap-rag quiz RLHF --n 3   (multiple choice: --level easy, medium or hard)",
     "progress": 'roadmap-rag progress --done "comprehensive-llm-curriculum:Getting Started"',
     "glossary": "roadmap-rag glossary RLHF   (no term: every term the roadmaps define)",
     "review": "roadmap-rag review --profile default   (1 again, 2 hard, 3 good, 4 easy)",
+    "placement": 'roadmap-rag placement "the curriculum" --sections 4',
     "cards": "roadmap-rag cards export --anki deck.apkg",
     "cards list": "roadmap-rag cards list RLHF",
     "cards export": "roadmap-rag cards export --anki deck.apkg --topic LoRA",

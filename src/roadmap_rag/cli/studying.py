@@ -19,6 +19,7 @@ from roadmap_rag.learn.study import RATINGS
 
 if TYPE_CHECKING:
     from roadmap_rag.learn.cards import Card
+    from roadmap_rag.learn.choice import ChoiceItem
 
 cards_app = typer.Typer(help="The flashcards: list them, or export them to Anki.", no_args_is_help=True)
 _KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy"} | {r: r for r in RATINGS} | {r[0]: r for r in RATINGS}
@@ -94,6 +95,55 @@ def _card_row(card: Card) -> dict[str, object]:
         "url": card.source.url,
         "passage": card.source.text,
     }
+
+
+def take_choices(assistant: Assistant, items: list[ChoiceItem], profile: str) -> tuple[int, int]:
+    """Ask each multiple-choice item, show the chosen option's rationale and the right one's; (right, answered).
+    An empty answer skips a question; q stops."""
+    right = answered = 0
+    for number, item in enumerate(items, start=1):
+        console.print(f"\n[bold]{number}. {escape(item.question)}[/] [dim]({item.level})[/]", highlight=False)
+        for letter, option in zip("abcd", item.options, strict=False):
+            console.print(f"   {letter}) {escape(option.text)}", highlight=False)
+        choice = _read("your choice (a-d; Enter skips, q stops)> ")
+        while choice not in ("", "q") and choice not in "abcd"[: len(item.options)]:
+            choice = _read("type a letter a-d, Enter to skip or q to stop> ")
+        if choice == "q":
+            break
+        if not choice:
+            console.print(f"[dim]skipped. {escape(item.options[item.answer].rationale)}[/]", highlight=False)
+            continue
+        option = assistant.answer_choice(item, "abcd".index(choice), profile)
+        answered += 1
+        right += option.correct
+        console.print(f"[{'green' if option.correct else 'red'}]{escape(option.rationale)}[/]", highlight=False)
+        if not option.correct:
+            console.print(f"[green]{escape(item.options[item.answer].rationale)}[/]", highlight=False)
+        console.print(f"[dim]source: {escape(option.source.label())}[/]", highlight=False)
+    return right, answered
+
+
+def placement_cmd(
+    roadmap: Annotated[str, typer.Argument(help="A roadmap: its id, title, or a name like 'the curriculum'.")],
+    sections: Annotated[int, typer.Option(min=1, max=12, help="How many of its first main sections.")] = 4,
+    profile: Annotated[str, typer.Option(help="Whose mastery the answers set.")] = DEFAULT_PROFILE,
+) -> None:
+    """A placement check: one question on each of a roadmap's first sections; the ones you answer right count
+    as mastered, so "what next" starts after them."""
+    try:
+        assistant = Assistant(_settings())
+        items = assistant.placement(roadmap, sections)
+        if not items:
+            raise ConfigError(f"{roadmap!r} has no lists to ask a placement question from; try `roadmap-rag quiz`")
+        right, answered = take_choices(assistant, items, profile)
+        placed = [m for m in assistant.mastery(profile) if m.placed]
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"\nplacement: {right} of {answered} right; {len(placed)} sections mastered by placement for {escape(profile)}"
+    )
+    for m in placed:
+        console.print(f"  • mastered: {escape(m.name)}", highlight=False)
 
 
 @cards_app.command("list")

@@ -3,9 +3,10 @@ mastery of each roadmap section is computed.
 
 - Schedules are FSRS's (the ``fsrs`` package, the scheduler newer Anki versions use), without fuzz, so the same
   ratings at the same times give the same due dates. Ratings: again, hard, good, easy.
-- An answer is a quiz grade (0 to 1) or a review rating (again 0, hard 0.5, good and easy 1), kept with the
-  passage it was about. A roadmap's main section is mastered when the recency-weighted mean of the answers
-  about it (half weight after 14 days) is at least 0.8 over at least two answers.
+- An answer is a quiz grade (0 to 1), a multiple-choice answer (0 or 1) or a review rating (again 0, hard 0.5,
+  good and easy 1), kept with the passage it was about. A roadmap's main section is mastered when the
+  recency-weighted mean of the answers about it (half weight after 14 days) is at least 0.8 over at least two
+  answers, or when a placement question on it was answered right and no answer since was wrong.
 - Kept in ``<data dir>/study/<profile>.json``, written whole and atomically; a damaged file reads as empty.
 """
 
@@ -41,7 +42,7 @@ class Answered:
     section: str
     score: float
     at: datetime
-    via: str  # "quiz" or "review"
+    via: str  # "quiz", "review", "choice:<level>" or "placement"
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,11 @@ class Mastery:
     score: float  # recency-weighted mean of the answers, 0 to 1
     answers: int
     last: datetime
+    placed: bool = False  # a placement question on it was answered right, and no answer since was wrong
 
     @property
     def mastered(self) -> bool:
-        return self.answers >= MIN_ANSWERS and self.score >= MASTERED_AT
+        return self.placed or (self.answers >= MIN_ANSWERS and self.score >= MASTERED_AT)
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,16 @@ class StudyStore:
             self._write(data)
 
 
+def levels(answers: Sequence[Answered]) -> dict[str, tuple[int, int]]:
+    """For each multiple-choice level the learner has answered: (right, answered)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for a in answers:
+        if a.via.startswith("choice:"):
+            right, total = counts.get(a.via[7:], (0, 0))
+            counts[a.via[7:]] = (right + (a.score >= 1), total + 1)
+    return counts
+
+
 def _answer_row(source: Source, score: float, at: datetime, via: str) -> dict[str, Any]:
     return {
         "doc_id": source.doc_id,
@@ -219,7 +231,9 @@ def mastery(curriculum: Curriculum, answers: Sequence[Answered], now: datetime |
         weights = [0.5 ** (max(0.0, (at - now_utc(a.at)).total_seconds()) / 86400 / HALF_LIFE_DAYS) for a in group]
         score = sum(w * a.score for w, a in zip(weights, group, strict=True)) / sum(weights)
         last = max(now_utc(a.at) for a in group)
-        found.append(Mastery(key[0], key[1], heads[key][0], round(score, 3), len(group), last))
+        placed_at = max((now_utc(a.at) for a in group if a.via == "placement" and a.score >= 1), default=None)
+        placed = placed_at is not None and all(a.score >= 0.5 for a in group if now_utc(a.at) > placed_at)
+        found.append(Mastery(key[0], key[1], heads[key][0], round(score, 3), len(group), last, placed))
     order = {doc_id: i for i, doc_id in enumerate(sorted(roadmaps))}
     return sorted(found, key=lambda m: (order[m.doc_id], heads[(m.doc_id, m.section)][1]))
 
