@@ -25,6 +25,7 @@ from roadmap_rag.learn.choice import LEVELS, ChoiceItem, Option, build_choices, 
 from roadmap_rag.learn.curriculum import Curriculum, TopicPath
 from roadmap_rag.learn.glossary import GlossaryEntry, build_glossary, search
 from roadmap_rag.learn.outline import Outline, outlines
+from roadmap_rag.learn.plan import Plan, build_plan, parse_goal
 from roadmap_rag.learn.progress import DEFAULT_PROFILE, ProgressStore
 from roadmap_rag.learn.quiz import Grade, QuizItem, build_quiz, grade
 from roadmap_rag.learn.study import (
@@ -303,6 +304,37 @@ class Assistant:
     def levels(self, profile: str = DEFAULT_PROFILE) -> dict[str, tuple[int, int]]:
         """How ``profile`` does at each multiple-choice level it has tried: (right, answered)."""
         return levels(StudyStore(self.settings, profile).answers())
+
+    def plan(
+        self,
+        goal: str,
+        hours_per_week: float = 6.0,
+        profile: str = DEFAULT_PROFILE,
+        *,
+        known: Sequence[str] = (),
+        roadmap: str | None = None,
+        now: datetime | None = None,
+    ) -> Plan:
+        """A week-by-week plan toward ``goal`` ("LoRA", or "I want to fine-tune with LoRA; I know Python"): the
+        main sections that lead there in a roadmap's order, without what ``profile`` has mastered or ticked or
+        says it knows, each with its hours and their basis and why it follows the last (cited)."""
+        if not 0 < hours_per_week <= 80:
+            raise QuestionError(f"{hours_per_week:g} hours a week: give a number above 0 and at most 80")
+        topic, said = parse_goal(self._validate(goal))
+        curriculum = self.curriculum()
+        library = curriculum.library
+        named = [e.term for e in self.glossary()]
+        named += [library.view(d).title.split(" (")[0] for d in library.doc_ids(Kind.PAPER_CARD)]
+        follow = self.outline(roadmap).doc_id if roadmap else None
+        ticked = ProgressStore(self.settings, profile).done()
+        mastered = {(m.doc_id, m.section) for m in self.mastery(profile, now=now) if m.mastered}
+        made = build_plan(curriculum, topic or goal, (*said, *known), ticked, mastered, hours_per_week, follow, named)
+        if made is None:
+            raise QuestionError(
+                f"no roadmap with sections covers {goal!r}; try a topic they teach (`roadmap-rag glossary` "
+                "lists the terms they define, `roadmap-rag path TOPIC` where one sits)"
+            )
+        return made
 
     def study_next(self, profile: str = DEFAULT_PROFILE, n: int = 2, *, now: datetime | None = None) -> NextUp:
         """What ``profile`` should study next: the reviews due first, then each roadmap's next main sections

@@ -26,7 +26,7 @@ from roadmap_rag.observe.querylog import LOG_NAME
 from tests.conftest import CORPUS, REPO
 from tests.serve.test_http_api import configured, running
 
-TOOLS = {"ask", "retrieve", "outline", "path", "quiz"}
+TOOLS = {"ask", "retrieve", "outline", "path", "quiz", "plan"}
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -254,3 +254,21 @@ def test_the_http_server_is_guarded_like_the_api(fake_assistant: Assistant) -> N
 
         _run(Client(url), session)
         assert seen["tools"] == TOOLS
+
+
+@pytest.mark.fast
+def test_fast_a_client_gets_a_study_plan_with_its_reasons(fake_assistant: Assistant) -> None:
+    from roadmap_rag.serve.mcp import build_server
+
+    seen: dict[str, Any] = {}
+
+    async def session(client: Client) -> None:
+        seen["plan"] = _json(await client.call_tool("plan", {"goal": "LoRA", "hours_per_week": 5, "known": ["Python"]}))
+        seen["none"] = await client.call_tool("plan", {"goal": "sourdough baking"})
+
+    _run(Client(build_server(fake_assistant)), session)
+    plan = seen["plan"]
+    assert plan["topic"] == "LoRA" and plan["steps"] and plan["hours"] > 0
+    assert all(step["why"]["text"] and step["basis"] for step in plan["steps"])
+    assert sum(w["hours"] for w in plan["weeks"]) == pytest.approx(plan["hours"], abs=0.2)
+    assert seen["none"].is_error and "no roadmap with sections covers" in seen["none"].content[0].text

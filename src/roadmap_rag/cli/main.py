@@ -11,7 +11,7 @@ from roadmap_rag.cli.indexing import ingest_cmd, status_cmd
 from roadmap_rag.cli.learning import glossary_cmd, path_cmd, progress_cmd, quiz_cmd
 from roadmap_rag.cli.papers import papers_app
 from roadmap_rag.cli.serving import app_cmd, mcp_cmd, serve_cmd
-from roadmap_rag.cli.studying import cards_app, placement_cmd, review_cmd
+from roadmap_rag.cli.studying import cards_app, placement_cmd, plan_cmd, review_cmd
 from roadmap_rag.cli.system import config_cmd, doctor_cmd
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command("progress")(progress_cmd)
 app.command("glossary")(glossary_cmd)
 app.command("review")(review_cmd)
 app.command("placement")(placement_cmd)
+app.command("plan")(plan_cmd)
 app.command("retrieve")(retrieve_cmd)
 app.command("config")(config_cmd)
 app.command("doctor")(doctor_cmd)
@@ -54,6 +55,7 @@ EXAMPLES = {
     "progress": 'roadmap-rag progress --done "comprehensive-llm-curriculum:Getting Started"',
     "glossary": "roadmap-rag glossary RLHF   (no term: every term the roadmaps define)",
     "review": "roadmap-rag review --profile default   (1 again, 2 hard, 3 good, 4 easy)",
+    "plan": "roadmap-rag plan --goal LoRA --hours 6 --know Python",
     "placement": 'roadmap-rag placement "the curriculum" --sections 4',
     "cards": "roadmap-rag cards export --anki deck.apkg",
     "cards list": "roadmap-rag cards list RLHF",

@@ -146,6 +146,49 @@ def placement_cmd(
         console.print(f"  • mastered: {escape(m.name)}", highlight=False)
 
 
+def plan_cmd(
+    goal: Annotated[str, typer.Option("--goal", help="Where you want to get: a topic, or a sentence.")],
+    hours: Annotated[float, typer.Option("--hours", help="Hours a week you can study.")] = 6.0,
+    know: Annotated[list[str] | None, typer.Option("--know", help="Something you already know (repeat).")] = None,
+    roadmap: Annotated[str | None, typer.Option(help="Follow this roadmap (default: the one that fits best).")] = None,
+    profile: Annotated[str, typer.Option(help="Whose mastery and ticks to leave out.")] = DEFAULT_PROFILE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """A week-by-week plan toward a goal: the sections that lead there in a roadmap's order, without what you have
+    mastered, ticked or know; each with its hours (and where they come from) and why it follows the last."""
+    from dataclasses import asdict
+
+    try:
+        made = Assistant(_settings()).plan(goal, hours, profile, known=know or (), roadmap=roadmap)
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(asdict(made) | {"hours": made.hours}, indent=2, default=str))
+        return
+    known = f"; you know {', '.join(made.known)}" if made.known else ""
+    console.print(
+        f"[bold]Plan toward {escape(made.topic)}[/] along {escape(made.roadmap)}{escape(known)}", highlight=False
+    )
+    for step in made.steps:
+        console.print(f"\n[bold]{step.position}. {escape(step.name)}[/] · {step.hours:g} h", highlight=False)
+        console.print(f"  why here: {escape(step.why.text)}", highlight=False)
+        console.print(f"  [dim]time: {escape(step.basis)}[/]", highlight=False)
+        if step.also:
+            console.print(f"  [dim]also in: {escape('; '.join(step.also))}[/]", highlight=False)
+    for step in made.skipped:
+        console.print(f"  [dim]left out ({step.status}): {escape(step.name)}[/]", highlight=False)
+    console.print("\n[bold]Week by week[/]")
+    for week in made.weeks:
+        parts = "; ".join(f"{escape(name)} {hours:g} h" for name, hours in week.parts)
+        console.print(f"  week {week.number} ({week.hours:g} h): {parts}", highlight=False)
+    if made.alternatives:
+        console.print(f"[dim]other roadmaps lead there too: {escape('; '.join(made.alternatives))}[/]", highlight=False)
+    console.print(
+        f"plan: {len(made.steps)} steps, {made.hours:g} h, {len(made.weeks)} weeks at {made.hours_per_week:g} h a "
+        f"week; {len(made.skipped)} sections left out"
+    )
+
+
 @cards_app.command("list")
 def cards_list_cmd(
     topic: Annotated[str, typer.Argument(help="Only the cards on this topic (none: every card).")] = "",

@@ -27,7 +27,7 @@ from roadmap_rag.errors import RoadmapRagError
 from roadmap_rag.retrieve.questions import encodable
 from roadmap_rag.serve.deadlines import server_config
 from roadmap_rag.serve.guards import guard, reach_warning
-from roadmap_rag.serve.schemas import AnswerOut, OutlineOut, PathOut, QuizItemOut, QuizOut, RetrieveOut
+from roadmap_rag.serve.schemas import AnswerOut, OutlineOut, PathOut, PlanOut, QuizItemOut, QuizOut, RetrieveOut
 
 INSTRUCTIONS = (
     "Answers questions about learning large language models from a corpus of LLM learning roadmaps and the "
@@ -100,6 +100,19 @@ def build_server(assistant: Assistant) -> MCPServer:
         """Self-check questions on a topic, each with its expected answer and the passage it comes from."""
         items = _call(lambda: assistant.quiz(topic, n))
         return QuizOut(topic=encodable(topic), items=[QuizItemOut.of(item) for item in items])
+
+    @server.tool()
+    def plan(
+        goal: Annotated[str, Field(description="Where the learner wants to get, e.g. 'LoRA'.")],
+        hours_per_week: Annotated[float, Field(gt=0, le=80, description="Hours a week the learner can study.")] = 6,
+        known: Annotated[
+            list[str] | None, Field(description="What the learner already knows, e.g. ['Python'].")
+        ] = None,
+    ) -> PlanOut:
+        """A week-by-week study plan toward a goal: the roadmap sections that lead there, in order, each with its
+        hours (and their basis) and why it follows the last, citing the roadmap."""
+        made = _call(lambda: assistant.plan(goal, hours_per_week, known=known or ()))
+        return PlanOut.of(made)
 
     return server
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from roadmap_rag.learn.curriculum import TopicPath
 from roadmap_rag.learn.outline import Heading, Outline
+from roadmap_rag.learn.plan import Plan
 from roadmap_rag.learn.quiz import QuizItem
 from roadmap_rag.retrieve.questions import encodable
 from roadmap_rag.serve.display import page_link
@@ -157,3 +158,32 @@ class QuizItemOut(BaseModel):
 class QuizOut(BaseModel):
     topic: str
     items: list[QuizItemOut]
+
+
+class PlanOut(BaseModel):
+    goal: str
+    topic: str = Field(description="What the plan leads to.")
+    roadmap: str = Field(description="The roadmap whose order it follows.")
+    hours: float
+    hours_per_week: float
+    steps: list[dict[str, Any]] = Field(
+        description="In order: the section, its hours and their basis, why it follows the last (with the quote and "
+        "the roadmaps that agree) and where other roadmaps teach it."
+    )
+    skipped: list[dict[str, Any]] = Field(description="Sections left out: mastered, ticked or already known.")
+    weeks: list[dict[str, Any]]
+    alternatives: list[str]
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanOut:
+        return cls(
+            goal=plan.goal,
+            topic=plan.topic,
+            roadmap=plan.roadmap,
+            hours=plan.hours,
+            hours_per_week=plan.hours_per_week,
+            steps=[asdict(s) for s in plan.steps],
+            skipped=[asdict(s) for s in plan.skipped],
+            weeks=[asdict(w) for w in plan.weeks],
+            alternatives=list(plan.alternatives),
+        )
