@@ -18,7 +18,7 @@ from ui.chat import ask, render_error, render_next, starter_prompts
 from ui.conversations import conversations_panel, sync_conversation
 from ui.learning import browser, learning_path, papers_tab, quiz_tab
 from ui.resources import TAB, TABS, developer_view, get_assistant, to_chat
-from ui.review import review_tab
+from ui.study import study_tab
 
 from roadmap_rag import Assistant, RoadmapRagError, index_status
 from roadmap_rag.answer.generation import BACKENDS
@@ -188,7 +188,7 @@ def main() -> None:
         to_chat()
     # The selected tab is kept in the session (TAB): a rerun, or a tab clicked while the page still loads, no
     # longer falls back to the first one.
-    chat, path_tab, quiz, review, browse, papers = st.tabs(list(TABS), key=TAB, on_change="rerun")
+    chat, path_tab, quiz, study, browse, papers = st.tabs(list(TABS), key=TAB, on_change="rerun")
     # The chat first: a question's status shows before the other tabs are drawn (they are hidden while it is asked).
     with chat:
         if not st.session_state.messages and not st.session_state.pending and not question:
@@ -216,8 +216,8 @@ def main() -> None:
         guarded(learning_path, count)
     with quiz:
         guarded(quiz_tab)
-    with review:
-        guarded(review_tab)
+    with study:
+        guarded(study_tab)
     conversations_panel(panel)
 
 

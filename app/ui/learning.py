@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from roadmap_rag import Assistant, RoadmapRagError, index_status
+from roadmap_rag.learn.choice import ChoiceItem
 from roadmap_rag.learn.curriculum import Lane, TopicPath
 from roadmap_rag.learn.outline import Outline
 from roadmap_rag.learn.quiz import quiz_score
@@ -17,6 +18,7 @@ from roadmap_rag.serve.display import (
 from roadmap_rag.types import Kind, unnumbered
 from ui.conversations import current_profile, progress_store
 from ui.resources import ask_in_chat, get_assistant
+from ui.study import choice_form, show_choices
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -115,17 +117,25 @@ def learning_path(count: int) -> None:
             column.caption("papers: " + escape_markdown("; ".join(papers)))
 
 
+STYLES = ("typing", "choosing (easy)", "choosing (medium)", "choosing (hard)")
+
+
 def quiz_tab() -> None:
     """A self-check quiz on a topic: answers are scored by key facts, with the passage each comes from."""
     topic = st.text_input("Quiz topic", placeholder="e.g. RLHF", key="quiz_topic")
     count = st.number_input("Questions", min_value=1, max_value=10, value=3, key="quiz_n")
+    style = st.radio("Answer by", STYLES, horizontal=True, key="quiz_style")
     started = st.session_state.get("quiz") is not None
     if st.button("New questions" if started else "Start quiz", disabled=not topic.strip(), key="quiz_start"):
         # Each draw takes the next seed: a retry gets other questions wherever the roadmaps have more.
         again = started and st.session_state.get("quiz_drawn") == topic.strip()
         seed = st.session_state.get("quiz_seed", -1) + 1 if again else 0
         try:
-            st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count), seed=seed)
+            if style == STYLES[0]:
+                st.session_state.quiz = get_assistant().quiz(topic.strip(), int(count), seed=seed)
+            else:  # "choosing (easy)": multiple choice at that level
+                level = style.split("(")[1].rstrip(")")
+                st.session_state.quiz = get_assistant().choices(topic.strip(), level, int(count), seed=seed)
         except RoadmapRagError as exc:
             st.error(escape_markdown(str(exc)))
             return
@@ -133,10 +143,20 @@ def quiz_tab() -> None:
         st.session_state.quiz_graded = False
         for n in range(1, 11):  # a new draw starts with empty answers
             st.session_state.pop(f"quiz_answer_{n}", None)
+            st.session_state.pop(f"quiz_choice_{n}", None)
     items = st.session_state.get("quiz") or []
     if not items:
         if st.session_state.get("quiz") == []:
             st.warning("No questions on this topic: the roadmaps have no list, definition or section on it.")
+        return
+    if isinstance(items[0], ChoiceItem):
+        submitted = choice_form("quiz", items)
+        if not (submitted or st.session_state.get("quiz_graded")):
+            return
+        record = submitted and not st.session_state.get("quiz_graded")
+        st.session_state.quiz_graded = True
+        right = show_choices("quiz", items, current_profile(quiet=True) if record else None)
+        st.metric("Score", f"{right} of {len(items)} right")
         return
     with st.form("quiz_form"):
         for n, item in enumerate(items, start=1):

@@ -20,7 +20,7 @@ def developer_view() -> bool:
     return bool(st.session_state.get("dev"))
 
 
-TABS = ("Chat", "Learning path", "Quiz", "Review", "Roadmap outlines", "Papers")
+TABS = ("Chat", "Learning path", "Quiz", "Study", "Roadmap outlines", "Papers")
 TAB = "tab"  # the session-state key of the selected tab
 
 

@@ -161,3 +161,45 @@ def test_a_learner_reviews_cards_and_their_answers_change_what_next_says(
     # The card rated "again" is due again within minutes: "what next" in the chat puts the review first.
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert assistant.study_next(f"learner-{learner}", now=later).due == 1
+
+
+def test_a_multiple_choice_quiz_shows_each_options_rationale(page: AppTest) -> None:
+    page.text_input(key="quiz_topic").set_value("LoRA").run()
+    page.radio(key="quiz_style").set_value("choosing (medium)").run()
+    next(b for b in page.tabs[2].button if b.label == "Start quiz").click().run()
+    items = page.session_state.quiz
+    assert items and all(len(i.options) == 4 for i in items)
+    page.radio(key="quiz_choice_1").set_value(items[0].answer)  # in a form: sent when it is submitted
+    wrong = (items[0].answer + 1) % 4
+    if len(items) > 1:
+        page.radio(key="quiz_choice_2").set_value(wrong)
+    page.tabs[2].button[-1].click().run()
+    assert not page.exception, page.exception
+    feedback = page.tabs[2].expander
+    assert feedback[0].label.startswith("✅") and "Right" in feedback[0].markdown[0].value
+    if len(items) > 1:
+        assert feedback[1].label.startswith("❌") and len(feedback[1].markdown) == 2  # why not, and the right one
+    assert any(m.label == "Score" for m in page.metric)
+
+
+def test_a_placement_check_then_a_plan_without_the_placed_sections(page: AppTest) -> None:
+    study = page.tabs[3]
+    page.radio(key="study_mode").set_value("Placement check").run()
+    page.selectbox(key="placement_roadmap").set_value("comprehensive-llm-curriculum").run()
+    next(b for b in page.tabs[3].button if b.key == "placement_start").click().run()
+    items = page.session_state.placement
+    assert len(items) >= 3
+    for n, item in enumerate(items, start=1):
+        page.radio(key=f"placement_choice_{n}").set_value(item.answer)
+    page.tabs[3].button[-1].click().run()
+    assert not page.exception, page.exception
+    assert any(m.label == "Placement" and m.value == f"{len(items)} of {len(items)} right" for m in page.metric)
+    mastered = page.tabs[3].dataframe[-1].value
+    assert (mastered["Mastered"] == "yes").sum() == len(items)
+    page.radio(key="study_mode").set_value("Plan").run()
+    page.text_input(key="plan_goal").set_value("I want to learn RLHF; I know Python").run()
+    study = page.tabs[3]
+    said = " ".join(m.value for m in study.markdown)
+    assert "steps toward RLHF" in said and "Why here" in said
+    left_out = [c.value for c in study.caption if c.value.startswith("Left out")]
+    assert len(left_out) >= len(items) - 1 and all("mastered" in c for c in left_out[: len(items) - 1])
