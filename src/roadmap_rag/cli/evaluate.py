@@ -152,3 +152,26 @@ def import_feedback_cmd(
     console.print(f"import-feedback: {escape(report.summary())}")
     if report.drafts:
         console.print("Complete each draft (its 'todo' says how), then move it into a golden set.")
+
+
+@eval_app.command("study")
+def study_cmd(
+    out: Annotated[Path, typer.Option(help="Where the report goes (Markdown).")] = Path("eval/study.md"),
+) -> None:
+    """Measure the study loop: quiz, card and multiple-choice answerability, duplicates, item-writing flaws and
+    distractor validity for seven topics, and three plans read as a learner would; write the report."""
+    from roadmap_rag.evaluation.study_quality import measure, report
+
+    try:
+        quality = measure(Assistant(_settings()))
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report(quality), encoding="utf-8")
+    table = Table(
+        "study quality", "value", title=f"eval study: {len(quality.topics)} topics, {len(quality.plans)} plans"
+    )
+    for name, value in quality.totals().items():
+        table.add_row(name, f"{value:.3f}" if name not in ("duplicates", "flaws") else f"{value:.0f}")
+    console.print(table)
+    console.print(f"report: {out}")

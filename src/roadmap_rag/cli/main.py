@@ -72,6 +72,7 @@ EXAMPLES = {
     "papers fetch": "roadmap-rag papers fetch --only transformer",
     "eval": "roadmap-rag eval --limit 10 --llm extractive",
     "eval train-ranker": "roadmap-rag eval train-ranker --report eval/ranker.md",
+    "eval study": "roadmap-rag eval study --out eval/study.md",
     "eval import-feedback": "roadmap-rag eval import-feedback --out eval/datasets/drafts.jsonl",
 }
 
