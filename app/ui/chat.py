@@ -117,10 +117,12 @@ def render_next(index: int, places: list[Place]) -> None:
     up = get_assistant().study_next(current_profile(quiet=True))
     mastered = sum(1 for m in up.mastery if m.mastered)
     if up.due:
-        st.markdown(f"First, **{up.due} cards are due for review** in the Review tab.")
+        cards = "1 card is" if up.due == 1 else f"{up.due} cards are"
+        st.markdown(f"First, **{cards} due for review** in the Study tab.")
     st.markdown(
-        f"From your answers ({mastered} sections mastered in quizzes and reviews) and your ticks ({len(up.ticked)} "
-        "sections you marked done in the outlines), the next sections of each roadmap, in its own order:"
+        f"From your answers ({mastered} sections mastered in quizzes, placement and reviews) and your ticks "
+        f"({len(up.ticked)} sections you marked done in the outlines), the next sections of each roadmap, in its own "
+        "order:"
     )
     render_places(f"next_{index}", places, title="Study next")
 

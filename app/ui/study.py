@@ -34,11 +34,15 @@ def review_tab(profile: str) -> None:
     if rated := st.session_state.pop("review_rated", None):
         st.success(escape_markdown(rated))
     seen = sum(1 for d in due if not d.new)
-    st.markdown(f"**{seen} cards due** and **{len(due) - seen} new** today for profile `{escape_markdown(profile)}`.")
+    st.markdown(f"**{_count(seen, 'card')} due** and **{len(due) - seen} new** today for profile `{profile}`.")
     if due:
         review_card(due[0], profile)
     else:
         st.info("Nothing due: come back later, or take a quiz.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def review_card(item: Due, profile: str) -> None:
@@ -96,7 +100,9 @@ def placement_check(profile: str) -> None:
     """One question on each of a roadmap's first sections; the ones answered right count as mastered."""
     assistant = get_assistant()
     names = {o: t for o, t in assistant.roadmaps().items()}
-    roadmap = st.selectbox("Roadmap", list(names), format_func=lambda d: names[d], key="placement_roadmap")
+    roadmap = st.selectbox(
+        "Roadmap to place yourself in", list(names), format_func=lambda d: names[d], key="placement_roadmap"
+    )
     if st.button("Start the placement check", key="placement_start"):
         st.session_state.placement = assistant.placement(roadmap)
         st.session_state.placement_done = False

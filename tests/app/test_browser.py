@@ -308,3 +308,111 @@ def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path
     if folder:
         (Path(folder) / "phone_timing.json").write_text(json.dumps(report))
     print(f"browser at 390 px ({section!r} asked from the path): {report}")
+
+
+def _shift_a_day(study: Path) -> None:
+    """The learner's next day, simulated: every time in their study record moves one day (and a minute) back."""
+    from datetime import datetime, timedelta
+
+    back = timedelta(days=1, minutes=1)
+
+    def earlier(value: str) -> str:
+        return (datetime.fromisoformat(value) - back).isoformat()
+
+    data = json.loads(study.read_text(encoding="utf-8"))
+    for row in data["cards"].values():
+        row["first"] = earlier(row["first"])
+        for key in ("due", "last_review"):
+            if row["fsrs"].get(key):
+                row["fsrs"][key] = earlier(row["fsrs"][key])
+    for answer in data["answers"]:
+        answer["at"] = earlier(answer["at"])
+    study.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_learner_places_reviews_the_next_day_sees_next_change_and_plans_the_weeks(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """Issue 31's loop in a real browser: a placement check, cards reviewed the next (simulated) day, "what should I
+    study next?" before and after (mastery moves it on), and a weekly plan toward a goal."""
+    reason = _chromium_missing()
+    if reason:
+        print(f"SKIPPED browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    curriculum = "comprehensive-llm-curriculum"
+    items = assistant.placement(curriculum)
+    with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
+        profile = "learner-" + url.rsplit("learner=", 1)[1]
+        study = assistant.settings.data_dir / "study" / f"{profile}.json"
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)
+            page.goto(url)
+            messages = page.get_by_test_id("stChatMessage")
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_editable()
+            box.fill("What should I study next?")
+            box.press("Enter")
+            expect(messages.nth(1)).to_contain_text("Study next")
+            before = messages.nth(1).inner_text()
+            # The placement check on the curriculum, every answer right.
+            _open_tab(page, "Study", page.get_by_text("Placement check", exact=True))
+            page.get_by_text("Placement check", exact=True).click()
+            page.get_by_role("combobox", name="Roadmap to place yourself in").click()
+            page.get_by_role("option", name=re.compile("^Comprehensive")).click()
+            page.get_by_role("button", name="Start the placement check").click()
+            form = page.get_by_test_id("stForm")
+            expect(form.get_by_role("radiogroup")).to_have_count(len(items))
+            for n, item in enumerate(items):
+                form.get_by_role("radiogroup").nth(n).get_by_text(item.options[item.answer].text, exact=True).click()
+            snap(page, "study-1-placement")
+            form.get_by_role("button", name="Check my answers").click()
+            expect(page.get_by_test_id("stMetricValue")).to_have_text(f"{len(items)} of {len(items)} right")
+            snap(page, "study-2-placed")
+            # Two new cards reviewed today ("good": back within minutes, then days).
+            page.get_by_text("Review cards", exact=True).click()
+            for _ in range(2):
+                page.get_by_role("button", name="Show answer").click()
+                page.get_by_role("button", name="Good", exact=True).click()
+                expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("next review")
+            # The next day: the two cards are due, first.
+            _shift_a_day(study)
+            page.reload()
+            _open_tab(page, "Study", page.get_by_text("Review cards", exact=True))
+            expect(page.get_by_text(re.compile(r"2 cards due"))).to_be_visible()
+            page.get_by_role("button", name="Show answer").click()
+            expect(page.get_by_text(re.compile("^Source:"))).to_be_visible()
+            snap(page, "study-3-next-day-review")
+            page.get_by_role("button", name="Easy", exact=True).click()
+            expect(page.get_by_text(re.compile(r"1 card due"))).to_be_visible()
+            # "What next" has moved past the sections the placement mastered, and puts the due review first.
+            page.get_by_role("tab", name="Chat").click()
+            box.fill("What should I study next?")
+            box.press("Enter")
+            expect(messages).to_have_count(4)
+            expect(messages.nth(3)).to_contain_text("due for review")
+            after = messages.nth(3).inner_text()
+            snap(page, "study-4-next-after-mastery")
+            # A plan toward a goal, week by week.
+            _open_tab(page, "Study", page.get_by_text("Plan", exact=True))
+            page.get_by_text("Plan", exact=True).click()
+            goal = page.get_by_label("Your goal")
+            goal.fill("I want to fine-tune with LoRA; I know Python")
+            goal.press("Enter")
+            expect(page.get_by_text(re.compile(r"steps toward LoRA"))).to_be_visible()
+            expect(page.get_by_text(re.compile("^Why here"))).not_to_have_count(0)
+            snap(page, "study-5-plan")
+            plan_text = page.locator("[role='tabpanel']:visible").first.inner_text()
+        finally:
+            browser.close()
+    up = assistant.study_next(profile)
+    first = next(p for p in up.steps if p.doc_id == curriculum)
+    assert "The curriculum: Getting Started" in before  # nothing placed yet: the curriculum starts at the start
+    assert "Getting Started" not in after.split("The curriculum:")[1].split("\n")[0]
+    assert first.top in after and sum(m.placed for m in up.mastery) == len(items)
+    assert "Why here" in plan_text and "weeks at 6 h a week" in plan_text
+    print(f"browser study loop: {len(items)} placed; next moved to {first.top!r}; due after a day: 2")

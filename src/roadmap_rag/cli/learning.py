@@ -188,7 +188,8 @@ def _print_next(assistant: Assistant, profile: str) -> None:
         f"{len(up.ticked)} ticked by you):"
     )
     if up.due:
-        console.print(f"  • first, {up.due} cards due for review: roadmap-rag review --profile {escape(profile)}")
+        cards = "1 card" if up.due == 1 else f"{up.due} cards"
+        console.print(f"  • first, {cards} due for review: roadmap-rag review --profile {escape(profile)}")
     shown: set[str] = set()
     for place in up.steps:
         known = up.of(place)

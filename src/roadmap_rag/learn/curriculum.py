@@ -174,16 +174,18 @@ class Curriculum:
             return tuple(u.text for u in units if u.kind == "item" and u.parent == item.text)[:8]
         return ()
 
-    def next_steps(self, done: set[tuple[str, str]], n: int = 2) -> list[Place]:
+    def next_steps(self, done: set[tuple[str, str]], n: int = 2, after_last: bool = True) -> list[Place]:
         """For each roadmap with progress, its next ``n`` main sections not marked done, in order; for the
-        others, their first ones. A main section counts as done when it or any section inside it is marked."""
+        others, their first ones. A main section counts as done when it or any section inside it is marked.
+        ``after_last``: the next ones after the last one done (a learner who ticks section 5 has moved past 3);
+        else the first ones not done, gaps first (mastery: a section whose sections before it are known)."""
         steps: list[Place] = []
         started = {doc_id for doc_id, _ in done}
         for doc_id in sorted(self.roadmaps(), key=lambda d: d not in started):
             marked = {section for d, section in done if d == doc_id}
             spine = self.spine(doc_id)
             todo = [h for h in spine if not any(_inside(m, h.section) for m in marked)]
-            if doc_id in started and spine:
+            if after_last and doc_id in started and spine:
                 last_done = max((i for i, h in enumerate(spine) if h not in todo), default=-1)
                 todo = [h for h in todo if spine.index(h) > last_done] or todo
             steps += [self.place(doc_id, h.section) for h in todo[:n]]
