@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,21 @@ def snap(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+@contextmanager
+def chromium_page(pw: Any, **options: Any) -> Iterator[Page]:
+    """A page of a headless Chromium, patient: the app's first page load imports the stack and loads the models."""
+    from playwright.sync_api import expect
+
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    try:
+        page = browser.new_page(**options)
+        page.set_default_timeout(120_000)
+        expect.set_options(timeout=120_000)
+        yield page
+    finally:
+        browser.close()
 
 
 def _chromium_missing() -> str | None:
@@ -76,78 +92,71 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
         pytest.skip(reason)
     from playwright.sync_api import expect, sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.set_default_timeout(120_000)
-            expect.set_options(timeout=120_000)  # the first page load imports the stack and loads the models
-            page.goto(app_url)
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_visible()
-            box.fill(QUESTION)
-            messages = page.get_by_test_id("stChatMessage")
-            asked = time.perf_counter()
-            box.press("Enter")
-            reply = messages.nth(1)
-            content = reply.get_by_test_id("stChatMessageContent")
-            expect(content).to_be_visible()
-            streamed = content.locator(ANSWER_TEXT)
-            deadline = time.monotonic() + 120
-            first_text = ""
-            while not first_text and time.monotonic() < deadline:  # polled every 20 ms
-                first_text = _text_of(streamed)  # kept as seen: the streamed text is redrawn once it is complete
-                if not first_text:
-                    time.sleep(0.02)
-            first_token = time.perf_counter() - asked
-            expect(reply.get_by_test_id("stExpander").filter(has_text="Answer ready")).to_be_visible()  # the status
-            expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
-            done = time.perf_counter() - asked
-            text = reply.inner_text()
-            assert re.search(r"\[\d+\]", text) and "backend: " not in text  # a learner: no developer detail
-            assert "Gemma 3 270M" in text or "composed from the sources" in text.lower()  # the honest backend note
-            # Hovering a citation chip shows its passage; clicking it lands on the source, the span highlighted.
-            chip = reply.locator("a.rr-cite").first
-            expect(chip).to_be_visible()
-            passage = chip.get_attribute("title") or ""
-            assert len(passage) > 10, passage
-            chip.hover()
-            tip = chip.locator(".rr-tip")
-            expect(tip).to_be_visible()
-            expect(tip).to_have_text(passage)
-            snap(page, "1-citation-hover")
-            target = chip.get_attribute("href") or ""
-            assert re.fullmatch(r"#source-\d+", target), target
-            chip.click()
-            card = page.locator(f"[id='{target[1:]}']")
-            expect(card).to_be_in_viewport()
-            expect(card).to_contain_text(f"[{target.removeprefix('#source-')}]")
-            marked = card.locator("mark").first
-            expect(marked).to_be_visible()
-            expect(marked).to_be_in_viewport()
-            snap(page, "2-cited-source")
-            others = reply.get_by_test_id("stExpander").filter(has_text="Other sources searched")
-            if others.count():  # the sources the answer does not cite, folded away
-                others.locator("summary").click()
-                expect(others.locator(".rr-source").first).to_be_visible()
-                assert len(others.inner_text()) > 40
-                snap(page, "3-other-sources")
-            # A second question, warm (models loaded): the figure a learner sees from then on.
-            box.fill("What should I study before transformers?")
-            asked = time.perf_counter()
-            box.press("Enter")
-            second = messages.nth(3).get_by_test_id("stChatMessageContent")
-            expect(second).to_be_visible()
-            deadline = time.monotonic() + 120
-            while not _text_of(second.locator(ANSWER_TEXT)) and time.monotonic() < deadline:
+    with sync_playwright() as pw, chromium_page(pw, viewport={"width": 1280, "height": 1600}) as page:
+        page.goto(app_url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        expect(box).to_be_visible()
+        box.fill(QUESTION)
+        messages = page.get_by_test_id("stChatMessage")
+        asked = time.perf_counter()
+        box.press("Enter")
+        reply = messages.nth(1)
+        content = reply.get_by_test_id("stChatMessageContent")
+        expect(content).to_be_visible()
+        streamed = content.locator(ANSWER_TEXT)
+        deadline = time.monotonic() + 120
+        first_text = ""
+        while not first_text and time.monotonic() < deadline:  # polled every 20 ms
+            first_text = _text_of(streamed)  # kept as seen: the streamed text is redrawn once it is complete
+            if not first_text:
                 time.sleep(0.02)
-            warm_first_token = time.perf_counter() - asked
-            expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
-            shot = tmp_path / "answer.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.read_bytes()[:4] == b"\x89PNG"
-        finally:
-            browser.close()
+        first_token = time.perf_counter() - asked
+        expect(reply.get_by_test_id("stExpander").filter(has_text="Answer ready")).to_be_visible()  # the status
+        expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
+        done = time.perf_counter() - asked
+        text = reply.inner_text()
+        assert re.search(r"\[\d+\]", text) and "backend: " not in text  # a learner: no developer detail
+        assert "Gemma 3 270M" in text or "composed from the sources" in text.lower()  # the honest backend note
+        # Hovering a citation chip shows its passage; clicking it lands on the source, the span highlighted.
+        chip = reply.locator("a.rr-cite").first
+        expect(chip).to_be_visible()
+        passage = chip.get_attribute("title") or ""
+        assert len(passage) > 10, passage
+        chip.hover()
+        tip = chip.locator(".rr-tip")
+        expect(tip).to_be_visible()
+        expect(tip).to_have_text(passage)
+        snap(page, "1-citation-hover")
+        target = chip.get_attribute("href") or ""
+        assert re.fullmatch(r"#source-\d+", target), target
+        chip.click()
+        card = page.locator(f"[id='{target[1:]}']")
+        expect(card).to_be_in_viewport()
+        expect(card).to_contain_text(f"[{target.removeprefix('#source-')}]")
+        marked = card.locator("mark").first
+        expect(marked).to_be_visible()
+        expect(marked).to_be_in_viewport()
+        snap(page, "2-cited-source")
+        others = reply.get_by_test_id("stExpander").filter(has_text="Other sources searched")
+        if others.count():  # the sources the answer does not cite, folded away
+            others.locator("summary").click()
+            expect(others.locator(".rr-source").first).to_be_visible()
+            assert len(others.inner_text()) > 40
+            snap(page, "3-other-sources")
+        # A second question, warm (models loaded): the figure a learner sees from then on.
+        box.fill("What should I study before transformers?")
+        asked = time.perf_counter()
+        box.press("Enter")
+        second = messages.nth(3).get_by_test_id("stChatMessageContent")
+        expect(second).to_be_visible()
+        deadline = time.monotonic() + 120
+        while not _text_of(second.locator(ANSWER_TEXT)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        warm_first_token = time.perf_counter() - asked
+        expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
+        shot = tmp_path / "answer.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.read_bytes()[:4] == b"\x89PNG"
     assert first_text, "nothing was streamed into the answer"
     timing = {
         "first_token_s": round(first_token, 3),
@@ -183,33 +192,30 @@ def test_learner_takes_a_three_question_quiz_and_sees_the_score(assistant: Assis
         pytest.skip(reason)
     from playwright.sync_api import expect, sync_playwright
 
-    with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.set_default_timeout(120_000)
-            expect.set_options(timeout=120_000)
-            page.goto(url)
-            topic = _open_tab(page, "Quiz", page.get_by_label("Quiz topic"))
-            topic.fill("RLHF")
-            topic.press("Enter")
-            page.get_by_role("button", name="Start quiz").click()
-            questions = page.get_by_text("Name three of the topics the curriculum lists under")
-            expect(questions.first).to_be_visible()
-            answers = page.get_by_test_id("stForm").get_by_role("textbox")
-            expect(answers).to_have_count(3)
-            answers.nth(0).fill("Human preference data collection, reward model training and PPO")
-            answers.nth(2).fill("no idea")
-            page.get_by_role("button", name="Check my answers").click()
-            score = page.get_by_test_id("stMetricValue")
-            expect(score).to_be_visible()
-            shown = score.inner_text()
-            feedback = page.locator("[data-testid='stExpander']:visible")  # the quiz tab's: one per question
-            expect(feedback).to_have_count(3)
-            expect(feedback.first).to_contain_text("Name three of the topics")
-            page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
-        finally:
-            browser.close()
+    with (
+        running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url,
+        sync_playwright() as pw,
+        chromium_page(pw, viewport={"width": 1280, "height": 1600}) as page,
+    ):
+        page.goto(url)
+        topic = _open_tab(page, "Quiz", page.get_by_label("Quiz topic"))
+        topic.fill("RLHF")
+        topic.press("Enter")
+        page.get_by_role("button", name="Start quiz").click()
+        questions = page.get_by_text("Name three of the topics the curriculum lists under")
+        expect(questions.first).to_be_visible()
+        answers = page.get_by_test_id("stForm").get_by_role("textbox")
+        expect(answers).to_have_count(3)
+        answers.nth(0).fill("Human preference data collection, reward model training and PPO")
+        answers.nth(2).fill("no idea")
+        page.get_by_role("button", name="Check my answers").click()
+        score = page.get_by_test_id("stMetricValue")
+        expect(score).to_be_visible()
+        shown = score.inner_text()
+        feedback = page.locator("[data-testid='stExpander']:visible")  # the quiz tab's: one per question
+        expect(feedback).to_have_count(3)
+        expect(feedback.first).to_contain_text("Name three of the topics")
+        page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
     # The first answer names three of the list; "no idea" scores 0; the empty one is a skip, not a wrong answer.
     assert shown.startswith("1.0 of 2") and "1 skipped" in shown, shown
     print(f"browser quiz: score {shown!r}")
@@ -239,69 +245,66 @@ def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path
     from playwright.sync_api import expect, sync_playwright
 
     timing: dict[str, float] = {}
-    with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-            page.set_default_timeout(120_000)
-            expect.set_options(timeout=120_000)
-            box = page.get_by_test_id("stChatInputTextArea")
-            began = time.perf_counter()
-            page.goto(url)
-            expect(box).to_be_editable()
-            timing["first_load_usable_s"] = time.perf_counter() - began
-            began = time.perf_counter()
-            page.reload()
-            expect(box).to_be_editable()
-            timing["warm_load_usable_s"] = time.perf_counter() - began
-            snap(page, "phone-1-empty-chat")
-            box.fill(QUESTION)
-            page.evaluate(STATUS_WATCH)  # the browser's own clock: from the Enter key to the status on the page
-            began = time.perf_counter()
-            box.press("Enter")
-            status = page.get_by_test_id("stExpander").filter(has_text=re.compile("Searching|Writing|Answer ready"))
-            status.first.wait_for(state="visible")
-            timing["status_seen_by_the_test_s"] = time.perf_counter() - began
-            page.wait_for_function("window.__rrStatus !== undefined")
-            timing["status_on_page_s"] = page.evaluate("(window.__rrStatus - window.__rrEnter) / 1000")
-            reply = page.get_by_test_id("stChatMessage").nth(1)
-            expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
-            timing["answer_with_sources_s"] = time.perf_counter() - began
-            chip = reply.locator("a.rr-cite").first
-            chip.scroll_into_view_if_needed()
-            chip.focus()  # a phone has no hover: the passage shows on focus (a keyboard, a long press)
-            expect(chip.locator(".rr-tip")).to_be_visible()
-            snap(page, "phone-2-citation-preview")
-            target = chip.get_attribute("href") or ""
-            chip.click()
-            card = page.locator(f"[id='{target[1:]}']")
-            expect(card).to_be_in_viewport()
-            expect(card.locator("mark").first).to_be_visible()
-            snap(page, "phone-3-cited-source")
-            page.reload()  # the conversation is saved for this learner: it comes back
-            messages = page.get_by_test_id("stChatMessage")
-            expect(messages.first).to_contain_text(QUESTION)
-            expect(messages.nth(1).get_by_text("Sources", exact=True)).to_be_visible()
-            snap(page, "phone-4-after-reload")
-            topic = _open_tab(page, "Learning path", page.get_by_label("Topic", exact=True))
-            topic.fill("LoRA")
-            topic.press("Enter")
-            highlighted = page.locator("[class*='st-key-path_lane_'] button[kind='primary']:visible").first
-            expect(highlighted).to_be_visible()
-            box_of = highlighted.bounding_box()
-            assert box_of is not None and box_of["width"] <= 390  # within the phone's width
-            size = highlighted.evaluate("b => parseFloat(getComputedStyle(b).fontSize)")
-            assert size >= 12, size  # legible: the page's own font, not a scaled-down picture
-            snap(page, "phone-5-learning-path")
-            section = highlighted.inner_text().strip()
-            highlighted.click()
-            expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true")
-            expect(messages).to_have_count(4)
-            expect(messages.nth(2)).to_contain_text("What does the roadmap say about")
-            expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
-            snap(page, "phone-6-path-asked-the-chat")
-        finally:
-            browser.close()
+    with (
+        running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url,
+        sync_playwright() as pw,
+        chromium_page(pw, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True) as page,
+    ):
+        box = page.get_by_test_id("stChatInputTextArea")
+        began = time.perf_counter()
+        page.goto(url)
+        expect(box).to_be_editable()
+        timing["first_load_usable_s"] = time.perf_counter() - began
+        began = time.perf_counter()
+        page.reload()
+        expect(box).to_be_editable()
+        timing["warm_load_usable_s"] = time.perf_counter() - began
+        snap(page, "phone-1-empty-chat")
+        box.fill(QUESTION)
+        page.evaluate(STATUS_WATCH)  # the browser's own clock: from the Enter key to the status on the page
+        began = time.perf_counter()
+        box.press("Enter")
+        status = page.get_by_test_id("stExpander").filter(has_text=re.compile("Searching|Writing|Answer ready"))
+        status.first.wait_for(state="visible")
+        timing["status_seen_by_the_test_s"] = time.perf_counter() - began
+        page.wait_for_function("window.__rrStatus !== undefined")
+        timing["status_on_page_s"] = page.evaluate("(window.__rrStatus - window.__rrEnter) / 1000")
+        reply = page.get_by_test_id("stChatMessage").nth(1)
+        expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
+        timing["answer_with_sources_s"] = time.perf_counter() - began
+        chip = reply.locator("a.rr-cite").first
+        chip.scroll_into_view_if_needed()
+        chip.focus()  # a phone has no hover: the passage shows on focus (a keyboard, a long press)
+        expect(chip.locator(".rr-tip")).to_be_visible()
+        snap(page, "phone-2-citation-preview")
+        target = chip.get_attribute("href") or ""
+        chip.click()
+        card = page.locator(f"[id='{target[1:]}']")
+        expect(card).to_be_in_viewport()
+        expect(card.locator("mark").first).to_be_visible()
+        snap(page, "phone-3-cited-source")
+        page.reload()  # the conversation is saved for this learner: it comes back
+        messages = page.get_by_test_id("stChatMessage")
+        expect(messages.first).to_contain_text(QUESTION)
+        expect(messages.nth(1).get_by_text("Sources", exact=True)).to_be_visible()
+        snap(page, "phone-4-after-reload")
+        topic = _open_tab(page, "Learning path", page.get_by_label("Topic", exact=True))
+        topic.fill("LoRA")
+        topic.press("Enter")
+        highlighted = page.locator("[class*='st-key-path_lane_'] button[kind='primary']:visible").first
+        expect(highlighted).to_be_visible()
+        box_of = highlighted.bounding_box()
+        assert box_of is not None and box_of["width"] <= 390  # within the phone's width
+        size = highlighted.evaluate("b => parseFloat(getComputedStyle(b).fontSize)")
+        assert size >= 12, size  # legible: the page's own font, not a scaled-down picture
+        snap(page, "phone-5-learning-path")
+        section = highlighted.inner_text().strip()
+        highlighted.click()
+        expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true")
+        expect(messages).to_have_count(4)
+        expect(messages.nth(2)).to_contain_text("What does the roadmap say about")
+        expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
+        snap(page, "phone-6-path-asked-the-chat")
     report = {key: round(value, 3) for key, value in timing.items()}
     (tmp_path / "phone_timing.json").write_text(json.dumps(report))
     folder = os.environ.get("ROADMAP_RAG_SCREENSHOTS")
@@ -346,11 +349,7 @@ def test_a_learner_places_reviews_the_next_day_sees_next_change_and_plans_the_we
     with running_app(assistant.settings.data_dir, "extractive", tmp_path / "app.log") as url, sync_playwright() as pw:
         profile = "learner-" + url.rsplit("learner=", 1)[1]
         study = assistant.settings.data_dir / "study" / f"{profile}.json"
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.set_default_timeout(120_000)
-            expect.set_options(timeout=120_000)
+        with chromium_page(pw, viewport={"width": 1280, "height": 1400}) as page:
             page.goto(url)
             messages = page.get_by_test_id("stChatMessage")
             box = page.get_by_test_id("stChatInputTextArea")
@@ -407,8 +406,6 @@ def test_a_learner_places_reviews_the_next_day_sees_next_change_and_plans_the_we
             expect(page.get_by_text(re.compile("^Why here"))).not_to_have_count(0)
             snap(page, "study-5-plan")
             plan_text = page.locator("[role='tabpanel']:visible").first.inner_text()
-        finally:
-            browser.close()
     up = assistant.study_next(profile)
     first = next(p for p in up.steps if p.doc_id == curriculum)
     assert "The curriculum: Getting Started" in before  # nothing placed yet: the curriculum starts at the start

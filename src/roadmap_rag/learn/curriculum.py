@@ -174,20 +174,24 @@ class Curriculum:
             return tuple(u.text for u in units if u.kind == "item" and u.parent == item.text)[:8]
         return ()
 
-    def next_steps(self, done: set[tuple[str, str]], n: int = 2, after_last: bool = True) -> list[Place]:
+    def next_steps(
+        self, done: set[tuple[str, str]], n: int = 2, after: set[tuple[str, str]] | None = None
+    ) -> list[Place]:
         """For each roadmap with progress, its next ``n`` main sections not marked done, in order; for the
         others, their first ones. A main section counts as done when it or any section inside it is marked.
-        ``after_last``: the next ones after the last one done (a learner who ticks section 5 has moved past 3);
-        else the first ones not done, gaps first (mastery: a section whose sections before it are known)."""
+        The next ones come after the last of ``after`` (default: ``done``) in the roadmap: a learner who ticks
+        section 5 has moved past 3; a section mastered from answers (in ``done``, not in ``after``) moves nothing,
+        so a gap before it comes first."""
+        moved = done if after is None else after
         steps: list[Place] = []
         started = {doc_id for doc_id, _ in done}
         for doc_id in sorted(self.roadmaps(), key=lambda d: d not in started):
             marked = {section for d, section in done if d == doc_id}
             spine = self.spine(doc_id)
             todo = [h for h in spine if not any(_inside(m, h.section) for m in marked)]
-            if after_last and doc_id in started and spine:
-                last_done = max((i for i, h in enumerate(spine) if h not in todo), default=-1)
-                todo = [h for h in todo if spine.index(h) > last_done] or todo
+            passed = {section for d, section in moved if d == doc_id}
+            last = max((i for i, h in enumerate(spine) if any(_inside(m, h.section) for m in passed)), default=-1)
+            todo = [h for h in todo if spine.index(h) > last] or todo
             steps += [self.place(doc_id, h.section) for h in todo[:n]]
         return steps
 

@@ -263,9 +263,10 @@ def next_up(
     now: datetime | None = None,
 ) -> NextUp:
     """Due reviews first; then, in each roadmap's order, its first ``n`` main sections neither mastered nor
-    ticked: the first not known whose sections before it are (a gap the placement left comes first)."""
+    ticked, after the last one ticked (the learner has moved past what comes before it); a gap between
+    sections mastered from answers comes first."""
     known = mastery(curriculum, store.answers(), now)
     done = set(ticked) | {(m.doc_id, m.section) for m in known if m.mastered}
     due = due_cards(cards, store, now, limit=len(cards))
     reviews = sum(1 for d in due if not d.new)
-    return NextUp(reviews, len(due) - reviews, curriculum.next_steps(done, n, after_last=False), known, set(ticked))
+    return NextUp(reviews, len(due) - reviews, curriculum.next_steps(done, n, after=set(ticked)), known, set(ticked))
