@@ -1,6 +1,6 @@
 """The Study tab: review the cards due (one at a time, the answer and its passage after "Show answer", rated again /
-hard / good / easy), take a placement check, or get a week-by-week plan toward a goal; and the learner's mastery of
-each section, from their answers."""
+hard / good / easy), take a placement check, get a week-by-week plan toward a goal, or search the glossary; and the
+learner's mastery of each section and multiple-choice record, from their answers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from roadmap_rag.serve.display import escape_markdown, highlight, safe_url
 from ui.conversations import current_profile
 from ui.resources import get_assistant
 
-MODES = ("Review cards", "Placement check", "Plan")
+MODES = ("Review cards", "Placement check", "Plan", "Glossary")
 
 
 def study_tab() -> None:
@@ -23,6 +23,8 @@ def study_tab() -> None:
         placement_check(profile)
     elif mode == "Plan":
         plan_view(profile)
+    elif mode == "Glossary":
+        glossary_view()
     else:
         review_tab(profile)
     mastery_table(profile)
@@ -78,6 +80,10 @@ def _rate(card_id: str, rating: str, profile: str) -> None:
 
 
 def mastery_table(profile: str) -> None:
+    record = get_assistant().levels(profile)
+    if record:
+        shown = ", ".join(f"{level} {right} of {total} right" for level, (right, total) in sorted(record.items()))
+        st.caption(f"Multiple choice so far: {shown}.")
     known = get_assistant().mastery(profile)
     if not known:
         st.caption("Mastery shows here once you answer quiz questions or rate cards.")
@@ -94,6 +100,21 @@ def mastery_table(profile: str) -> None:
         for m in known
     ]
     st.dataframe(rows, hide_index=True)
+
+
+def glossary_view() -> None:
+    """Every term the roadmaps define or spell out, searchable; each definition quoted and cited."""
+    query = st.text_input("Search the glossary", placeholder="e.g. RLHF, low-rank, context", key="glossary_query")
+    entries = get_assistant().glossary(query.strip())
+    verb = "matches" if len(entries) == 1 else "match"
+    st.caption(_count(len(entries), "term") + (f" {verb} “{escape_markdown(query.strip())}”" if query.strip() else ""))
+    for entry in entries[:40]:
+        long_form = f" ({escape_markdown(entry.expansion)})" if entry.expansion else ""
+        with st.container(border=True):
+            st.markdown(f"**{escape_markdown(entry.term)}**{long_form}")
+            for quoted in entry.sources:
+                st.markdown(f"> {escape_markdown(quoted.quote)}")
+                st.caption(f"Source: {escape_markdown(quoted.source.label())}")
 
 
 def placement_check(profile: str) -> None:

@@ -203,3 +203,14 @@ def test_a_placement_check_then_a_plan_without_the_placed_sections(page: AppTest
     assert "steps toward RLHF" in said and "Why here" in said
     left_out = [c.value for c in study.caption if c.value.startswith("Left out")]
     assert len(left_out) >= len(items) - 1 and all("mastered" in c for c in left_out[: len(items) - 1])
+
+
+def test_the_glossary_is_searchable_in_the_app_with_each_definition_cited(page: AppTest) -> None:
+    page.radio(key="study_mode").set_value("Glossary").run()
+    assert any(c.value.endswith(" terms") for c in page.tabs[3].caption)
+    page.text_input(key="glossary_query").set_value("rlhf").run()
+    study = page.tabs[3]
+    assert any(c.value.startswith("1 term match") for c in study.caption)
+    said = " ".join(m.value for m in study.markdown)
+    assert "**RLHF** (Reinforcement Learning from Human Feedback)" in said
+    assert any(c.value.startswith("Source:") for c in study.caption)

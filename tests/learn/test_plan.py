@@ -101,3 +101,19 @@ def test_goals_no_roadmap_covers_and_impossible_budgets_say_what_to_do(fake_assi
         fake_assistant.plan("sourdough baking")
     with pytest.raises(QuestionError, match="above 0 and at most 80"):
         fake_assistant.plan("LoRA", 0)
+
+
+def test_a_section_mastered_in_another_roadmap_is_left_out_and_says_where(fake_assistant: Assistant) -> None:
+    profile = "plan-elsewhere"
+    base = fake_assistant.plan("LoRA", 6, profile, roadmap="the core roadmap", now=DAY1)
+    assert [s.name for s in base.steps][:2] == ["Prerequisites", "Beginner Level — LLM Foundations"]
+    library = fake_assistant.retriever.library()
+    spine = fake_assistant.curriculum().spine("comprehensive-llm-curriculum")
+    foundations = next(h for h in spine if h.text.endswith("Foundations of Neural Language Modeling"))
+    chunk = next(c for c in library.chunks("comprehensive-llm-curriculum") if c.section == foundations.section)
+    store = StudyStore(fake_assistant.settings, profile)
+    store.record(to_source(chunk), 1.0, DAY1, via="placement")
+    after = fake_assistant.plan("LoRA", 6, profile, roadmap="the core roadmap", now=DAY1)
+    assert [s.name for s in after.skipped] == ["Beginner Level — LLM Foundations"]
+    assert after.skipped[0].status == "mastered as the curriculum: 1. Foundations of Neural Language Modeling"
+    store.path.unlink()

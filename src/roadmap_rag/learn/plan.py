@@ -5,6 +5,8 @@ with its basis; and a week-by-week schedule from an hours-per-week budget.
 - The goal is read as a topic ("I want to fine-tune with LoRA; I know Python": LoRA, knowing Python): a term
   the corpus names (a glossary term, a paper's name) that the goal uses, else the longest run of its words that
   a roadmap covers.
+- A step is left out when it is mastered, or a section like it (half its content words shared) is mastered in
+  another roadmap, or ticked, or named by what the learner says they know.
 - The plan follows one roadmap: by default the one that gives the goal a section of its own, else the one that
   names it most, else the one with fewest steps to it. The others are listed as alternatives.
 - Each edge (this step after the last) cites the roadmap's order; it is "agreed" by each other roadmap that has
@@ -62,7 +64,7 @@ class Step:
     position: int  # 1-based among the roadmap's main sections
     hours: float
     basis: str  # where the hours come from
-    status: str  # "todo", "mastered", "ticked" or "known"
+    status: str  # "todo", "mastered", "mastered as <another roadmap's section>", "ticked" or "known"
     why: Edge
     source: Source  # the section's first passage
     also: tuple[str, ...] = ()  # where other roadmaps teach the same ("the core roadmap: Prerequisites")
@@ -129,8 +131,15 @@ def build_plan(
     steps: list[Step] = []
     for index, head in enumerate(spine[: primary.place.position]):
         source = to_source(view.chunk_at(head.start), 1.0)
+        elsewhere = [
+            f"{curriculum.library.view(d).short_title}: {section.split(SECTION_SEPARATOR)[-1]}"
+            for d, section in mastered
+            if d != chosen.doc_id and _matches(head.text, section.split(SECTION_SEPARATOR)[-1])
+        ]
         if any(_inside(section, head.section) for d, section in mastered if d == chosen.doc_id):
             status = "mastered"
+        elif elsewhere:  # the same section in another roadmap, mastered there
+            status = f"mastered as {elsewhere[0]}"
         elif any(
             _inside(section, head.section) or _inside(head.section, section)
             for d, section in done
