@@ -197,10 +197,14 @@ class Assistant(Studying):
         nearest = [f"{section_leaf(s.section)} ({library.view(s.doc_id).short_title})" for s in sources]
         return replace(path, nearest=tuple(dict.fromkeys(nearest))[:5])
 
-    def next_steps(self, done: set[tuple[str, str]], n: int = 2) -> list[Place]:
+    def next_steps(self, done: set[tuple[str, str]], n: int = 2, profile: str | None = None) -> list[Place]:
         """What to study next: each roadmap's next ``n`` main sections that ``done`` (roadmap id, section)
-        does not cover, in the roadmap's order, roadmaps in progress first."""
-        return self.curriculum().next_steps(done, n)
+        does not cover, in the roadmap's order, roadmaps in progress first. With a ``profile``, the sections it
+        has mastered from its answers are skipped too (``study_next`` adds the reviews due)."""
+        if profile is None:
+            return self.curriculum().next_steps(done, n)
+        mastered = {(m.doc_id, m.section) for m in self.mastery(profile) if m.mastered}
+        return self.curriculum().next_steps(done | mastered, n, after=done)
 
     def standalone_query(self, question: str, history: Sequence[Turn]) -> str:
         """The question as it will be answered: a follow-up ("and which papers cover it?") made standalone

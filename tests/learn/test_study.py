@@ -112,3 +112,15 @@ def test_bad_ratings_unknown_cards_and_a_damaged_file(fake_assistant: Assistant,
     assert fake_assistant.mastery(profile, now=DAY1) == []
     with pytest.raises(ConfigError, match="use 1-64 letters"):
         fake_assistant.review_due("../x")
+
+
+def test_next_steps_with_a_profile_skip_what_it_mastered(fake_assistant: Assistant, profile: str) -> None:
+    first = next(p for p in fake_assistant.next_steps(set()) if p.doc_id == CURRICULUM)
+    head = next(h for h in fake_assistant.curriculum().spine(CURRICULUM) if h.text == first.top)
+    chunk = next(c for c in fake_assistant.retriever.library().chunks(CURRICULUM) if c.section == head.section)
+    from roadmap_rag.retrieve.library import to_source
+
+    StudyStore(fake_assistant.settings, profile).record(to_source(chunk), 1.0, via="placement")
+    assert first.top in [p.top for p in fake_assistant.next_steps(set()) if p.doc_id == CURRICULUM]
+    mine = [p.top for p in fake_assistant.next_steps(set(), profile=profile) if p.doc_id == CURRICULUM]
+    assert first.top not in mine and mine
