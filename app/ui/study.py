@@ -88,7 +88,10 @@ def mastery_table(profile: str) -> None:
     if not known:
         st.caption("Mastery shows here once you answer quiz questions or rate cards.")
         return
-    st.markdown("**Your mastery, from your answers** (a section is mastered at 80% over two answers or more, or by a placement question answered right)")
+    st.markdown(
+        "**Your mastery, from your answers** (a section is mastered at 80% over two answers or more, or by a "
+        "placement question answered right)"
+    )
     rows = [
         {
             "Roadmap": get_assistant().curriculum().library.view(m.doc_id).short_title,
