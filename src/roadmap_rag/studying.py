@@ -115,8 +115,21 @@ class Studying:
     def review_due(
         self, profile: str = DEFAULT_PROFILE, *, topic: str = "", new: int = 10, now: datetime | None = None
     ) -> list[Due]:
-        """The cards ``profile`` should review now: those due (earliest first), then up to ``new`` new ones a day."""
-        return due_cards(self.cards(topic), StudyStore(self.settings, profile), now, new)
+        """The cards ``profile`` should review now: those due (earliest first), then up to ``new`` new ones a day,
+        those from the sections it studies next (``study_next``) first."""
+        curriculum, store = self.curriculum(), StudyStore(self.settings, profile)
+        ticked = ProgressStore(self.settings, profile).done()
+        steps = next_up(curriculum, [], store, ticked, now=now).steps
+        studying = {(p.doc_id, p.top) for p in steps}
+
+        def studied_next(card: Card) -> bool:
+            source = card.source
+            return (
+                source.kind == Kind.ROADMAP
+                and (source.doc_id, curriculum.place(source.doc_id, source.section).top) in studying
+            )
+
+        return due_cards(self.cards(topic), store, now, new, studying=studied_next)
 
     def rate(
         self, card_id: str, rating: str, profile: str = DEFAULT_PROFILE, *, now: datetime | None = None

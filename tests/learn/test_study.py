@@ -31,7 +31,13 @@ def test_a_day_brings_new_cards_up_to_its_limit_and_rated_cards_come_back_when_d
 ) -> None:
     first = fake_assistant.review_due(profile, new=3, now=DAY1)
     assert [d.new for d in first] == [True, True, True]
-    assert [d.card.id for d in first] == [c.id for c in fake_assistant.cards()[:3]]  # the roadmaps' order
+    # From the sections the learner studies next, a roadmap at a time.
+    curriculum = fake_assistant.curriculum()
+    steps = {(p.doc_id, p.top) for p in fake_assistant.study_next(profile, now=DAY1).steps}
+    assert len({d.card.source.doc_id for d in first}) == 3
+    for d in first:
+        source = d.card.source
+        assert (source.doc_id, curriculum.place(source.doc_id, source.section).top) in steps
     again, good, easy = (d.card.id for d in first)
     back = {
         "again": fake_assistant.rate(again, "again", profile, now=DAY1),

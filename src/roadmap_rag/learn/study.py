@@ -13,7 +13,7 @@ mastery of each roadmap section is computed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,10 +193,16 @@ def _answer_row(source: Source, score: float, at: datetime, via: str) -> dict[st
 
 
 def due_cards(
-    cards: Sequence[Card], store: StudyStore, now: datetime | None = None, new: int = 10, limit: int = 50
+    cards: Sequence[Card],
+    store: StudyStore,
+    now: datetime | None = None,
+    new: int = 10,
+    limit: int = 50,
+    studying: Callable[[Card], bool] | None = None,
 ) -> list[Due]:
     """The cards to review now: those seen before and due (earliest first), then up to ``new`` cards never seen
-    less those first seen today (so a day brings at most ``new`` new cards), in the cards' order."""
+    less those first seen today (so a day brings at most ``new`` new cards): those ``studying`` picks (the
+    sections the learner studies next) first, a document at a time in turn, then the others in the cards' order."""
     at = now_utc(now)
     schedules = store.schedules()
     by_id = {c.id: c for c in cards}
@@ -205,8 +211,24 @@ def due_cards(
         key=lambda d: d.due,
     )
     today = sum(1 for first in store.first_seen().values() if now_utc(first).date() == at.date())
-    fresh = [Due(c, True, at) for c in cards if c.id not in schedules][: max(0, new - today)]
+    unseen = [c for c in cards if c.id not in schedules]
+    if studying is not None:
+        picked = _round_robin([c for c in unseen if studying(c)])
+        unseen = picked + [c for c in unseen if c not in picked]
+    fresh = [Due(c, True, at) for c in unseen][: max(0, new - today)]
     return (due + fresh)[:limit]
+
+
+def _round_robin(cards: Sequence[Card]) -> list[Card]:
+    """One card of each document in turn, each document's in their order: a day's new cards from every roadmap the
+    learner studies, not ten from the first."""
+    seen: dict[str, int] = {}
+    ranked = []
+    for position, card in enumerate(cards):
+        turn = seen.get(card.source.doc_id, 0)
+        seen[card.source.doc_id] = turn + 1
+        ranked.append((turn, position, card))
+    return [card for _, _, card in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
 def mastery(curriculum: Curriculum, answers: Sequence[Answered], now: datetime | None = None) -> list[Mastery]:
