@@ -27,6 +27,7 @@ from roadmap_rag.learn.study import (
     due_cards,
     levels,
     mastery,
+    next_sections,
     next_up,
 )
 from roadmap_rag.retrieve.library import Library
@@ -119,7 +120,7 @@ class Studying:
         those from the sections it studies next (``study_next``) first."""
         curriculum, store = self.curriculum(), StudyStore(self.settings, profile)
         ticked = ProgressStore(self.settings, profile).done()
-        steps = next_up(curriculum, [], store, ticked, now=now).steps
+        steps, _ = next_sections(curriculum, store, ticked, now=now)
         studying = {(p.doc_id, p.top) for p in steps}
 
         def studied_next(card: Card) -> bool:

@@ -13,7 +13,6 @@ passages; a plan's every edge cites its line. Per topic, so a thin topic shows.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from roadmap_rag.learn.cards import in_passage
 from roadmap_rag.learn.choice import LEVELS, ChoiceItem, flaws, wrong_by_its_passage
 from roadmap_rag.learn.plan import Plan
 from roadmap_rag.learn.quiz import QuizItem
+from roadmap_rag.text.words import bare
 
 TOPICS = ("RLHF", "LoRA", "quantization", "tokenization", "transformers", "RAG", "evaluation")
 GOALS = ("I want to fine-tune with LoRA; I know Python", "RLHF", "I want to build RAG apps")
@@ -110,18 +110,14 @@ def _answerable(item: QuizItem) -> bool:
     return all(in_passage(k, item.citation) for k in keys)
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
 def _duplicates(asked: Sequence[tuple[str, str]]) -> list[str]:
     """Pairs asked twice: the same answer to the same, or a nearly the same (over 0.9 alike), question."""
     found = []
     for i, (q1, a1) in enumerate(asked):
         for q2, a2 in asked[i + 1 :]:
-            if _norm(a1) != _norm(a2):
+            if bare(a1) != bare(a2):
                 continue
-            if _norm(q1) == _norm(q2) or difflib.SequenceMatcher(None, _norm(q1), _norm(q2)).ratio() > 0.9:
+            if bare(q1) == bare(q2) or difflib.SequenceMatcher(None, bare(q1), bare(q2)).ratio() > 0.9:
                 found.append(f"{q1!r} / {q2!r}")
     return found
 

@@ -28,6 +28,7 @@ from roadmap_rag.learn.glossary import GlossaryEntry
 from roadmap_rag.learn.quiz import DEFINITION_LINE, introduced, names_topic, topic_words
 from roadmap_rag.retrieve.library import DocumentView, to_source
 from roadmap_rag.text.units import Unit
+from roadmap_rag.text.words import bare
 from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, unnumbered
 
 LEVELS = ("easy", "medium", "hard")
@@ -69,7 +70,7 @@ def flaws(item: ChoiceItem) -> list[str]:
     if sum(o.correct for o in item.options) != 1:
         return ["not exactly one right option"]
     right = item.options[item.answer]
-    if _norm(right.text) in _norm(item.question):
+    if bare(right.text) in bare(item.question):
         found.append("the answer is in the stem")
     if any(_CATCH_ALL.search(o.text) for o in item.options):
         found.append("a catch-all option")
@@ -81,7 +82,7 @@ def flaws(item: ChoiceItem) -> list[str]:
         found.append("options of very different lengths")
     elif len(right.text) > 1.5 * lengths[-1]:
         found.append("the right option is by far the longest")
-    if len({_norm(o.text) for o in item.options}) < len(item.options):
+    if len({bare(o.text) for o in item.options}) < len(item.options):
         found.append("repeated options")
     return found
 
@@ -90,7 +91,7 @@ def wrong_by_its_passage(item: ChoiceItem, option: Option) -> bool:
     """Whether a wrong option's own passage shows it wrong: its quote is another line than the right option's
     and is in its own passage; for "listed under" questions, it is not in the right list's passage either."""
     right = item.options[item.answer]
-    if option.correct or _norm(option.quote) == _norm(right.quote) or not _in_passage(option.quote, option.source):
+    if option.correct or bare(option.quote) == bare(right.quote) or not _in_passage(option.quote, option.source):
         return False
     return item.level != "easy" or not _in_passage(option.text, right.source)
 
@@ -173,24 +174,20 @@ def _comparable(right: str, candidates: Sequence[_Candidate], stem: str) -> list
     """Up to three wrong options: of comparable length (a third to three times the right one's), sharing the most
     words with the right option (plausible alternatives: other fine-tuning methods for LoRA), then the closest in
     length; none in the stem, no repeats."""
-    seen = {_norm(right)}
+    seen = {bare(right)}
     near = set(topic_words(right))
     fitting = [c for c in candidates if 1 / MAX_LENGTH_RATIO <= len(c.text) / max(1, len(right)) <= MAX_LENGTH_RATIO]
     kept = []
     for c in sorted(fitting, key=lambda c: (-len(near & set(topic_words(c.text))), abs(len(c.text) - len(right)))):
-        if _norm(c.text) in seen or _norm(c.text) in _norm(stem):
+        if bare(c.text) in seen or bare(c.text) in bare(stem):
             continue
-        seen.add(_norm(c.text))
+        seen.add(bare(c.text))
         kept.append(c)
     return kept[: OPTIONS - 1]
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
 def _in_passage(text: str, source: Source) -> bool:
-    return _norm(text) in _norm(source.text)
+    return bare(text) in bare(source.text)
 
 
 def _leaf(section: str) -> str:
@@ -254,14 +251,14 @@ def _memberships(
             right_unit = pool[(seed + position) % len(pool)]
             right = _name(right_unit)
             source = to_source(view.chunk_at(units[0].start), 1.0)
-            names = {_norm(_name(u)) for u in units}
+            names = {bare(_name(u)) for u in units}
             others = [g for g in order if g != group and lists[g][0].section != section]
             nearest = sorted(others, key=lambda g: abs(order.index(g) - position))[:3]
             candidates = [
                 _Candidate(_name(u), u.text, to_source(view.chunk_at(u.start), 1.0), labels.get(u.section, ""))
                 for g in nearest
                 for u in lists[g]
-                if not _in_passage(_name(u), source) and _norm(_name(u)) not in names
+                if not _in_passage(_name(u), source) and bare(_name(u)) not in names
             ]
             wrong = _comparable(right, candidates, stem)
             if len(wrong) < OPTIONS - 1:
@@ -376,7 +373,7 @@ def _papers(curriculum: Curriculum, wanted: list[str] | None, seed: int) -> list
     for card in cards:
         if not names_topic(f"{card.title} {card.name} {card.described}", wanted):
             continue
-        by_title = _norm(card.title.split(" (")[0]) not in _norm(card.name)
+        by_title = bare(card.title.split(" (")[0]) not in bare(card.name)
         if not by_title and not card.described:
             continue
         stem = f"Which paper introduced {card.name}?" if by_title else f"What did {card.title} introduce?"

@@ -29,6 +29,7 @@ from roadmap_rag.learn.quiz import names_topic, topic_words
 from roadmap_rag.retrieve.library import DocumentView, to_source
 from roadmap_rag.retrieve.questions import terms
 from roadmap_rag.text.units import Unit
+from roadmap_rag.text.words import bare
 from roadmap_rag.types import SECTION_SEPARATOR, Source, unnumbered
 
 HOURS_PER_TOPIC = 3.0
@@ -229,7 +230,7 @@ def _covered(curriculum: Curriculum, goal: str, named: Sequence[str] = ()) -> tu
         ]
         if not lanes:
             continue
-        is_named = any(_norm(span) == _norm(n) for n in named)
+        is_named = any(bare(span) == bare(n) for n in named)
         rarest = -min(vocabulary.get(t, 0) for t in terms(span)) if terms(span) else 0
         key = (int(is_named), len(span.split()), len(lanes), float(rarest))
         if key > best[0]:
@@ -242,10 +243,6 @@ _INTENT = frozenset(["learn", "understand", "study", "master", "know", "get", "s
 
 def _names_a_topic(word: str) -> bool:
     return bool(topic_words(word)) and word.casefold() not in _INTENT
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 def _best(lanes: list[Lane]) -> Lane:

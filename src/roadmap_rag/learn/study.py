@@ -276,6 +276,17 @@ class NextUp:
         return next((m for m in self.mastery if m.doc_id == place.doc_id and m.name == place.top), None)
 
 
+def next_sections(
+    curriculum: Curriculum, store: StudyStore, ticked: set[tuple[str, str]], n: int = 2, now: datetime | None = None
+) -> tuple[list[Place], list[Mastery]]:
+    """In each roadmap's order, its first ``n`` main sections neither mastered nor ticked, after the last one
+    ticked (the learner has moved past what comes before it; a gap between sections mastered from answers comes
+    first); and the learner's mastery they come from."""
+    known = mastery(curriculum, store.answers(), now)
+    done = set(ticked) | {(m.doc_id, m.section) for m in known if m.mastered}
+    return curriculum.next_steps(done, n, after=set(ticked)), known
+
+
 def next_up(
     curriculum: Curriculum,
     cards: Sequence[Card],
@@ -284,11 +295,8 @@ def next_up(
     n: int = 2,
     now: datetime | None = None,
 ) -> NextUp:
-    """Due reviews first; then, in each roadmap's order, its first ``n`` main sections neither mastered nor
-    ticked, after the last one ticked (the learner has moved past what comes before it); a gap between
-    sections mastered from answers comes first."""
-    known = mastery(curriculum, store.answers(), now)
-    done = set(ticked) | {(m.doc_id, m.section) for m in known if m.mastered}
+    """Due reviews first; then the next sections (``next_sections``)."""
+    steps, known = next_sections(curriculum, store, ticked, n, now)
     due = due_cards(cards, store, now, limit=len(cards))
     reviews = sum(1 for d in due if not d.new)
-    return NextUp(reviews, len(due) - reviews, curriculum.next_steps(done, n, after=set(ticked)), known, set(ticked))
+    return NextUp(reviews, len(due) - reviews, steps, known, set(ticked))

@@ -89,6 +89,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_FOLD)).strip().lower()
 
 
+def bare(text: str) -> str:
+    """``text`` as its words alone: lower-cased, punctuation and spacing aside ("Fine-Tuning & Adaptation" ->
+    "fine tuning adaptation"): how options, goals and questions are compared."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
 def contains(text: str, quote: str) -> bool:
     return fold(quote) in fold(text)
 
