@@ -211,7 +211,10 @@ def main() -> None:
     with papers:
         guarded(papers_tab, assistant)
     with browse:
-        guarded(browser, roadmaps)
+        # Drawn only while it is the open tab: its ~670 elements (a tick and an "Ask" per section) made the
+        # browser draw every change to the page slower, and a question's status showed ~250 ms after Enter.
+        if browse.open:
+            guarded(browser, roadmaps)
     with path_tab:
         guarded(learning_path, count)
     with quiz:

@@ -41,3 +41,11 @@ def developer_view(at: AppTest) -> AppTest:
     at.toggle(key="dev").set_value(True).run()
     assert not at.exception, at.exception
     return at
+
+
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Show tab ``name``, as a learner's click does (the page reruns; a tab's content is drawn while it is open)."""
+    at.session_state["tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -11,14 +11,15 @@ from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Assistant
 from roadmap_rag.learn.study import StudyStore
-from tests.app.pages import APP, developer_view, open_app
+from tests.app.pages import APP, developer_view, open_app, open_tab
 
 
 def test_index_status_and_outline_browser(page: AppTest) -> None:
     developer_view(page)
     status = "\n".join(m.value for m in page.sidebar.markdown)
     assert "documents: 55: 5 roadmaps \\(107 chunks\\), 50 paper cards" in status and "all\\-MiniLM\\-L6\\-v2" in status
-    outline = [e.label for e in page.tabs[4].expander]
+    assert not page.tabs[4].expander  # drawn while it is the open tab only
+    outline = [e.label for e in open_tab(page, "Roadmap outlines").tabs[4].expander]
     assert len(outline) == 5
     ask = next(b for b in page.tabs[4].button if (b.key or "").startswith("ask_"))
     ask.click().run()
@@ -55,7 +56,8 @@ def test_the_learning_path_shows_each_roadmaps_order_and_a_section_asks_the_chat
 
 
 def test_a_question_asked_from_another_tab_shows_the_chat(page: AppTest) -> None:
-    next(b for b in page.tabs[4].button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
+    outlines = open_tab(page, "Roadmap outlines").tabs[4]
+    next(b for b in outlines.button if b.key == "ask_1_1").click().run()  # an outline's "Ask"
     assert page.session_state["tab"] == "Chat"
     assert page.session_state.messages[-1]["answer"].grounded
     page.session_state["tab"] = "Quiz"
@@ -81,19 +83,19 @@ def test_progress_follows_the_profile_not_the_page_link(default_profile: Path, m
     no link) finds it; a named profile is its own; an older ?learner= link still names its own profile."""
     page = open_app(monkeypatch, default_profile)
     assert "learner" not in page.query_params  # no id is written into the link
-    next(c for c in page.tabs[4].checkbox if c.key == "done_0_0").check().run()
+    next(c for c in open_tab(page, "Roadmap outlines").tabs[4].checkbox if c.key == "done_0_0").check().run()
     assert (default_profile / "progress" / "default.json").is_file()  # what `roadmap-rag progress` reads
     restarted = AppTest.from_file(str(APP), default_timeout=120)
     restarted.run()
-    assert next(c for c in restarted.tabs[4].checkbox if c.key == "done_0_0").value
+    assert next(c for c in open_tab(restarted, "Roadmap outlines").tabs[4].checkbox if c.key == "done_0_0").value
     other = AppTest.from_file(str(APP), default_timeout=120)
     other.session_state["profile"] = "someone-else"
     other.run()
-    assert not next(c for c in other.tabs[4].checkbox if c.key == "done_0_0").value
+    assert not next(c for c in open_tab(other, "Roadmap outlines").tabs[4].checkbox if c.key == "done_0_0").value
     linked = AppTest.from_file(str(APP), default_timeout=120)
     linked.query_params["learner"] = "abc123"
     linked.run()
-    assert not next(c for c in linked.tabs[4].checkbox if c.key == "done_0_0").value
+    assert not next(c for c in open_tab(linked, "Roadmap outlines").tabs[4].checkbox if c.key == "done_0_0").value
     restarted.chat_input[0].set_value("What should I study next?").run()
     first = restarted.session_state.messages[-1]
     assert first["next"] and first["question"] == "What should I study next?"
@@ -107,7 +109,7 @@ def test_an_invalid_learner_link_is_explained_and_the_page_still_works(
     assert len(page.tabs) == 6
     said = [w.value for w in page.warning]
     assert any("link" in w and "default profile" in w for w in said), said
-    next(c for c in page.tabs[4].checkbox if c.key == "done_0_0").check().run()
+    next(c for c in open_tab(page, "Roadmap outlines").tabs[4].checkbox if c.key == "done_0_0").check().run()
     assert not page.exception and (default_profile / "progress" / "default.json").is_file()
 
 
