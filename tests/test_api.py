@@ -155,6 +155,9 @@ def test_fast_stream_then_answer_and_ask_agree(fake_assistant: Assistant) -> Non
     deltas = list(stream)
     assert deltas and stream.answer.text == "".join(deltas) and stream.answer.grounded
     assert fake_assistant.ask(question).text == stream.answer.text
+    # The composer's answer comes a statement at a time (its lead, then each item), as a model's does.
+    assert len(deltas) == len(stream.answer.text.splitlines()) > 1
+    assert all(d.count("\n") <= 1 for d in deltas), deltas
     timings = stream.answer.timings
     assert 0 < timings.retrieve <= timings.first_token <= timings.total
 

@@ -15,7 +15,7 @@ from roadmap_rag.answer.coverage import uncovered
 from roadmap_rag.answer.generation import check_backend, make_llm
 from roadmap_rag.answer.generation.base import Made
 from roadmap_rag.answer.grounding import grounded, refusal
-from roadmap_rag.asking import Clock, Request, generate, in_reading_order, listed, noted, roadmap_names
+from roadmap_rag.asking import Clock, Request, by_statement, generate, in_reading_order, listed, noted, roadmap_names
 from roadmap_rag.errors import NothingIndexed, QuestionError, UnknownDocument
 from roadmap_rag.index.embeddings import Embedder, make_embedder
 from roadmap_rag.index.store import VectorStore, make_store
@@ -324,8 +324,7 @@ class Assistant(Studying):
         if isinstance(backend, Composer):
             with trace.stage("verify"):
                 checked = noted(verify(composition.blocks, composition.sources, question, names=self._names()), missing)
-            clock.first_token()
-            yield checked.text
+            yield from by_statement(checked.text, clock)
             sources, name = composition.sources, backend.name
         else:
             notes = list(notes)

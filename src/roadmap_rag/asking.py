@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -103,6 +103,15 @@ def listed(values: Sequence[str], most: int = 5) -> str:
     return shown + (f" and {len(values) - most} more" if len(values) > most else "")
 
 
+def by_statement(text: str, clock: Clock) -> Iterator[str]:
+    """A checked answer as it is streamed: a statement (a line: a lead, a list item, a sentence) at a time, so
+    a page shows it grow as an LLM's does. The pieces join to ``text``; the first marks the first token."""
+    for n, line in enumerate(text.splitlines(keepends=True) or [text]):
+        if n == 0:
+            clock.first_token()
+        yield line
+
+
 def generate(
     backend: LLM,
     request: Request,
@@ -150,6 +159,5 @@ def generate(
         notes.append(f"{backend.name} gave no supported sentence; answered from the sources without an LLM.")
     with trace.stage("verify", fallback=True):
         checked = verify(composition.blocks, composition.sources, question, names=names())
-    clock.first_token()
-    yield ("\n\n" if streaming.shown else "") + checked.text
+    yield from by_statement(("\n\n" if streaming.shown else "") + checked.text, clock)
     return checked, composition.sources, f"extractive (after {backend.name})"
