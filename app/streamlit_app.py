@@ -2,7 +2,8 @@
 
 Page logic only: retrieval, generation and citation checking live in the package (Assistant).
 Corpus and model text is escaped before it is shown (roadmap_rag.serve.display). The only HTML on the page is
-display.py's: citation chips around escaped text, and source passages rendered from Markdown and sanitised.
+display.py's: citation chips around escaped text, source passages rendered from Markdown and sanitised, and one fixed
+script of ours (SCROLL_TO_QUESTION) with no document text in it.
 """
 
 from __future__ import annotations

@@ -13,9 +13,7 @@ from roadmap_rag import RoadmapRagError, Turn
 from roadmap_rag.errors import QuestionError
 from roadmap_rag.learn.curriculum import NEXT_QUESTION
 from roadmap_rag.serve.conversations import Exchange
-from roadmap_rag.serve.display import (
-    escape_markdown,
-)
+from roadmap_rag.serve.display import SCROLL_TO_QUESTION, escape_markdown
 from roadmap_rag.types import Place
 from ui.answers import render_answer, render_places
 from ui.conversations import current_profile, remember
@@ -39,6 +37,7 @@ def ask(question: str, doc_ids: tuple[str, ...], started: float) -> None:
     st.session_state.messages.append({"role": "user", "question": question})
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
+        st.html(SCROLL_TO_QUESTION, unsafe_allow_javascript=True)
     if NEXT_QUESTION.search(question):
         try:
             places = assistant.study_next(current_profile(quiet=True)).steps
@@ -102,7 +101,8 @@ def failed_to_answer(question: str, doc_ids: tuple[str, ...], exc: RoadmapRagErr
 
 def render_error(index: int, message: dict[str, Any]) -> None:
     """Why a question could not be answered, with the remedy the error names, and a button to ask it again."""
-    st.error(escape_markdown(message["error"]))
+    said = str(message["error"])
+    st.error(escape_markdown(said[:1].upper() + said[1:]))  # a sentence, whatever the error's own casing
     st.button("Ask again", key=f"again_{index}", on_click=ask_again, args=(index,))
 
 

@@ -18,9 +18,10 @@ from tests.conftest import CORPUS, REPO
 
 
 @contextmanager
-def running_app(data_dir: Path, llm: str, log_path: Path) -> Iterator[str]:
+def running_app(data_dir: Path, llm: str, log_path: Path, **settings: str) -> Iterator[str]:
     """The app's address, with a learner id of its own in the link (?learner=): the learner's progress and
-    saved conversations are this test's alone, not the default profile the session index's other tests see."""
+    saved conversations are this test's alone, not the default profile the session index's other tests see.
+    ``settings``: more of the app's settings, by environment name (ROADMAP_RAG_CHROMA_PORT=...)."""
     port = free_port()
     env = {
         **os.environ,
@@ -28,6 +29,7 @@ def running_app(data_dir: Path, llm: str, log_path: Path) -> Iterator[str]:
         "ROADMAP_RAG_LLM": llm,
         "ROADMAP_RAG_CORPUS_DIR": str(CORPUS),
         "HF_HUB_OFFLINE": "1",
+        **settings,
     }
     cmd = [sys.executable, "-m", "roadmap_rag", "app", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"

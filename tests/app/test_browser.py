@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from roadmap_rag import Assistant
+from roadmap_rag import Assistant, Settings
+from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.ingest import ingest
 from tests.app.server import running_app
+from tests.conftest import CORPUS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -413,3 +417,68 @@ def test_a_learner_places_reviews_the_next_day_sees_next_change_and_plans_the_we
     assert first.top in after and sum(m.placed for m in up.mastery) == len(items)
     assert "Why here" in plan_text and "weeks at 6 h a week" in plan_text
     print(f"browser study loop: {len(items)} placed; next moved to {first.top!r}; due after a day: 2")
+
+
+def test_a_stopped_chroma_server_is_a_sentence_with_its_remedy_and_the_question_stays(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    """The app over a real `chroma run` on 127.0.0.1: an answer, then the server stops. The next question is kept
+    in the chat with a sentence that names the server and how to start it (and "Ask again"), never a traceback;
+    a reload still draws the page and the saved conversation, saying the index cannot be read."""
+    reason = _chromium_missing()
+    if reason:
+        print(f"SKIPPED browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    corpus = tmp_path / "corpus"
+    (corpus / "roadmaps").mkdir(parents=True)
+    name = "getting-started-with-llms.txt"
+    (corpus / "roadmaps" / name).write_bytes((CORPUS / "roadmaps" / name).read_bytes())
+    server = ChromaServer(tmp_path / "server", free_port()).start()
+    try:
+        settings = Settings(
+            data_dir=tmp_path / "data", corpus_dir=corpus, chroma_host="127.0.0.1", chroma_port=server.port
+        )
+        assert ingest(settings, embedder=embedder).ok
+        env = {
+            "ROADMAP_RAG_CORPUS_DIR": str(corpus),
+            "ROADMAP_RAG_CHROMA_HOST": "127.0.0.1",
+            "ROADMAP_RAG_CHROMA_PORT": str(server.port),
+        }
+        with (
+            running_app(settings.data_dir, "extractive", tmp_path / "app.log", **env) as url,
+            sync_playwright() as pw,
+            chromium_page(pw, viewport={"width": 1280, "height": 1400}) as page,
+        ):
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            messages = page.get_by_test_id("stChatMessage")
+            expect(box).to_be_editable()
+            box.fill("What is prompt engineering?")
+            box.press("Enter")
+            expect(messages.nth(1).get_by_text("Sources", exact=True)).to_be_visible()
+            server.stop()
+            box.fill("What is a prompt template?")
+            box.press("Enter")
+            expect(messages).to_have_count(4)
+            expect(messages.nth(2)).to_contain_text("What is a prompt template?")  # the question stays
+            alert = messages.nth(3).get_by_test_id("stAlertContentError")
+            expect(alert).to_contain_text(f"chroma run --host 127.0.0.1 --port {server.port}")
+            expect(messages.nth(3).get_by_role("button", name="Ask again")).to_be_visible()
+            expect(messages.nth(2)).to_be_in_viewport()  # the view moved to the new question and its answer
+            expect(alert).to_be_in_viewport()
+            snap(page, "chroma-1-server-stopped")
+            failed = messages.nth(3).inner_text()
+            page.reload()
+            unreadable = page.get_by_text("The index cannot be read", exact=False).first
+            expect(unreadable).to_be_visible()
+            expect(box).to_be_editable()
+            unreadable.evaluate("e => e.scrollIntoView({ block: 'center' })")
+            expect(messages.first).to_contain_text("What is prompt engineering?")  # the saved conversation is drawn
+            snap(page, "chroma-2-after-reload")
+            shown = page.locator("body").inner_text()
+    finally:
+        server.stop()
+    assert "Traceback" not in failed + shown and 'File "' not in failed + shown
+    print(f"browser, Chroma stopped: {next(line for line in failed.splitlines() if 'chroma' in line)!r}")

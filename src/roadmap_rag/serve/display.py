@@ -372,6 +372,16 @@ a.rr-cite:hover .rr-tip,a.rr-cite:focus .rr-tip{display:block}
 </style>"""
 
 
+# Our own fixed script, no document text in it: the question just asked scrolls to the top of the view, where its
+# answer is then written below it (a long conversation kept the new answer under the fold, even on a phone).
+SCROLL_TO_QUESTION = """<script>
+setTimeout(() => {
+  const asked = [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop();
+  asked?.closest("[data-testid='stChatMessage']")?.scrollIntoView({ block: "start", behavior: "smooth" });
+}, 0);
+</script>"""
+
+
 KIND_LABELS: dict[str, str] = {Kind.ROADMAP: "roadmap", Kind.PAPER_CARD: "paper card", Kind.PAPER: "paper"}
 
 
