@@ -25,6 +25,18 @@ def test_a_standalone_question_after_an_off_topic_turn_is_answered_as_asked() ->
     assert not resolve("what is RLHF?", [Turn("what is LoRA?", "")], NAMES).followup
 
 
+def test_a_question_about_a_subject_in_generic_words_stands_alone() -> None:
+    """The learning path's "Ask" on "5. Large Language Models" after a question on LoRA was answered as "... about
+    Large Language Models about LoRA?": "large", "language" and "models" name no subject alone."""
+    asked = "What does the roadmap say about Large Language Models?"
+    assert _ask(asked, "What does the roadmap say about LoRA?") == asked
+    assert _ask("what does the curriculum say about evaluation?", "what is lora") == (
+        "what does the curriculum say about evaluation?"
+    )
+    assert _ask("what does the curriculum say about it?", "what is lora") == "what does the curriculum say about lora?"
+    assert _ask("tell me more about that", "what is lora") == "tell me more about lora"
+
+
 def test_a_pointer_borrows_the_previous_subject_not_the_whole_question() -> None:
     standalone = _ask("and which papers should I read about it?", "What is quantization, and why would I use it?")
     assert standalone == "which papers should I read about quantization?"

@@ -43,6 +43,10 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _NEXT = re.compile(r"^\s*(?:and\s+)?(?:what(?:'s| is| comes)?\s+)?(?:next|after\s+that)\b\W*$", re.IGNORECASE)
+# "... about Large Language Models?", "... say about evaluation?": what follows "about" is the question's own
+# subject, however generic its words ("language", "models" name no subject alone), unless it points back.
+_ABOUT = re.compile(r"\babout\s+(?P<subject>[^?.!,;]+)", re.IGNORECASE)
+_NOT_A_SUBJECT = frozenset(["the", "a", "an", "some", "more", "next", "else", "first", "then", "now", "here", "so"])
 _JOIN = frozenset(["of", "for", "and", "in", "to", "with", "on", "the", "a", "an", "vs", "versus"])
 _WORD = re.compile(r"[A-Za-z0-9][\w.+\-']*")
 # Below this Zipf frequency a word names a subject of its own ("transformers", "RLHF", "quantization").
@@ -98,13 +102,23 @@ def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[st
     if _SWAP.match(stripped) or _NEXT.match(question) or _CONTINUES.search(text):
         return True
     own = [w for w in _WORD.findall(stripped) if _is_topic(w.strip(".'-"))]
-    if not own:
+    if not own and not _about_a_subject(stripped):
         return True  # "any papers?", "how long?", "is it hard?", "what does the curriculum say about it?"
     pointer = _POINTER.search(_DUMMY.sub(" ", stripped))
     if pointer and pointer.group(1).lower() not in ("one", "there"):
         # "why does it happen?", "which tools implement that?": a pointer and no word that names a subject
         return not any(_names_subject(w, vocabulary) for w in own)
     return False
+
+
+def _about_a_subject(text: str) -> bool:
+    """Whether ``text`` asks about something it names: "what does the roadmap say about Large Language Models?",
+    not "... about it?" nor "what should I learn about next?"."""
+    about = _ABOUT.search(text)
+    if not about or _POINTER.search(about.group("subject")):
+        return False
+    words = [w.lower().strip(".'-") for w in _WORD.findall(about.group("subject"))]
+    return any(w.isalpha() and w not in CHAT_WORDS and w not in _NOT_A_SUBJECT for w in words)
 
 
 def _names_subject(word: str, vocabulary: Mapping[str, int] | None) -> bool:
