@@ -79,6 +79,7 @@ def ask(question: str, doc_ids: tuple[str, ...], started: float) -> None:
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         message = st.session_state.messages[-1]
         render_answer(len(st.session_state.messages) - 1, message, started)
+        st.html(SCROLL_TO_QUESTION, unsafe_allow_javascript=True)  # again, now that the answer is below it
         status.update(label="Answer ready", state="complete")
         remember(Exchange(question, answer, seconds=message["seconds"]))
 

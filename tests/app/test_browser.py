@@ -307,6 +307,7 @@ def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path
         expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true")
         expect(messages).to_have_count(4)
         expect(messages.nth(2)).to_contain_text("What does the roadmap say about")
+        expect(messages.nth(2)).to_be_in_viewport()  # the view is at the new question, not where the path was
         expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
         snap(page, "phone-6-path-asked-the-chat")
     report = {key: round(value, 3) for key, value in timing.items()}

@@ -369,16 +369,23 @@ a.rr-cite:hover .rr-tip,a.rr-cite:focus .rr-tip{display:block}
 .rr-source-body h6{font-size:1rem;margin:.4rem 0 .2rem;padding:0}
 .rr-source-body mark{background:rgba(255,164,33,.45);color:inherit;padding:0 .1em}
 .rr-source-body table{font-size:.9rem}
+[data-testid='stChatMessage']{scroll-margin-top:4.5rem}
 </style>"""
 
 
 # Our own fixed script, no document text in it: the question just asked scrolls to the top of the view, where its
 # answer is then written below it (a long conversation kept the new answer under the fold, even on a phone).
 SCROLL_TO_QUESTION = """<script>
-setTimeout(() => {
-  const asked = [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop();
-  asked?.closest("[data-testid='stChatMessage']")?.scrollIntoView({ block: "start", behavior: "smooth" });
-}, 0);
+(() => {
+  let tries = 0;
+  const show = () => {  // once the question is drawn and its tab shown (asked from another tab: a moment later)
+    const asked = [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop()
+      ?.closest("[data-testid='stChatMessage']");
+    if (asked && asked.getClientRects().length) asked.scrollIntoView({ block: "start" });
+    else if (tries++ < 40) setTimeout(show, 50);
+  };
+  setTimeout(show, 0);
+})();
 </script>"""
 
 
