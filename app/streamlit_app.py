@@ -106,7 +106,7 @@ def sidebar(assistant: Assistant, titles: dict[str, str]) -> DeltaGenerator:
     the conversations' panel, filled once the chat has run."""
     side = st.sidebar
     if st.session_state.get("ollama_note"):
-        side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon="ℹ️")
+        side.info(escape_markdown(redact(st.session_state["ollama_note"])), icon=":material/info:")
     side.header("roadmap-rag")
     side.toggle("Developer view", key="dev", help="Backends, the Ollama address, the index, re-ingest, timings.")
     if developer_view():

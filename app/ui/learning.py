@@ -172,9 +172,11 @@ def quiz_tab() -> None:
         profile = current_profile(quiet=True) if graded else None
         result = get_assistant().grade(item, st.session_state.get(f"quiz_answer_{n}", ""), profile)
         grades.append(result)
-        icon = "⏭️" if result.skipped else "✅" if result.score == 1 else ("🟡" if result.score else "❌")
+        # Streamlit's own icon font, not emoji (a machine without an emoji font showed empty boxes)
+        icon = "skip_next" if result.skipped else "check_circle" if result.score == 1 else "cancel"
+        icon = "adjust" if not result.skipped and 0 < result.score < 1 else icon
         shown = "skipped" if result.skipped else f"{result.score:.2f}"
-        with st.expander(f"{icon} {n}. {shown}: {escape_markdown(item.question)}"):
+        with st.expander(f"{n}. {shown}: {escape_markdown(item.question)}", icon=f":material/{icon}:"):
             st.markdown(escape_markdown(result.feedback))
             st.markdown(highlight(item.citation.text, item.answer if item.answer in item.citation.text else ""))
     total, answered = quiz_score(grades)

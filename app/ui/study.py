@@ -165,11 +165,12 @@ def show_choices(key: str, items: list[ChoiceItem], profile: str | None) -> int:
     for n, item in enumerate(items, start=1):
         chosen = st.session_state.get(f"{key}_choice_{n}")
         if chosen is None:
-            st.markdown(f"⏭️ {n}. skipped. {escape_markdown(item.options[item.answer].rationale)}")
+            st.markdown(f":material/skip_next: {n}. skipped. {escape_markdown(item.options[item.answer].rationale)}")
             continue
         option = assistant.answer_choice(item, int(chosen), profile)
         right += option.correct
-        with st.expander(f"{'✅' if option.correct else '❌'} {n}. {escape_markdown(item.question)}"):
+        verdict, icon = ("right", "check_circle") if option.correct else ("wrong", "cancel")
+        with st.expander(f"{n}. {verdict}: {escape_markdown(item.question)}", icon=f":material/{icon}:"):
             st.markdown(escape_markdown(option.rationale))
             if not option.correct:
                 st.markdown(escape_markdown(item.options[item.answer].rationale))

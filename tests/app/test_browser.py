@@ -220,6 +220,8 @@ def test_learner_takes_a_three_question_quiz_and_sees_the_score(assistant: Assis
         expect(feedback).to_have_count(3)
         expect(feedback.first).to_contain_text("Name three of the topics")
         page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
+        feedback.first.scroll_into_view_if_needed()
+        snap(page, "quiz-1-scored")
     # The first answer names three of the list; "no idea" scores 0; the empty one is a skip, not a wrong answer.
     assert shown.startswith("1.0 of 2") and "1 skipped" in shown, shown
     print(f"browser quiz: score {shown!r}")

@@ -125,7 +125,7 @@ def test_a_quiz_skips_empty_answers_credits_paraphrases_and_draws_new_questions(
     page.tabs[2].button[-1].click().run()  # the form's submit button; answer 2 left empty
     assert not page.exception
     assert any(m.label == "Score" and m.value == "1.0 of 1 (1 skipped)" for m in page.metric), page.metric
-    assert any(e.label.startswith("✅ 1. 1.00") for e in page.tabs[2].expander)
+    assert any(e.label.startswith("1. 1.00") and "check_circle" in e.icon for e in page.tabs[2].expander)
     assert any("2. skipped" in e.label for e in page.tabs[2].expander)
     next(b for b in page.tabs[2].button if b.label == "New questions").click().run()
     again = [item.question for item in page.session_state.quiz]
@@ -178,9 +178,10 @@ def test_a_multiple_choice_quiz_shows_each_options_rationale(page: AppTest) -> N
     page.tabs[2].button[-1].click().run()
     assert not page.exception, page.exception
     feedback = page.tabs[2].expander
-    assert feedback[0].label.startswith("✅") and "Right" in feedback[0].markdown[0].value
+    assert feedback[0].label.startswith("1. right") and "Right" in feedback[0].markdown[0].value
     if len(items) > 1:
-        assert feedback[1].label.startswith("❌") and len(feedback[1].markdown) == 2  # why not, and the right one
+        assert feedback[1].label.startswith("2. wrong") and "cancel" in feedback[1].icon
+        assert len(feedback[1].markdown) == 2  # why not, and the right one
     assert any(m.label == "Score" for m in page.metric)
 
 
