@@ -182,7 +182,7 @@ def render_answer(index: int, message: dict[str, Any], started: float | None = N
         st.warning("Not covered by the corpus: no roadmap passage answers this, so nothing was made up.")
     note = backend_note(answer)
     if note:
-        st.info(note, icon="ℹ️")
+        st.info(note, icon=":material/info:")
     for text in answer.notes:
         # The Ollama fallback is said once per session (in the sidebar), not under every answer.
         if text.startswith("Ollama not used"):
