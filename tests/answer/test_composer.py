@@ -42,6 +42,20 @@ def test_learning_path_questions_follow_the_roadmaps_order(assistant: Assistant)
     assert items(after)[0].startswith("4. Pretraining LLMs: Text corpus collection & cleaning")
 
 
+def test_what_comes_after_a_topic_gives_the_next_section_and_the_roadmaps_own_path(assistant: Assistant) -> None:
+    """ "what should i learn after nlp in the getting started guide" gave Months 5-6 of the guide's timeline
+    only (the timeline's "Month 4: NLP fundamentals" placed the topic): the guide's next section, "4. Understand
+    LLMs and Their Ecosystem" with its topics, was left out. Both places answer; neither is chosen over the other."""
+    after = assistant.ask("what should i learn after nlp in the getting started guide")
+    listed = items(after)
+    assert listed[0].startswith("4. Understand LLMs and Their Ecosystem: Pretraining vs. Fine-tuning"), listed
+    assert "Month 5: Transformers and LLM architectures" in listed
+    following = assistant.ask("what comes after transformers in the complete roadmap")
+    assert items(following)[0].startswith("5. Large Language Models")
+    assert "Dive into Large Language Models core concepts" in items(following)
+    assert after.unsupported == following.unsupported == []
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

@@ -35,29 +35,41 @@ class PathShape(_State):
         if direction == "order":
             return self._order(docs, b)
         for view, retrieved in docs:
-            spot = _nth_item(view, nth.group(1), int(nth.group(2))) if nth else _position(query, view, retrieved)
-            if spot is None:
-                continue
-            unit, siblings = spot
-            i = siblings.index(unit)
-            if direction == "order":
-                chosen = siblings[:12]
-            elif direction == "before":  # what comes before, ending on where the topic sits
-                chosen = siblings[max(0, i - 5) : i + 1] if i else []
-            elif direction == "after":
-                chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
-            elif nth:
-                chosen = [unit]
+            if nth:
+                spots = [_nth_item(view, nth.group(1), int(nth.group(2)))]
+            elif direction in ("before", "after"):
+                # The roadmap's next (or earlier) section, with its contents, and its own learning path or
+                # timeline where one places the topic too: each answers "what comes after X" in its own way.
+                spots = [_position(query, view, retrieved, kind) for kind in ("heading", "item")]
             else:
-                chosen = siblings[max(0, i - 1) : i + 2]
-            if not chosen:
-                continue
-            b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
-            b.listing([self._path_statement(view, u, b) for u in chosen])
-            answered = True
-            if nth or (self.named and len(self.named) == 1):
+                spots = [_position(query, view, retrieved)]
+            placed = False
+            for spot in spots:
+                if spot is not None and self._place(spot, direction, bool(nth), view, b):
+                    placed = answered = True
+            if placed and (nth or (self.named and len(self.named) == 1)):
                 break
         return answered
+
+    def _place(self, spot: tuple[Unit, list[Unit]], direction: str, nth: bool, view: DocumentView, b: _Builder) -> bool:
+        """The units around ``spot`` that answer ``direction``, under where they sit; whether there were any."""
+        unit, siblings = spot
+        i = siblings.index(unit)
+        if direction == "order":
+            chosen = siblings[:12]
+        elif direction == "before":  # what comes before, ending on where the topic sits
+            chosen = siblings[max(0, i - 5) : i + 1] if i else []
+        elif direction == "after":
+            chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
+        elif nth:
+            chosen = [unit]
+        else:
+            chosen = siblings[max(0, i - 1) : i + 2]
+        if not chosen:
+            return False
+        b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
+        b.listing([self._path_statement(view, u, b) for u in chosen])
+        return True
 
     def _order(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
         """A roadmap's own order: its learning-path or timeline list, else its numbered top-level sections."""
@@ -138,12 +150,17 @@ def _nth_item(view: DocumentView, word: str, number: int) -> tuple[Unit, list[Un
     return None
 
 
-def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple[Unit, list[Unit]] | None:
+def _position(
+    query: Query, view: DocumentView, retrieved: bool = True, kind: str = ""
+) -> tuple[Unit, list[Unit]] | None:
     """The heading or ordered item that names the topic, and its siblings in document order. In a roadmap
-    that retrieval did not bring, only a heading or item that names the whole topic counts."""
+    that retrieval did not bring, only a heading or item that names the whole topic counts. ``kind``: only a
+    "heading" or only an "item" (of an ordered list)."""
     best: tuple[float, Unit, list[Unit]] | None = None
     floor = 0.5 if retrieved else 0.99
     headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+    if kind == "item":
+        headings = []
     for unit in headings:
         cover = query.covers_topic(unit.text)
         if cover < floor:
@@ -159,7 +176,7 @@ def _position(query: Query, view: DocumentView, retrieved: bool = True) -> tuple
         score = cover + 0.2 * (unit.level == 1) + 0.1 * numbered
         if best is None or score > best[0]:
             best = (score, unit, siblings)
-    for unit in view.units:
+    for unit in view.units if kind != "heading" else ():
         if unit.kind != "item" or unit.level:
             continue
         cover = query.covers_topic(unit.text)
