@@ -182,3 +182,11 @@ def test_fast_an_answer_says_where_it_sits_in_each_roadmap(fake_assistant: Assis
     curriculum = next(p for p in answer.places if p.doc_id == "comprehensive-llm-curriculum")
     assert (curriculum.top, curriculum.position, curriculum.sections) == ("6. Fine-Tuning & Adaptation", 7, 19)
     assert curriculum.before == "5. Infrastructure & Scaling" and curriculum.prerequisites
+
+
+def test_a_beginner_saying_so_is_answered_on_what_they_ask(assistant: Assistant) -> None:
+    """ "beginner: what python libs should i know" gave the core roadmap's prerequisites (Python, PyTorch basics)
+    and none of the libraries the guide names; asked without "beginner:", it named them."""
+    answer = assistant.ask("beginner: what python libs should i know")
+    assert "numpy" in answer.text.lower() and "pandas" in answer.text.lower(), answer.text
+    assert answer.standalone == "what python libs should i know" and answer.unsupported == []

@@ -29,7 +29,7 @@ from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, resolve
 from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
 from roadmap_rag.retrieve.library import Library
-from roadmap_rag.retrieve.questions import plain, terms
+from roadmap_rag.retrieve.questions import plain, terms, what_is_asked
 from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.studying import Studying
@@ -241,7 +241,7 @@ class Assistant(Studying):
             check_backend(llm)  # an unknown name is the caller's error now, not the stream's
         turns = [replace(t, question=plain(t.question), answer=plain(t.answer)) for t in history or []]
         resolved = self._resolve(asked, turns)
-        request = Request(asked, turns, llm, k, doc_ids, kinds, resolved.question)
+        request = Request(asked, turns, llm, k, doc_ids, kinds, what_is_asked(resolved.question))
         return AnswerStream(self._answer(request))
 
     def ask(

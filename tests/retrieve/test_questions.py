@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.retrieve.questions import question_shape, stem, topic_support
+from roadmap_rag.retrieve.questions import question_shape, stem, topic_support, what_is_asked
 from roadmap_rag.types import Source
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
@@ -48,3 +48,14 @@ def test_an_everyday_word_weighs_less_than_a_term_of_art_in_what_a_question_is_a
     source = Source(id="s", doc_id="d", title="T", section="2. Deep learning", text="CNNs and RNNs", score=1.0)
     assert topic_support("are rnns still worth learning or are they dead", [source]) > 0.5
     assert topic_support("is a marathon still worth running or is it dead", [source]) == 0.0
+
+
+def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
+    """ "beginner: what python libs should i know" was answered with the core roadmap's prerequisites (every
+    beginner question was): "beginner" and "new" drew the beginner sections, whatever was asked after them."""
+    assert what_is_asked("im new to ml, where do i even start with llms??") == "where do i even start with llms??"
+    assert what_is_asked("im a noob do i need to know cnns before llms") == "do i need to know cnns before llms"
+    assert what_is_asked("beginner: what python libs should i know") == "what python libs should i know"
+    assert what_is_asked("I am learning LLMs, what is LoRA?") == "what is LoRA?"
+    for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
+        assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked

@@ -75,6 +75,27 @@ def plain(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " if ch.isspace() else "" for ch in text)
 
 
+# A learner saying who they are before the question ("im new to ml, ...", "complete beginner: ...", "im a noob do
+# i need ...", "just starting out, ...", "i know nothing about ml what ..."): who asks, not what is asked. Read
+# as part of the question, "new", "beginner" and "start" drew the roadmaps' beginner and prerequisites sections
+# whatever was asked after them.
+_SELF = re.compile(
+    r"^\s*(?:(?:i\s*'?\s*m|i am|me)\s+(?:(?:a|an|totally|completely|very|pretty|super|really|just|still|quite|"
+    r"kinda|complete|total|absolute)\s+)*(?:new|beginner|noob|newbie|novice|starting|fresh|learning)\b[^,.;:?!]*?"
+    r"|(?:(?:a|as a|complete|total|absolute|total|real)\s+)*(?:beginner|noob|newbie|novice)"
+    r"|just (?:starting|started|getting started)(?: out)?|i know (?:nothing|little|very little) about [\w\s]+?"
+    r")(?:\s*[,.;:!?-]+\s*|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|where|when|why)\b))",
+    re.IGNORECASE,
+)
+
+
+def what_is_asked(question: str) -> str:
+    """``question`` without a learner's description of themselves before it ("im new to ml, where do i start"
+    -> "where do i start"); the question as it stands when it has none, or nothing else."""
+    rest = _SELF.sub("", question, count=1).strip()
+    return rest if len(terms(rest)) >= 1 and rest != question.strip() else question
+
+
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))
 
 
