@@ -94,7 +94,18 @@ def _repair_lost_byte(match: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    """Repair mojibake and encoding debris; the result is what offsets refer to."""
+    """Repair mojibake and encoding debris; the result is what offsets refer to. Repeated until nothing changes
+    (at most 4 passes): one ftfy pass can leave text that reads as mojibake again ("Ž¼" is U+07BC's bytes read
+    as cp1252), and a document normalised twice must not move its offsets."""
+    for _ in range(4):
+        fixed = _normalise_once(text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _normalise_once(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text = ftfy.fix_text(text, normalization="NFC")
     if "\u00e2" in text:
