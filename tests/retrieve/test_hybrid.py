@@ -29,6 +29,12 @@ def test_a_question_naming_a_document_searches_that_document(assistant: Assistan
     assert "Captum" in sources[0].text
 
 
+def test_explain_asks_about_its_subject_not_about_explainability(assistant: Assistant) -> None:
+    retrieved = assistant.retriever.retrieve("explain self attention pls", 5)
+    assert "Explainability" not in retrieved.sources[0].section
+    assert any("Transformer" in s.section for s in retrieved.sources[:3]), [s.label() for s in retrieved.sources]
+
+
 # -- the fast tier: fusion and the card lane on the in-memory index --------------------------------------
 @pytest.mark.fast
 def test_fast_rrf_rewards_agreement_between_rankings(fake_assistant: Assistant) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.retrieve.questions import question_shape, stem, topic_support, what_is_asked
+from roadmap_rag.retrieve.questions import question_shape, search_text, stem, topic_support, what_is_asked
 from roadmap_rag.types import Source
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
@@ -59,3 +59,12 @@ def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
     assert what_is_asked("I am learning LLMs, what is LoRA?") == "what is LoRA?"
     for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
         assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked
+
+
+def test_retrieval_searches_for_the_subject_not_the_instruction() -> None:
+    """ "explain self attention pls" drew the curriculum's "Interpretability & Explainability" module first."""
+    assert search_text("explain self attention pls") == "self attention"
+    assert search_text("can you explain rope like im 5 pls") == "rope"
+    assert search_text("tell me about the gpt3 paper") == "the gpt3 paper"
+    for asked in ("what is explainability", "how do i explain my model predictions", "explain"):
+        assert search_text(asked) == asked  # the word is the subject, or nothing else is asked

@@ -28,6 +28,7 @@ from roadmap_rag.observe import tracing
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library, to_source
 from roadmap_rag.retrieve.query_text import name_patterns, near_duplicate, with_joined_compounds
+from roadmap_rag.retrieve.questions import search_text
 from roadmap_rag.retrieve.routing import CardName, PaperName, card_names, named_cards, paper_names, route
 from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
@@ -254,6 +255,7 @@ class HybridRetriever:
         self, query: str, k: int | None = None, filters: Filters | None = None, mode: Mode = "hybrid"
     ) -> Retrieved:
         filters = filters or Filters()
+        query = search_text(query)
         retrieved = self._routed(query, k or self.settings.top_k, filters, mode)
         return self._with_named_cards(query, retrieved, filters)
 

@@ -89,6 +89,23 @@ _SELF = re.compile(
 )
 
 
+# An instruction to the assistant, not a subject: "explain self attention pls" drew the curriculum's
+# "Interpretability & Explainability" module first ("explain" and "explainability" share a stem and a meaning).
+_INSTRUCTION = re.compile(
+    r"^\W*(?:(?:can|could|would) (?:you|u) )?(?:(?:please|pls|plz) )?(?:explain|describe|define|summari[sz]e|"
+    r"tell me about|give me an? (?:overview|summary|explanation) of)\b(?:\s+(?:to me|me))?\s*"
+    r"|\s*\b(?:(?:to me )?(?:like i'?m \d+|simply|in simple (?:words|terms)))?\W*\b(?:pls|plz|please)\W*$",
+    re.IGNORECASE,
+)
+
+
+def search_text(question: str) -> str:
+    """What retrieval searches for: ``question`` without an instruction to the assistant around it ("explain
+    X pls" searches for "X"); the question as it stands when nothing of its own would be left."""
+    rest = _INSTRUCTION.sub(" ", question).strip()
+    return rest if terms(rest) else question
+
+
 def what_is_asked(question: str) -> str:
     """``question`` without a learner's description of themselves before it ("im new to ml, where do i start"
     -> "where do i start"); the question as it stands when it has none, or nothing else."""
