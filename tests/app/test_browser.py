@@ -47,6 +47,17 @@ def snap(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
+def ask_in_page(page: Page, question: str) -> tuple[Any, Any]:
+    """Type ``question`` into the chat box and send it, as a learner does; returns the box and the messages."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_editable()
+    box.fill(question)
+    box.press("Enter")
+    return box, page.get_by_test_id("stChatMessage")
+
+
 @contextmanager
 def chromium_page(pw: Any, **options: Any) -> Iterator[Page]:
     """A page of a headless Chromium, patient: the app's first page load imports the stack and loads the models."""
@@ -358,11 +369,7 @@ def test_a_learner_places_reviews_the_next_day_sees_next_change_and_plans_the_we
         study = assistant.settings.data_dir / "study" / f"{profile}.json"
         with chromium_page(pw, viewport={"width": 1280, "height": 1400}) as page:
             page.goto(url)
-            messages = page.get_by_test_id("stChatMessage")
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_editable()
-            box.fill("What should I study next?")
-            box.press("Enter")
+            box, messages = ask_in_page(page, "What should I study next?")
             expect(messages.nth(1)).to_contain_text("Study next")
             before = messages.nth(1).inner_text()
             # The placement check on the curriculum, every answer right.
@@ -455,11 +462,7 @@ def test_a_stopped_chroma_server_is_a_sentence_with_its_remedy_and_the_question_
             chromium_page(pw, viewport={"width": 1280, "height": 1400}) as page,
         ):
             page.goto(url)
-            box = page.get_by_test_id("stChatInputTextArea")
-            messages = page.get_by_test_id("stChatMessage")
-            expect(box).to_be_editable()
-            box.fill("What is prompt engineering?")
-            box.press("Enter")
+            box, messages = ask_in_page(page, "What is prompt engineering?")
             expect(messages.nth(1).get_by_text("Sources", exact=True)).to_be_visible()
             server.stop()
             box.fill("What is a prompt template?")
