@@ -55,9 +55,7 @@ class PathShape(_State):
         """The units around ``spot`` that answer ``direction``, under where they sit; whether there were any."""
         unit, siblings = spot
         i = siblings.index(unit)
-        if direction == "order":
-            chosen = siblings[:12]
-        elif direction == "before":  # what comes before, ending on where the topic sits
+        if direction == "before":  # what comes before, ending on where the topic sits
             chosen = siblings[max(0, i - 5) : i + 1] if i else []
         elif direction == "after":
             chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
