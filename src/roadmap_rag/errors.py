@@ -32,8 +32,8 @@ class NothingIndexed(IndexUnavailable):
     def __init__(self, where: str = "") -> None:
         at = f" (the index: {where})" if where else ""
         super().__init__(
-            "nothing is indexed yet: run `roadmap-rag ingest` (or Re-ingest in the app's sidebar) to index the "
-            f"roadmaps, then ask again{at}"
+            "nothing is indexed yet: run `roadmap-rag ingest` (or, in the app, switch on the sidebar's Developer view "
+            f"and press Re-ingest the corpus) to index the roadmaps, then ask again{at}"
         )
 
 

@@ -470,6 +470,7 @@ def test_a_stopped_chroma_server_is_a_sentence_with_its_remedy_and_the_question_
             expect(messages).to_have_count(4)
             expect(messages.nth(2)).to_contain_text("What is a prompt template?")  # the question stays
             alert = messages.nth(3).get_by_test_id("stAlertContentError")
+            expect(alert).to_contain_text(f"The Chroma server at http://127.0.0.1:{server.port} stopped answering")
             expect(alert).to_contain_text(f"chroma run --host 127.0.0.1 --port {server.port}")
             expect(messages.nth(3).get_by_role("button", name="Ask again")).to_be_visible()
             expect(messages.nth(2)).to_be_in_viewport()  # the view moved to the new question and its answer

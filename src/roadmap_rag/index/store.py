@@ -169,9 +169,9 @@ class ChromaStore:
                 raise
             host, port = self._server
             raise IndexUnavailable(
-                f"lost the Chroma server at {self.location} ({type(exc).__name__}: {exc}); "
-                f"is `chroma run --host {host} --port {port}` still running? Retry once it is back "
-                "(`roadmap-rag ingest` repairs an ingest it interrupted)."
+                f"the Chroma server at http://{host}:{port} stopped answering: is `chroma run --host {host} --port "
+                f"{port}` still running? Retry once it is back (`roadmap-rag ingest` repairs an ingest it "
+                f"interrupted). The error: {type(exc).__name__}: {exc}"
             ) from exc
 
     def count(self) -> int:
