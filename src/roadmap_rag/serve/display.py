@@ -377,12 +377,19 @@ a.rr-cite:hover .rr-tip,a.rr-cite:focus .rr-tip{display:block}
 # answer is then written below it (a long conversation kept the new answer under the fold, even on a phone).
 SCROLL_TO_QUESTION = """<script>
 (() => {
+  // Once the question is drawn and its tab shown (asked from another tab, the Chat tab shows when the page's run
+  // ends: seconds later on a slow machine; up to 15 s is waited for), then kept in view for 2 s while the page
+  // around it settles.
   let tries = 0;
-  const show = () => {  // once the question is drawn and its tab shown (asked from another tab: a moment later)
+  let checks = 0;
+  const show = () => {
     const asked = [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop()
       ?.closest("[data-testid='stChatMessage']");
-    if (asked && asked.getClientRects().length) asked.scrollIntoView({ block: "start" });
-    else if (tries++ < 40) setTimeout(show, 50);
+    if (asked && asked.offsetParent !== null && asked.getClientRects().length) {
+      const box = asked.getBoundingClientRect();
+      if (checks === 0 || box.bottom < 0 || box.top > window.innerHeight) asked.scrollIntoView({ block: "start" });
+      if (checks++ < 20) setTimeout(show, 100);
+    } else if (tries++ < 300) setTimeout(show, 50);
   };
   setTimeout(show, 0);
 })();
