@@ -64,6 +64,8 @@ def checker() -> ClaimChecker:
         ("All the materials are free", [3], False),
         ("It lists three prerequisites", [3], False),  # a count of the source's list
         ("Yes.", [3], False),
+        ("Deep learning comes in at Month 3, paired with PyTorch", [1], False),
+        ("Masked Language Modeling (predicting masked tokens, like in BERT)", [2], True),
     ],
 )
 def test_true_sentences_are_kept(checker: ClaimChecker, claim: str, cited: list[int], item: bool) -> None:
@@ -85,6 +87,7 @@ def test_true_sentences_are_kept(checker: ClaimChecker, claim: str, cited: list[
         ("Month 6 covers LangChain agents", [1], False, "'LangChain' is not in source [1]"),  # an invented tool
         ("Month 6 takes twelve weeks", [1], False, "'12' is not in source [1]"),  # a number in words
         ("Month 6 covers prompt engineering and RAG", [9], False, "cites no source it was given"),
+        ("You can start on LLMs without being comfortable with Python", [3], False, "the other way round"),
     ],
 )
 def test_errors_are_removed_with_their_reason(
@@ -93,6 +96,27 @@ def test_errors_are_removed_with_their_reason(
     verdict = checker.check(claim, cited, item=item)
     assert not verdict
     assert why in verdict.reason
+
+
+def test_a_month_holds_what_the_timeline_puts_in_it_also_when_the_question_names_it() -> None:
+    checker = ClaimChecker(SOURCES, "when does deep learning with pytorch come in?", NAMES)
+    assert checker.check("Deep learning comes in at Month 3 of the timeline, paired with PyTorch", [1])
+    verdict = checker.check("Deep learning comes in at Month 2 of the timeline, paired with PyTorch", [1])
+    assert not verdict
+    assert "'month 2'" in verdict.reason
+
+
+def test_what_an_item_says_in_brackets_or_after_a_dash_belongs_to_its_own_head() -> None:
+    math = source(
+        "core", "LLM Roadmap", "Prerequisites > Math",
+        "Math you need:\n- Linear Algebra (embeddings, attention)\n- Probability & Statistics\n- Calculus",
+    )  # fmt: skip
+    checker = ClaimChecker([math], "what math do i need?", NAMES)
+    assert checker.check("Linear Algebra (for embeddings and attention)", [1], item=True)
+    for swapped in ("Probability & Statistics (embeddings, attention)", "Calculus — embeddings and attention"):
+        verdict = checker.check(swapped, [1], item=True)
+        assert not verdict
+        assert "another item" in verdict.reason or "together" in verdict.reason
 
 
 def test_a_caveat_is_ours_unless_a_source_holds_what_it_says_is_missing(checker: ClaimChecker) -> None:

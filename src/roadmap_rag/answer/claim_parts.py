@@ -43,7 +43,7 @@ _SPELLED = re.compile(
 _MAGNITUDE = re.compile(r"\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?|\d+x)\b")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary)\b|n['’]t\b",
+    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary|without|otherwise|rarely|seldom)\b|n['’]t\b",
     re.IGNORECASE,
 )
 # Qualifiers that come in exclusive sets: a claim's member must be the passage's member when the passage has one.

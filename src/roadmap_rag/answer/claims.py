@@ -65,6 +65,10 @@ _GENERIC_NAME = re.compile(
     re.IGNORECASE,
 )
 _OK = Verdict(True)
+_LABEL = re.compile(r"\b(?P<noun>months?|modules?|steps?|stages?|days?|weeks?|phases?)\s+(?P<n>\d{1,2})\b")
+_HEAD = re.compile(
+    r":\s|\s\(|\s[-–—]\s|,\s+(?:where|with|which|focused on|built around|covering|about|on|for)\b", re.IGNORECASE
+)
 _COMMON = 3  # a specific in this many passages is the sources' everyday word, not one fact's
 
 
@@ -189,9 +193,10 @@ class ClaimChecker:
                     return Verdict(False, f"no one passage of {where} holds {shown} together")
         if not item:
             return _OK
-        head, colon, body = text.partition(":")
+        head, colon, body = _head_body(text)
         head_words, body_words = words(head), words(body)
-        if colon and head_words and len(body_words) >= 2 and len(head) <= 60:
+        short = colon.startswith(":") or len(head.split()) <= 5  # "Head (body)" of a name, not of a sentence
+        if colon and head_words and short and len(body_words) >= 2 and len(head) <= 60:
             holders = [p for p in passages if len(body_words & p.words) * 2 >= len(body_words)]
             # A head of one or two words all there; a longer one, all but one.
             if holders and all(len(head_words - p.words) > (len(head_words) > 2) for p in holders):
@@ -265,6 +270,9 @@ class ClaimChecker:
                 words(found) | {token}, said, holding, passages, others
             ):
                 return Verdict(False, f"'{found}' belongs to another item of {where} than the sentence says")
+        verdict = _labelled(clause, claim, passages, where)
+        if not verdict:
+            return verdict
         verdict = self._qualified(clause, claim, passages, where)
         if not verdict:
             return verdict
@@ -324,6 +332,36 @@ class ClaimChecker:
                 if claim and claim <= p.words:
                     return Verdict(False, f"it says the sources lack what source [{e.number}] holds")
         return _OK
+
+
+def _labelled(clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
+    """ "Month 2: deep learning", "module 5 (Tokenization)": the passages that hold most of what the clause says
+    of a numbered month, module, step or day must carry that number, when another passage of the sources is
+    labelled with it ("Month 3: Deep learning + PyTorch" beside "Month 1-2: Python")."""
+    folded = _digits(clause)
+    for match in _LABEL.finditer(folded):
+        noun, number = match["noun"].rstrip("s"), match["n"]
+        content = claim - words(match.group(0))
+        if len(content) < 2:
+            continue
+        labelled = re.compile(rf"\b{noun}s?\s+(?:\d+\s*[-–]\s*)?{number}\b|^\s*{number}[.:)]\s")
+        if not any(labelled.search(p.text) for p in passages):
+            continue  # the sources do not number their months (modules, steps) this way
+        best = max(len(content & p.own) for p in passages)
+        if best < 2:
+            continue
+        holders = [p for p in passages if len(content & p.own) == best]
+        if not any(re.search(rf"\b{re.escape(number)}\b", p.text) for p in holders):
+            return Verdict(False, f"'{match.group(0)}' in {where} is not what the sentence says of it")
+    return _OK
+
+
+def _head_body(text: str) -> tuple[str, str, str]:
+    """A list item's head and what it says of it: "Head: body", "Head (body)", "Head — body", "Head, where body"."""
+    match = _HEAD.search(text)
+    if not match:
+        return text, "", ""
+    return text[: match.start()], match.group(0), text[match.end() :]
 
 
 def _where(cited: Sequence[Evidence]) -> str:
