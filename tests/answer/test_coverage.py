@@ -94,3 +94,27 @@ def test_the_note_says_what_is_missing_in_the_learners_words() -> None:
 def test_a_number_asked_of_a_subject_whose_sentences_state_none() -> None:
     assert uncovered("how many parameters does Llama 2 have?", [_source()], VOCABULARY) == []
     assert uncovered("how many parameters does lora train?", [_source()], VOCABULARY) == ["a number"]
+
+
+def test_a_measurable_attribute_of_a_named_thing_that_no_sentence_naming_it_speaks_of() -> None:
+    """ "whats the context length of llama 2" got Llama 2's size as if it answered (learner_dev3)."""
+    vocabulary = VOCABULARY | dict.fromkeys(terms("context length purpose"), 1)  # words the corpus uses
+    missing = uncovered("whats the context length of llama 2", [_source()], vocabulary)
+    assert missing == ["the context length of llama 2"]
+    assert note(missing).startswith("The sources do not state the context length of llama 2;")
+    stated = _source(TEXT + " Llama 2 has a context length of 4096 tokens.")
+    assert uncovered("whats the context length of llama 2", [stated], vocabulary) == []
+    # What an explanation asks ("the purpose of", "the idea of") is not a measurable attribute.
+    assert uncovered("what is the purpose of lora", [_source()], vocabulary) == []
+
+
+def test_a_thing_asked_for_by_name_is_named_though_it_is_an_everyday_word() -> None:
+    """ "mamba" is English (a snake), so it was not a subject of its own; asked whether the sources cover it, it is."""
+    vocabulary = VOCABULARY | dict.fromkeys(terms("other"), 1)
+    asked = "do the roadmaps cover mamba or other non transformer models"
+    assert uncovered(asked, [_source()], vocabulary) == ["mamba"]
+    assert uncovered("what is a mamba", [_source()], VOCABULARY) == []  # not asked for by name: an everyday word
+
+
+def test_when_a_law_takes_effect_asks_a_date() -> None:
+    assert uncovered("when does the eu ai act actually take effect", [_source()], VOCABULARY) == ["a date"]

@@ -6,7 +6,11 @@ question's form rather than its topic:
 
 - a word the question needs that the corpus never uses (not a typo of one it does: "transfomers");
 - a named version the sources never name ("Llama 3", "GPT-5", "Claude 3"), though they name its family;
-- a price, a date or a number the question asks for, where no sentence that names its subject states one.
+- a price, a date or a number the question asks for, where no sentence that names its subject states one;
+- a measurable attribute asked of a named thing ("the context length of Llama 2", "the length of CS224n") that no
+  sentence naming the thing speaks of;
+- in a question whether the sources cover something ("do the roadmaps cover mamba?"), a word the corpus never uses,
+  though it is everyday English.
 
 Each finding is said first ("The sources do not mention FlashAttention; the closest they have:").
 """
@@ -35,6 +39,20 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
 # A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
 _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
 
+# A measurable attribute of a named thing: what a sentence that names the thing must speak of to answer.
+_ATTRIBUTE = re.compile(
+    r"\b(?:the|its|their)\s+(?P<attr>(?:context\s+)?(?:length|window|size|price|cost|duration|release\s+date|date|year|"
+    r"parameter\s+count|number\s+of\s+parameters|speed|latency|accuracy|score|salary|authors?))\s+(?:of|for)\s+"
+    r"(?:the\s+)?(?P<subject>[\w.+-]+(?:\s+[\w.+-]+){0,2})",
+    re.IGNORECASE,
+)
+# "do the roadmaps cover X", "is X mentioned": what follows is asked about by name.
+_COVERS = re.compile(
+    r"\b(?:cover|covers|covered|mention|mentions|mentioned|include|includes|discuss|discusses|talk about|say anything "
+    r"about|anything (?:on|about))\b",
+    re.IGNORECASE,
+)
+
 
 def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str, int]) -> list[str]:
     """What ``question`` asks that none of ``sources`` holds, in the question's words ("FlashAttention",
@@ -44,8 +62,11 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     held = set(terms(text))
     flat = _flat(text)
     found: list[str] = []
+    covers = _COVERS.search(question)
+    named = set(_WORD.findall(question[covers.end() :])) if covers else set()
     for word in _WORD.findall(question):
-        if _absent(word, held, vocabulary) and not _written_apart(word, flat):
+        everyday = word in named and len(word) >= 4  # "mamba", not "non" of "non transformer"
+        if _absent(word, held, vocabulary, everyday=everyday) and not _written_apart(word, flat):
             found.append(word)
     modified = _unknown_modifier(question, vocabulary)
     if modified and not any(w in found for w in modified.split()):
@@ -55,6 +76,9 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
         family = stem(match.group(1).lower())
         if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
             found.append(name)
+    attribute = _attribute_unsaid(question, sources)
+    if attribute:
+        found.append(attribute)
     subject = subject_of(question)
     wanted = set(terms(subject))
     # The sentences that name the subject: a number elsewhere in the source answers nothing about it
@@ -96,16 +120,42 @@ def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
 def note(missing: Sequence[str]) -> str:
     """The sentence an answer opens with when the sources lack part of what was asked."""
     asked = [m for m in missing if m in ("a price", "a date", "a number")]
-    named = [m for m in missing if m not in asked]
+    of = [m for m in missing if m.startswith("the ")]  # "the context length of Llama 2"
+    named = [m for m in missing if m not in asked and m not in of]
     parts = []
     if named:
         parts.append(f"do not mention {_join(named)}")
+    if of:
+        parts.append(f"do not state {_join(of)}")
     if asked:
         parts.append(f"do not state {_join(asked)} for this")
     return f"The sources {' and '.join(parts)}; the closest they have is below, and it does not answer that part."
 
 
-def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
+def _attribute_unsaid(question: str, sources: Sequence[Source]) -> str:
+    """ "the context length of Llama 2" where the sentences that name Llama 2 never speak of a context length:
+    the attribute and its subject as asked, or ""."""
+    match = _ATTRIBUTE.search(question)
+    if not match:
+        return ""
+    subject: list[str] = []
+    for word in match.group("subject").split():
+        if not terms(word) or word.lower() in CHAT_WORDS:
+            break  # "cs224n in weeks": the name ends at its first small word
+        subject.append(word)
+    wanted = {t for t in terms(" ".join(subject)) if t not in GENERIC_STEMS}
+    attribute = set(terms(match.group("attr")))
+    if not wanted or not attribute:
+        return ""
+    name = _flat(" ".join(subject))
+    lines = (line for s in sources for line in f"{s.section}\n{s.text}".splitlines())
+    naming = [set(terms(u)) for line in lines for u in split_sentences(line) if name in _flat(u)]
+    if not naming or any(attribute <= u for u in naming):
+        return ""
+    return f"the {' '.join(match.group('attr').lower().split())} of {' '.join(subject)}"
+
+
+def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], everyday: bool = False) -> bool:
     lower = word.lower()
     stems = terms(lower)
     if not stems or lower in CHAT_WORDS or (len(lower) < 3 and not any(c.isdigit() for c in lower)):
@@ -118,7 +168,7 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int]) -> bool:
         return False  # a bare number is asked about ("in 2 weeks"), not named
     # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
     # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
-    if is_everyday(lower) or _everyday_typo(lower):
+    if not everyday and (is_everyday(lower) or _everyday_typo(lower)):
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.

@@ -65,6 +65,7 @@ _ASKS_PRICE = re.compile(
 _STATES_PRICE = re.compile(r"[$€£]\s?\d|\b\d+(?:\.\d+)?\s?(?:usd|dollars?|euros?)\b|\bfree\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(
     r"\bwhen (?:was|were|did|is|will)\b.{0,60}\b(?:released?|launch(?:ed)?|announced|published|come out|out)\b"
+    r"|\bwhen (?:does|do|did|will)\b.{0,60}\b(?:take effect|come into (?:force|effect)|enter into force)\b"
     r"|\brelease (?:date|day)\b|\bwhat (?:year|date|day)\b|\bwhich year\b",
     re.IGNORECASE,
 )
