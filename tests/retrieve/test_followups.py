@@ -91,3 +91,41 @@ def test_the_subject_is_the_run_of_topic_words_without_roadmap_names() -> None:
     assert subject_of("what comes after prompt engineering in the curriculum", NAMES) == "prompt engineering"
     assert subject_of("whats lora tho", NAMES) == "lora"
     assert subject_of("what should I study first?", NAMES) == ""
+
+
+def test_the_same_things_of_another_kind() -> None:
+    """ "and the intermediate ones?" after the beginner projects was answered as "the intermediate beginner in the
+    core roadmap?" and got the beginner level again."""
+    assert _ask("and the intermediate ones?", "what are the beginner projects in the core roadmap") == (
+        "what are the intermediate projects in the core roadmap"
+    )
+    assert _ask("what about the advanced ones", "what projects are in the getting-started guide") == (
+        "what advanced projects are in the getting-started guide"
+    )
+
+
+def test_the_first_one_is_the_first_item_of_the_last_answer() -> None:
+    answer = "The complete roadmap — Benchmark Suites:\n- HELM [1]\n- BIG-bench [1]\n- MMLU: 57 subjects [1]\n"
+    turns = [Turn("what benchmarks does the complete roadmap list", answer)]
+    assert resolve("what does the first one measure", turns, NAMES).question == "what does HELM measure"
+    assert resolve("and the last one?", turns, NAMES).question.startswith("MMLU")
+    # "the first 2 months" is a span of time, not an item
+    assert "HELM" not in resolve("what do i do in the first 2 months", turns, NAMES).question
+
+
+def test_a_question_that_is_only_what_it_asks_for_is_read_where_the_last_one_was_asked() -> None:
+    assert _ask("which web frameworks?", "what deployment stuff does the getting-started guide cover") == (
+        "which web frameworks in the getting-started guide?"
+    )
+    assert _ask("which web frameworks does flask compete with?", "what is lora") == (
+        "which web frameworks does flask compete with?"
+    )
+
+
+def test_a_numbered_month_or_module_is_a_subject_and_a_learners_context_is_not() -> None:
+    assert subject_of("what should i study in month 1-2 of the getting started plan") == "month 1-2"
+    assert _ask("and after that?", "what should i study in month 1-2 of the getting-started guide") == (
+        "what comes after month 1-2 in the getting-started guide?"
+    )
+    asked = "im doing the comprehensive curriculum, whats in the tokenization module"
+    assert _ask("what comes right after it", asked) == "what comes right after tokenization in the curriculum?"

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from roadmap_rag.retrieve.question_words import CHAT_WORDS
-from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms
+from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms, what_is_asked
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
 _POINTER = re.compile(
@@ -38,10 +38,24 @@ _LEADING = re.compile(
 _CONTINUES = re.compile(r"^\s*(?:and|also|then|so|what else|anything else|more)\b|\bagain\W*$", re.IGNORECASE)
 _SWAP = re.compile(r"^\s*(?:what|how)\s+about\s+(?P<rest>.+)$", re.IGNORECASE)
 _ASKS = re.compile(
-    r"^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will"
+    r"^\s*(?:what|whats|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will"
     r"|explain|describe|tell|list|name|give|show|any|recommend)\b",
     re.IGNORECASE,
 )
+# "and the intermediate ones?", "what about the advanced ones": the last question's things, of another kind.
+_ONES = re.compile(r"^\s*(?:the\s+)?(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+ones\W*$", re.IGNORECASE)
+# "the first one", "the second", "the last one": an item of the last answer's list, by its place.
+_ORDINAL = re.compile(r"\bthe\s+(?P<nth>first|second|third|fourth|fifth|last)(?:\s+one\b|(?!\s*\w))", re.IGNORECASE)
+_NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
+_CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
+# "which web frameworks?", "what tools?": a question that is only what it asks for, to be read where the last
+# one was asked.
+_FRAGMENT = re.compile(r"^\s*(?:and\s+)?(?:which|what)\s+(?:[a-z][\w-]*\s*){1,3}\?*\s*$", re.IGNORECASE)
+_VERBISH = re.compile(r"\b(?:is|are|was|were|do|does|did|can|should|would|will|has|have)\b|'s\b", re.IGNORECASE)
+# A numbered place a subject can be: "month 1-2", "module 3", "day 5".
+_LABEL = re.compile(r"^(?:months?|modules?|weeks?|days?|steps?|stages?|phases?|levels?|chapters?|sections?)$", re.I)
+_NUMBERED = re.compile(r"^\d+(?:[-–]\d+)?$")
 _NEXT = re.compile(r"^\s*(?:and\s+)?(?:what(?:'s| is| comes)?\s+)?(?:next|after\s+that)\b\W*$", re.IGNORECASE)
 # "... about Large Language Models?", "... say about evaluation?": what follows "about" is the question's own
 # subject, however generic its words ("language", "models" name no subject alone), unless it points back.
@@ -69,8 +83,17 @@ def subject_of(question: str, names: Sequence[str] = ()) -> str:
     runs: list[list[str]] = []
     run: list[str] = []
     pending: list[str] = []
+    last = ""
     for word in _WORD.findall(text):
         bare = word.strip(".'-")
+        if _numbered_place(last, bare):
+            if run and run[-1] == last:
+                run.pop()
+            if run:
+                runs.append(run)
+            run, pending, last = [last, bare], [], bare  # "month 1-2": the place is the subject
+            continue
+        last = bare
         if _is_topic(bare) or (run and not pending and bare.isdigit()):
             run += [*pending, bare]
             pending = []
@@ -84,13 +107,17 @@ def subject_of(question: str, names: Sequence[str] = ()) -> str:
         runs.append(run)
     if not runs:
         return ""
-    best = max(runs, key=lambda r: sum(1 + (not is_everyday(w)) for w in r if not w.isdigit()))
+    best = max(runs, key=lambda r: sum(1 + (_NUMBERED.match(w) is not None or not is_everyday(w)) for w in r))
     if any(not is_everyday(w) for w in best):
         while best and is_everyday(best[-1]) and not best[-1].isdigit():
             best = best[:-1]
-        while best and is_everyday(best[0]):
+        while best and is_everyday(best[0]) and not (len(best) > 1 and _numbered_place(best[0], best[1])):
             best = best[1:]
     return " ".join(best)
+
+
+def _numbered_place(label: str, number: str) -> bool:
+    return bool(_LABEL.match(label) and _NUMBERED.match(number))
 
 
 def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[str, int] | None = None) -> bool:
@@ -99,8 +126,12 @@ def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[st
     no subject of its own. A question with a subject of its own and no pointer stands alone."""
     text = _without_names(question, names)
     stripped = _LEADING.sub("", text)
-    if _SWAP.match(stripped) or _NEXT.match(question) or _CONTINUES.search(text):
+    if _SWAP.match(stripped) or _NEXT.match(question) or _CONTINUES.search(text) or _ONES.match(stripped):
         return True
+    if _ORDINAL.search(stripped) and not _about_a_subject(stripped):
+        return True  # "what does the first one measure?"
+    if _FRAGMENT.match(stripped) and not _VERBISH.search(stripped):
+        return True  # "which web frameworks?"
     own = [w for w in _WORD.findall(stripped) if _is_topic(w.strip(".'-"))]
     if not own and not _about_a_subject(stripped):
         return True  # "any papers?", "how long?", "is it hard?", "what does the curriculum say about it?"
@@ -140,26 +171,70 @@ def resolve(
         return Resolved(question, False)
     previous = ""
     place = ("", "")
+    answer = ""
     for turn in history:
         if previous and is_followup(turn.question, names, vocabulary):
-            previous = _resolve_one(turn.question, previous, place, names)
+            previous = _resolve_one(turn.question, previous, place, names, answer)
         else:
             previous = turn.question
         place = (turn.section, turn.roadmap)
+        answer = turn.answer
     if not is_followup(question, names, vocabulary):
         return Resolved(question, False)
-    return Resolved(_resolve_one(question, previous, place, names), True)
+    return Resolved(_resolve_one(question, previous, place, names, answer), True)
 
 
-def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str]) -> str:
-    subject = subject_of(previous, names)
+def _things(previous: str, subject: str) -> str:
+    """What "ones" stands for in the last question: its subject's words up to the plural noun after them ("beginner
+    projects"), or its first plural noun ("projects")."""
+    words = _WORD.findall(previous)
+    lowered = [w.lower() for w in words]
+    start = lowered.index(subject.split()[0].lower()) if subject and subject.split()[0].lower() in lowered else -1
+    for i, word in enumerate(lowered[max(start, 1) :], start=max(start, 1)):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in ("does", "this"):
+            return " ".join(words[start if start >= 0 else i : i + 1])
+    return ""
+
+
+def _nth_item(answer: str, nth: str) -> str:
+    """The ``nth`` item of the first list in ``answer``, without its citations or details ("HELM")."""
+    items: list[str] = []
+    for line in answer.splitlines():
+        match = _ITEM.match(line)
+        if match:
+            items.append(_CITE.sub("", match.group("item")).strip())
+        elif items and line.strip():
+            break
+    if not items:
+        return ""
+    index = _NTH[nth.lower()]
+    if index >= len(items):
+        return ""
+    return re.split(r":\s|\s[-–—]\s|\s\(|;\s", items[index], maxsplit=1)[0].strip(" .*")
+
+
+def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str], answer: str = "") -> str:
+    previous = what_is_asked(previous)  # "im new to ml, whats lora": the question is the rest
+    # "im doing the comprehensive curriculum, whats in the tokenization module": the subject is the question's
+    asked = re.split(r",\s+", previous)[-1]
+    subject = (_ASKS.match(asked) and subject_of(asked, names)) or subject_of(previous, names)
     section, roadmap = place
     named_before = _names_in(previous, names)
     named_now = _names_in(question, names)
     # carried over as the roadmap's own name ("the 14-day roadmap"), however it was typed ("the 14 day one")
     roadmap_words = _names_in(previous, names, canonical=True) or ([roadmap] if roadmap else [])
     text = _LEADING.sub("", question).strip() or question.strip()
+    ordinal = _ORDINAL.search(text)
+    item = _nth_item(answer, ordinal.group("nth")) if ordinal else ""
+    if ordinal and item:
+        # "what does the first one measure?": the first item of the last answer's list
+        return text[: ordinal.start()] + item + text[ordinal.end() :]  # a thing of its own, wherever it is
     swap = _SWAP.match(text)
+    ones = _ONES.match(swap.group("rest") if swap else text)
+    things = _things(previous, subject) if ones else ""
+    if ones and things:
+        # "and the intermediate ones?" after "what are the beginner projects ...": the intermediate projects
+        return _replace(previous, things, f"{ones.group('kind')} {things.split()[-1]}")
     if swap:
         rest = re.split(r"[,;?]", swap.group("rest"))[0].strip(" .!")  # "the curriculum, what does it list?"
         if _names_in(rest, names) and not subject_of(rest, names):
