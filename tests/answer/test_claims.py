@@ -184,3 +184,38 @@ def test_complete_prefix_waits_for_the_end_of_a_statement() -> None:
     assert complete_prefix("A lead:\n- item one [1]\n- item tw") == "A lead:\n- item one [1]"
     assert complete_prefix("A sentence [1].\nA lead:\n- item o") == "A sentence [1]."  # the lead waits for its list
     assert complete_prefix("**Complete roadmap") == ""
+
+
+def test_a_contrast_and_a_position_are_checked_against_what_the_source_asserts() -> None:
+    """Negations a fluent model plants (replay_dev2): the source's "in parallel rather than sequentially" asserts
+    parallel; "relative" is not "absolute"; "not ... beginner-friendly" is not "perfectly beginner-friendly"; a
+    topic third of five is not "the final step"."""
+    prose = source(
+        "core", "LLM Roadmap", "Transformers",
+        "Self-attention lets transformers process sequences in parallel rather than sequentially. RoPE is a "
+        "relative positional embedding method. Learning LLMs is not complex, but not exactly beginner-friendly "
+        "either.",
+    )  # fmt: skip
+    module = source(
+        "curriculum", "Comprehensive LLM Curriculum", "8. RLHF",
+        "8. RLHF:\n1. Human preference data collection\n2. Reward model training\n3. Proximal Policy Optimization "
+        "(PPO) for RLHF\n4. Safe exploration & reward hacking\n5. Evaluation of RLHF effectiveness",
+    )  # fmt: skip
+    checker = ClaimChecker([prose, module], "what is self attention", NAMES)
+    kept = [
+        ("Transformers process sequences in parallel rather than sequentially", [1]),
+        ("RoPE is a relative positional embedding method", [1]),
+        ("Learning LLMs is not complex, but it is not exactly beginner-friendly", [1]),
+        ("The module ends with the evaluation of RLHF effectiveness", [2]),
+    ]
+    for claim, cited in kept:
+        assert checker.check(claim, cited), (claim, checker.check(claim, cited).reason)
+    removed = [
+        ("Transformers process sequences one token at a time rather than in parallel", [1]),
+        ("RoPE is an absolute positional embedding method", [1]),
+        ("Learning LLMs is not complex and is perfectly beginner-friendly", [1]),
+        ("Proximal Policy Optimization (PPO) for RLHF is the final step of the module", [2]),
+        ("The author advises against learning self-attention in parallel", [1]),
+    ]
+    for claim, cited in removed:
+        assert not checker.check(claim, cited), claim

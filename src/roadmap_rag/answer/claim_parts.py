@@ -43,7 +43,7 @@ _SPELLED = re.compile(
 _MAGNITUDE = re.compile(r"\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?|\d+x)\b")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary|without|otherwise|rarely|seldom)\b|n['’]t\b",
+    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary|without|otherwise|rarely|seldom|against)\b|n['’]t\b",
     re.IGNORECASE,
 )
 # Qualifiers that come in exclusive sets: a claim's member must be the passage's member when the passage has one.
@@ -70,13 +70,29 @@ _GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "weights": {
         "frozen": ("frozen", "freeze", "freezes", "freezing", "kept fixed"),
-        "retrained": ("retrain", "retrains", "retraining", "retrained", "all of the pretrained weights"),
+        "retrained": (
+            "retrain",
+            "retrains",
+            "retraining",
+            "retrained",
+            "all of the pretrained weights",
+            "updated as well",
+            "also updated",
+            "are updated",
+            "is updated",
+            "updates all",
+        ),
     },
     "direction": {
         "less": ("smaller", "fewer", "reduce", "reduces", "reduced", "reducing", "decrease", "decreases", "lower"),
         "more": ("larger", "bigger", "increase", "increases", "increased", "increasing", "higher", "greater"),
     },
     "phase": {"training": ("training phase", "during training"), "inference": ("inference phase", "at inference")},
+    "position": {"relative": ("relative",), "absolute": ("absolute",)},
+    "extent": {
+        "partial": ("only parts", "only part", "parts of the network", "a subset", "sparsely"),
+        "whole": ("the whole network", "the entire network", "all of the network", "every parameter", "densely"),
+    },
     "mechanism": {"recurrence": ("recurrence", "recurrent", "rnn", "rnns"), "attention": ("self-attention",)},
 }
 _QUALIFIERS: dict[str, tuple[str, str]] = {
@@ -94,7 +110,9 @@ _QUALIFIER = re.compile(
 _CLAUSES = re.compile(r";|\s[-–—]\s|,\s*(?:and|but|while|whereas|then|followed by)\s")
 # What binds the parts of a claim: "head: body", "name (details)", "X — Y", "X for Y", "X under Y", "part of".
 _BINDS = re.compile(r":\s|\(|\s[-–—]\s|\b(?:for|under|as|in|belongs? to|part of)\b", re.IGNORECASE)
-_SUBCLAUSES = re.compile(r"[;,:]\s|\s[-–—]\s|\bbut\b")
+_SUBCLAUSES = re.compile(r"[;,:]\s|\s[-–—]\s|\bbut\b|\band\s+(?=(?:is|are|was|were|it|they|has|have)\b)")
+# "in parallel rather than sequentially" asserts the first: what follows the contrast is denied.
+CONTRAST = re.compile(r"\b(?:rather than|instead of|as opposed to|not)\b", re.IGNORECASE)
 # A sentence of ours that says what the sources do not hold: "The sources don't say how long this takes."
 _CAVEAT = re.compile(
     r"\b(?:do(?:es)?n[o']?t|do(?:es)? not|never|no|neither|nor)\b.{0,40}?\b(?:say|says|state|states|mention|mentions|"
@@ -161,6 +179,11 @@ def _rare(word: str, threshold: float | None = None) -> bool:
 
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
+
+
+def asserted(text: str) -> str:
+    """What ``text`` asserts before a contrast: "in parallel" of "in parallel rather than sequentially"."""
+    return CONTRAST.split(text, maxsplit=1)[0]
 
 
 def qualifiers(text: str) -> dict[str, set[str]]:

@@ -31,6 +31,7 @@ from roadmap_rag.answer.claim_parts import (
     _digits,
     _proper,
     _quoted,
+    asserted,
     negated,
     qualifiers,
     specifics,
@@ -41,7 +42,6 @@ from roadmap_rag.text.sentences import URL, split_sentences
 from roadmap_rag.text.words import fold
 from roadmap_rag.types import Kind, Source
 
-_CONTRAST = re.compile(r"\b(?:rather than|instead of|as opposed to|not)\b", re.IGNORECASE)
 _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage must state, not only not contradict
 # Words that make a claim absolute: the passage must say them too.
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
@@ -65,7 +65,11 @@ _GENERIC_NAME = re.compile(
     re.IGNORECASE,
 )
 _OK = Verdict(True)
-_LABEL = re.compile(r"\b(?P<noun>months?|modules?|steps?|stages?|days?|weeks?|phases?)\s+(?P<n>\d{1,2})\b")
+_NOUNS = r"months?|modules?|steps?|stages?|days?|weeks?|phases?|parts?"
+# "month 2", "module 5", and (numbers in words as digits) "the first step" -> "the 1 step", "second part".
+_LABEL = re.compile(rf"\b(?:(?P<noun>{_NOUNS})\s+(?P<n>\d{{1,2}})|(?P<n2>\d{{1,2}})\s+(?P<noun2>{_NOUNS}))\b")
+# "its last topic", "the final step", "closes with": the item named must end its list.
+_LAST = re.compile(r"\b(?:(?:the|its|their)\s+(?:very\s+)?(?:last|final)\b|closes with|ends with|finishes with)", re.I)
 _HEAD = re.compile(
     r":\s|\s\(|\s[-–—]\s|,\s+(?:where|with|which|focused on|built around|covering|about|on|for)\b", re.IGNORECASE
 )
@@ -270,7 +274,7 @@ class ClaimChecker:
                 words(found) | {token}, said, holding, passages, others
             ):
                 return Verdict(False, f"'{found}' belongs to another item of {where} than the sentence says")
-        verdict = _labelled(clause, claim, passages, where)
+        verdict = _labelled(clause, claim, passages, where) and (lead or _last(clause, claim, passages, where))
         if not verdict:
             return verdict
         verdict = self._qualified(clause, claim, passages, where)
@@ -289,9 +293,9 @@ class ClaimChecker:
     def _qualified(self, clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
         """Each qualifier of the clause agrees with the passage that speaks to it: of the passages that use its
         set ("part-time"/"full-time"), the one that shares most of the clause's words."""
-        asserted = _CONTRAST.split(clause, maxsplit=1)[0]  # "sequentially rather than in parallel" asserts the first
+        said = asserted(clause)  # "sequentially rather than in parallel" asserts the first
         for group, mine in qualifiers(clause).items():
-            mine = qualifiers(asserted).get(group) or mine
+            mine = qualifiers(said).get(group) or mine
             speaking = [p for p in passages if group in p.qualifiers and len(claim & p.words) >= min(2, len(claim))]
             if speaking:
                 best = max(speaking, key=lambda p: len(claim & p.words))
@@ -339,20 +343,43 @@ def _labelled(clause: str, claim: set[str], passages: Sequence[Passage], where: 
     of a numbered month, module, step or day must carry that number, when another passage of the sources is
     labelled with it ("Month 3: Deep learning + PyTorch" beside "Month 1-2: Python")."""
     folded = _digits(clause)
-    for match in _LABEL.finditer(folded):
-        noun, number = match["noun"].rstrip("s"), match["n"]
-        content = claim - words(match.group(0))
+    labels = list(_LABEL.finditer(folded))
+    for i, match in enumerate(labels):
+        noun, number = (match["noun"] or match["noun2"]).rstrip("s"), match["n"] or match["n2"]
+        # What it says of this one: the words up to the next numbered place ("module 6 (...) is followed by module 7")
+        start = labels[i - 1].end() if i else 0
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(folded)
+        content = (claim & words(folded[start:end])) - words(match.group(0))
         if len(content) < 2:
             continue
-        labelled = re.compile(rf"\b{noun}s?\s+(?:\d+\s*[-–]\s*)?{number}\b|^\s*{number}[.:)]\s")
+        labelled = re.compile(
+            rf"\b{noun}s?\s+(?:\d+\s*[-–]\s*)?{number}\b|\b{number}\s+{noun}s?\b|(?:^|[\s>])\s*{number}[.:)]\s"
+        )
         if not any(labelled.search(p.text) for p in passages):
             continue  # the sources do not number their months (modules, steps) this way
-        best = max(len(content & p.own) for p in passages)
+        # What it says, in the passage's own words, else with its context (an item under "2. Deep Learning")
+        for field in ("own", "words"):
+            best = max(len(content & getattr(p, field)) for p in passages)
+            if best >= 2:
+                break
         if best < 2:
             continue
-        holders = [p for p in passages if len(content & p.own) == best]
+        holders = [p for p in passages if len(content & getattr(p, field)) == best]
         if not any(re.search(rf"\b{re.escape(number)}\b", p.text) for p in holders):
             return Verdict(False, f"'{match.group(0)}' in {where} is not what the sentence says of it")
+    return _OK
+
+
+def _last(clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
+    """ "BPE & WordPiece as its last topic", "PPO, the final step": the item it names ends its list."""
+    if not _LAST.search(clause):
+        return _OK
+    item = _anchor(claim, [p for p in passages if p.listed])
+    if item is None:
+        return Verdict(False, f"it says what comes last, which no list of {where} shows")
+    siblings = [p for p in passages if p.listed == item.listed]
+    if len(siblings) >= 2 and item.at < max(p.at for p in siblings):
+        return Verdict(False, f"it puts last what {where} lists before other items")
     return _OK
 
 
