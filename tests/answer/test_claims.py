@@ -219,3 +219,20 @@ def test_a_contrast_and_a_position_are_checked_against_what_the_source_asserts()
     ]
     for claim, cited in removed:
         assert not checker.check(claim, cited), claim
+
+
+def test_a_double_negation_a_title_and_an_opening_no_are_not_denials() -> None:
+    """True sentences the check removed as "the other way round" (replay_dev2)."""
+    from roadmap_rag.answer.claim_parts import negated
+
+    assert not negated('It was introduced in "Leave No Context Behind: Efficient Infinite Context Transformers".')
+    assert not negated("Don't skip it entirely: traditional NLP helps you appreciate neural approaches.")
+    assert negated("No. You aren't sworn by blood to finish a book.")  # the sentence's own negation counts
+    assert negated("Neither Python nor math is optional.")  # "neither ... nor" is one negation
+    assert negated("You don't need CUDA.")
+
+
+def test_after_a_comma_b_puts_a_first(checker: ClaimChecker) -> None:
+    assert checker.check("After deep learning with PyTorch, you study NLP fundamentals", [1])
+    assert not checker.check("After NLP fundamentals, you study deep learning with PyTorch", [1])
+    assert checker.check("The guide says that after deep learning with PyTorch you study NLP fundamentals", [1])

@@ -177,8 +177,17 @@ def _rare(word: str, threshold: float | None = None) -> bool:
     return zipf_frequency(word.lower(), "en") < (threshold or _RARE)
 
 
+_VERDICT_WORD = re.compile(r"^\W*(?:no|yes|nope|yeah)\b[.,!:;]?", re.IGNORECASE)
+
+
 def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    """Whether ``text`` says no: an odd number of negations ("don't skip it" says yes), a quoted title ("Leave No
+    Context Behind") and an answer's opening "No." aside."""
+    text = _VERDICT_WORD.sub(" ", QUOTED.sub(" ", text))
+    found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
+    if "neither" in found and "nor" in found:
+        found.remove("nor")  # "neither A nor B" is one negation
+    return len(found) % 2 == 1
 
 
 def asserted(text: str) -> str:

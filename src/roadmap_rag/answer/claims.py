@@ -53,7 +53,7 @@ _PARTS = re.compile(
 )
 # "A before B", "B after A", "after A, B": an order a source's sequence must have.
 _ORDER = re.compile(
-    r"^(?P<a>.+?)\b(?P<rel>before|after|followed by|then|ahead of|prior to|precedes|follows|later than|earlier than)\b"
+    r"^(?P<a>.*?)\b(?P<rel>before|after|followed by|then|ahead of|prior to|precedes|follows|later than|earlier than)\b"
     r"(?P<b>.+)$",
     re.IGNORECASE,
 )
@@ -213,7 +213,13 @@ class ClaimChecker:
         if not match:
             return _OK
         first, then = match["a"], match["b"]
-        if match["rel"].lower() in _AFTER:
+        if match["rel"].lower() == "after" and (not words(first) - self.question_words or first.rstrip().endswith(",")):
+            # "after A, B", "..., after A you B": A comes first
+            parts = re.split(r",\s*|\s(?=(?:you|we|they|learners)\s)", then, maxsplit=1)
+            if len(parts) < 2:
+                return _OK
+            first, then = parts
+        elif match["rel"].lower() in _AFTER:
             first, then = then, first
         a, b = _anchor(words(first), passages), _anchor(words(then), passages)
         if a and b and a.doc_id == b.doc_id and a is not b and a.at > b.at:
