@@ -69,7 +69,11 @@ _NOUNS = r"months?|modules?|steps?|stages?|days?|weeks?|phases?|parts?"
 # "month 2", "module 5", and (numbers in words as digits) "the first step" -> "the 1 step", "second part".
 _LABEL = re.compile(rf"\b(?:(?P<noun>{_NOUNS})\s+(?P<n>\d{{1,2}})|(?P<n2>\d{{1,2}})\s+(?P<noun2>{_NOUNS}))\b")
 # "its last topic", "the final step", "closes with": the item named must end its list.
-_LAST = re.compile(r"\b(?:(?:the|its|their)\s+(?:very\s+)?(?:last|final)\b|closes with|ends with|finishes with)", re.I)
+_LAST = re.compile(
+    r"\b(?:(?:the|its|their)\s+(?:very\s+)?(?:last|final)\s+(?:step|topic|item|module|stage|one|part|resource|entry"
+    r"|project|point)s?\b|(?:closes|ends|finishes) with)",
+    re.IGNORECASE,
+)  # not "the last few years"
 _HEAD = re.compile(
     r":\s|\s\(|\s[-–—]\s|,\s+(?:where|with|which|focused on|built around|covering|about|on|for)\b", re.IGNORECASE
 )
@@ -161,7 +165,7 @@ class ClaimChecker:
         for clause in _clauses(plain):
             verdict = self._order(clause, passages, where)
             for part in _PARTS.split(clause) if verdict else ():
-                verdict = self._clause(part, passages, where, lead)
+                verdict = self._clause(part, passages, where, lead, item)
                 if not verdict:
                     break
             if not verdict:
@@ -242,7 +246,9 @@ class ClaimChecker:
             firsts.setdefault(doc, name)
         return ", ".join(f"the {firsts.get(d, d)}" for d in sorted(docs))
 
-    def _clause(self, clause: str, passages: Sequence[Passage], where: str, lead: bool = False) -> Verdict:
+    def _clause(
+        self, clause: str, passages: Sequence[Passage], where: str, lead: bool = False, item: bool = False
+    ) -> Verdict:
         """The clause's numbers and names sit with its words, and its qualifiers and negation agree with a
         passage that holds it."""
         claim = words(clause)
@@ -280,7 +286,7 @@ class ClaimChecker:
                 words(found) | {token}, said, holding, passages, others
             ):
                 return Verdict(False, f"'{found}' belongs to another item of {where} than the sentence says")
-        verdict = _labelled(clause, claim, passages, where) and (lead or _last(clause, claim, passages, where))
+        verdict = _labelled(clause, claim, passages, where) and (lead or _last(clause, claim, passages, where, item))
         if not verdict:
             return verdict
         verdict = self._qualified(clause, claim, passages, where)
@@ -376,13 +382,14 @@ def _labelled(clause: str, claim: set[str], passages: Sequence[Passage], where: 
     return _OK
 
 
-def _last(clause: str, claim: set[str], passages: Sequence[Passage], where: str) -> Verdict:
-    """ "BPE & WordPiece as its last topic", "PPO, the final step": the item it names ends its list."""
+def _last(clause: str, claim: set[str], passages: Sequence[Passage], where: str, listed: bool = False) -> Verdict:
+    """ "BPE & WordPiece as its last topic", "PPO, the final step": the item it names ends its list. A list item
+    that says it comes last needs a list that shows it."""
     if not _LAST.search(clause):
         return _OK
     item = _anchor(claim, [p for p in passages if p.listed])
     if item is None:
-        return Verdict(False, f"it says what comes last, which no list of {where} shows")
+        return Verdict(False, f"it says what comes last, which no list of {where} shows") if listed else _OK
     siblings = [p for p in passages if p.listed == item.listed]
     if len(siblings) >= 2 and item.at < max(p.at for p in siblings):
         return Verdict(False, f"it puts last what {where} lists before other items")
