@@ -43,7 +43,7 @@ _SPELLED = re.compile(
 _MAGNITUDE = re.compile(r"\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?|\d+x)\b")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary|without|otherwise|rarely|seldom|against)\b|n['’]t\b",
+    r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary|without|otherwise|rarely|seldom)\b|n['’]t\b",
     re.IGNORECASE,
 )
 # Qualifiers that come in exclusive sets: a claim's member must be the passage's member when the passage has one.
@@ -177,13 +177,15 @@ def _rare(word: str, threshold: float | None = None) -> bool:
     return zipf_frequency(word.lower(), "en") < (threshold or _RARE)
 
 
+# "not only X but also Y", "not what it is, but how it works": a contrast, which says yes to what follows "but"
+_NOT_ONLY = re.compile(r"\bnot (?:only|just|merely|simply)\b|\bnot\b(?=[^.;:!?]{0,60}?,?\s+but\b)", re.IGNORECASE)
 _VERDICT_WORD = re.compile(r"^\W*(?:no|yes|nope|yeah)\b[.,!:;]?", re.IGNORECASE)
 
 
 def negated(text: str) -> bool:
     """Whether ``text`` says no: an odd number of negations ("don't skip it" says yes), a quoted title ("Leave No
     Context Behind") and an answer's opening "No." aside."""
-    text = _VERDICT_WORD.sub(" ", QUOTED.sub(" ", text))
+    text = _NOT_ONLY.sub(" ", _VERDICT_WORD.sub(" ", QUOTED.sub(" ", text)))
     found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
     if "neither" in found and "nor" in found:
         found.remove("nor")  # "neither A nor B" is one negation

@@ -294,7 +294,11 @@ class ClaimChecker:
             return verdict
         # Each piece of the clause ("you don't need numpy at first", "writing scripts is enough") against the
         # passages that hold most of it: one of them must agree with its absolutes and its polarity.
-        for piece in [clause, *(p for p in _SUBCLAUSES.split(clause) if p.strip() and p.strip() != clause.strip())]:
+        pieces = [p for p in _SUBCLAUSES.split(clause) if p.strip() and p.strip() != clause.strip()]
+        # The whole clause too, unless its pieces' negations do not add up to its own ("isn't complex but isn't
+        # beginner-friendly" says no twice, not yes once).
+        whole = [clause] if not pieces or negated(clause) == any(negated(p) for p in pieces) else []
+        for piece in whole + pieces:
             said = words(piece)
             holders = [p for p in passages if len(said & p.words) * 2 >= len(said) and len(said & p.words) >= 2]
             problems = [self._disagreement(piece, p, where) for p in holders]
