@@ -53,3 +53,6 @@ def test_what_a_question_asks_for() -> None:
     assert not asks_price("what is a cost function used for?")
     assert asks_date("when was llama 3 released?") and not asks_date("when should i learn rag?")
     assert states_duration("6-9 months part-time") and not states_duration("the 3 parts")
+    # "how long should i spend on self attention" is answered by advice with no number in it
+    assert states_duration("I suggest taking as much time as needed for this part")
+    assert not states_duration("It is time to build the model")

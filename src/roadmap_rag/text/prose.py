@@ -42,7 +42,8 @@ _ADVICE = re.compile(
 _DURATION = re.compile(
     r"\b\d+(?:\s*(?:[-–]|to)\s*\d+)?\s*(?:\+\s*)?(?:months?|weeks?|days?|hours?|years?)\b"
     r"|\b(?:a|one|two|three|four|five|six|several|few) (?:months?|weeks?|days?|years?)\b"
-    r"|\b(?:month|week|day)s? \d+\b|\bpart-time\b|\bfull-time\b",
+    r"|\b(?:month|week|day)s? \d+\b|\bpart-time\b|\bfull-time\b"
+    r"|\bas much time as (?:needed|necessary|you need|it takes)\b|\btakes? (?:your|its|some|more|extra) time\b",
     re.IGNORECASE,
 )
 _ASKS_DURATION = re.compile(
