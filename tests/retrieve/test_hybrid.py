@@ -35,6 +35,13 @@ def test_explain_asks_about_its_subject_not_about_explainability(assistant: Assi
     assert any("Transformer" in s.section for s in retrieved.sources[:3]), [s.label() for s in retrieved.sources]
 
 
+def test_what_is_x_finds_the_section_whose_heading_names_x(assistant: Assistant) -> None:
+    """ "im new to ml, what even is an llm" drew the 14-day author's introduction and a list of outcomes; the
+    complete roadmap's "What are Large Language Models?" (BM25's first) was not among the five."""
+    sources = assistant.retrieve("what even is an llm", k=5)
+    assert sources[0].section == "What are Large Language Models?", [s.label() for s in sources]
+
+
 # -- the fast tier: fusion and the card lane on the in-memory index --------------------------------------
 @pytest.mark.fast
 def test_fast_rrf_rewards_agreement_between_rankings(fake_assistant: Assistant) -> None:

@@ -28,7 +28,7 @@ from roadmap_rag.observe import tracing
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library, to_source
 from roadmap_rag.retrieve.query_text import name_patterns, near_duplicate, with_joined_compounds
-from roadmap_rag.retrieve.questions import search_text
+from roadmap_rag.retrieve.questions import search_text, terms
 from roadmap_rag.retrieve.routing import CardName, PaperName, card_names, named_cards, paper_names, route
 from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
@@ -57,6 +57,11 @@ SLICES_KEPT = 32
 
 
 Hits = list[tuple[Chunk, float]]
+_DEFINITION = re.compile(
+    r"^\W*(?:what(?:'s|s|\s+(?:even\s+)?(?:is|are))|define|describe)\s+(?:an?\s+|the\s+)?"
+    r"(?P<subject>[^?.!]+?)\W*$",
+    re.IGNORECASE,
+)
 LANES = ("passages", "chunks", "lexical", "sentences", "lexical.local", "sentences.local")  # _Rankings.all()
 
 
@@ -384,6 +389,8 @@ class HybridRetriever:
         if rankings.paper:
             for cid, chunk in chunks.items():
                 fused[cid] -= APPENDIX_PENALTY * chunk.section.startswith("Appendix")
+        for cid in self._titled(query, chunks):
+            fused[cid] += max(rankings.weights) / (self.settings.rrf_k + 1)  # as the first of one more lane
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         if self.settings.reranker:
             order = self._rerank(query, [chunks[c] for c in order[: rankings.depth]])
@@ -396,6 +403,26 @@ class HybridRetriever:
             if len(picked) >= k:
                 break
         return picked
+
+    def _titled(self, query: str, chunks: Mapping[str, Chunk]) -> list[str]:
+        """For "what is X?": the chunks under a heading that names X and nothing else ("What are Large Language
+        Models?" for "what even is an LLM"), its acronyms spelled out by the document that defines them."""
+        match = _DEFINITION.match(query)
+        if not match:
+            return []
+        library = self.library()
+        found = []
+        for cid, chunk in chunks.items():
+            leaf = set(terms(chunk.section.split(">")[-1]))
+            if not leaf or chunk.doc_id not in library:
+                continue
+            view = library.view(chunk.doc_id)
+            typed = {w.lower().rstrip("s") for w in match["subject"].split()}  # "llm" as learners type "LLMs"
+            longs = [long for short, long in view.acronyms.items() if short.lower().rstrip("s") in typed]
+            subject = set(terms(" ".join([view.spelled_out(match["subject"]), *longs])))
+            if leaf <= subject and len(leaf) >= min(2, len(subject)):
+                found.append(cid)
+        return found
 
     def _fuse(
         self, rankings: Sequence[Sequence[tuple[Chunk, float]]], weights: Sequence[float] = FUSION_WEIGHTS
