@@ -247,3 +247,17 @@ def test_after_a_comma_b_puts_a_first(checker: ClaimChecker) -> None:
     assert checker.check("After deep learning with PyTorch, you study NLP fundamentals", [1])
     assert not checker.check("After NLP fundamentals, you study deep learning with PyTorch", [1])
     assert checker.check("The guide says that after deep learning with PyTorch you study NLP fundamentals", [1])
+
+
+def test_a_tool_or_author_the_sources_do_not_name_is_caught_though_its_stem_is_there() -> None:
+    setup = source(
+        "curriculum", "Comprehensive LLM Curriculum", "Getting Started",
+        "3. Setting Up Your Environment\n- Python and deep learning frameworks (PyTorch, TensorFlow)\n- Experiment "
+        "tracking (MLflow, Weights & Biases)\n- Chain-of-Thought Prompting (Wei et al., 2022)",
+    )  # fmt: skip
+    checker = ClaimChecker([setup], "how do i set up", NAMES)
+    assert checker.check("Experiment tracking uses MLflow or Weights & Biases, next to TensorFlow", [1])
+    assert checker.check("The chain-of-thought paper is by Wei et al., 2022", [1])
+    tensorboard = checker.check("Experiment tracking uses MLflow or TensorBoard", [1])
+    assert not tensorboard and "TensorBoard" in tensorboard.reason  # "tensor" is TensorFlow's stem, not its name
+    assert not checker.check("The chain-of-thought paper is by Kojima et al., 2022", [1])

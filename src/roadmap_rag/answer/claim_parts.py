@@ -29,6 +29,8 @@ _NAME = re.compile(
     r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-\d[\w.-]*|[a-z]+[A-Z][\w-]*)\b"
     r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
 )
+# An author named in a citation: "(Kojima et al., 2022)", "Hinton and Dean, 2015".
+_AUTHOR = re.compile(r"\b([A-Z][\w'-]+)(?=,? et al\b|\s+and\s+[A-Z][\w'-]+,?\s+(?:19|20)\d\d)")
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
     "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3",
@@ -159,6 +161,7 @@ def specifics(text: str) -> list[str]:
         *(n for n in NUMBER.findall(_digits(rest, _SPELLED)) if n not in rest),
         *_MAGNITUDE.findall(spelled),
         *_NAME.findall(rest),
+        *_AUTHOR.findall(rest),
         *(w for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", rest) if _rare(w)),
     ]
     return list(dict.fromkeys(f.strip().rstrip(".,;:") for f in found if f.strip()))

@@ -143,7 +143,8 @@ class ClaimChecker:
             token = _digits(found)
             if token in evidence or token in question or any(e.spells(found) for e in cited):
                 continue
-            if found.isalpha() and words(found) and words(found) <= held:
+            inflected = fold(found)[: max(6, len(found) - 3)] in evidence  # not "TensorBoard" for "TensorFlow"
+            if found.isalpha() and words(found) and words(found) <= held and inflected:
                 continue  # a rare word in another form ("embeddings" for "embedding")
             counted = token.isdigit() and re.search(
                 rf"\b{token}\s+(?:[a-z-]+\s+)?(?:[a-z]+s|of them)\b", _digits(plain)
