@@ -261,3 +261,11 @@ def test_a_tool_or_author_the_sources_do_not_name_is_caught_though_its_stem_is_t
     tensorboard = checker.check("Experiment tracking uses MLflow or TensorBoard", [1])
     assert not tensorboard and "TensorBoard" in tensorboard.reason  # "tensor" is TensorFlow's stem, not its name
     assert not checker.check("The chain-of-thought paper is by Kojima et al., 2022", [1])
+
+
+def test_a_consequence_added_to_a_true_sentence_needs_support_of_its_own(checker: ClaimChecker) -> None:
+    assert checker.check("Month 6 covers prompt engineering and RAG, which makes RAG part of the timeline", [1])
+    verdict = checker.check(
+        "Month 6 covers prompt engineering and RAG, which is why RAG eliminates hallucinations", [1]
+    )
+    assert not verdict and "eliminates hallucinations" in verdict.reason

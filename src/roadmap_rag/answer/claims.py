@@ -65,6 +65,12 @@ _GENERIC_NAME = re.compile(
     re.IGNORECASE,
 )
 _OK = Verdict(True)
+# A clause that adds a consequence or a reason to a sentence: ", which is why ...", ", so ...", ", because ...".
+_ADDED = re.compile(
+    r",\s+(?=(?:which (?:is why|means|lets|makes|allows|helps)|so (?:that|you)|because|since|meaning|making|thus|hence"
+    r"|which is what)\b)",
+    re.IGNORECASE,
+)
 _NOUNS = r"months?|modules?|steps?|stages?|days?|weeks?|phases?|parts?"
 # "month 2", "module 5", and (numbers in words as digits) "the first step" -> "the 1 step", "second part".
 _LABEL = re.compile(rf"\b(?:(?P<noun>{_NOUNS})\s+(?P<n>\d{{1,2}})|(?P<n2>\d{{1,2}})\s+(?P<noun2>{_NOUNS}))\b")
@@ -158,6 +164,13 @@ class ClaimChecker:
             if len(shared) / len(claim) < self.min_support:
                 holds = "holds" if len(cited) == 1 else "hold"
                 return Verdict(False, f"{where} {holds} only {len(shared)} of its {len(claim)} words")
+            held_words = set().union(*(e.words for e in cited)) | self.question_words
+            for added in _ADDED.split(plain)[1:]:
+                # "..., which is why RAG eliminates hallucinations": a clause added to a supported sentence is
+                # held to the same bar on its own words
+                said = words(added)
+                if len(said) >= 2 and len(said & held_words) / len(said) < self.min_support:
+                    return Verdict(False, f"{where} does not say '{added.strip(' .')}'")
         passages = [p for e in cited for p in e.passages]
         if not lead:
             verdict = self._one_passage(plain, cited, passages, where, item)
