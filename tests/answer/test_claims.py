@@ -269,3 +269,17 @@ def test_a_consequence_added_to_a_true_sentence_needs_support_of_its_own(checker
         "Month 6 covers prompt engineering and RAG, which is why RAG eliminates hallucinations", [1]
     )
     assert not verdict and "eliminates hallucinations" in verdict.reason
+
+
+def test_a_span_of_time_and_a_whole_are_what_the_source_says(checker: ClaimChecker) -> None:
+    assert not checker.check("The whole timeline takes more than three months of part-time study", [1])
+    assert checker.check("NLP fundamentals take a month: Month 4", [1])
+    story = source(
+        "14-day",
+        "14 days",
+        "Intro",
+        "Transformers have largely replaced RNNs; otherwise it would take more than a month.",
+    )
+    strict = ClaimChecker([story], "are rnns needed", NAMES)
+    assert not strict.check("Transformers have completely replaced RNNs", [1])
+    assert strict.check("Don't skip RNNs entirely: transformers have largely replaced them", [1])

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from roadmap_rag.answer.claim_parts import (
     _BINDS,
     _CAVEAT,
+    _NEGATION,
     _SUBCLAUSES,
     _bound,
     _clauses,
@@ -44,7 +45,10 @@ from roadmap_rag.types import Kind, Source
 
 _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage must state, not only not contradict
 # Words that make a claim absolute: the passage must say them too.
-_ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely|entirely|completely|totally|wholly)\b", re.IGNORECASE)
+_STRICT = frozenset(["always", "never", "exclusively", "solely"])  # absolute also under a negation
+# A number of months, weeks or days: the source must give that number with that unit ("more than 3 months").
+_SPAN = re.compile(r"\b(?P<n>\d+)\s+(?P<unit>months?|weeks?|days?|hours?|years?)\b")
 _ENUMERATION = re.compile(r",\s+|\s(?:and|or|plus|alongside)\s")
 _BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
 _PIECES = re.compile(r";\s*|(?<=\)),\s*")
@@ -158,6 +162,14 @@ class ClaimChecker:
             if counted and any(int(token) in e.counts for e in cited):
                 continue  # "three projects": a count of one of the source's lists
             return Verdict(False, f"'{found}' is not in {where}")
+        for span in _SPAN.finditer(_digits(plain)):
+            unit, n = span["unit"].rstrip("s"), span["n"]
+            given = (
+                rf"\b{n}\s*(?:[-–]\s*\d+\s*)?{unit}s?\b|\d+\s*[-–]\s*{n}\s*{unit}s?\b"
+                rf"|\b{unit}s?\s+(?:\d+\s*[-–]\s*)?{n}\b"
+            )  # "3 months", "6-9 months", "Month 3", "Months 1-2"
+            if not re.search(given, evidence) and not re.search(given, question):
+                return Verdict(False, f"'{span.group(0)}' is not in {where}")
         claim = words(plain)
         if claim and not lead:
             shared = claim & set().union(*(e.words for e in cited))
@@ -340,6 +352,8 @@ class ClaimChecker:
     def _disagreement(self, clause: str, passage: Passage, where: str) -> str:
         """Why ``passage`` does not say what ``clause`` says (qualifier, absolute, polarity); "" when it does."""
         for absolute in {m.group(0).lower() for m in _ABSOLUTE.finditer(clause)}:
+            if absolute not in _STRICT and _NEGATION.search(clause):
+                continue  # "don't skip it entirely" hedges, it does not claim a whole
             if not re.search(rf"\b{absolute}\b", passage.text):
                 return f"it says '{absolute}', which {where} does not"
         claim = words(clause)
