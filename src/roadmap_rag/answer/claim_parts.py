@@ -63,7 +63,14 @@ _GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "cost": {"free": ("free", "no cost", "free of charge"), "paid": ("paid", "buy", "purchase", "costs money")},
     "pace": {
-        "sequential": ("sequential", "sequentially", "one at a time", "one token at a time", "step by step"),
+        "sequential": (
+            "sequential",
+            "sequentially",
+            "one at a time",
+            "one token at a time",
+            "one step at a time",
+            "step by step",
+        ),
         "parallel": ("parallel", "in parallel", "simultaneously", "at once"),
     },
     "likeness": {

@@ -46,6 +46,7 @@ from roadmap_rag.types import Kind, Source
 _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage must state, not only not contradict
 # Words that make a claim absolute: the passage must say them too.
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely|entirely|completely|totally|wholly)\b", re.IGNORECASE)
+_ORDINALS = frozenset(["first", "second", "third", "fourth", "fifth", "sixth"])  # a label's words, not what it says
 _STRICT = frozenset(["always", "never", "exclusively", "solely"])  # absolute also under a negation
 # A number of months, weeks or days: the source must give that number with that unit ("more than 3 months").
 _SPAN = re.compile(r"\b(?P<n>\d+)\s+(?P<unit>months?|weeks?|days?|hours?|years?)\b")
@@ -393,14 +394,15 @@ def _labelled(clause: str, claim: set[str], passages: Sequence[Passage], where: 
         # What it says of this one: the words up to the next numbered place ("module 6 (...) is followed by module 7")
         start = labels[i - 1].end() if i else 0
         end = labels[i + 1].start() if i + 1 < len(labels) else len(folded)
-        content = (claim & words(folded[start:end])) - words(match.group(0))
+        content = (claim & words(folded[start:end])) - words(match.group(0)) - _ORDINALS
         if len(content) < 2:
             continue
         labelled = re.compile(
             rf"\b{noun}s?\s+(?:\d+\s*[-–]\s*)?{number}\b|\b{number}\s+{noun}s?\b|(?:^|[\s>])\s*{number}[.:)]\s"
         )
-        if not any(labelled.search(p.text) for p in passages):
-            continue  # the sources do not number their months (modules, steps) this way
+        numbered = re.compile(rf"\b{noun}s?\s+\d|\b\d+\s+{noun}s?\b")
+        if not any(labelled.search(p.text) or numbered.search(p.text) for p in passages):
+            continue  # the sources do not number their months (modules, parts) at all
         # What it says, in the passage's own words, else with its context (an item under "2. Deep Learning")
         for field in ("own", "words"):
             best = max(len(content & getattr(p, field)) for p in passages)
