@@ -103,7 +103,8 @@ def _replay(path: Path, limit: int | None, out: Path) -> None:
         table.add_row(f"  {kind}", f"{removed} of {total}")
     table.add_row("re-cited to a source the model did not cite", str(summary["recited"]))
     table.add_row(
-        "key facts: checked answer / composer", f"{summary['fact_recall']:.3f} / {summary['composer_fact_recall']:.3f}"
+        "key facts: checked answer / model's own / composer",
+        f"{summary['fact_recall']:.3f} / {summary['model_fact_recall']:.3f} / {summary['composer_fact_recall']:.3f}",
     )
     console.print(table)
     console.print(f"report: {folder / 'replay.md'}")

@@ -3,7 +3,7 @@ Ollama protocol on 127.0.0.1 and answered by the real Assistant with the Ollama 
 
 It measures the claim check on the product's main path: the share of true statements it keeps, the share of
 planted errors it removes (per kind of error), statements moved to a source the model did not cite, the key
-facts of the checked answer against the composer's, and why each removal happened.
+facts of the checked answer against the model's own and the composer's, and why each removal happened.
 
 A replay set (JSONL) holds, per question: the prompt the model was given (``messages``), its clean answer
 (every statement true, citing that prompt's numbers), and ``errors``: one statement of that answer replaced by a
@@ -167,6 +167,7 @@ class ReplayResult:
     facts_total: int
     composer_facts_stated: int
     backend: str
+    model_facts_stated: int = 0  # what the model's own answer states, before the check
 
     @property
     def recited(self) -> list[StatementOutcome]:
@@ -256,6 +257,7 @@ def run_replay(
                     len(item.facts),
                     fact_recall(composer.text, item.facts)[0],
                     answer.backend,
+                    fact_recall(item.answer, item.facts)[0],
                 )
             )
             if progress:
@@ -269,7 +271,8 @@ def _share(part: int, whole: int) -> float | None:
 
 def summarise(results: Sequence[ReplayResult]) -> dict[str, Any]:
     """The replay's figures: true statements kept (all and by role), planted errors removed (all and by kind),
-    re-citations, key facts of the checked answers against the composer's, and the removals' reasons."""
+    re-citations, key facts of the checked answers against the model's own and the composer's, and the removals'
+    reasons."""
     statements = [s for r in results for s in r.statements]
     errors = [e for r in results for e in r.errors]
     roles = sorted({s.role for s in statements})
@@ -293,6 +296,7 @@ def summarise(results: Sequence[ReplayResult]) -> dict[str, Any]:
         "recited": sum(len(r.recited) for r in results),
         "fact_recall": _share(sum(r.facts_stated for r in results), facts),
         "composer_fact_recall": _share(sum(r.composer_facts_stated for r in results), facts),
+        "model_fact_recall": _share(sum(r.model_facts_stated for r in results), facts),
         "fallbacks": sum(r.backend != f"ollama:{MODEL}" for r in results),
         "true_removed_why": dict(false_removals.most_common()),
         "errors_removed_why": dict(Counter(_reason_kind(e.reason) for e in errors if e.removed).most_common()),
@@ -314,6 +318,7 @@ def report(results: Sequence[ReplayResult], path: Path, shown: int = 3) -> str:
         f"- planted errors removed: {_pct(summary['errors_removed'])} of {summary['planted_errors']}",
         f"- kept statements moved to a source the model did not cite: {summary['recited']}",
         f"- key facts stated, checked answer: {_pct(summary['fact_recall'])}; "
+        f"the model's own answer: {_pct(summary['model_fact_recall'])}; "
         f"the composer's: {_pct(summary['composer_fact_recall'])}",
         f"- answers that fell back to the composer: {summary['fallbacks']}",
         "",
