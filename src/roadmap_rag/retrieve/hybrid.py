@@ -411,15 +411,22 @@ class HybridRetriever:
         if not match:
             return []
         library = self.library()
+        typed = {w.lower().rstrip("s") for w in match["subject"].split()}  # "llm" as learners type "LLMs"
+        subjects: dict[str, set[str]] = {}  # the subject's words, as each document spells its acronyms
+
+        def subject_in(doc_id: str) -> set[str]:
+            if doc_id not in subjects:
+                view = library.view(doc_id)
+                longs = [long for short, long in view.acronyms.items() if short.lower().rstrip("s") in typed]
+                subjects[doc_id] = set(terms(" ".join([view.spelled_out(match["subject"]), *longs])))
+            return subjects[doc_id]
+
         found = []
         for cid, chunk in chunks.items():
             leaf = set(terms(chunk.section.split(">")[-1]))
             if not leaf or chunk.doc_id not in library:
                 continue
-            view = library.view(chunk.doc_id)
-            typed = {w.lower().rstrip("s") for w in match["subject"].split()}  # "llm" as learners type "LLMs"
-            longs = [long for short, long in view.acronyms.items() if short.lower().rstrip("s") in typed]
-            subject = set(terms(" ".join([view.spelled_out(match["subject"]), *longs])))
+            subject = subject_in(chunk.doc_id)
             if leaf <= subject and len(leaf) >= min(2, len(subject)):
                 found.append(cid)
         return found

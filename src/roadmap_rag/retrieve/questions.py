@@ -82,9 +82,9 @@ def plain(text: str) -> str:
 _SELF = re.compile(
     r"^\s*(?:(?:i\s*'?\s*m|i am|me)\s+(?:(?:a|an|totally|completely|very|pretty|super|really|just|still|quite|"
     r"kinda|complete|total|absolute)\s+)*(?:new|beginner|noob|newbie|novice|starting|fresh|learning)\b[^,.;:?!]*?"
-    r"|(?:(?:a|as a|complete|total|absolute|total|real)\s+)*(?:beginner|noob|newbie|novice)"
+    r"|(?:(?:a|as a|complete|total|absolute|real)\s+)*(?:beginner|noob|newbie|novice)"
     r"|just (?:starting|started|getting started)(?: out)?|i know (?:nothing|little|very little) about [\w\s]+?"
-    r")(?:\s*[,.;:!?-]+\s*|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|where|when|why)\b))",
+    r")(?:\s*[,.;:!?-]+\s*|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|when|why)\b))",
     re.IGNORECASE,
 )
 
@@ -102,15 +102,19 @@ _INSTRUCTION = re.compile(
 def search_text(question: str) -> str:
     """What retrieval searches for: ``question`` without an instruction to the assistant around it ("explain
     X pls" searches for "X"); the question as it stands when nothing of its own would be left."""
-    rest = _INSTRUCTION.sub(" ", question).strip()
-    return rest if terms(rest) else question
+    return _without(_INSTRUCTION, question, " ")
 
 
 def what_is_asked(question: str) -> str:
     """``question`` without a learner's description of themselves before it ("im new to ml, where do i start"
     -> "where do i start"); the question as it stands when it has none, or nothing else."""
-    rest = _SELF.sub("", question, count=1).strip()
-    return rest if len(terms(rest)) >= 1 and rest != question.strip() else question
+    return _without(_SELF, question, "", count=1)
+
+
+def _without(pattern: re.Pattern[str], question: str, by: str, count: int = 0) -> str:
+    """``question`` with ``pattern`` replaced by ``by``, unless no word of its own would be left."""
+    rest = pattern.sub(by, question, count=count).strip()
+    return rest if terms(rest) else question
 
 
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", ""))

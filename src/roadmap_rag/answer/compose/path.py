@@ -156,9 +156,9 @@ def _position(
     "heading" or only an "item" (of an ordered list)."""
     best: tuple[float, Unit, list[Unit]] | None = None
     floor = 0.5 if retrieved else 0.99
-    headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
-    if kind == "item":
-        headings = []
+    headings = (
+        [] if kind == "item" else [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+    )
     for unit in headings:
         cover = query.covers_topic(unit.text)
         if cover < floor:
@@ -174,7 +174,7 @@ def _position(
         score = cover + 0.2 * (unit.level == 1) + 0.1 * numbered
         if best is None or score > best[0]:
             best = (score, unit, siblings)
-    for unit in view.units if kind != "heading" else ():
+    for unit in () if kind == "heading" else view.units:
         if unit.kind != "item" or unit.level:
             continue
         cover = query.covers_topic(unit.text)
