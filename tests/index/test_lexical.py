@@ -97,6 +97,27 @@ def test_fast_a_write_is_invisible_until_committed_and_filters_run_in_the_index(
 
 
 @pytest.mark.fast
+def test_fast_a_document_is_read_from_the_index_as_the_store_holds_it(fake_index: FakeIndex, tmp_path: Path) -> None:
+    """The composer reads whole documents; the store's filtered read scans every record (seconds at a million
+    chunks), the lexical index looks the document up."""
+    _, _, store = fake_index
+    lexical = Lexical(tmp_path / "lexical")
+    chunks = store.all_chunks()
+    with lexical.writing() as write:
+        write.add(chunks)
+        write.documents = documents_of(chunks)
+        write.commit("g1")
+    for doc_id in {c.doc_id for c in chunks}:
+        assert lexical.document_chunks(doc_id) == sorted(store.document_chunks(doc_id), key=lambda c: c.ordinal)
+    assert lexical.document_chunks("no-such-document") == []
+    gone = store.document_chunks("core-llm-roadmap")[0]
+    with lexical.writing() as write:
+        write.delete([gone.id])
+        write.commit("g2")
+    assert gone not in lexical.document_chunks("core-llm-roadmap")
+
+
+@pytest.mark.fast
 def test_fast_reconcile_repairs_what_a_crash_left(fake_index: FakeIndex, tmp_path: Path) -> None:
     _, _, store = fake_index
     lexical = Lexical(tmp_path / "lexical")
@@ -182,14 +203,25 @@ def test_cold_start_reads_the_registry_not_every_chunk(
     settings = make_settings(corpus_dir=corpus_copy, llm="extractive")
     ingest(settings, embedder=embedder)
 
-    def forbidden(self: ChromaStore) -> None:
+    def forbidden(self: ChromaStore, *args: object) -> None:
         raise AssertionError("a question read every chunk")
 
     monkeypatch.setattr(ChromaStore, "all_chunks", forbidden)
     monkeypatch.setattr(ChromaStore, "records", forbidden)
+    monkeypatch.setattr(ChromaStore, "document_chunks", forbidden)  # a filtered scan of every record
+    reads: list[object] = []
+    vectors = ChromaStore.vectors
+    monkeypatch.setattr(ChromaStore, "vectors", lambda self, where: reads.append(where) or vectors(self, where))
     assistant = Assistant(settings, embedder=embedder)
-    answer = assistant.ask("What does the curriculum say about LoRA?")
-    assert answer.grounded and answer.citations
+    for question in (
+        "What does the curriculum say about LoRA?",
+        "what even is an llm",
+        "What does the complete roadmap say about RLHF?",
+        "Which tools does the 14-day guide use?",
+    ):
+        answer = assistant.ask(question)
+        assert answer.grounded and answer.citations, question
+    assert len(reads) == 1, reads  # one read of the roadmaps and cards; each named one is cut from it
 
 
 @pytest.mark.fast

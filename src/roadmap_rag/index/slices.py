@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,20 @@ class Slice:
             [owner for owner, _, _ in passages],
             [text for _, text, _ in passages],
             normalised([vector for _, _, vector in passages]),
+        )
+
+    def subset(self, keep: Callable[[Chunk], bool]) -> Slice:
+        """The chunks ``keep`` accepts and their passages, without reading the store again: one slice of the
+        roadmaps and cards, loaded once, serves every filter among them (a named roadmap, a card)."""
+        rows = [i for i, chunk in enumerate(self.chunks) if keep(chunk)]
+        wanted = {self.chunks[i].id for i in rows}
+        lines = [i for i, owner in enumerate(self.owners) if owner in wanted]
+        return Slice(
+            [self.chunks[i] for i in rows],
+            self.chunk_vectors[rows] if rows else self.chunk_vectors[:0],
+            [self.owners[i] for i in lines],
+            [self.texts[i] for i in lines],
+            self.passage_vectors[lines] if lines else self.passage_vectors[:0],
         )
 
     @functools.cached_property

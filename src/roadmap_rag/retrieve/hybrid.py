@@ -116,6 +116,7 @@ class HybridRetriever:
         self._roadmap_docs: set[str] = set()
         self._library: Library | None = None
         self._slices: dict[tuple[tuple[str, ...], tuple[str, ...]], Slice] = {}
+        self._guides: Slice | None = None  # every roadmap and card chunk: the slices among them are cut from it
 
     def _sync(self, refresh: bool = True) -> None:
         """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
@@ -150,6 +151,7 @@ class HybridRetriever:
             self._roadmap_docs = set(mine) if self._roadmap_kinds else set()
             self._library = None
             self._slices.clear()
+            self._guides = None
             self._generation = generation if synced else None
 
     def _paper_routes(self, documents: Mapping[str, DocumentInfo]) -> tuple[list[PaperName], tuple[str, ...]]:
@@ -182,7 +184,7 @@ class HybridRetriever:
         with self._lock:
             if self._library is None:
                 documents = {d: (info.kind, info.title) for d, info in self.lexical_index.documents().items()}
-                self._library = Library.lazy(documents, self.store.document_chunks)
+                self._library = Library.lazy(documents, self.lexical_index.document_chunks)
             return self._library
 
     def lexical(
@@ -237,13 +239,24 @@ class HybridRetriever:
         if where is None or cached is not None:
             return cached
         documents = self.lexical_index.documents()
-        if sum(info.chunks for d, info in documents.items() if filters.selects(d, info.kind)) > SLICE_CHUNKS:
+        selected = [info for d, info in documents.items() if filters.selects(d, info.kind)]
+        if sum(info.chunks for info in selected) > SLICE_CHUNKS:
             return None
+        guides = sum(info.chunks for info in documents.values() if info.kind in ROADMAP_KINDS)
+        among_guides = bool(selected) and all(info.kind in ROADMAP_KINDS for info in selected)
         with self._lock:
             if key not in self._slices:
                 if len(self._slices) >= SLICES_KEPT:
                     self._slices.pop(next(iter(self._slices)))  # the oldest
-                self._slices[key] = self.store.vectors(where)
+                if among_guides and guides <= SLICE_CHUNKS:
+                    # A named roadmap, a card: cut from the one slice of every roadmap and card, read once per
+                    # generation. Each read of the store with a filter scans the whole collection's records
+                    # (at a million chunks the named-roadmap questions were the slow tail: docs/benchmarks.md).
+                    if self._guides is None:
+                        self._guides = self.store.vectors({"kind": {"$in": [str(k) for k in ROADMAP_KINDS]}})
+                    self._slices[key] = self._guides.subset(filters.accepts)
+                else:
+                    self._slices[key] = self.store.vectors(where)
             return self._slices[key]
 
     def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
@@ -423,8 +436,10 @@ class HybridRetriever:
 
         found = []
         for cid, chunk in chunks.items():
+            if chunk.kind not in ROADMAP_KINDS or chunk.doc_id not in library:
+                continue  # a paper's section heading names its own topic, not a learner's "what is"
             leaf = set(terms(chunk.section.split(">")[-1]))
-            if not leaf or chunk.doc_id not in library:
+            if not leaf:
                 continue
             subject = subject_in(chunk.doc_id)
             if leaf <= subject and len(leaf) >= min(2, len(subject)):
