@@ -25,6 +25,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bench.measure import (
     REPO,
+    load_splits,
     measure_answering,
     measure_baseline,
     measure_cold_ask,
@@ -103,7 +104,10 @@ def main(argv: list[str] | None = None) -> Path:
         )
         step = "retrieval"
         print("bench: retrieval latency and quality per mode ...", flush=True)
-        results["retrieval"] = measure_retrieval(assistant, items)
+        splits = load_splits(REPO / "eval" / "datasets")
+        if args.quick:
+            splits = {name: split[:3] for name, split in splits.items()}
+        results["retrieval"] = measure_retrieval(assistant, items, splits)
         step = "answering"
         print("bench: answering (extractive, llamacpp) and cold `ask` ...", flush=True)
         results["answering"] = measure_answering(assistant, items, 2 if args.quick else args.llamacpp_questions)
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> Path:
         step = "baseline"
         print("bench: baseline (LlamaIndex starter) ...", flush=True)
         results["baseline"] = measure_baseline(
-            REPO / "corpus", items, lambda q: assistant.retrieve(q, k=20), 1 if args.quick else 3
+            REPO / "corpus", items, lambda q: assistant.retrieve(q, k=20), 1 if args.quick else 3, splits
         )
         step = "scale"
         print(f"bench: the whole retrieve() at {sizes} ...", flush=True)

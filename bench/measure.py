@@ -13,15 +13,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from roadmap_rag import Assistant, Settings, Source
-from roadmap_rag.evaluation import EvalItem
-from roadmap_rag.evaluation.metrics import retrieval_scores
+from roadmap_rag.evaluation import EvalItem, load_dataset
+from roadmap_rag.evaluation.metrics import fact_recall, retrieval_scores
 from roadmap_rag.evaluation.runner import RANK_DEPTH, percentile
 from roadmap_rag.index import onnx_export
 from roadmap_rag.index.embeddings import (
@@ -53,9 +53,34 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def quality(items: Sequence[EvalItem], search: Callable[[str], list[Source]], k: int = 5) -> dict[str, float]:
+    """hit@5 and MRR; the fact ceiling: the share of the key facts the top ``k`` sources hold (no answer can
+    state more)."""
     answerable = [i for i in items if i.answerable]
-    scores = [retrieval_scores(i, search(i.question), k) for i in answerable]
-    return {"hit@5": statistics.fmean(s.hit for s in scores), "mrr": statistics.fmean(s.mrr for s in scores)}
+    found = [search(i.question) for i in answerable]
+    scores = [retrieval_scores(i, sources, k) for i, sources in zip(answerable, found, strict=True)]
+    held = [
+        fact_recall("\n".join(s.text for s in sources[:k]), i.facts)
+        for i, sources in zip(answerable, found, strict=True)
+    ]
+    return {
+        "hit@5": statistics.fmean(s.hit for s in scores),
+        "mrr": statistics.fmean(s.mrr for s in scores),
+        "fact_ceiling": sum(h for h, _ in held) / max(1, sum(n for _, n in held)),
+    }
+
+
+# The splits the bench reports quality on beside speed: the golden set, and sets written apart from the code
+# (the learner split's follow-ups are searched as typed, without their conversation).
+SPLITS = {
+    "golden (roadmap_qa)": "roadmap_qa.jsonl",
+    "roadmap holdout": "roadmap_qa_holdout.jsonl",
+    "retrieval holdout (issue 32)": "retrieval_holdout.jsonl",
+    "learner split (frozen)": "learner_qa.jsonl",
+}
+
+
+def load_splits(folder: Path) -> dict[str, list[EvalItem]]:
+    return {name: load_dataset(folder / file) for name, file in SPLITS.items()}
 
 
 def latency(questions: Sequence[str], search: Callable[[str], object], warmup: int = 3) -> dict[str, float]:
@@ -172,15 +197,20 @@ def measure_int8_quality(
     }
 
 
-def measure_retrieval(assistant: Assistant, items: Sequence[EvalItem]) -> dict[str, Any]:
+def measure_retrieval(
+    assistant: Assistant, items: Sequence[EvalItem], splits: Mapping[str, Sequence[EvalItem]] = {}
+) -> dict[str, Any]:
+    """Latency and quality per lane (dense, lexical) and fused, on the golden set and on each split."""
     questions = [i.question for i in items]
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"splits": {name: {} for name in splits}}
     for mode in ("dense", "lexical", "hybrid"):
 
         def search(q: str, mode: Any = mode) -> list[Source]:
             return assistant.retrieve(q, k=20, mode=mode)
 
         out[mode] = latency(questions, search) | quality(items, search)
+        for name, split in splits.items():
+            out["splits"][name][mode] = quality(split, search)
     out["reranker"] = "not measured: no cross-encoder model ships offline (ROADMAP_RAG_RERANKER is off by default)"
     return out
 
@@ -311,7 +341,11 @@ def paired_latency(
 
 
 def measure_baseline(
-    corpus: Path, items: Sequence[EvalItem], ours: Callable[[str], object] | None = None, rounds: int = 3
+    corpus: Path,
+    items: Sequence[EvalItem],
+    ours: Callable[[str], object] | None = None,
+    rounds: int = 3,
+    splits: Mapping[str, Sequence[EvalItem]] = {},
 ) -> dict[str, Any]:
     """The LlamaIndex starter recipe: default SentenceSplitter, the same MiniLM, in memory, top 5.
     With ``ours``, also both retrieve latencies measured interleaved (``paired``)."""
@@ -339,6 +373,7 @@ def measure_baseline(
     out = (
         {"ingest_s": ingest_s, "nodes": len(index.docstore.docs)} | latency(questions, search) | quality(items, search)
     )
+    out["splits"] = {name: quality(split, search) for name, split in splits.items()}
     if ours is not None:
         out["paired"] = paired_latency(questions, {"hybrid": ours, "starter": search}, rounds)
     return out

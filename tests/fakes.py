@@ -108,7 +108,7 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing held."""
 
-    def vectors(self, where: Where) -> Slice:
+    def vectors(self, where: Where | None) -> Slice:
         chunks = [self._chunk(cid) for cid, (_, r, _) in self._chunks.items() if matches(r, where)]
         passages = [(str(r["chunk_id"]), text, v) for text, r, v in self._passages.values() if matches(r, where)]
         return Slice.of(chunks, [self._chunks[c.id][2] for c in chunks], passages)

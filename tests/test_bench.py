@@ -25,6 +25,11 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     for mode in ("dense", "lexical", "hybrid"):
         assert 0.0 <= figures["retrieval"][mode]["hit@5"] <= 1.0 and figures["retrieval"][mode]["p95"] > 0
     assert 0.0 <= figures["baseline"]["hit@5"] <= 1.0 and figures["baseline"]["p95"] > 0
+    splits = figures["retrieval"]["splits"]  # issue 32: quality beside speed, per lane, on the held-out splits
+    assert "retrieval holdout (issue 32)" in splits and set(splits) == set(figures["baseline"]["splits"])
+    for lanes in splits.values():
+        assert set(lanes) == {"dense", "lexical", "hybrid"}
+        assert all(0.0 <= min(q.values()) <= max(q.values()) <= 1.0 and len(q) == 3 for q in lanes.values())
     paired = figures["baseline"]["paired"]  # ours and the starter, in alternating passes
     assert paired["hybrid"]["n"] == paired["starter"]["n"] == figures["questions"] and paired["starter"]["p95"] > 0
     assert {row["backend"].split(",")[0] for row in figures["embedding"]["rows"]} >= {
@@ -51,6 +56,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     table = doc.read_text()
     assert "LlamaIndex starter" in table and "## Targets (issues 7, 15 and 18)" in table and "(--quick" in table
     assert "## Scale: the whole hybrid `retrieve()`" in table
+    assert "| retrieval holdout (issue 32) | ours (fused) |" in table
     assert "## Observability: the query log and the tracing, per `ask`" in table
     assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"

@@ -58,6 +58,7 @@ class Assistant(Studying):
         self.embedder = embedder or make_embedder(self.settings)
         self.store = store or make_store(self.settings, self.embedder.name)
         self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
+        self.retriever.warm()  # the vector index loads while the first question is typed and embedded
         self._llms: dict[str, Made] = {}
         self._lock = threading.Lock()
         self._curriculum: Curriculum | None = None

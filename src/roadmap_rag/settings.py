@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     card_k: int = Field(2, ge=0, le=10, description="Paper cards kept after the k sources when they rank in the top k.")
     rrf_k: int = Field(5, ge=1, description="RRF constant; 5 measured best on the eval set (60: hit@5 -0.04).")
     reranker: str | None = Field(None, description="Cross-encoder name or path; off if unset.")
+    warm_wait_s: float = Field(
+        1.0,
+        ge=0.0,
+        description="At start the store's vector index loads in the background (seconds at a million chunks); a "
+        "question that searches the whole index waits this long for it, then is answered from the roadmaps and "
+        "cards (and BM25 over everything) when they ground it, else waits for the index.",
+    )
     min_passage_score: float = Field(
         0.38,
         ge=-1.0,

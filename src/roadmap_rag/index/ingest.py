@@ -31,6 +31,7 @@ from roadmap_rag.corpus.documents import (
 from roadmap_rag.errors import ConfigError, InputFileError
 from roadmap_rag.files import resolved
 from roadmap_rag.index.embeddings import Embedder, embedding_space, make_embedder
+from roadmap_rag.index.guides import load_guides, save_guides
 from roadmap_rag.index.lexical import DocumentInfo, Lexical, LexicalWrite, repair_lexical
 from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.state import Documents, count_by_kind, mark_running, read_state, write_state
@@ -133,6 +134,9 @@ def _run(
             write(settings, plans, store, embedder, report, progress, lex)
             remove_stale(store, stale, report, lex)
             lex.commit(generation)
+        committed = lex.lexical.generation
+        if committed and load_guides(settings.lexical_dir, committed) is None:  # written, repaired, or older
+            save_guides(settings.lexical_dir, committed, store)
     return plans
 
 

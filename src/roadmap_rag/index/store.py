@@ -68,7 +68,7 @@ class VectorStore(Protocol):
     def refresh(self, generation: str) -> None: ...
     def close(self) -> None: ...
     def sparse_search(self) -> tuple[bool, str]: ...
-    def vectors(self, where: Where) -> Slice: ...
+    def vectors(self, where: Where | None) -> Slice: ...
 
 
 def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -282,11 +282,11 @@ class ChromaStore:
             self._client.delete_collection(name)
         return True, "sparse indexes are enabled"
 
-    def vectors(self, where: Where) -> Slice:
-        """The chunks ``where`` selects, their passages and every vector, for exact search in memory."""
+    def vectors(self, where: Where | None) -> Slice:
+        """The chunks ``where`` selects (None: all), their passages and every vector, for exact search in memory."""
         return self._settled(lambda: self._vectors(where))
 
-    def _vectors(self, where: Where) -> Slice:
+    def _vectors(self, where: Where | None) -> Slice:
         with self._guard():
             got = self._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
             lines = self._passages.get(where=where, include=["documents", "metadatas", "embeddings"])

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.guides import GUIDES_WHERE, load_guides
 from roadmap_rag.index.lexical import ROADMAP_KINDS, DocumentInfo, Lexical, in_step
 from roadmap_rag.index.slices import Slice
 from roadmap_rag.index.store import VectorStore
@@ -117,6 +118,46 @@ class HybridRetriever:
         self._library: Library | None = None
         self._slices: dict[tuple[tuple[str, ...], tuple[str, ...]], Slice] = {}
         self._guides: Slice | None = None  # every roadmap and card chunk: the slices among them are cut from it
+        self._warming: threading.Event | None = None  # set once the store's vector index is in memory (warm)
+
+    def warm(self) -> None:
+        """Load what questions need in the background: the lexical index, the roadmaps' and cards' vectors and
+        the store's whole vector index, which an embedded Chroma reads into memory on the first search (seconds
+        at a million chunks). Until it is in, a question that searches the whole index is answered without it
+        when the roadmaps and cards ground it (``_dense_both``)."""
+        self._warming = threading.Event()
+        threading.Thread(target=self._warm_up, args=(self._warming,), name="roadmap-rag-warm", daemon=True).start()
+
+    def _warm_up(self, done: threading.Event) -> None:
+        try:
+            self._sync()
+            if self._slice(Filters()) is None:  # too large to search in memory: Chroma's index serves it
+                self._slice(Filters(kinds=ROADMAP_KINDS))
+                vector = self.embedder.embed_query("warm")
+                self.store.query(vector, 1)
+                self.store.query_passages(vector, 1)
+        except Exception as exc:  # the question that needs it meets the same fault, and says so
+            _log.debug("warming the index failed: %s", exc)
+        finally:
+            done.set()
+
+    def _cold(self, filters: Filters, vector: Sequence[float], k: int) -> Slice | None:
+        """While the store's vector index is still loading (past ``warm_wait_s``): the roadmaps and cards the
+        filters allow, when their best line grounds the question; None: wait for the index."""
+        warming = self._warming
+        if warming is None or warming.wait(self.settings.warm_wait_s):
+            return None
+        guides = self._guides
+        if guides is None:
+            guides = load_guides(self.lexical_index.path, self._generation or "")
+        if guides is not None:
+            small = guides.subset(filters.accepts)
+            best = small.query_passages(vector, 1)
+            if best and best[0][1] >= self.settings.min_passage_score:
+                _log.info("answered from the roadmaps and cards while the vector index loads")
+                return small
+        warming.wait()
+        return None
 
     def _sync(self, refresh: bool = True) -> None:
         """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
@@ -213,6 +254,8 @@ class HybridRetriever:
     ) -> tuple[list[tuple[Chunk, float]], list[tuple[Chunk, float]], list[tuple[str, str, float]]]:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         small = self._slice(filters)
+        if small is None:
+            small = self._cold(filters, vector, k)
         if small is not None:  # the slice holds every chunk its passages belong to
             chunks, found, known = small.query(vector, k), small.query_passages(vector, k * 4), small.by_id
         else:
@@ -231,16 +274,17 @@ class HybridRetriever:
         return chunks, passages, lines
 
     def _slice(self, filters: Filters) -> Slice | None:
-        """For a filter that selects few chunks (a named roadmap, the roadmaps and cards), their vectors in
-        memory, searched exactly; None where Chroma's index serves (no filter, or a large selection)."""
-        where = filters.where()
+        """Where the filters select few chunks (a named roadmap, the roadmaps and cards, a small index), their
+        vectors in memory, searched exactly; None where Chroma's index serves (a large selection). Exact search
+        is also the same search in every process: Chroma's HNSW index, loaded afresh, returned a different tail
+        of the 80 best lines for 6 of 90 questions on the shipped corpus, and the composer reads that tail."""
         key = (filters.doc_ids, filters.kinds)
         cached = self._slices.get(key)
-        if where is None or cached is not None:
+        if cached is not None:
             return cached
         documents = self.lexical_index.documents()
         selected = [info for d, info in documents.items() if filters.selects(d, info.kind)]
-        if sum(info.chunks for info in selected) > SLICE_CHUNKS:
+        if not documents or sum(info.chunks for info in selected) > SLICE_CHUNKS:
             return None
         guides = sum(info.chunks for info in documents.values() if info.kind in ROADMAP_KINDS)
         among_guides = bool(selected) and all(info.kind in ROADMAP_KINDS for info in selected)
@@ -253,10 +297,11 @@ class HybridRetriever:
                     # generation. Each read of the store with a filter scans the whole collection's records
                     # (at a million chunks the named-roadmap questions were the slow tail: docs/benchmarks.md).
                     if self._guides is None:
-                        self._guides = self.store.vectors({"kind": {"$in": [str(k) for k in ROADMAP_KINDS]}})
+                        saved = load_guides(self.lexical_index.path, self._generation or "")
+                        self._guides = saved if saved is not None else self.store.vectors(GUIDES_WHERE)
                     self._slices[key] = self._guides.subset(filters.accepts)
                 else:
-                    self._slices[key] = self.store.vectors(where)
+                    self._slices[key] = self.store.vectors(filters.where())
             return self._slices[key]
 
     def named_documents(self, query: str) -> tuple[tuple[str, ...], str]:
