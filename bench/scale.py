@@ -27,7 +27,6 @@ from roadmap_rag import Assistant, Settings
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
 from roadmap_rag.index.embeddings import embedding_space
-from roadmap_rag.index.guides import save_guides
 from roadmap_rag.index.lexical import Lexical, documents_of
 from roadmap_rag.index.records import chunk_record
 from roadmap_rag.index.store import ChromaStore
@@ -156,6 +155,8 @@ def build(settings: Settings, chunks: Sequence[Chunk], vectors: np.ndarray, seed
         write.documents = documents_of(chunks)
         write.commit(generation)
     store.set_generation(generation)
+    from roadmap_rag.index.guides import save_guides  # here: `bench.compare` runs `child` on older trees too
+
     save_guides(settings.lexical_dir, generation, store)  # as ingest does: the roadmaps' and cards' vectors
     timings["lexical_s"] = time.perf_counter() - started
     n = len(chunks)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from roadmap_rag import Assistant, Settings
 from tests.conftest import REPO
 
 
@@ -60,3 +61,27 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert "## Observability: the query log and the tracing, per `ask`" in table
     assert "cold `roadmap-rag ask`, default backend" in table and "`python -c pass` (same rounds)" in table
     assert (tmp_path / "benchmarks-scale.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_two_versions_are_compared_on_one_prebuilt_index(assistant: Assistant, tmp_path: Path) -> None:
+    """`python -m bench.compare`: an older commit (a temporary worktree) and the working tree, in fresh processes,
+    on an index built once; both rows measured, the worktree removed again."""
+    import numpy as np
+    from bench.compare import main
+    from bench.scale import build, synthetic
+
+    base = assistant.store.all_chunks()
+    vectors = np.array(assistant.embedder.embed_documents([c.embedding_text() for c in base]), dtype=np.float32)
+    data = tmp_path / "index"
+    chunks, mixed = synthetic(base, vectors, 600)
+    build(Settings(data_dir=data, collection="whole600"), chunks, mixed)
+    doc = tmp_path / "compare.md"
+    path = main(
+        ["--before", "HEAD", "--index", f"{data}:600", "--rounds", "1", "--out", str(tmp_path), "--doc", str(doc)]
+    )
+    rows = json.loads(path.read_text())["rows"]
+    assert [r["version"].split(" ")[0] for r in rows] == ["before", "after"]
+    assert all(r["first_answer_s"] > r["assistant_s"] > 0 and 0 < r["p50_s"] <= r["p95_s"] for r in rows), rows
+    assert "| 600 | before (" in doc.read_text()
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=REPO, capture_output=True, text=True).stdout
+    assert "bench-compare-" not in worktrees
