@@ -55,7 +55,7 @@ def test_bench_quick_run_writes_results_and_table(tmp_path: Path) -> None:
     assert all(observed[name]["n"] == observed["off"]["n"] > 0 for name in ("query log", "tracing", "both"))
     assert observed["spans_per_ask"] >= 6 and observed["log_bytes_per_ask"] > 500
     table = doc.read_text()
-    assert "LlamaIndex starter" in table and "## Targets (issues 7, 15 and 18)" in table and "(--quick" in table
+    assert "LlamaIndex starter" in table and "## Targets (issues 7, 15, 18 and 32)" in table and "(--quick" in table
     assert "## Scale: the whole hybrid `retrieve()`" in table
     assert "| retrieval holdout (issue 32) | ours (fused) |" in table
     assert "## Observability: the query log and the tracing, per `ask`" in table
