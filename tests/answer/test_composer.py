@@ -177,3 +177,26 @@ def test_fast_the_users_filters_bind_what_the_structure_adds(library: Library) -
     checked = compose(library, "What does the roadmap say about RLHF?", ["RLHF"], doc_ids=only, within=only)
     assert checked.citations and {c.source.doc_id for c in checked.citations} == set(only)
     assert "Reward model training" in checked.text
+
+
+def test_an_explained_topic_ends_on_the_papers_its_quotes_name(assistant: Assistant) -> None:
+    """ "explain quantization" quoted "Quantization: LLM.int8() Paper; GPTQ Paper" and never said what GPTQ is;
+    a paper named beside the topic but not on it (Llama 2 in a quote on mixture of experts) brings no card."""
+    answer = assistant.ask("explain quantization and why ppl do it")
+    assert "one-shot 3- and 4-bit weight quantization" in answer.text, answer.text
+    assert answer.unsupported == [] and any(c.source.doc_id == "card-gptq" for c in answer.citations)
+    moe = assistant.ask("can u explain mixture of experts")
+    assert "Llama 2 and Llama 2-Chat" not in moe.text, moe.text
+
+
+@pytest.mark.fast
+def test_fast_the_papers_a_quote_names_come_with_what_they_introduced(library: Library) -> None:
+    question = "explain scaling laws pls"
+    checked = compose(library, question, ["Parameter Scaling"], ("complete-llm-roadmap",))
+    headings = [b.title for b in checked.blocks if b.kind == "heading"]
+    assert headings[-1] == "Papers" and "power-law scaling of language-model loss" in checked.text, checked.text
+    assert {c.source.doc_id for c in checked.citations} == {"complete-llm-roadmap", "card-scaling-laws"}
+    assert not checked.unsupported
+    # A quote off the topic names its paper in vain: no card.
+    off = compose(library, "what should i build first", ["Parameter Scaling"], ("complete-llm-roadmap",))
+    assert "Papers" not in [b.title for b in off.blocks if b.kind == "heading"]

@@ -86,6 +86,10 @@ class DocumentView:
     def index_of(self, unit: Unit) -> int:
         return next(i for i, u in enumerate(self.units) if u.start == unit.start and u.kind == unit.kind)
 
+    def unit_at(self, start: int) -> Unit | None:
+        """The unit that starts at ``start`` (the first, where a heading and its line share it)."""
+        return next((u for u in self.units if u.start == start), None)
+
     def group(self, group: int) -> list[Unit]:
         return [u for u in self.units if u.group == group and group >= 0]
 
@@ -97,13 +101,13 @@ class DocumentView:
     def spelled_out(self, text: str) -> str:
         """``text`` with the long form of each acronym it uses and the acronym of each long form it spells,
         so that "rotary position embedding" and "RoPE" match each other."""
-        longs = [long for short, long in self.acronyms.items() if _mentions(text, short, case=True)]
+        longs = [long for short, long in self.acronyms.items() if mentions(text, short, case=True)]
         return _with_words(self.abbreviated(text), longs)
 
     def abbreviated(self, text: str, names: str = "") -> str:
         """``text`` with the acronym of each long form it spells ("reward model" -> "RM"), but for an acronym
         found in ``names`` (the document's own names: "rotary position embedding" is everywhere in RoFormer)."""
-        shorts = [short for short, long in self.acronyms.items() if short not in names and _mentions(text, long)]
+        shorts = [short for short, long in self.acronyms.items() if short not in names and mentions(text, long)]
         return _with_words(text, shorts)
 
     @property
@@ -112,7 +116,7 @@ class DocumentView:
         return f"the {self.aliases[0]}" if self.aliases else self.title
 
 
-def _mentions(text: str, phrase: str, case: bool = False) -> bool:
+def mentions(text: str, phrase: str, case: bool = False) -> bool:
     """``phrase`` stands in ``text`` as whole words (``case``: with its own capitals only)."""
     return bool(re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text, 0 if case else re.IGNORECASE))
 
@@ -157,6 +161,9 @@ class Library:
 
     def kind(self, doc_id: str) -> str:
         return self._kinds[doc_id]
+
+    def title(self, doc_id: str) -> str:
+        return self._titles.get(doc_id, doc_id)
 
     def chunks(self, doc_id: str) -> list[Chunk]:
         with self._lock:

@@ -33,6 +33,9 @@ from roadmap_rag.retrieve.routing import names_a_paper
 from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.types import Block, Kind, Source, without_bare_headings
 
+# The shapes whose answer ends on the cards of the papers its quotes name (PaperShape._quoted_papers).
+_QUOTED_PAPERS = ("fact", "about", "compare")
+
 
 class Composer:
     """The no-LLM backend (``extractive``). Stateless: one instance serves every thread."""
@@ -114,11 +117,13 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
             "path": self._path,
             "fact": self._fact,
         }[shape](query, views, builder)
-        blocks = _without_chatter(builder.blocks, question)
-        if not composed or not any(b.statements or b.lead for b in blocks):
+        if not composed or not any(b.statements or b.lead for b in _without_chatter(builder.blocks, question)):
             builder = _Builder(library, list(sources))  # nothing the failed attempt added stays
             self._fact(query, views, builder)
-            blocks = _without_chatter(builder.blocks, question)
+            composed = False
+        if (shape in _QUOTED_PAPERS or not composed) and not self.papers:
+            self._quoted_papers(query, builder)
+        blocks = _without_chatter(builder.blocks, question)
         return Composition(blocks, builder.sources, shape)
 
 

@@ -7,14 +7,19 @@ import re
 from roadmap_rag.answer.compose.builder import _Builder
 from roadmap_rag.answer.compose.lists import ListShape
 from roadmap_rag.corpus.catalog import CARD_PREFIX, PAPER_PREFIX
-from roadmap_rag.retrieve.library import DocumentView
+from roadmap_rag.retrieve.library import DocumentView, mentions
 from roadmap_rag.retrieve.questions import Query
 from roadmap_rag.retrieve.routing import names_a_paper
-from roadmap_rag.types import Kind, Source
+from roadmap_rag.text.units import topic_text
+from roadmap_rag.types import Kind, Source, Statement, section_leaf
 
 # "Which papers are recommended for chain-of-thought prompting?": papers on a topic, in the roadmaps' words first.
 _ON_A_TOPIC = re.compile(r"\bpapers\b|\brecommend", re.IGNORECASE)
 _WHERE_RECOMMENDED = re.compile(r"\brecommend|\bwhere\b.*\broadmaps?\b|\bwhich roadmaps?\b", re.IGNORECASE)
+# A card's title is "<short name> (<authors>, <year>)": the short name is how the roadmaps write it.
+_CITATION = re.compile(r"\s*\([^()]*\d{4}\)$")
+# The cards an answer adds for the papers its quotes name.
+_QUOTED_CARDS = 3
 
 
 class PaperShape(ListShape):
@@ -63,21 +68,70 @@ class PaperShape(ListShape):
         candidates.sort(key=lambda c: -c[0])
         items = []
         for _, view in candidates[:2]:
-            units = view.units
-            title = next((u for u in units if u.kind == "heading"), None)
-            cite_line = next((u for u in units if u.kind == "sentence" and re.search(r"\(.*\d{4}\)", u.text)), None)
-            intro = next((u for u in units if "introduced" in u.text), None)
-            link = next((u for u in units if u.text.lower().startswith(("arxiv", "link"))), None)
-            if title is not None and cite_line is not None and not b.is_used(view, title):
-                who = re.search(r"\(([^()]*\d{4})\)", cite_line.text)
-                text = f"{title.text} ({who.group(1)})" if who else title.text
-                items.append(b.statement(view, title, text=text))
-            authors = next((u for u in units if u.text.startswith("Authors:")), None) if named_only else None
-            shown = (intro, authors, link)
-            items += [b.statement(view, u) for u in shown if u is not None and not b.is_used(view, u)]
-            if named_only or _WHERE_RECOMMENDED.search(query.text):  # where the roadmaps recommend it: the card says
-                places = [u for u in units if u.text.startswith("Recommended in")]
-                items += [b.statement(view, u) for u in places if not b.is_used(view, u)]
+            items += _card_items(view, b, named_only, named_only or bool(_WHERE_RECOMMENDED.search(query.text)))
         if items:
             b.heading("Papers")
             b.listing(items)
+
+    def _quoted_papers(self, query: Query, b: _Builder) -> None:
+        """The cards of the papers the answer's roadmap quotes name ("Quantization: LLM.int8() Paper; GPTQ
+        Paper", a section "Retrieval-Augmented Generation (RAG)"), where the quote is on the question's topic:
+        what each paper introduced, so a learner told to read it knows what it is."""
+        quoted: list[str] = []
+        for doc_id, start in sorted(b.used, key=lambda u: u[1]):
+            if self.library.kind(doc_id) != Kind.ROADMAP:
+                continue
+            unit = self.library.view(doc_id).unit_at(start)
+            if unit is not None:
+                text = f"{topic_text(unit)} {section_leaf(unit.section)}"
+                if query.covers_topic(text) >= 0.5:
+                    quoted.append(text)
+        if not quoted:
+            return
+        found: list[tuple[int, DocumentView]] = []
+        used_docs = {doc_id for doc_id, _ in b.used}
+        for doc_id in self.doc_ids(Kind.PAPER_CARD):
+            if doc_id in used_docs:
+                continue
+            name = _CITATION.sub("", self.library.title(doc_id))
+            first = next((i for i, text in enumerate(quoted) if mentions(text, name, case=" " not in name)), None)
+            if first is None:
+                continue
+            view = self.library.view(doc_id)
+            # The paper is on the topic too: a quote on MoE that names Llama 2 beside it brings no Llama 2 card.
+            about = " ".join(u.text for u in view.units if u.kind == "heading" or "introduced" in u.text)
+            if query.covers_topic(about) >= 0.5:
+                found.append((first, view))
+        items = []
+        for _, view in sorted(found, key=lambda f: f[0])[:_QUOTED_CARDS]:
+            items += _card_items(view, b)
+        if not items:
+            return
+        headings = [block for block in b.blocks if block.kind == "heading"]
+        if headings and headings[-1].title == "Papers" and b.blocks[-1].kind == "list":
+            last = b.blocks.pop()  # the cards on the topic are listed already: one list of papers
+            items = [*last.statements, *items]
+        else:
+            b.heading("Papers")
+        b.listing(items)
+
+
+def _card_items(view: DocumentView, b: _Builder, authors: bool = False, places: bool = False) -> list[Statement]:
+    """A card as a list: its title with who and when, what the paper introduced, its link (``authors``: all of
+    them; ``places``: where the roadmaps recommend it)."""
+    units = view.units
+    items = []
+    title = next((u for u in units if u.kind == "heading"), None)
+    cite_line = next((u for u in units if u.kind == "sentence" and re.search(r"\(.*\d{4}\)", u.text)), None)
+    intro = next((u for u in units if "introduced" in u.text), None)
+    link = next((u for u in units if u.text.lower().startswith(("arxiv", "link"))), None)
+    if title is not None and cite_line is not None and not b.is_used(view, title):
+        who = re.search(r"\(([^()]*\d{4})\)", cite_line.text)
+        text = f"{title.text} ({who.group(1)})" if who else title.text
+        items.append(b.statement(view, title, text=text))
+    who_wrote = next((u for u in units if u.text.startswith("Authors:")), None) if authors else None
+    items += [b.statement(view, u) for u in (intro, who_wrote, link) if u is not None and not b.is_used(view, u)]
+    if places:
+        shown = [u for u in units if u.text.startswith("Recommended in")]
+        items += [b.statement(view, u) for u in shown if not b.is_used(view, u)]
+    return items
