@@ -57,6 +57,8 @@ def test_a_name_and_its_number_typed_as_one_word_is_the_name_the_sources_write_a
     source = _source("GPT-3 (175B parameters) and in-context few-shot learning.")
     vocabulary = VOCABULARY | dict.fromkeys(terms("GPT-3"), 1)
     assert "gpt3" not in uncovered("how big was the gpt3 model", [source], vocabulary)
+    # Nor that they state no number for it: the sentence naming GPT-3 states 175B.
+    assert uncovered("how big was the gpt3 model", [source], vocabulary) == []
     assert uncovered("what is the h100", [source], vocabulary) == ["h100"]
 
 

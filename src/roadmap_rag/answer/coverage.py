@@ -80,9 +80,9 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     if attribute:
         found.append(attribute)
     subject = subject_of(question)
-    wanted = set(terms(subject))
+    wanted = _joined(terms(subject))
     # The sentences that name the subject: a number elsewhere in the source answers nothing about it
-    about = [u for s in sources for u in split_sentences(s.text) if not wanted or wanted & set(terms(u))]
+    about = [u for s in sources for u in split_sentences(s.text) if not wanted or wanted & _joined(terms(u))]
     if asks_price(question) and not any(states_price(t) for t in about):
         found.append("a price")
     if asks_date(question) and not any(states_date(t) for t in about):
@@ -206,6 +206,11 @@ def _written_apart(word: str, flat: str) -> bool:
     """A name with its number typed as one word that the sources write apart: "gpt3" for "GPT-3", "llama2" for
     "Llama 2" (only names with a digit: a short word could be read across two words of the flattened text)."""
     return any(c.isdigit() for c in word) and any(c.isalpha() for c in word) and _flat(word) in flat
+
+
+def _joined(stems: Sequence[str]) -> set[str]:
+    """Stems as a name typed in one word reads them ("gpt3" is the sources' "GPT-3")."""
+    return {s.replace("-", "") for s in stems}
 
 
 def _flat(text: str) -> str:

@@ -34,7 +34,7 @@ from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.types import Block, Kind, Source, without_bare_headings
 
 # The shapes whose answer ends on the cards of the papers its quotes name (PaperShape._quoted_papers).
-_QUOTED_PAPERS = ("fact", "about", "compare")
+_QUOTED_PAPERS = ("fact", "about", "compare", "paper", "list")
 
 
 class Composer:
