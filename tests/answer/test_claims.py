@@ -95,6 +95,26 @@ def test_errors_are_removed_with_their_reason(
     assert why in verdict.reason
 
 
+def test_a_title_with_a_negating_word_denies_nothing() -> None:
+    """The Infini-attention card's title ("Leave No Context Behind: ...") was removed from answers as a denial;
+    a denial beside a title still is one."""
+    card = source(
+        "card-infini-attention",
+        "Infini-attention (Munkhdalai et al., 2024)",
+        "Leave No Context Behind",
+        "# Leave No Context Behind: Efficient Infinite Context Transformers with Infini-attention\n"
+        "Infini-attention (Munkhdalai et al., 2024). This paper introduced Infini-attention, a compressive memory.",
+        kind=Kind.PAPER_CARD,
+    )
+    checker = ClaimChecker([card], "what is a context window?", {})
+    title = (
+        "Leave No Context Behind: Efficient Infinite Context Transformers with Infini-attention "
+        "(Munkhdalai et al., 2024)"
+    )
+    assert checker.check(title, [1], item=True), checker.check(title, [1], item=True).reason
+    assert not checker.check("The Infini-attention paper introduced no compressive memory", [1])
+
+
 def test_a_caveat_is_ours_unless_a_source_holds_what_it_says_is_missing(checker: ClaimChecker) -> None:
     assert is_caveat("The sources don't say how many hours a week this takes.")
     assert is_caveat("The timeline doesn't break Month 4 down into weeks.")

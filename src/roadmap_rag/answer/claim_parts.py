@@ -46,7 +46,8 @@ _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|neither|nor|avoid|avoiding|skip|skipping|cannot|unnecessary)\b|n['’]t\b",
     re.IGNORECASE,
 )
-# Qualifiers that come in exclusive sets: a claim's member must be the passage's member when the passage has one.
+# A run of four or more capitalised words mid-sentence is a title ("Leave No Context Behind"), not a clause.
+_TITLE_CASE = re.compile(r"(?<=\w\W)\b(?:[A-Z][\w'’-]*\s+){3,}[A-Z][\w'’-]*|^(?:[A-Z][\w'’-]*\s+){3,}[A-Z][\w'’-]*")
 # Qualifiers that come in exclusive sets: where a source says one member, a claim may not say another.
 _GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "time": {"part-time": ("part-time", "part time"), "full-time": ("full-time", "full time")},
@@ -160,7 +161,8 @@ def _rare(word: str, threshold: float | None = None) -> bool:
 
 
 def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    """A denial: a negating word outside a title ("Leave No Context Behind" names a paper, it denies nothing)."""
+    return bool(_NEGATION.search(_TITLE_CASE.sub(" ", text)))
 
 
 def qualifiers(text: str) -> dict[str, set[str]]:
