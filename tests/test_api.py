@@ -54,6 +54,11 @@ def test_a_question_about_a_named_roadmap_itself_is_answered_not_refused(assista
     assert answer.grounded and "6–9 months of part-time study" in answer.text, answer.text
     off = assistant.ask("what does the curriculum say about baking bread")
     assert not off.grounded
+    # Its author and chat words are no subject either ("the 14 day guy", "he", "actually").
+    author = assistant.ask("just starting out, what resources did the 14 day guy actually use")
+    assert author.grounded and "Build a Large Language Model (From Scratch)" in author.text, author.text
+    assert assistant.ask("in the 14 day roadmap what order did he go in").grounded
+    assert not assistant.ask("what does the curriculum author say about baking bread").grounded
 
 
 def test_stream_yields_text_then_holds_the_answer(assistant: Assistant) -> None:

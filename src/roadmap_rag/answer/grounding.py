@@ -6,7 +6,7 @@ import re
 
 from roadmap_rag.answer.citations import overlap
 from roadmap_rag.retrieve.hybrid import HybridRetriever
-from roadmap_rag.retrieve.questions import is_everyday, terms, topic_support, topic_terms
+from roadmap_rag.retrieve.questions import CHAT_STEMS, is_everyday, terms, topic_support, topic_terms
 from roadmap_rag.retrieve.scope import Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source, section_leaf
@@ -14,6 +14,8 @@ from roadmap_rag.types import Kind, Source, section_leaf
 # Off-corpus check: a clear passage match, or a weaker one backed by the question's own words.
 _WEAK_PASSAGE = 0.25
 _LEXICAL_SUPPORT = 0.5
+# Who wrote a roadmap, as learners name them beside its name ("the 14 day guy", "what order did he go in").
+_ITS_AUTHOR = re.compile(r"\b(?:(?:guy|author|writer|person|dude|blogger|creator)s?|he|she|him|his|her)\b", re.I)
 
 
 def grounded(question: str, retrieved: Retrieved, retriever: HybridRetriever, settings: Settings) -> bool:
@@ -38,7 +40,8 @@ def _about_itself(rest: str, retriever: HybridRetriever) -> bool:
     long does ... take", "after i finish ... what next"): it asks about the roadmap itself. "what does the
     curriculum say about baking bread" names a subject the corpus never uses."""
     vocabulary = retriever.library().vocabulary(terms)
-    topic = set(topic_terms(rest))
+    rest = _ITS_AUTHOR.sub(" ", rest)  # the roadmap's author is the roadmap
+    topic = set(topic_terms(rest)) - CHAT_STEMS  # "actually", "pls": no subject
     words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
     return topic <= vocabulary.keys() and all(is_everyday(w) for w in words)
 
