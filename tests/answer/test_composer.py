@@ -200,3 +200,12 @@ def test_fast_the_papers_a_quote_names_come_with_what_they_introduced(library: L
     # A quote off the topic names its paper in vain: no card.
     off = compose(library, "what should i build first", ["Parameter Scaling"], ("complete-llm-roadmap",))
     assert "Papers" not in [b.title for b in off.blocks if b.kind == "heading"]
+
+
+def test_the_order_of_the_parts_a_question_names_is_their_sections(assistant: Assistant) -> None:
+    """ "what order are the levels in the core roadmap" got one level's book list: the roadmap's sections that
+    name levels, in the document's order, answer it."""
+    levels = items(assistant.ask("what order are the levels in the core roadmap"))
+    assert [i.split(" Level")[0] for i in levels] == ["Beginner", "Intermediate", "Advanced"], levels
+    months = assistant.ask("whats the order of the months in the getting started guide")
+    assert not months.uncovered and "Month 3: Deep learning + PyTorch" in items(months), months.text

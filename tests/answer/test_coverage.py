@@ -73,6 +73,8 @@ def test_a_subject_that_opens_on_a_word_the_corpus_never_uses_is_not_covered() -
     )
     assert uncovered("explain self attention pls", [source], vocabulary) == []
     assert uncovered("explain decodng strategies", [source], vocabulary) == []  # a typo of a word it uses
+    # A head noun with a phrase after it is no modifier: "order" is not in the corpus, the question is covered.
+    assert uncovered("whats the order of the decoding strategies", [source], vocabulary) == []
 
 
 def test_a_version_the_sources_never_name_is_named_though_they_name_its_family() -> None:

@@ -109,8 +109,8 @@ def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
     if not match:
         return ""
     words = [w for w in match.group("subject").lower().split() if w not in CHAT_WORDS]
-    if len(words) < 2 or len(words[0]) < 4:
-        return ""
+    if len(words) < 2 or len(words[0]) < 4 or not terms(words[1]):
+        return ""  # "the order of the months": a head noun with a phrase after it, not a modifier and its noun
     stems = terms(words[0])
     if not stems or any(s in vocabulary or _typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems):
         return ""

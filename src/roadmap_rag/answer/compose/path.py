@@ -12,6 +12,8 @@ from roadmap_rag.text.units import Unit
 from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
+# "what order are the levels in": the parts a question asks the order of, by the word the headings use for them.
+_PARTS = re.compile(r"\b(level|module|phase|stage|step|part|month|week|day|chapter|unit)s\b", re.I)
 
 
 class PathShape(_State):
@@ -33,7 +35,7 @@ class PathShape(_State):
         nth = NTH.search(text)
         answered = False
         if direction == "order":
-            return self._order(docs, b)
+            return self._order(docs, b, _PARTS.search(text))
         for view, retrieved in docs:
             if nth:
                 spots = [_nth_item(view, nth.group(1), int(nth.group(2)))]
@@ -69,11 +71,18 @@ class PathShape(_State):
         b.listing([self._path_statement(view, u, b) for u in chosen])
         return True
 
-    def _order(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
-        """A roadmap's own order: its learning-path or timeline list, else its numbered top-level sections."""
+    def _order(self, docs: list[tuple[DocumentView, bool]], b: _Builder, parts: re.Match[str] | None = None) -> bool:
+        """A roadmap's own order: the sections that name the parts asked for ("levels": "Beginner Level — ...",
+        "Intermediate Level — ..."), else its learning-path or timeline list, else its numbered top-level sections."""
         answered = False
         for view, retrieved in docs:
             if not retrieved:
+                continue
+            named = _named_parts(view, parts.group(1)) if parts else []
+            if named:
+                b.heading(_where(view, _parent(named[0].section)))
+                b.listing([b.statement(view, u) for u in named])
+                answered = True
                 continue
             ordered = next(
                 (
@@ -133,6 +142,20 @@ class PathShape(_State):
 def _compact(unit: Unit) -> str:
     """An item inside a longer line: "Model Hosting (NVIDIA Triton, TGI)"."""
     return f"{unit.text} ({', '.join(unit.details)})" if unit.kind == "item" and unit.details else unit.text
+
+
+def _named_parts(view: DocumentView, word: str) -> list[Unit]:
+    """The headings, siblings of one another, whose text names ``word`` ("Level"), in document order; at least 2."""
+    named = [
+        u
+        for u in view.units
+        if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text) and re.search(rf"\b{word}s?\b", u.text, re.I)
+    ]
+    if not named:
+        return []
+    first = named[0]
+    siblings = [u for u in named if u.level == first.level and _parent(u.section) == _parent(first.section)]
+    return siblings if len(siblings) >= 2 else []
 
 
 def _parent(section: str) -> str:
