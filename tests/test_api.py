@@ -61,6 +61,14 @@ def test_a_question_about_a_named_roadmap_itself_is_answered_not_refused(assista
     assert not assistant.ask("what does the curriculum author say about baking bread").grounded
 
 
+def test_a_paper_named_by_a_name_the_catalog_knows_is_answered_from_its_card(assistant: Assistant) -> None:
+    """ "whats the actual title of the chinchilla paper and when did it come out" was refused (its best line 0.22),
+    then flagged as if the sources gave no date, beside the card's title and year."""
+    answer = assistant.ask("whats the actual title of the chinchilla paper and when did it come out")
+    assert answer.grounded and not answer.uncovered, answer.text
+    assert "Training Compute-Optimal Large Language Models (Hoffmann et al., 2022)" in answer.text
+
+
 def test_stream_yields_text_then_holds_the_answer(assistant: Assistant) -> None:
     stream = assistant.stream("What is RLHF?")
     deltas = list(stream)

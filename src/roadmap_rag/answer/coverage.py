@@ -21,9 +21,20 @@ import re
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 
+from wordfreq import zipf_frequency
+
 from roadmap_rag.retrieve.followups import subject_of
 from roadmap_rag.retrieve.question_words import CHAT_WORDS
-from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, stem, terms
+from roadmap_rag.retrieve.questions import (
+    CHAT_STEMS,
+    CORPUS_WORDS,
+    GENERIC_STEMS,
+    PATH_STEMS,
+    is_everyday,
+    stem,
+    terms,
+    topic_terms,
+)
 from roadmap_rag.text.prose import (
     asks_date,
     asks_price,
@@ -64,9 +75,10 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     found: list[str] = []
     covers = _COVERS.search(question)
     named = set(_WORD.findall(question[covers.end() :])) if covers else set()
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
     for word in _WORD.findall(question):
         everyday = word in named and len(word) >= 4  # "mamba", not "non" of "non transformer"
-        if _absent(word, held, vocabulary, everyday=everyday) and not _written_apart(word, flat):
+        if _absent(word, held, vocabulary, everyday=everyday, words=words) and not _written_apart(word, flat):
             found.append(word)
     modified = _unknown_modifier(question, vocabulary)
     if modified and not any(w in found for w in modified.split()):
@@ -83,6 +95,14 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     wanted = _joined(terms(subject))
     # The sentences that name the subject: a number elsewhere in the source answers nothing about it
     about = [u for s in sources for u in split_sentences(s.text) if not wanted or wanted & _joined(terms(u))]
+    if wanted and not about:
+        # The subject as read names nothing in the sources ("the actual title" of "... the chinchilla paper and
+        # when did it come out"): the sentences that name the question's topic words speak for it, their years
+        # and list numbers aside when a number is asked ("GPT-4 (OpenAI, 2023).").
+        wanted = _joined(topic_terms(question)) - CHAT_STEMS
+        about = [u for s in sources for u in split_sentences(s.text) if wanted & _joined(terms(u))]
+        if not (asks_date(question) or asks_price(question)):
+            about = [_LIST_NUMBER.sub(" ", _YEAR.sub(" ", u)) for u in about]
     if asks_price(question) and not any(states_price(t) for t in about):
         found.append("a price")
     if asks_date(question) and not any(states_date(t) for t in about):
@@ -100,6 +120,10 @@ _DEFINES = re.compile(
 )
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
+
+
 def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
     """ "how does flash attention work?", "explain speculative decoding": the subject of a question that asks
     what something is opens on a word the corpus never uses (not a typo or a clipped form of one it does), so
@@ -111,6 +135,8 @@ def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
     words = [w for w in match.group("subject").lower().split() if w not in CHAT_WORDS]
     if len(words) < 2 or len(words[0]) < 4 or not terms(words[1]):
         return ""  # "the order of the months": a head noun with a phrase after it, not a modifier and its noun
+    if not all(s in vocabulary for s in terms(words[1])):
+        return ""  # the sources speak of the head ("attention"), not of "the actual title": no compound of theirs
     stems = terms(words[0])
     if not stems or any(s in vocabulary or _typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems):
         return ""
@@ -155,7 +181,11 @@ def _attribute_unsaid(question: str, sources: Sequence[Source]) -> str:
     return f"the {' '.join(match.group('attr').lower().split())} of {' '.join(subject)}"
 
 
-def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], everyday: bool = False) -> bool:
+def _absent(
+    word: str, held: set[str], vocabulary: Mapping[str, int], everyday: bool = False, words: set[str] | None = None
+) -> bool:
+    """``words``: the sources' own words, whole: a stem cut short looks like another ("deepse" of "deepseek" like
+    "deeper"), so a long word is a typo only of a whole word the sources write ("embedings": "embeddings")."""
     lower = word.lower()
     stems = terms(lower)
     if not stems or lower in CHAT_WORDS or (len(lower) < 3 and not any(c.isdigit() for c in lower)):
@@ -172,12 +202,27 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], everyday: 
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
+    if words and _clipped_word(lower, words):
+        return False  # "infra" for "infrastructure", "params" for "parameters", as the sources write them
+    cut = words is not None and any(len(lower) > len(s) + 1 for s in stems)
+    if cut and not get_close_matches(lower, [w for w in words or () if w[:1] == lower[:1]], n=1, cutoff=0.8):
+        return not any(_clipped(s, vocabulary) for s in stems if s not in vocabulary)
     return not any(_typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems if s not in vocabulary)
 
 
 def _clipped(stem: str, vocabulary: Mapping[str, int]) -> bool:
     """ "eval" for "evaluation", "libs" for "libraries"."""
     return len(stem) >= 3 and any(v.startswith(stem) and len(v) > len(stem) + 1 for v in vocabulary)
+
+
+# How much more common (Zipf scale: 2.5 is ~300x) the everyday word must be than the word read as its typo.
+_TYPO_GAP = 2.5
+
+
+def _clipped_word(word: str, words: set[str]) -> bool:
+    """A word cut short (and its plural: "params") of a longer word of the sources ("parameters")."""
+    base = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    return len(base) >= 3 and any(w.startswith(base) and len(w) >= len(base) + 2 for w in words)
 
 
 def _everyday_typo(word: str) -> bool:
@@ -192,7 +237,14 @@ def _everyday_typo(word: str) -> bool:
     variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in letters}
     variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in letters}
     variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
-    return any(is_everyday(head + v) for v in variants if v and head + v != word)
+    # A word of its own, however rare ("mamba"), is no typo of a neighbour ("mambo"): the neighbour a typo stands
+    # for is far more common than the typo itself ("actualy" 2.2 against "actually" 5.7 on the Zipf scale).
+    own = zipf_frequency(word, "en")
+    return any(
+        is_everyday(head + v) and zipf_frequency(head + v, "en") >= own + _TYPO_GAP
+        for v in variants
+        if v and head + v != word
+    )
 
 
 def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:

@@ -24,6 +24,8 @@ def grounded(question: str, retrieved: Retrieved, retriever: HybridRetriever, se
         return False
     if retrieved.best_passage >= settings.min_passage_score:
         return True
+    if any(s.doc_id in retrieved.cards_named for s in retrieved.sources):
+        return True  # a paper the question names by a name the catalog knows: its card covers it
     # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card),
     # or more than half of its topic words, once a named document and the generic words are set aside.
     named, rest = retriever.named_documents(question)

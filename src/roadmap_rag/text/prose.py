@@ -76,7 +76,10 @@ _ASKS_QUANTITY = re.compile(
     r"(?:score|scores|accuracy|size|parameter count|number of \w+|percentage)\b|\bscored?\b.{0,20}\bon\b",
     re.IGNORECASE,
 )
-_STATES_QUANTITY = re.compile(r"\b\d[\d,.]*\s?(?:%|[kmbt]\b|million|billion|trillion|parameters|tokens|layers)?", re.I)
+# A number that states an amount; the digits of a name ("GPT-4", "Llama-2") are none.
+_STATES_QUANTITY = re.compile(
+    r"(?<![A-Za-z]-)\b\d[\d,.]*\s?(?:%|[kmbt]\b|million|billion|trillion|parameters|tokens|layers)?", re.I
+)
 
 
 def is_meta(text: str) -> bool:
