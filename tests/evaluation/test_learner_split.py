@@ -58,6 +58,37 @@ def test_every_key_fact_of_the_second_dev_split_is_in_the_corpus() -> None:
     assert subjects and not [s for s in subjects if any(contains(t, s) for t in texts)]
 
 
+NEAR_MISS_DEV = Path("eval/datasets/learner_dev4.jsonl")
+
+
+def test_the_near_miss_dev_split_is_what_its_card_says() -> None:
+    """learner_dev4.jsonl (40 questions written from the corpus alone): 20 near-miss and 20 answerable look-alikes,
+    every fact alternative literally in a roadmap or the catalog, every near-miss subject in its question."""
+    from roadmap_rag.corpus.documents import normalise
+
+    texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
+    texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))
+    items = load_dataset(NEAR_MISS_DEV)
+    near = [i for i in items if i.extra.get("kind") == "near-miss"]
+    assert len(items) == 40 and len(near) == 20 and all(not i.answerable for i in near)
+    missing = [
+        (i.id, alt) for i in items for group in i.facts for alt in group if not any(contains(t, alt) for t in texts)
+    ]
+    assert not missing
+    assert all(str(i.extra.get("subject")) in i.question.lower() for i in near)
+
+
+@pytest.mark.eval
+def test_near_miss_questions_are_flagged_and_their_look_alikes_are_not(assistant: Assistant) -> None:
+    """On the near-miss dev split: at least 17 of 20 near-miss questions refused or flagged (15 before issue 27's
+    fifth pass), and no answerable look-alike flagged as not covered (2 were)."""
+    run = run_eval(assistant, load_dataset(NEAR_MISS_DEV), k=5, llm="extractive")
+    near = [r for r in run.results if not r.answerable]
+    honest = [r for r in near if not r.grounded or r.flagged]
+    assert len(honest) >= 17, [(r.id, r.question) for r in near if r not in honest]
+    assert not [(r.id, r.answer[:120]) for r in run.results if r.answerable and r.flagged]
+
+
 @pytest.mark.eval
 def test_learner_split_answers_are_clean_and_honest(learner_run: EvalRun) -> None:
     """What holds today, gated: no narrative or meta sentence, no raw markup, no unsupported claim, at most 2% of
