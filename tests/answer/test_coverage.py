@@ -110,6 +110,11 @@ def test_a_measurable_attribute_of_a_named_thing_that_no_sentence_naming_it_spea
     assert uncovered("whats the context length of llama 2", [stated], vocabulary) == []
     # What an explanation asks ("the purpose of", "the idea of") is not a measurable attribute.
     assert uncovered("what is the purpose of lora", [_source()], vocabulary) == []
+    # "the max context length for claude", where no source names Claude, was answered from a passage on context
+    # windows in general (learner_dev4).
+    asked = "whats the max context length for claude, like how many tokens can i paste"
+    known = vocabulary | dict.fromkeys(terms("claude tokens paste"), 1)
+    assert "the context length of claude" in uncovered(asked, [_source()], known)
 
 
 def test_a_thing_asked_for_by_name_is_named_though_it_is_an_everyday_word() -> None:

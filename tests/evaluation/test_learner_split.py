@@ -80,12 +80,12 @@ def test_the_near_miss_dev_split_is_what_its_card_says() -> None:
 
 @pytest.mark.eval
 def test_near_miss_questions_are_flagged_and_their_look_alikes_are_not(assistant: Assistant) -> None:
-    """On the near-miss dev split: at least 17 of 20 near-miss questions refused or flagged (15 before issue 27's
+    """On the near-miss dev split: at least 18 of 20 near-miss questions refused or flagged (15 before issue 27's
     fifth pass), and no answerable look-alike flagged as not covered (2 were)."""
     run = run_eval(assistant, load_dataset(NEAR_MISS_DEV), k=5, llm="extractive")
     near = [r for r in run.results if not r.answerable]
     honest = [r for r in near if not r.grounded or r.flagged]
-    assert len(honest) >= 17, [(r.id, r.question) for r in near if r not in honest]
+    assert len(honest) >= 18, [(r.id, r.question) for r in near if r not in honest]
     assert not [(r.id, r.answer[:120]) for r in run.results if r.answerable and r.flagged]
 
 

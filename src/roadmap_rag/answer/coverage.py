@@ -52,7 +52,8 @@ _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\
 
 # A measurable attribute of a named thing: what a sentence that names the thing must speak of to answer.
 _ATTRIBUTE = re.compile(
-    r"\b(?:the|its|their)\s+(?P<attr>(?:context\s+)?(?:length|window|size|price|cost|duration|release\s+date|date|year|"
+    r"\b(?:the|its|their)\s+(?:(?:max|maximum|exact|total|typical|average|current)\s+)?"
+    r"(?P<attr>(?:context\s+)?(?:length|window|size|price|cost|duration|release\s+date|date|year|"
     r"parameter\s+count|number\s+of\s+parameters|speed|latency|accuracy|score|salary|authors?))\s+(?:of|for)\s+"
     r"(?:the\s+)?(?P<subject>[\w.+-]+(?:\s+[\w.+-]+){0,2})",
     re.IGNORECASE,
@@ -176,7 +177,7 @@ def _attribute_unsaid(question: str, sources: Sequence[Source]) -> str:
     name = _flat(" ".join(subject))
     lines = (line for s in sources for line in f"{s.section}\n{s.text}".splitlines())
     naming = [set(terms(u)) for line in lines for u in split_sentences(line) if name in _flat(u)]
-    if not naming or any(attribute <= u for u in naming):
+    if any(attribute <= u for u in naming):
         return ""
     return f"the {' '.join(match.group('attr').lower().split())} of {' '.join(subject)}"
 
