@@ -47,7 +47,7 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 # A run of four or more capitalised words mid-sentence is a title ("Leave No Context Behind"), not a clause.
-_TITLE_CASE = re.compile(r"(?<=\w\W)\b(?:[A-Z][\w'’-]*\s+){3,}[A-Z][\w'’-]*|^(?:[A-Z][\w'’-]*\s+){3,}[A-Z][\w'’-]*")
+_TITLE_CASE = re.compile(r"(?:^|(?<=\w\W))\b(?:[A-Z][\w'’-]*\s+){3,}[A-Z][\w'’-]*")
 # Qualifiers that come in exclusive sets: where a source says one member, a claim may not say another.
 _GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "time": {"part-time": ("part-time", "part time"), "full-time": ("full-time", "full time")},

@@ -18,7 +18,7 @@ Each finding is said first ("The sources do not mention FlashAttention; the clos
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from difflib import get_close_matches
 
 from wordfreq import zipf_frequency
@@ -50,6 +50,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
 # A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
 _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
 
+# A year and a list's number, which state no amount ("GPT-4 (OpenAI, 2023).", "1. GPT Series").
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
+# How much more common (Zipf scale: 2.5 is ~300x) the everyday word must be than the word read as its typo.
+_TYPO_GAP = 2.5
+
 # A measurable attribute of a named thing: what a sentence that names the thing must speak of to answer.
 _ATTRIBUTE = re.compile(
     r"\b(?:the|its|their)\s+(?:(?:max|maximum|exact|total|typical|average|current)\s+)?"
@@ -79,7 +85,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     words = set(re.findall(r"[a-z0-9]+", text.lower()))
     for word in _WORD.findall(question):
         everyday = word in named and len(word) >= 4  # "mamba", not "non" of "non transformer"
-        if _absent(word, held, vocabulary, everyday=everyday, words=words) and not _written_apart(word, flat):
+        if _absent(word, held, vocabulary, words, everyday=everyday) and not _written_apart(word, flat):
             found.append(word)
     modified = _unknown_modifier(question, vocabulary)
     if modified and not any(w in found for w in modified.split()):
@@ -119,10 +125,6 @@ _DEFINES = re.compile(
     r"\s+(?:an? |the )?(?P<subject>[a-z0-9][a-z0-9\- ]*)",
     re.IGNORECASE,
 )
-
-
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
 
 
 def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
@@ -182,9 +184,7 @@ def _attribute_unsaid(question: str, sources: Sequence[Source]) -> str:
     return f"the {' '.join(match.group('attr').lower().split())} of {' '.join(subject)}"
 
 
-def _absent(
-    word: str, held: set[str], vocabulary: Mapping[str, int], everyday: bool = False, words: set[str] | None = None
-) -> bool:
+def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set[str], everyday: bool = False) -> bool:
     """``words``: the sources' own words, whole: a stem cut short looks like another ("deepse" of "deepseek" like
     "deeper"), so a long word is a typo only of a whole word the sources write ("embedings": "embeddings")."""
     lower = word.lower()
@@ -203,27 +203,17 @@ def _absent(
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
-    if words and _clipped_word(lower, words):
+    if _clipped(lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower, words):
         return False  # "infra" for "infrastructure", "params" for "parameters", as the sources write them
-    cut = words is not None and any(len(lower) > len(s) + 1 for s in stems)
-    if cut and not get_close_matches(lower, [w for w in words or () if w[:1] == lower[:1]], n=1, cutoff=0.8):
+    cut = any(len(lower) > len(s) + 1 for s in stems)
+    if cut and not get_close_matches(lower, [w for w in words if w[:1] == lower[:1]], n=1, cutoff=0.8):
         return not any(_clipped(s, vocabulary) for s in stems if s not in vocabulary)
     return not any(_typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems if s not in vocabulary)
 
 
-def _clipped(stem: str, vocabulary: Mapping[str, int]) -> bool:
-    """ "eval" for "evaluation", "libs" for "libraries"."""
+def _clipped(stem: str, vocabulary: Collection[str]) -> bool:
+    """ "eval" for "evaluation", "libs" for "libraries" (among stems, or among whole words)."""
     return len(stem) >= 3 and any(v.startswith(stem) and len(v) > len(stem) + 1 for v in vocabulary)
-
-
-# How much more common (Zipf scale: 2.5 is ~300x) the everyday word must be than the word read as its typo.
-_TYPO_GAP = 2.5
-
-
-def _clipped_word(word: str, words: set[str]) -> bool:
-    """A word cut short (and its plural: "params") of a longer word of the sources ("parameters")."""
-    base = word[:-1] if word.endswith("s") and len(word) > 4 else word
-    return len(base) >= 3 and any(w.startswith(base) and len(w) >= len(base) + 2 for w in words)
 
 
 def _everyday_typo(word: str) -> bool:
