@@ -187,6 +187,15 @@ def test_an_explained_topic_ends_on_the_papers_its_quotes_name(assistant: Assist
     assert answer.unsupported == [] and any(c.source.doc_id == "card-gptq" for c in answer.citations)
     moe = assistant.ask("can u explain mixture of experts")
     assert "Llama 2 and Llama 2-Chat" not in moe.text, moe.text
+    # Both papers the quantization item recommends, though LLM.int8()'s own line never says "quantization"; a
+    # resource named beside the topic in a list about something else brings no card (CLIP beside Claude 3 Opus).
+    for question in ("What is quantization, and why would I use it?", "which papers should I read about quantization?"):
+        answer = assistant.ask(question)
+        assert "8-bit inference that keeps outlier features" in answer.text and not answer.unsupported, answer.text
+    assert (
+        "contrastive pre-training of image and text"
+        not in assistant.ask("how many parameters does claude 3 opus have").text
+    )
 
 
 @pytest.mark.fast

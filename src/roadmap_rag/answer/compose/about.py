@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _where
-from roadmap_rag.answer.compose.paper import PaperShape
+from roadmap_rag.answer.compose.paper import PaperShape, recommended_places
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query, terms
 from roadmap_rag.text.units import Unit, readable, topic_text
@@ -85,14 +83,10 @@ class AboutShape(PaperShape):
         for _, source, card in views:
             if source.kind != Kind.PAPER_CARD or query.covers_topic(f"{card.title} {source.text}") < 0.5:
                 continue
-            for unit in card.units:
-                match = re.match(r"Recommended in (.+?) under (.+)$", unit.text)
-                if not match or library is None:
-                    continue
-                view = library.by_title(match.group(1))
+            for title, sections in recommended_places(card):
+                view = library.by_title(title) if sections else None
                 if view is None or not self.allowed(view.doc_id):
                     continue
-                sections = [unnumbered(p) for p in match.group(2).split(";")]
                 known = {(v.doc_id, u.start) for v, u in per_doc.get(view.doc_id, [])}
                 for other in view.units:
                     if other.kind in ("heading", "intro") or (view.doc_id, other.start) in known:

@@ -11,7 +11,7 @@ from roadmap_rag.retrieve.library import DocumentView, mentions
 from roadmap_rag.retrieve.questions import Query
 from roadmap_rag.retrieve.routing import names_a_paper
 from roadmap_rag.text.units import topic_text
-from roadmap_rag.types import Kind, Source, Statement, section_leaf
+from roadmap_rag.types import Kind, Source, Statement, section_leaf, unnumbered
 
 # "Which papers are recommended for chain-of-thought prompting?": papers on a topic, in the roadmaps' words first.
 _ON_A_TOPIC = re.compile(r"\bpapers\b|\brecommend", re.IGNORECASE)
@@ -77,15 +77,20 @@ class PaperShape(ListShape):
         """The cards of the papers the answer's roadmap quotes name ("Quantization: LLM.int8() Paper; GPTQ
         Paper", a section "Retrieval-Augmented Generation (RAG)"), where the quote is on the question's topic:
         what each paper introduced, so a learner told to read it knows what it is."""
-        quoted: list[str] = []
+        # (text, roadmap title, section path unnumbered, whether its own label is the topic)
+        quoted: list[tuple[str, str, str, bool]] = []
         for doc_id, start in sorted(b.used, key=lambda u: u[1]):
             if self.library.kind(doc_id) != Kind.ROADMAP:
                 continue
-            unit = self.library.view(doc_id).unit_at(start)
+            view = self.library.view(doc_id)
+            unit = view.unit_at(start)
             if unit is not None:
                 text = f"{topic_text(unit)} {section_leaf(unit.section)}"
                 if query.covers_topic(text) >= 0.5:
-                    quoted.append(text)
+                    # "Quantization: LLM.int8() Paper; GPTQ Paper" is about the topic, its papers its resources;
+                    # "Multi-modal Models: GPT-4V; Claude 3 Opus Vision; CLIP Paper" only names it among them.
+                    label = unit.text if unit.kind == "item" and unit.details else section_leaf(unit.section)
+                    quoted.append((text, view.title, unnumbered(unit.section), query.covers_topic(label) >= 0.5))
         if not quoted:
             return
         found: list[tuple[int, DocumentView]] = []
@@ -94,13 +99,17 @@ class PaperShape(ListShape):
             if doc_id in used_docs:
                 continue
             name = _CITATION.sub("", self.library.title(doc_id))
-            first = next((i for i, text in enumerate(quoted) if mentions(text, name, case=" " not in name)), None)
+            first = next((i for i, q in enumerate(quoted) if mentions(q[0], name, case=" " not in name)), None)
             if first is None:
                 continue
             view = self.library.view(doc_id)
-            # The paper is on the topic too: a quote on MoE that names Llama 2 beside it brings no Llama 2 card.
+            _, title, section, labelled = quoted[first]
+            # A quote about the topic whose section recommends the paper ("Quantization: LLM.int8() Paper" under
+            # Scaling & Efficiency), or a paper on the topic itself: a quote on MoE naming Llama 2 brings no card.
+            places = recommended_places(view) if labelled else []
+            here = any(t == title and _within(section, sec) for t, sections in places for sec in sections)
             about = " ".join(u.text for u in view.units if u.kind == "heading" or "introduced" in u.text)
-            if query.covers_topic(about) >= 0.5:
+            if here or query.covers_topic(about) >= 0.5:
                 found.append((first, view))
         items = []
         for _, view in sorted(found, key=lambda f: f[0])[:_QUOTED_CARDS]:
@@ -114,6 +123,23 @@ class PaperShape(ListShape):
         else:
             b.heading("Papers")
         b.listing(items)
+
+
+def recommended_places(card: DocumentView) -> list[tuple[str, list[str]]]:
+    """Where a card says the roadmaps recommend its paper: (roadmap title, its sections unnumbered), one per
+    "Recommended in <title> under <section>; <section>" line (no sections: the roadmap as a whole)."""
+    places = []
+    for unit in card.units:
+        match = re.match(r"Recommended in (.+?)(?: under (.+))?$", unit.text)
+        if match:
+            places.append((match.group(1), [unnumbered(p) for p in (match.group(2) or "").split(";") if p.strip()]))
+    return places
+
+
+def _within(section: str, place: str) -> bool:
+    """``section`` is ``place`` or lies under it, or ends on it (a card may name a section without its roadmap's
+    title heading: "Prerequisites" for "Large Language Models (LLM) Roadmap > Prerequisites")."""
+    return f" > {place} > " in f" > {section} > " or section.endswith(place)
 
 
 def _card_items(view: DocumentView, b: _Builder, authors: bool = False, places: bool = False) -> list[Statement]:
