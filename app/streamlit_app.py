@@ -3,7 +3,8 @@
 Page logic only: retrieval, generation and citation checking live in the package (Assistant).
 Corpus and model text is escaped before it is shown (roadmap_rag.serve.display). The only HTML on the page is
 display.py's: citation chips around escaped text, source passages rendered from Markdown and sanitised, and one fixed
-script of ours (SCROLL_TO_QUESTION) with no document text in it.
+script of ours with no document text in it (display.py's _KEEP_IN_VIEW: the question asked, and a cited source, kept
+in view).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from roadmap_rag import RoadmapRagError, Turn
 from roadmap_rag.errors import QuestionError
 from roadmap_rag.learn.curriculum import NEXT_QUESTION
 from roadmap_rag.serve.conversations import Exchange
-from roadmap_rag.serve.display import SCROLL_TO_QUESTION, escape_markdown
+from roadmap_rag.serve.display import KEEP_QUESTION_IN_VIEW, SCROLL_TO_QUESTION, escape_markdown
 from roadmap_rag.types import Place
 from ui.answers import render_answer, render_places
 from ui.conversations import current_profile, remember
@@ -79,7 +79,7 @@ def ask(question: str, doc_ids: tuple[str, ...], started: float) -> None:
         st.session_state.messages.append({"role": "assistant", "question": question, "answer": answer})
         message = st.session_state.messages[-1]
         render_answer(len(st.session_state.messages) - 1, message, started)
-        st.html(SCROLL_TO_QUESTION, unsafe_allow_javascript=True)  # again, now that the answer is below it
+        st.html(KEEP_QUESTION_IN_VIEW, unsafe_allow_javascript=True)  # again, now that the answer is below it
         status.update(label="Answer ready", state="complete")
         remember(Exchange(question, answer, seconds=message["seconds"]))
 

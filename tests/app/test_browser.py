@@ -95,6 +95,15 @@ def app_url(assistant: Assistant, tmp_path: Path) -> Iterator[str]:
 ANSWER_TEXT = "[data-testid='stMarkdownContainer']:not([data-testid='stExpander'] *)"
 
 
+def settled(page: Page) -> None:
+    """Wait until the page's run is over (Streamlit's running icon gone) and 2.5 s more: whatever still moved the
+    view (the chat's stick to the bottom, our keep-in-view script) has stopped."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0)
+    time.sleep(2.5)
+
+
 def _text_of(locator: Any) -> str:
     """The text of the first element ``locator`` finds, or "" while there is none."""
     return str(locator.first.inner_text()).strip() if locator.count() else ""
@@ -133,6 +142,7 @@ def test_learner_asks_reads_a_cited_answer_and_opens_a_source(app_url: str, tmp_
         assert re.search(r"\[\d+\]", text) and "backend: " not in text  # a learner: no developer detail
         assert "Gemma 3 270M" in text or "composed from the sources" in text.lower()  # the honest backend note
         # Hovering a citation chip shows its passage; clicking it lands on the source, the span highlighted.
+        settled(page)  # the mouse rests on a chip that no longer moves
         chip = reply.locator("a.rr-cite").first
         expect(chip).to_be_visible()
         passage = chip.get_attribute("title") or ""
@@ -299,6 +309,8 @@ def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path
         card = page.locator(f"[id='{target[1:]}']")
         expect(card).to_be_in_viewport()
         expect(card.locator("mark").first).to_be_visible()
+        settled(page)  # tapped while the page still finished: the source stays where the tap took the view
+        expect(card).to_be_in_viewport(timeout=1000)
         snap(page, "phone-3-cited-source")
         page.reload()  # the conversation is saved for this learner: it comes back
         messages = page.get_by_test_id("stChatMessage")
@@ -322,6 +334,8 @@ def test_a_learner_on_a_phone_asks_follows_a_citation_reloads_and_walks_the_path
         expect(messages.nth(2)).to_contain_text("What does the roadmap say about")
         expect(messages.nth(2)).to_be_in_viewport()  # the view is at the new question, not where the path was
         expect(messages.nth(3).get_by_text("Sources", exact=True)).to_be_visible()
+        settled(page)
+        expect(messages.nth(2)).to_be_in_viewport(timeout=1000)  # and stays there once the page is done
         snap(page, "phone-6-path-asked-the-chat")
     report = {key: round(value, 3) for key, value in timing.items()}
     (tmp_path / "phone_timing.json").write_text(json.dumps(report))

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from roadmap_rag import Assistant, Removed
-from roadmap_rag.serve.display import SCROLL_TO_QUESTION, preview_text, visible_text
+from roadmap_rag.serve.display import KEEP_QUESTION_IN_VIEW, SCROLL_TO_QUESTION, preview_text, visible_text
 from tests.app.pages import APP, developer_view, open_app
 
 
@@ -59,7 +59,7 @@ def test_citations_are_chips_and_only_cited_sources_are_listed_in_reading_order(
     assert sorted(_cards(page)[len(reading) :]) == [n for n in range(1, len(answer.sources) + 1) if n not in reading]
     assert all(f'id="source-{n}"' not in h.value for h in others[0].get("html") for n in reading)
     scripts = [h for h in page.html if h.proto.unsafe_allow_javascript]  # the page's own fixed script only
-    assert {h.value for h in scripts} == {SCROLL_TO_QUESTION}  # it scrolls to the question: no document text
+    assert [h.value for h in scripts] == [SCROLL_TO_QUESTION, KEEP_QUESTION_IN_VIEW]  # ours: no document text
     for h in page.html:  # every passage shown as formatted text, nothing live
         if h.proto.unsafe_allow_javascript:
             continue

@@ -373,27 +373,72 @@ a.rr-cite:hover .rr-tip,a.rr-cite:focus .rr-tip{display:block}
 </style>"""
 
 
-# Our own fixed script, no document text in it: the question just asked scrolls to the top of the view, where its
-# answer is then written below it (a long conversation kept the new answer under the fold, even on a phone).
-SCROLL_TO_QUESTION = """<script>
+# Our own fixed script, no document text in it. The question just asked scrolls to the top of the view, where its
+# answer is then written below it (a long conversation kept the new answer under the fold, even on a phone), and a
+# source a citation jumps to stays where the jump put it. Streamlit's chat sticks to the bottom while the page
+# grows, so what is shown is kept in view until the page's run is over (then 2 s more); from the moment the learner
+# scrolls, taps, types or points at a citation, the view is theirs and nothing moves it.
+_KEEP_IN_VIEW = """<script>
 (() => {
-  // Once the question is drawn and its tab shown (asked from another tab, the Chat tab shows when the page's run
-  // ends: seconds later on a slow machine; up to 15 s is waited for), then kept in view for 2 s while the page
-  // around it settles.
-  let tries = 0;
-  let checks = 0;
-  const show = () => {
-    const asked = [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop()
-      ?.closest("[data-testid='stChatMessage']");
-    if (asked && asked.offsetParent !== null && asked.getClientRects().length) {
-      const box = asked.getBoundingClientRect();
-      if (checks === 0 || box.bottom < 0 || box.top > window.innerHeight) asked.scrollIntoView({ block: "start" });
-      if (checks++ < 20) setTimeout(show, 100);
-    } else if (tries++ < 300) setTimeout(show, 50);
-  };
-  setTimeout(show, 0);
+  const w = window;
+  if (!w.__rrKeep) {  // once per page
+    let userAt = 0;
+    let latest = 0;
+    const mark = () => { userAt = performance.now(); };
+    for (const type of ["pointerdown", "wheel", "touchmove", "keydown"]) {
+      w.addEventListener(type, mark, { capture: true, passive: true });
+    }
+    const chipOf = (e) => (e.target instanceof Element ? e.target.closest("a.rr-cite") : null);
+    w.addEventListener("pointermove", (e) => { if (chipOf(e)) mark(); }, { capture: true, passive: true });
+    w.addEventListener("focusin", (e) => { if (chipOf(e)) mark(); }, { capture: true });
+    const running = () => document.querySelector("[data-testid='stStatusWidgetRunningIcon']") !== null;
+    const scroller = () => document.querySelector("[data-testid='stAppScrollToBottomContainer']")
+      ?? document.scrollingElement;
+    const drawn = (el) => el && el.offsetParent !== null && el.getClientRects().length > 0;
+    // Bring find()'s element into view. With `top`, at once, to the top of the view, as soon as it is drawn (asked
+    // from another tab, the Chat tab shows when the run ends): waited for up to 10 min. Otherwise once the page has
+    // settled (its run over and its height unchanged for 0.3 s), and again while 2 s pass if the chat's stick to
+    // the bottom carries it away. A newer keep, or the learner, stops it.
+    w.__rrKeep = (find, top, since) => {
+      const mine = ++latest;
+      let height = -1;
+      let growing = 0;
+      let settled = 0;
+      const check = () => {
+        const now = performance.now();
+        if (mine !== latest || userAt > since || now - since > 600000) return;
+        const el = find();
+        if (!drawn(el)) return void setTimeout(check, 50);
+        const box = el.getBoundingClientRect();
+        const away = box.bottom <= 0 || box.top >= w.innerHeight;
+        if (top) return void el.scrollIntoView({ block: "start" });
+        const h = scroller().scrollHeight;
+        if (h !== height || running()) [height, growing, settled] = [h, now, 0];
+        if (now - growing >= 300) {
+          if (away) el.scrollIntoView({ block: "start" });
+          settled = settled || now;
+          if (now - settled >= 2000) return;
+        }
+        setTimeout(check, 100);
+      };
+      setTimeout(check, 0);
+    };
+    w.addEventListener("click", (e) => {  // a citation's source, once the browser has jumped to it
+      const id = chipOf(e)?.getAttribute("href")?.slice(1);
+      if (id) setTimeout(() => w.__rrKeep(() => document.getElementById(id), false, performance.now()), 0);
+    });
+  }
+  const asked = () => [...document.querySelectorAll("[data-testid='stChatMessageAvatarUser']")].pop()
+    ?.closest("[data-testid='stChatMessage']");
+  const asking = __ASKING__;
+  if (asking) w.__rrAskedAt = performance.now();
+  w.__rrKeep(asked, asking, w.__rrAskedAt ?? performance.now());
 })();
 </script>"""
+# When the question is asked: to the top of the view. Once its answer is written: back in view if the page's
+# growth carried it away, unless the learner has moved the view since asking.
+SCROLL_TO_QUESTION = _KEEP_IN_VIEW.replace("__ASKING__", "true")
+KEEP_QUESTION_IN_VIEW = _KEEP_IN_VIEW.replace("__ASKING__", "false")
 
 
 KIND_LABELS: dict[str, str] = {Kind.ROADMAP: "roadmap", Kind.PAPER_CARD: "paper card", Kind.PAPER: "paper"}
