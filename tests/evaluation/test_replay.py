@@ -46,6 +46,13 @@ def test_the_frozen_set_is_what_its_data_card_says() -> None:
     assert all(item.writer and item.messages and item.answer for item in items)
 
 
+@pytest.mark.parametrize("path", sorted((REPO / "eval/datasets").glob("replay*.jsonl")), ids=lambda p: p.stem)
+def test_every_replay_set_loads_with_each_planted_error_in_its_answer(path: Path) -> None:
+    items = load_replay(path)  # raises, naming the line, where an error's original is not in its answer
+    assert items and all(item.errors and item.messages for item in items)
+    assert len({item.id for item in items}) == len(items)
+
+
 def test_eval_replay_command_reports_the_claim_check(assistant: Assistant, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
