@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from roadmap_rag.answer.claim_parts import _digits, _parts, _quoted, asserted, qualifiers, words
+from roadmap_rag.answer.claim_parts import _digits, _parts, _quoted, qualifiers, words
 from roadmap_rag.text.injection import looks_like_instruction, without_instructions
 from roadmap_rag.text.units import Unit, parse
 from roadmap_rag.types import SECTION_SEPARATOR, Source
@@ -127,7 +127,7 @@ class Evidence:
             frozenset(words(f"{own} {context}")),
             frozenset(words(f"{unit.text} {unit.parent}")),
             _parts(unit.text, context),
-            qualifiers(f"{asserted(unit.text)} {unit.intro} {unit.parent} {leaf}"),
+            qualifiers(f"{unit.text} {unit.intro} {unit.parent} {leaf}"),
             self.source.doc_id,
             self.source.start + unit.start,
             (self.number, unit.group) if unit.kind in ("item", "row") and unit.group >= 0 else None,
