@@ -180,3 +180,18 @@ def test_complete_prefix_waits_for_the_end_of_a_statement() -> None:
     assert complete_prefix("A lead:\n- item one [1]\n- item tw") == "A lead:\n- item one [1]"
     assert complete_prefix("A sentence [1].\nA lead:\n- item o") == "A sentence [1]."  # the lead waits for its list
     assert complete_prefix("**Complete roadmap") == ""
+
+
+def test_a_sections_own_name_in_a_sentence_is_no_sign_of_a_swap() -> None:
+    module = source(
+        "curriculum", "Comprehensive LLM Learning Roadmap", "10. Model Compression & Optimization",
+        "10. Model Compression & Optimization:\n1. Quantization (8-bit, 4-bit, mixed precision)\n2. Knowledge "
+        "distillation & student-teacher training\n3. Pruning (structured/unstructured)\n4. Compilation "
+        "frameworks (ONNX, TorchScript, TVM)\n5. Latency vs. quality trade-offs",
+    )  # fmt: skip
+    checker = ClaimChecker([module], "how do i make a model faster", NAMES)
+    claim = (
+        "Module 10 (Model Compression & Optimization) covers compilation frameworks such as ONNX, TorchScript and TVM"
+    )
+    assert checker.check(claim, [1]), checker.check(claim, [1]).reason
+    assert not checker.check("Module 10 covers knowledge distillation frameworks such as ONNX and TVM", [1])

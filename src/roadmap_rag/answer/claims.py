@@ -234,11 +234,10 @@ class ClaimChecker:
         if not claim or not passages:
             return _OK
         question = _digits(self.question)
-        labels = {
-            n
-            for e in {p.number: p for p in passages}.values()
-            for n in re.findall(r"\d+", _digits(self.evidence[e.number - 1].label))
-        }
+        titled = [_digits(self.evidence[n - 1].label) for n in {p.number for p in passages}]
+        labels = {n for label in titled for n in re.findall(r"\d+", label)}
+        # A section's own name ("module 10 (Model Compression & Optimization) covers ...") says where, not what.
+        where_words = set().union(*(words(label) for label in titled))
         named = specifics(clause)
         # What the clause says besides its names ("Month" and "Python" are words the clause says, not names).
         rest = claim - set().union(*(words(f) for f in named if _proper(f)))
@@ -260,7 +259,7 @@ class ClaimChecker:
             names = [f for f in named if f != found and _proper(f)]
             others = [words(f) for f in names if not _bound(found, f, clause)]
             bound = set().union(*(words(f) for f in names if f in piece and _bound(found, f, piece)))
-            said = (words(piece) & rest) | bound
+            said = ((words(piece) & rest) | bound) - where_words
             if (small or (not token.isdigit() and _proper(found))) and _swapped(
                 words(found) | {token}, said, holding, passages, others
             ):
