@@ -78,6 +78,18 @@ def test_a_paper_the_question_names_is_answered_by_its_card_first(assistant: Ass
     assert on_topic.blocks[0].title != "Papers" and "Chain of Thought" in on_topic.text, on_topic.text
 
 
+def test_tell_me_about_a_paper_is_its_card_and_a_name_typed_as_one_word_is_covered(assistant: Assistant) -> None:
+    """ "tell me about the gpt3 paper" answered "The sources do not mention gpt3 paper" over the curriculum's GPT
+    list, the GPT-3 card retrieved but not shown; "how big was the gpt3 model" never said 175B."""
+    for question in ("tell me about the gpt3 paper", "what is the gpt3 paper about"):
+        answer = assistant.ask(question)
+        assert answer.blocks[0].title == "Papers" and "Language Models are Few-Shot Learners" in answer.text
+        assert "do not mention" not in answer.text, answer.text
+    assert "175B parameters" in assistant.ask("how big was the gpt3 model").text
+    roadmaps = assistant.ask("what do the roadmaps recommend for lora")  # what the roadmaps say stays theirs
+    assert roadmaps.blocks[0].title != "Papers", roadmaps.text
+
+
 def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -> None:
     """Verdict first: the core roadmap's "You don't need to train trillion-parameter models" was ranked 7th and
     left out; the answer gave facts about scaling instead."""

@@ -60,6 +60,8 @@ def test_a_name_and_its_number_typed_as_one_word_is_the_name_the_sources_write_a
     # Nor that they state no number for it: the sentence naming GPT-3 states 175B.
     assert uncovered("how big was the gpt3 model", [source], vocabulary) == []
     assert uncovered("what is the h100", [source], vocabulary) == ["h100"]
+    # Nor, as the subject's modifier, that the sources do not mention "gpt3 paper".
+    assert uncovered("tell me about the gpt3 paper", [source], vocabulary | dict.fromkeys(terms("paper"), 1)) == []
 
 
 def test_a_subject_that_opens_on_a_word_the_corpus_never_uses_is_not_covered() -> None:

@@ -87,7 +87,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
         everyday = word in named and len(word) >= 4  # "mamba", not "non" of "non transformer"
         if _absent(word, held, vocabulary, words, everyday=everyday) and not _written_apart(word, flat):
             found.append(word)
-    modified = _unknown_modifier(question, vocabulary)
+    modified = _unknown_modifier(question, vocabulary, flat)
     if modified and not any(w in found for w in modified.split()):
         found.append(modified)
     for match in _VERSIONED.finditer(question):
@@ -127,11 +127,12 @@ _DEFINES = re.compile(
 )
 
 
-def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
+def _unknown_modifier(question: str, vocabulary: Mapping[str, int], flat: str) -> str:
     """ "how does flash attention work?", "explain speculative decoding": the subject of a question that asks
     what something is opens on a word the corpus never uses (not a typo or a clipped form of one it does), so
     the sources speak of its head ("attention", "decoding") but not of it. Everyday words count here: "flash"
-    and "speculative" are English, but the corpus has neither. The subject as typed ("flash attention"), or ""."""
+    and "speculative" are English, but the corpus has neither; a name the sources write apart ("gpt3" for
+    "GPT-3", in ``flat``: the sources' text as _flat reads it) is theirs. The subject as typed, or ""."""
     match = _DEFINES.match(question.strip())
     if not match:
         return ""
@@ -142,6 +143,8 @@ def _unknown_modifier(question: str, vocabulary: Mapping[str, int]) -> str:
         return ""  # the sources speak of the head ("attention"), not of "the actual title": no compound of theirs
     stems = terms(words[0])
     if not stems or any(s in vocabulary or _typo(s, vocabulary) or _clipped(s, vocabulary) for s in stems):
+        return ""
+    if _written_apart(words[0], flat):
         return ""
     return f"{words[0]} {words[1]}"
 

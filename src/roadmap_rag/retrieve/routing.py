@@ -186,6 +186,11 @@ def card_names(papers: Iterable[Paper], indexed: set[str]) -> list[CardName]:
     return out
 
 
+def asks_roadmaps(question: str) -> bool:
+    """The question asks what the roadmaps say or recommend ("what do the roadmaps say about the lora paper")."""
+    return bool(_ROADMAP_CUE.search(question))
+
+
 def names_a_paper(question: str) -> bool:
     """The question speaks of a paper as a paper ("the lora paper", "who wrote ...", "by Kaplan")."""
     return bool(_LOOSE_CUE.search(question)) or bool(re.search(r"\b\w+(?:'s|’s) \w+ (?:paper|one)\b", question, re.I))

@@ -29,8 +29,8 @@ from roadmap_rag.answer.compose.verdict import VerdictShape
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import question_shape
-from roadmap_rag.retrieve.routing import names_a_paper
-from roadmap_rag.text.prose import is_chatter
+from roadmap_rag.retrieve.routing import asks_roadmaps, names_a_paper
+from roadmap_rag.text.prose import asks_quantity, is_chatter
 from roadmap_rag.types import Block, Kind, Source, without_bare_headings
 
 # The shapes whose answer ends on the cards of the papers its quotes name (PaperShape._quoted_papers).
@@ -103,9 +103,14 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
             shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
         elif (
-            self.cards_named and not text_kinds & {Kind.PAPER} and names_a_paper(question) and shape in ("fact", "list")
-        ):
-            shape = "paper"  # "the lora paper, what does it do?", "who wrote the bert paper?": its card answers
+            self.cards_named
+            and not text_kinds & {Kind.PAPER}
+            and names_a_paper(question)
+            and (shape in ("fact", "list") or (shape == "about" and not asks_roadmaps(question)))
+        ) or (self.cards_named and shape == "fact" and asks_quantity(question) and not asks_roadmaps(question)):
+            # "the lora paper, what does it do?", "who wrote the bert paper?", "tell me about the gpt3 paper", "how
+            # big was the gpt3 model": its card answers (a question about what the roadmaps say of it stays theirs)
+            shape = "paper"
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
