@@ -141,15 +141,13 @@ class HybridRetriever:
         finally:
             done.set()
 
-    def _cold(self, filters: Filters, vector: Sequence[float], k: int) -> Slice | None:
+    def _cold(self, filters: Filters, vector: Sequence[float]) -> Slice | None:
         """While the store's vector index is still loading (past ``warm_wait_s``): the roadmaps and cards the
         filters allow, when their best line grounds the question; None: wait for the index."""
         warming = self._warming
         if warming is None or warming.wait(self.settings.warm_wait_s):
             return None
-        guides = self._guides
-        if guides is None:
-            guides = load_guides(self.lexical_index.path, self._generation or "")
+        guides = self._saved_guides()
         if guides is not None:
             small = guides.subset(filters.accepts)
             best = small.query_passages(vector, 1)
@@ -158,6 +156,13 @@ class HybridRetriever:
                 return small
         warming.wait()
         return None
+
+    def _saved_guides(self) -> Slice | None:
+        """The one slice of every roadmap and card as the ingest saved it (read once per generation), or None
+        where none was saved (the store's records are read instead, by _slice, once the index has loaded)."""
+        if self._guides is None:
+            self._guides = load_guides(self.lexical_index.path, self._generation or "")
+        return self._guides
 
     def _sync(self, refresh: bool = True) -> None:
         """In step with the store (checked only when ``refresh``): when its generation changed (an ingest,
@@ -255,7 +260,7 @@ class HybridRetriever:
         """Whole-chunk hits, passage hits (best line per chunk), each best first, and the passage lines."""
         small = self._slice(filters)
         if small is None:
-            small = self._cold(filters, vector, k)
+            small = self._cold(filters, vector)
         if small is not None:  # the slice holds every chunk its passages belong to
             chunks, found, known = small.query(vector, k), small.query_passages(vector, k * 4), small.by_id
         else:
@@ -296,9 +301,8 @@ class HybridRetriever:
                     # A named roadmap, a card: cut from the one slice of every roadmap and card, read once per
                     # generation. Each read of the store with a filter scans the whole collection's records
                     # (at a million chunks the named-roadmap questions were the slow tail: docs/benchmarks.md).
-                    if self._guides is None:
-                        saved = load_guides(self.lexical_index.path, self._generation or "")
-                        self._guides = saved if saved is not None else self.store.vectors(GUIDES_WHERE)
+                    saved = self._saved_guides()
+                    self._guides = saved if saved is not None else self.store.vectors(GUIDES_WHERE)
                     self._slices[key] = self._guides.subset(filters.accepts)
                 else:
                     self._slices[key] = self.store.vectors(filters.where())
