@@ -165,7 +165,7 @@ class ClaimChecker:
     ) -> Verdict:
         """What a claim binds together is bound in one passage: the names in brackets with the words before them,
         and in a list item, all its names ("the BERT paper for autoregressive modeling" is a swap)."""
-        labels = "\n".join(_digits(e.label) for e in cited)
+        labels = "\n".join(e.where for e in cited)
         scopes = [scope for p in passages for scope in p.scopes]
         for piece in (p for sentence in split_sentences(text) or [text] for p in _PIECES.split(sentence)):
             # "inference architectures (CPU vs GPU)": what brackets name goes with the words just before them.
@@ -234,10 +234,10 @@ class ClaimChecker:
         if not claim or not passages:
             return _OK
         question = _digits(self.question)
-        titled = [_digits(self.evidence[n - 1].label) for n in {p.number for p in passages}]
-        labels = {n for label in titled for n in re.findall(r"\d+", label)}
+        held_in = [self.evidence[n - 1] for n in {p.number for p in passages}]
+        labels = {n for e in held_in for n in re.findall(r"\d+", e.where)}
         # A section's own name ("module 10 (Model Compression & Optimization) covers ...") says where, not what.
-        where_words = set().union(*(words(label) for label in titled))
+        where_words = frozenset().union(*(e.where_words for e in held_in))
         named = specifics(clause)
         # What the clause says besides its names ("Month" and "Python" are words the clause says, not names).
         rest = claim - set().union(*(words(f) for f in named if _proper(f)))

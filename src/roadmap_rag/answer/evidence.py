@@ -62,6 +62,15 @@ class Evidence:
         return f"{self.source.title} {self.source.section}"
 
     @cached_property
+    def where(self) -> str:
+        """The title and section path, numbers as digits: where the source sits, not what it says."""
+        return _digits(self.label)
+
+    @cached_property
+    def where_words(self) -> frozenset[str]:
+        return frozenset(words(self.where))
+
+    @cached_property
     def text(self) -> str:
         return _digits(f"{self.label}\n{self.source.text}")
 

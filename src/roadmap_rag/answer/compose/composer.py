@@ -14,7 +14,7 @@ Each shape is a module of this package holding one mixin of ``_Compose``; this o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Literal
 
 from roadmap_rag.answer import ranking
@@ -102,14 +102,7 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
         if text_kinds == {Kind.PAPER} and shape in ("paper", "about", "list"):
             shape = "fact"  # a question routed to a paper's text asks what the paper says, not which paper
-        elif (
-            self.cards_named
-            and not text_kinds & {Kind.PAPER}
-            and names_a_paper(question)
-            and (shape in ("fact", "list") or (shape == "about" and not asks_roadmaps(question)))
-        ) or (self.cards_named and shape == "fact" and asks_quantity(question) and not asks_roadmaps(question)):
-            # "the lora paper, what does it do?", "who wrote the bert paper?", "tell me about the gpt3 paper", "how
-            # big was the gpt3 model": its card answers (a question about what the roadmaps say of it stays theirs)
+        elif self._card_answers(question, shape, text_kinds):
             shape = "paper"
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
@@ -130,6 +123,18 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
             self._quoted_papers(query, builder)
         blocks = _without_chatter(builder.blocks, question)
         return Composition(blocks, builder.sources, shape)
+
+    def _card_answers(self, question: str, shape: str, text_kinds: Set[Kind]) -> bool:
+        """Whether the card of a paper the question names answers it: "the lora paper, what does it do?", "who
+        wrote the bert paper?", "tell me about the gpt3 paper", "how big was the gpt3 model". A question about
+        what the roadmaps say of the paper stays theirs."""
+        if not self.cards_named:
+            return False
+        roadmaps = asks_roadmaps(question)
+        as_paper = names_a_paper(question) and not text_kinds & {Kind.PAPER}
+        if as_paper and (shape in ("fact", "list") or (shape == "about" and not roadmaps)):
+            return True
+        return shape == "fact" and asks_quantity(question) and not roadmaps
 
 
 def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
