@@ -21,7 +21,17 @@ from pathlib import Path
 
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query, question_shape
-from roadmap_rag.text.prose import asks_duration, asks_verdict, is_advice, is_chatter, states_duration
+from roadmap_rag.text.prose import (
+    asks_date,
+    asks_duration,
+    asks_quantity,
+    asks_verdict,
+    is_advice,
+    is_chatter,
+    states_date,
+    states_duration,
+    states_quantity,
+)
 from roadmap_rag.text.units import Unit, topic_text
 from roadmap_rag.types import Kind, section_leaf
 
@@ -57,6 +67,9 @@ FEATURES = (
     "first_person",  # the author speaks ("I", "my"): a blog's advice or its story
     "list_asked",  # the question asks for a list ("which ...", "what are the ...")
     "list_size_asked",  # list_size where a list is asked for: a long list answers a list question, not others
+    "date_asked",  # the question asks when (a year, a date), and the unit states one
+    "number_asked",  # the question asks how many or how much, and the unit states a number
+    "topic_head",  # the share of the question's topic words among the unit's first four words
 )
 
 
@@ -76,7 +89,7 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
     near = f"{unit.intro} {unit.parent} {section_leaf(unit.section)}"
     key = view.line_key(unit)
     group = [u for u in view.group(unit.group) if u.kind in ("item", "row")] if unit.group >= 0 else []
-    asks_list, asks_time, asks_whether = _asks(query.text)
+    asks_list, asks_time, asks_whether, asks_when, asks_number = _asks(query.text)
     values = {
         "lexical": query.score(own, near),
         "lexical_own": query.score(own),
@@ -106,6 +119,9 @@ def features(query: Query, view: DocumentView, unit: Unit, n: int, dense: Mappin
         "first_person": float(bool(_FIRST_PERSON.search(unit.text))),
         "list_asked": float(asks_list),
         "list_size_asked": math.log1p(len(group)) * asks_list,
+        "date_asked": float(asks_when and states_date(own)),
+        "number_asked": float(asks_number and states_quantity(own)),
+        "topic_head": query.covers_topic(" ".join(own.split()[:4])),
     }
     return tuple(values[name] for name in FEATURES)
 
@@ -115,9 +131,15 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|me|my)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
-def _asks(question: str) -> tuple[bool, bool, bool]:
-    """Read once per question, not per candidate: a list, a duration, a verdict."""
-    return question_shape(question) in ("list", "paper"), asks_duration(question), asks_verdict(question)
+def _asks(question: str) -> tuple[bool, bool, bool, bool, bool]:
+    """Read once per question, not per candidate: a list, a duration, a verdict, a date, a number."""
+    return (
+        question_shape(question) in ("list", "paper"),
+        asks_duration(question),
+        asks_verdict(question),
+        asks_date(question),
+        asks_quantity(question),
+    )
 
 
 def _defines(query: Query, text: str) -> bool:

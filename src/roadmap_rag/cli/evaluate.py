@@ -113,7 +113,7 @@ def _replay(path: Path, limit: int | None, out: Path) -> None:
 @eval_app.command("train-ranker")
 def train_ranker_cmd(
     dataset: Annotated[
-        list[Path] | None, typer.Option(help="Golden sets to learn from (default: the golden set and learner dev).")
+        list[Path] | None, typer.Option(help="Golden sets to learn from (default: the golden set, learner dev 1-4).")
     ] = None,
     report: Annotated[Path, typer.Option(help="Where the cross-validated figures go.")] = Path("eval/ranker.md"),
 ) -> None:

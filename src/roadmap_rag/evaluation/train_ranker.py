@@ -22,7 +22,14 @@ from roadmap_rag.evaluation.dataset import EvalItem, contains, load_dataset
 from roadmap_rag.evaluation.runner import conversation
 from roadmap_rag.text.units import topic_text
 
-DEFAULT_TRAINING = (Path("eval/datasets/roadmap_qa.jsonl"), Path("eval/datasets/learner_dev.jsonl"))
+# The golden set and the learner dev splits; learner_dev5 stays out (it validates), and the frozen splits always do.
+DEFAULT_TRAINING = (
+    Path("eval/datasets/roadmap_qa.jsonl"),
+    Path("eval/datasets/learner_dev.jsonl"),
+    Path("eval/datasets/learner_dev2.jsonl"),
+    Path("eval/datasets/learner_dev3.jsonl"),
+    Path("eval/datasets/learner_dev4.jsonl"),
+)
 FOLDS = 5
 TOP = 3
 L2 = 1.0

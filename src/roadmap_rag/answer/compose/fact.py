@@ -87,6 +87,7 @@ class FactShape(VerdictShape, SectionShape):
         verdict = self._verdict(query, scored) if asks_verdict(query.text) and self.chances else None
         if verdict is not None and verdict not in chosen:
             chosen = [verdict, *chosen[: _MOST_UNITS - 1]]
+        chosen += _what_cards_introduced(chosen)
         if self.papers or asks_verdict(query.text) or asks_duration(query.text):
             # The section that answers best first, each section's units in the document's order: a paper's, and
             # the recommendation or the duration that "should I ..." and "how long ..." ask for (verdict first).
@@ -112,6 +113,21 @@ class FactShape(VerdictShape, SectionShape):
             self._emit_unit(view, unit, b, statements, whole_lists or _short_list(view, unit))
         b.paragraph(statements)
         return bool(b.blocks)
+
+
+def _what_cards_introduced(
+    chosen: list[tuple[float, int, DocumentView, Unit]],
+) -> list[tuple[float, int, DocumentView, Unit]]:
+    """A paper's card quoted for another of its lines ("Recommended in ...", its authors) says what the paper
+    introduced too: a learner told where a paper is recommended learns nothing of what it is."""
+    out: list[tuple[float, int, DocumentView, Unit]] = []
+    for score, n, view, unit in chosen:
+        if view.kind != Kind.PAPER_CARD or "introduced" in unit.text:
+            continue
+        intro = next((u for u in view.units if "introduced" in u.text), None)
+        if intro is not None and not any(v is view and u is intro for _, _, v, u in chosen + out):
+            out.append((score, n, view, intro))
+    return out
 
 
 def _short_list(view: DocumentView, unit: Unit) -> bool:
