@@ -84,6 +84,31 @@ def test_a_version_the_sources_never_name_is_named_though_they_name_its_family()
     assert uncovered("what is Llama 2 70B?", [_source()], VOCABULARY) == []
 
 
+def test_a_version_is_a_run_of_the_sources_words_not_a_stretch_across_them() -> None:
+    """ "what does gpt-4o add over gpt-4" was answered as covered: flattened, "GPT-4 or" reads "gpt4or"."""
+    source = _source("The GPT series: GPT-4 or Claude follow instructions. Llama 2 70B is open.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert "gpt-4o" in uncovered("what does gpt-4o add over gpt-4", [source], vocabulary)
+    assert uncovered("what is llama2 70b", [source], vocabulary) == []  # written apart, still theirs
+
+
+def test_a_duration_asked_in_a_unit_no_source_speaks_of() -> None:
+    """ "and how many hours per week is that" was answered from a timeline in months as if covered."""
+    source = _source("Here's a realistic progression for 6-9 months of part-time study. Month 3: PyTorch.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert uncovered("how many hours per week is the part-time study", [source], vocabulary) == ["the number of hours"]
+    assert uncovered("how many months is the part-time study", [source], vocabulary) == []
+    # Another thing counted may be stated without its word: "Llama 2 70B" counts parameters.
+    assert uncovered("how many parameters does Llama 2 have?", [_source()], VOCABULARY) == []
+
+
+def test_a_four_letter_typo_of_a_common_word_is_that_word() -> None:
+    """ "wich one of them makes generation faster" was told the sources do not mention "wich"."""
+    assert uncovered("wich lora model is open", [_source()], VOCABULARY) == []
+    assert uncovered("can i lern lora", [_source()], VOCABULARY) == []
+    assert uncovered("what is vram for lora", [_source()], VOCABULARY) == ["vram"]
+
+
 def test_a_price_or_a_date_no_source_states() -> None:
     assert uncovered("how much does it cost to fine-tune lora?", [_source()], VOCABULARY) == ["a price"]
     assert uncovered("when was lora released?", [_source()], VOCABULARY) == ["a date"]

@@ -78,7 +78,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     (``Library.vocabulary``), which tells a word the corpus never uses from a typo of one it does."""
     text = " ".join(f"{s.title} {s.section} {s.text}" for s in sources)
     held = set(terms(text))
-    flat = _flat(text)
+    flat = _written_names(text)
     found: list[str] = []
     covers = _COVERS.search(question)
     named = set(_WORD.findall(question[covers.end() :])) if covers else set()
@@ -95,7 +95,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
         family = stem(match.group(1).lower())
         if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
             found.append(name)
-    attribute = _attribute_unsaid(question, sources)
+    attribute = _attribute_unsaid(question, sources) or _time_unit_unsaid(question, held)
     if attribute:
         found.append(attribute)
     subject = subject_of(question)
@@ -127,12 +127,12 @@ _DEFINES = re.compile(
 )
 
 
-def _unknown_modifier(question: str, vocabulary: Mapping[str, int], flat: str) -> str:
+def _unknown_modifier(question: str, vocabulary: Mapping[str, int], flat: Collection[str]) -> str:
     """ "how does flash attention work?", "explain speculative decoding": the subject of a question that asks
     what something is opens on a word the corpus never uses (not a typo or a clipped form of one it does), so
     the sources speak of its head ("attention", "decoding") but not of it. Everyday words count here: "flash"
     and "speculative" are English, but the corpus has neither; a name the sources write apart ("gpt3" for
-    "GPT-3", in ``flat``: the sources' text as _flat reads it) is theirs. The subject as typed, or ""."""
+    "GPT-3", in ``flat``: the sources' names as _written_names reads them) is theirs. The subject as typed, or ""."""
     match = _DEFINES.match(question.strip())
     if not match:
         return ""
@@ -187,6 +187,22 @@ def _attribute_unsaid(question: str, sources: Sequence[Source]) -> str:
     return f"the {' '.join(match.group('attr').lower().split())} of {' '.join(subject)}"
 
 
+# "how many hours per week", "how many weeks is it": the unit of time a duration is asked in.
+_COUNTED_TIME = re.compile(
+    r"\bhow\s+many\s+(?:more\s+)?(?P<unit>(?:second|minute|hour|day|week|month|year)s?)\b", re.IGNORECASE
+)
+
+
+def _time_unit_unsaid(question: str, held: set[str]) -> str:
+    """ "how many hours per week is that", asked of a timeline in months: the sources state a duration, not in
+    the unit asked, and no source speaks of that unit at all ("the number of hours"), or "". Any other thing
+    counted may be stated without its word ("Llama 2 70B": parameters): a missing number is "a number"."""
+    match = _COUNTED_TIME.search(question)
+    if not match or set(terms(match.group("unit"))) <= held:
+        return ""
+    return f"the number of {match.group('unit').lower()}"
+
+
 def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set[str], everyday: bool = False) -> bool:
     """``words``: the sources' own words, whole: a stem cut short looks like another ("deepse" of "deepseek" like
     "deeper"), so a long word is a typo only of a whole word the sources write ("embedings": "embeddings")."""
@@ -220,10 +236,10 @@ def _clipped(stem: str, vocabulary: Collection[str]) -> bool:
 
 
 def _everyday_typo(word: str) -> bool:
-    """A misspelt everyday word ("actualy", "realy", "beginer"): one letter added, dropped, changed or two swapped
-    after the first, in a word of at least five letters. A name stays a name: "QLoRA" is not "flora", the first
-    letter differs; "DSPy" is too short to be read as "spy"."""
-    if len(word) < 5 or not word.isalpha():
+    """A misspelt everyday word ("actualy", "realy", "beginer", "wich"): one letter added, dropped, changed or two
+    swapped after the first, in a word of at least four letters. A name stays a name: "QLoRA" is not "flora", the
+    first letter differs; "DSPy" is too short to be read as "spy"."""
+    if len(word) < 4 or not word.isalpha():
         return False
     head, tail = word[0], word[1:]
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -248,10 +264,21 @@ def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:
     return bool(close)
 
 
-def _written_apart(word: str, flat: str) -> bool:
+def _written_apart(word: str, flat: Collection[str]) -> bool:
     """A name with its number typed as one word that the sources write apart: "gpt3" for "GPT-3", "llama2" for
     "Llama 2" (only names with a digit: a short word could be read across two words of the flattened text)."""
     return any(c.isdigit() for c in word) and any(c.isalpha() for c in word) and _flat(word) in flat
+
+
+# The longest name, in words, that the sources may write apart ("Claude 3 Opus Vision").
+_NAME_WORDS = 4
+
+
+def _written_names(text: str) -> set[str]:
+    """Every run of up to _NAME_WORDS words of ``text``, flattened ("GPT-3" and "Llama 2" as "gpt3", "llama2"):
+    a name must be a run of the sources' words, not a stretch across them ("GPT-4 or" is no "GPT-4o")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {"".join(words[i : i + n]) for n in range(1, _NAME_WORDS + 1) for i in range(len(words) - n + 1)}
 
 
 def _joined(stems: Sequence[str]) -> set[str]:
