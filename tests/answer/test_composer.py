@@ -230,3 +230,11 @@ def test_the_order_of_the_parts_a_question_names_is_their_sections(assistant: As
     assert [i.split(" Level")[0] for i in levels] == ["Beginner", "Intermediate", "Advanced"], levels
     months = assistant.ask("whats the order of the months in the getting started guide")
     assert not months.uncovered and "Month 3: Deep learning + PyTorch" in items(months), months.text
+
+
+def test_a_word_that_shares_a_stem_with_the_roadmaps_name_is_still_the_topic(assistant: Assistant) -> None:
+    """ "what comes after compression module in the comprehensive roadmap?" lost "compression" with the name's
+    "comprehensive" (one stem), and answered with module 10 itself instead of what follows it."""
+    answer = assistant.ask("what comes after compression module in the comprehensive roadmap?")
+    assert "11. Deployment & Serving" in answer.text, answer.text
+    assert "Quantization (8-bit, 4-bit, mixed precision)" not in answer.text

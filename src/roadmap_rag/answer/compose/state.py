@@ -56,14 +56,18 @@ class _State:
         """The question's weighted words, as the sources are read (a paper's text: paper_sentences.question_for)."""
         library = self.library
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
-        # The name of a document the question names ("the complete roadmap") is not its topic.
-        stop = {
-            stem
+        # The name of a document the question names ("the complete roadmap") is not its topic; a word outside
+        # the name is, though it shares a stem with one inside ("compression" in the comprehensive roadmap).
+        names = [
+            match
             for doc_id in library.doc_ids(Kind.ROADMAP)
             for alias in library.view(doc_id).aliases
-            if re.search(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
-            for stem in terms(alias)
-        }
+            for match in re.finditer(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
+        ]
+        rest = question
+        for match in names:
+            rest = rest.replace(match.group(0), " ")
+        stop = {stem for match in names for stem in terms(match.group(0))} - set(terms(rest))
         if text_kinds == {Kind.PAPER}:  # read as the papers' text is: paper_sentences.question_for
             self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
             return paper_sentences.question_for(question, library, self.papers, stop)
