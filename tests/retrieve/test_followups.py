@@ -113,6 +113,23 @@ def test_the_first_one_is_the_first_item_of_the_last_answer() -> None:
     assert "HELM" not in resolve("what do i do in the first 2 months", turns, NAMES).question
 
 
+def test_the_second_paper_is_the_second_paper_the_last_answer_names() -> None:
+    """ "what does the second paper introduce" after a list naming two papers in one item was not resolved, and
+    was answered from the 14-day author's words on reading papers."""
+    answer = (
+        "The complete roadmap — 7.1 Prompt Engineering:\n"
+        "- Prompt Design Patterns: Prompt Engineering Guide; Anthropic's Claude Prompt Design Guide [1]\n"
+        "- Chain of Thought Prompting: Chain-of-Thought Prompting Paper; Self-Consistency Paper [1]\n"
+    )
+    turns = [Turn("what papers does the complete roadmap recommend for prompt engineering", answer)]
+    assert resolve("what does the second paper introduce", turns, NAMES).question == (
+        "what does Self-Consistency Paper introduce"
+    )
+    assert resolve("who wrote the first paper", turns, NAMES).question == "who wrote Chain-of-Thought Prompting Paper"
+    # No video in the answer: nothing to point at.
+    assert "Paper" not in resolve("what about the first video", turns, NAMES).question
+
+
 def test_a_question_that_is_only_what_it_asks_for_is_read_where_the_last_one_was_asked() -> None:
     assert _ask("which web frameworks?", "what deployment stuff does the getting-started guide cover") == (
         "which web frameworks in the getting-started guide?"

@@ -44,8 +44,13 @@ _ASKS = re.compile(
 )
 # "and the intermediate ones?", "what about the advanced ones": the last question's things, of another kind.
 _ONES = re.compile(r"^\s*(?:the\s+)?(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+ones\W*$", re.IGNORECASE)
-# "the first one", "the second", "the last one": an item of the last answer's list, by its place.
-_ORDINAL = re.compile(r"\bthe\s+(?P<nth>first|second|third|fourth|fifth|last)(?:\s+one\b|(?!\s*\w))", re.IGNORECASE)
+# "the first one", "the second", "the last one": an item of the last answer's list, by its place; "the second
+# paper", "the first course": the thing of that kind the last answer names in that place.
+_ORDINAL = re.compile(
+    r"\bthe\s+(?P<nth>first|second|third|fourth|fifth|last)(?:\s+one\b|\s+(?P<kind>paper|book|course|video|"
+    r"playlist|project|tool|framework|model|guide|blog|article)\b|(?!\s*\w))",
+    re.IGNORECASE,
+)
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
 _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
@@ -196,6 +201,19 @@ def _things(previous: str, subject: str) -> str:
     return ""
 
 
+def _nth_named(answer: str, nth: str, kind: str) -> str:
+    """The ``nth`` name in ``answer`` that says it is a ``kind`` ("Self-Consistency Paper", the second paper of
+    "Chain of Thought Prompting: Chain-of-Thought Prompting Paper; Self-Consistency Paper"), or ""."""
+    names = [
+        part.strip(" .*-")
+        for line in answer.splitlines()
+        for part in re.split(r"[;:,]\s|\s[-–—]\s", _CITE.sub("", line))
+        if re.search(rf"\b{kind}s?\b", part, re.IGNORECASE) and len(part.split()) <= 8
+    ]
+    index = _NTH[nth.lower()]
+    return names[index] if -len(names) <= index < len(names) else ""
+
+
 def _nth_item(answer: str, nth: str) -> str:
     """The ``nth`` item of the first list in ``answer``, without its citations or details ("HELM")."""
     items: list[str] = []
@@ -225,7 +243,11 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     roadmap_words = _names_in(previous, names, canonical=True) or ([roadmap] if roadmap else [])
     text = _LEADING.sub("", question).strip() or question.strip()
     ordinal = _ORDINAL.search(text)
-    item = _nth_item(answer, ordinal.group("nth")) if ordinal else ""
+    item = ""
+    if ordinal and ordinal.group("kind"):
+        item = _nth_named(answer, ordinal.group("nth"), ordinal.group("kind"))
+    elif ordinal:
+        item = _nth_item(answer, ordinal.group("nth"))
     if ordinal and item:
         # "what does the first one measure?": the first item of the last answer's list
         return text[: ordinal.start()] + item + text[ordinal.end() :]  # a thing of its own, wherever it is
