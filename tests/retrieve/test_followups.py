@@ -25,6 +25,15 @@ def test_a_standalone_question_after_an_off_topic_turn_is_answered_as_asked() ->
     assert not resolve("what is RLHF?", [Turn("what is LoRA?", "")], NAMES).followup
 
 
+def test_he_is_the_author_of_the_roadmap_the_conversation_is_about() -> None:
+    """ "what biases did he lern about there" after a question on the 14-day roadmap names a subject of its own,
+    and was answered as if asked first (refused); "he" is the roadmap's author."""
+    resolved = resolve(
+        "what biases did he learn about", [Turn("what does the 14-day roadmap say about hallucination", "")], NAMES
+    )
+    assert resolved.followup and "the 14-day roadmap" in resolved.question and "biases" in resolved.question
+
+
 def test_a_question_about_a_subject_in_generic_words_stands_alone() -> None:
     """The learning path's "Ask" on "5. Large Language Models" after a question on LoRA was answered as "... about
     Large Language Models about LoRA?": "large", "language" and "models" name no subject alone."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.retrieve.questions import question_shape, search_text, stem, topic_support, what_is_asked
+from roadmap_rag.retrieve.questions import (
+    everyday_spelling,
+    question_shape,
+    search_text,
+    stem,
+    topic_support,
+    what_is_asked,
+)
 from roadmap_rag.types import Source
 
 pytestmark = pytest.mark.fast  # logic only: no model, no Chroma, no server (make test-fast)
@@ -48,6 +55,20 @@ def test_an_everyday_word_weighs_less_than_a_term_of_art_in_what_a_question_is_a
     source = Source(id="s", doc_id="d", title="T", section="2. Deep learning", text="CNNs and RNNs", score=1.0)
     assert topic_support("are rnns still worth learning or are they dead", [source]) > 0.5
     assert topic_support("is a marathon still worth running or is it dead", [source]) == 0.0
+
+
+def test_a_misspelt_everyday_word_weighs_as_the_word_it_stands_for() -> None:
+    """ "what biases did the 14-day roadmap lern about" was refused: "lern" counted as a term of art the sources
+    lack. A name the sources use is never read as a typo ("lora" is not "lord")."""
+    assert everyday_spelling("lern") == "learn" and everyday_spelling("actualy") == "actually"
+    assert everyday_spelling("qlora") == everyday_spelling("mamba") == ""
+    source = Source(
+        id="s", doc_id="d", title="T", section="Hallucination", text="exposure bias, positional bias", score=1.0
+    )
+    typed = topic_support("what biases did he lern about", [source])
+    assert typed == topic_support("what biases did he learn about", [source]) > 0.2
+    lora = Source(id="s", doc_id="d", title="T", section="Fine-tuning", text="LoRA adapters", score=1.0)
+    assert topic_support("what is lora", [lora]) == 1.0
 
 
 def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:

@@ -21,8 +21,6 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from difflib import get_close_matches
 
-from wordfreq import zipf_frequency
-
 from roadmap_rag.retrieve.followups import subject_of
 from roadmap_rag.retrieve.question_words import CHAT_WORDS
 from roadmap_rag.retrieve.questions import (
@@ -30,6 +28,7 @@ from roadmap_rag.retrieve.questions import (
     CORPUS_WORDS,
     GENERIC_STEMS,
     PATH_STEMS,
+    everyday_spelling,
     is_everyday,
     stem,
     terms,
@@ -53,8 +52,6 @@ _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\
 # A year and a list's number, which state no amount ("GPT-4 (OpenAI, 2023).", "1. GPT Series").
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
-# How much more common (Zipf scale: 2.5 is ~300x) the everyday word must be than the word read as its typo.
-_TYPO_GAP = 2.5
 
 # A measurable attribute of a named thing: what a sentence that names the thing must speak of to answer.
 _ATTRIBUTE = re.compile(
@@ -218,7 +215,7 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set
         return False  # a bare number is asked about ("in 2 weeks"), not named
     # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
     # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
-    if not everyday and (is_everyday(lower) or _everyday_typo(lower)):
+    if not everyday and (is_everyday(lower) or bool(everyday_spelling(lower))):
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
@@ -233,28 +230,6 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set
 def _clipped(stem: str, vocabulary: Collection[str]) -> bool:
     """ "eval" for "evaluation", "libs" for "libraries" (among stems, or among whole words)."""
     return len(stem) >= 3 and any(v.startswith(stem) and len(v) > len(stem) + 1 for v in vocabulary)
-
-
-def _everyday_typo(word: str) -> bool:
-    """A misspelt everyday word ("actualy", "realy", "beginer", "wich"): one letter added, dropped, changed or two
-    swapped after the first, in a word of at least four letters. A name stays a name: "QLoRA" is not "flora", the
-    first letter differs; "DSPy" is too short to be read as "spy"."""
-    if len(word) < 4 or not word.isalpha():
-        return False
-    head, tail = word[0], word[1:]
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
-    variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in letters}
-    variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in letters}
-    variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
-    # A word of its own, however rare ("mamba"), is no typo of a neighbour ("mambo"): the neighbour a typo stands
-    # for is far more common than the typo itself ("actualy" 2.2 against "actually" 5.7 on the Zipf scale).
-    own = zipf_frequency(word, "en")
-    return any(
-        is_everyday(head + v) and zipf_frequency(head + v, "en") >= own + _TYPO_GAP
-        for v in variants
-        if v and head + v != word
-    )
 
 
 def _typo(stem: str, vocabulary: Mapping[str, int]) -> bool:

@@ -141,10 +141,16 @@ def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[st
     if not own and not _about_a_subject(stripped):
         return True  # "any papers?", "how long?", "is it hard?", "what does the curriculum say about it?"
     pointer = _POINTER.search(_DUMMY.sub(" ", stripped))
+    if pointer and pointer.group(1).lower() in _PERSON:
+        return True  # "what biases did he learn about?": its own subject, in the author's roadmap
     if pointer and pointer.group(1).lower() not in ("one", "there"):
         # "why does it happen?", "which tools implement that?": a pointer and no word that names a subject
         return not any(_names_subject(w, vocabulary) for w in own)
     return False
+
+
+# A person the conversation is about: the author of the roadmap it is about.
+_PERSON = frozenset({"he", "him", "his", "she", "her"})
 
 
 def _about_a_subject(text: str) -> bool:
@@ -285,8 +291,8 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     pointer = _POINTER.search(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
     if pointer and pointer.group(1).lower() not in ("one", "there"):
         word = pointer.group(1).lower()
-        if word in ("he", "him", "his", "she", "her"):  # the author: the roadmap stands for them
-            target = roadmap_words[0] if roadmap_words else target
+        if word in _PERSON:  # the author: the roadmap stands for them
+            target = _in(roadmap_words).removeprefix(" in ") if roadmap_words else target
             where = ""
         filled = f"{target}'s" if word in ("its", "his", "her", "their") else target
         if word.startswith("the "):  # "who wrote the paper?": the LoRA paper

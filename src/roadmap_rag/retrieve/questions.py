@@ -121,9 +121,10 @@ _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("
 
 
 def stem(word: str) -> str:
-    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local'; then 6 letters."""
+    """A light stem: 'studied', 'studies' and 'study' meet, as do 'locally' and 'local', and 'bias' and 'biases'
+    (no plural s to drop from 'bias'); then 6 letters."""
     for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "ias")):
             word = word[: len(word) - len(suffix)] + replacement
             if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsfz":
                 word = word[:-1]  # 'stopping' and 'stop', 'embedded' and 'embed'
@@ -192,6 +193,31 @@ def is_everyday(word: str, threshold: float = EVERYDAY) -> bool:
     return max(zipf_frequency(form, "en") for form in forms) >= threshold
 
 
+# How much more common (Zipf scale: 2.5 is ~300x) the everyday word must be than the word read as its typo.
+_TYPO_GAP = 2.5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def everyday_spelling(word: str) -> str:
+    """The everyday word a misspelt one stands for ("actualy": "actually", "lern": "learn", "wich": "which"), or
+    "": one letter added, dropped, changed or two swapped after the first, in a word of at least four letters. A
+    name stays a name: "QLoRA" is not "flora", the first letter differs; "DSPy" is too short to be read as "spy";
+    and a word of its own, however rare ("mamba"), is no typo of a neighbour ("mambo"): the neighbour a typo
+    stands for is far more common than the typo itself ("actualy" 2.2 against "actually" 5.7 on the Zipf scale)."""
+    lower = word.lower()
+    if len(lower) < 4 or not lower.isalpha():
+        return ""
+    head, tail = lower[0], lower[1:]
+    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
+    variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in _LETTERS}
+    variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in _LETTERS}
+    variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
+    floor = zipf_frequency(lower, "en") + _TYPO_GAP
+    scored = [(zipf_frequency(head + v, "en"), head + v) for v in sorted(variants) if v and head + v != lower]
+    found = [(f, w) for f, w in scored if f >= floor and is_everyday(w)]
+    return max(found)[1] if found else ""
+
+
 def topic_terms(text: str) -> list[str]:
     """The stems of ``text`` that can name a topic: not generic, path or corpus-wide words."""
     return [t for t in terms(text) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
@@ -207,11 +233,19 @@ def _has_topic(text: str) -> bool:
 _EVERYDAY_WEIGHT = 0.25
 
 
+def _spelt(text: str, known: set[str]) -> list[str]:
+    """The words of ``text``, lower case; a misspelt everyday word the sources do not use (its stem not in
+    ``known``) as the word it stands for ("lern": "learn"; "LoRA", in the sources, stays "lora")."""
+    words = re.findall(r"[A-Za-z0-9]+", text.lower())
+    return [w if is_everyday(w) or set(terms(w)) <= known else everyday_spelling(w) or w for w in words]
+
+
 def topic_support(question: str, sources: Sequence[Source]) -> float:
     """Weighted share of the question's topic words (not its generic, path or corpus-wide words) that one source
     holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone, and an
     everyday word weighs a quarter of a term of art."""
-    words = {w.lower(): t for w in re.findall(r"[A-Za-z0-9]+", question) for t in terms(w)}
+    held = [set(terms(f"{s.section} {s.text}")) for s in sources]
+    words = {w: t for w in _spelt(question, set().union(*held)) for t in terms(w)}
     topic = {
         t: _EVERYDAY_WEIGHT if is_everyday(w) else 1.0
         for w, t in words.items()
@@ -220,7 +254,6 @@ def topic_support(question: str, sources: Sequence[Source]) -> float:
     if not topic:
         return 0.0
     total = sum(topic.values())
-    held = [set(terms(f"{s.section} {s.text}")) for s in sources]
     return max((sum(weight for t, weight in topic.items() if t in one) / total for one in held), default=0.0)
 
 
