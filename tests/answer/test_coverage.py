@@ -102,6 +102,14 @@ def test_a_duration_asked_in_a_unit_no_source_speaks_of() -> None:
     assert uncovered("how many parameters does Llama 2 have?", [_source()], VOCABULARY) == []
 
 
+def test_a_name_is_read_neither_as_a_changed_letter_nor_as_a_plural() -> None:
+    """ "which roadmap teaches faiss for the vector search part" was answered as covered: "faiss" was read as a
+    typo of "fails" (a letter changed) and as the plural of "fais", clipped from the author "Faisal"."""
+    source = _source("Mathematics for Machine Learning by Deisenroth, Faisal, and Ong. Skills: Vector Search.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert uncovered("which roadmap teaches faiss for the vector search part", [source], vocabulary) == ["faiss"]
+
+
 def test_a_four_letter_typo_of_a_common_word_is_that_word() -> None:
     """ "wich one of them makes generation faster" was told the sources do not mention "wich"."""
     assert uncovered("wich lora model is open", [_source()], VOCABULARY) == []

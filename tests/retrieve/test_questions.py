@@ -62,6 +62,7 @@ def test_a_misspelt_everyday_word_weighs_as_the_word_it_stands_for() -> None:
     lack. A name the sources use is never read as a typo ("lora" is not "lord")."""
     assert everyday_spelling("lern") == "learn" and everyday_spelling("actualy") == "actually"
     assert everyday_spelling("qlora") == everyday_spelling("mamba") == ""
+    assert everyday_spelling("faiss") == ""  # not "fails": a name is not a word with one letter changed
     source = Source(
         id="s", doc_id="d", title="T", section="Hallucination", text="exposure bias, positional bias", score=1.0
     )

@@ -219,7 +219,8 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set
         return False
     # A typo of a word the corpus uses ("transfomers", "embedings") is that word; a short name is never a typo
     # ("QLoRA" is not "LoRA"), and a typo keeps its first letter. A clipped word ("eval" for "evaluation") is too.
-    if _clipped(lower[:-1] if lower.endswith("s") and len(lower) > 4 else lower, words):
+    plural = lower.endswith("s") and not lower.endswith("ss") and len(lower) > 4  # "faiss" is no plural of "fais"
+    if _clipped(lower[:-1] if plural else lower, words):
         return False  # "infra" for "infrastructure", "params" for "parameters", as the sources write them
     cut = any(len(lower) > len(s) + 1 for s in stems)
     if cut and not get_close_matches(lower, [w for w in words if w[:1] == lower[:1]], n=1, cutoff=0.8):

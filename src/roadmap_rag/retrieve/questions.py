@@ -200,7 +200,8 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 def everyday_spelling(word: str) -> str:
     """The everyday word a misspelt one stands for ("actualy": "actually", "lern": "learn", "wich": "which"), or
-    "": one letter added, dropped, changed or two swapped after the first, in a word of at least four letters. A
+    "": one letter dropped or added or two swapped after the first, in a word of at least four letters (a letter
+    changed reads names as words: "faiss" as "fails", "bilm" as "bill"; learners' typos drop letters). A
     name stays a name: "QLoRA" is not "flora", the first letter differs; "DSPy" is too short to be read as "spy";
     and a word of its own, however rare ("mamba"), is no typo of a neighbour ("mambo"): the neighbour a typo
     stands for is far more common than the typo itself ("actualy" 2.2 against "actually" 5.7 on the Zipf scale)."""
@@ -210,7 +211,6 @@ def everyday_spelling(word: str) -> str:
     head, tail = lower[0], lower[1:]
     variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
     variants |= {tail[:i] + c + tail[i:] for i in range(len(tail) + 1) for c in _LETTERS}
-    variants |= {tail[:i] + c + tail[i + 1 :] for i in range(len(tail)) for c in _LETTERS}
     variants |= {tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1)}
     floor = zipf_frequency(lower, "en") + _TYPO_GAP
     scored = [(zipf_frequency(head + v, "en"), head + v) for v in sorted(variants) if v and head + v != lower]
