@@ -238,3 +238,15 @@ def test_a_word_that_shares_a_stem_with_the_roadmaps_name_is_still_the_topic(ass
     answer = assistant.ask("what comes after compression module in the comprehensive roadmap?")
     assert "11. Deployment & Serving" in answer.text, answer.text
     assert "Quantization (8-bit, 4-bit, mixed precision)" not in answer.text
+
+
+def test_a_question_about_a_roadmap_as_a_whole_gets_what_it_says_it_is_and_its_parts(assistant: Assistant) -> None:
+    """ "whats the core llm roadmap about in short" was answered with one line of its beginner level."""
+    answer = assistant.ask("whats the core llm roadmap about in short")
+    assert answer.text.startswith("The core roadmap:\nThis roadmap guides learners from LLM fundamentals"), answer.text
+    parts = ["Prerequisites", "Beginner Level", "Intermediate Level", "Advanced Level", "Projects"]
+    assert all(p in answer.text for p in parts) and answer.unsupported == []
+    assert "Table of Contents" not in answer.text
+    # A question that names what it wants of the roadmap is not an overview.
+    listed = assistant.ask("What does the curriculum list as prerequisites?")
+    assert "Linear algebra" in listed.text and "11. Deployment & Serving" not in listed.text, listed.text

@@ -22,6 +22,7 @@ from roadmap_rag.answer.compose.about import AboutShape
 from roadmap_rag.answer.compose.builder import Composition, _Builder
 from roadmap_rag.answer.compose.fact import FactShape
 from roadmap_rag.answer.compose.lists import ListShape
+from roadmap_rag.answer.compose.overview import OverviewShape
 from roadmap_rag.answer.compose.paper import PaperShape
 from roadmap_rag.answer.compose.path import PathShape
 from roadmap_rag.answer.compose.section import SectionShape
@@ -91,7 +92,7 @@ class Composer:
         return _Compose(self.max_sources, library, dense, tuple(named), filters, self.ranker)
 
 
-class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, SectionShape, PathShape):
+class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, SectionShape, PathShape, OverviewShape):
     """One composition: the question's state (state._State), shared by the shape methods (one mixin per shape
     module), and the shape it picks."""
 
@@ -107,6 +108,9 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
+        overview = self._overview_of(query) if shape in ("fact", "about", "list") else None
+        if overview is not None and self._overview(overview, builder):
+            return Composition(_without_chatter(builder.blocks, question), builder.sources, shape)
         composed = {
             "list": self._list,
             "paper": self._paper,
