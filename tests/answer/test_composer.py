@@ -250,3 +250,13 @@ def test_a_question_about_a_roadmap_as_a_whole_gets_what_it_says_it_is_and_its_p
     # A question that names what it wants of the roadmap is not an overview.
     listed = assistant.ask("What does the curriculum list as prerequisites?")
     assert "Linear algebra" in listed.text and "11. Deployment & Serving" not in listed.text, listed.text
+
+
+def test_what_comes_before_a_whole_roadmap_is_its_own_prerequisites(assistant: Assistant) -> None:
+    """ "what do i need to know before starting the comprehensive curriculum" was answered with modules 5 to 7:
+    "the comprehensive curriculum" was not read as the curriculum's name, and nothing placed a whole roadmap."""
+    answer = assistant.ask("what do i need to know before starting the comprehensive curriculum")
+    assert answer.text.startswith("The curriculum"), answer.text
+    assert "Linear algebra, probability, statistics" in answer.text and "5. Infrastructure" not in answer.text
+    core = assistant.ask("what should i learn before the core roadmap")
+    assert "Table of Contents" not in core.text and "Programming: Python; PyTorch basics" in core.text, core.text

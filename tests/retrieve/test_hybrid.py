@@ -92,6 +92,9 @@ def test_fast_paper_cards_ride_after_the_k_sources(fake_assistant: Assistant) ->
 def test_fast_a_named_document_is_searched_alone(fake_assistant: Assistant) -> None:
     sources = fake_assistant.retrieve("Which tools does the curriculum list for interpretability?", k=3)
     assert {s.doc_id for s in sources} == {"comprehensive-llm-curriculum"}
+    # A word of its own title before the name: "the comprehensive curriculum" is the curriculum.
+    sources = fake_assistant.retrieve("which tools does the comprehensive curriculum list for interpretability", k=3)
+    assert {s.doc_id for s in sources} == {"comprehensive-llm-curriculum"}
 
 
 @pytest.mark.fast

@@ -36,6 +36,11 @@ def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Patter
     aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
     for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
         words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
-        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
+        # "the comprehensive curriculum": a word of the document's own title may stand before its alias
+        own = sorted(
+            {w for w in re.findall(r"[a-z]{4,}", documents[doc_id].title.lower())} - set(alias.lower().split())
+        )
+        before = rf"(?:(?:{'|'.join(own)})\s+)?" if own else ""
+        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{before}{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
         out.append((re.compile(pattern, re.IGNORECASE), doc_id))
     return out

@@ -111,6 +111,9 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         overview = self._overview_of(query) if shape in ("fact", "about", "list") else None
         if overview is not None and self._overview(overview, builder):
             return Composition(_without_chatter(builder.blocks, question), builder.sources, shape)
+        before = self._before_roadmap(query) if shape == "path" else None
+        if before is not None and self._prerequisites(before, builder):
+            return Composition(_without_chatter(builder.blocks, question), builder.sources, shape)
         composed = {
             "list": self._list,
             "paper": self._paper,

@@ -1,9 +1,12 @@
 """A question about a roadmap as a whole ("what's the core roadmap about?", "what does the curriculum cover?"):
-what the roadmap says it is, then its main parts in order."""
+what the roadmap says it is, then its main parts in order; and what comes before a whole roadmap ("what do i
+need to know before starting the curriculum?"): its own prerequisites."""
 
 from __future__ import annotations
 
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth
+import re
+
+from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query, terms
@@ -17,6 +20,8 @@ _WHOLE_WORDS = (
     "structure parts whole general give tell show describe explain walk"
 )
 _WHOLE = frozenset(stem for word in _WHOLE_WORDS.split() for stem in terms(word))
+_BEFORE = re.compile(r"\b(?:before|prior to|prerequisites?)\b", re.IGNORECASE)
+_PREREQUISITE = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
 # The roadmap's own description: at most this many of its opening sentences.
 _OPENING = 2
 # Its main parts: the shallowest level of headings with at least _PARTS of them, at most _MOST_PARTS shown.
@@ -37,6 +42,39 @@ class OverviewShape(_State):
         if doc_id not in self.library or self.library.kind(doc_id) != Kind.ROADMAP or not self.allowed(doc_id):
             return None
         return self.library.view(doc_id)
+
+    def _before_roadmap(self, query: Query) -> DocumentView | None:
+        """The roadmap a question asks what comes before ("what do i need to know before starting the
+        curriculum"): it names one roadmap, asks what comes before, and names no topic of its own."""
+        if len(self.named) != 1 or query.topic or not _BEFORE.search(query.text):
+            return None
+        doc_id = self.named[0]
+        if doc_id not in self.library or self.library.kind(doc_id) != Kind.ROADMAP or not self.allowed(doc_id):
+            return None
+        return self.library.view(doc_id)
+
+    def _prerequisites(self, view: DocumentView, b: _Builder) -> bool:
+        """What comes before a whole roadmap: its own prerequisites (a section, or an item with its details)."""
+        named = [
+            u
+            for u in view.units
+            if u.kind in ("heading", "item") and _PREREQUISITE.search(u.text) and not _SKIP_SECTIONS.search(u.section)
+        ]
+        unit = next((u for u in named if u.kind == "heading"), None) or next(iter(named), None)
+        if unit is None:
+            return False
+        b.heading(_where(view, unit.section))
+        if unit.kind == "item":
+            b.listing([b.statement(view, unit)])
+            return True
+        body = _section_units(view, unit)
+        lead = next((u for u in body if u.kind in ("sentence", "intro") and u.section == unit.section), None)
+        items = [u for u in body if u.kind == "item" and not u.level]
+        if lead is not None and lead.kind == "sentence":
+            b.paragraph([b.statement(view, lead)])
+            lead = None
+        b.listing([b.statement(view, u) for u in items[:12]], lead=b.statement(view, lead) if lead else None)
+        return bool(items) or bool(b.blocks[-1:])
 
     def _overview(self, view: DocumentView, b: _Builder) -> bool:
         parts = _main_parts(view)

@@ -59,15 +59,15 @@ class _State:
         # The name of a document the question names ("the complete roadmap") is not its topic; a word outside
         # the name is, though it shares a stem with one inside ("compression" in the comprehensive roadmap).
         names = [
-            match
+            _with_title_words(match, library.view(doc_id).title, question)
             for doc_id in library.doc_ids(Kind.ROADMAP)
             for alias in library.view(doc_id).aliases
             for match in re.finditer(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
         ]
         rest = question
-        for match in names:
-            rest = rest.replace(match.group(0), " ")
-        stop = {stem for match in names for stem in terms(match.group(0))} - set(terms(rest))
+        for name in names:
+            rest = rest.replace(name, " ")
+        stop = {stem for name in names for stem in terms(name)} - set(terms(rest))
         if text_kinds == {Kind.PAPER}:  # read as the papers' text is: paper_sentences.question_for
             self.papers = tuple(sorted({s.doc_id for s in sources if s.kind == Kind.PAPER}))
             return paper_sentences.question_for(question, library, self.papers, stop)
@@ -141,3 +141,15 @@ class _State:
             scored.append((score, n, view, unit))
         scored.sort(key=lambda t: (-t[0], t[1], t[3].start))
         return scored
+
+
+def _with_title_words(match: re.Match[str], title: str, question: str) -> str:
+    """A name as the question writes it, with the words of the document's title typed beside it ("the
+    comprehensive curriculum": "Comprehensive ... Roadmap" is named "curriculum")."""
+    own = set(re.findall(r"[a-z0-9-]+", title.lower()))
+    start, end = match.start(), match.end()
+    while (before := re.search(r"([A-Za-z0-9-]+)\s+$", question[:start])) and before.group(1).lower() in own:
+        start = before.start(1)
+    while (after := re.match(r"\s+([A-Za-z0-9-]+)", question[end:])) and after.group(1).lower() in own:
+        end += after.end(1)
+    return question[start:end]
