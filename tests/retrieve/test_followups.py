@@ -122,6 +122,21 @@ def test_the_first_one_is_the_first_item_of_the_last_answer() -> None:
     assert "HELM" not in resolve("what do i do in the first 2 months", turns, NAMES).question
 
 
+def test_the_x_one_is_the_item_of_the_last_answer_that_x_names() -> None:
+    """ "what skills does the chatbot one teach" after the intermediate projects was taken for a question of its
+    own, and answered with the advanced projects' RAG chatbot."""
+    answer = (
+        "The core roadmap — Intermediate Projects:\n- LLM Fine-Tuning (LoRA) — Skills: PEFT [1]\n"
+        "- Document Q&A System — Skills: Embeddings [1]\n- Chatbot with Memory — Skills: Context Management [1]\n"
+    )
+    turns = [Turn("what intermediate projects are in the core roadmap", answer)]
+    resolved = resolve("what skills does the chatbot one teach", turns, NAMES)
+    assert resolved.followup and resolved.question == "what skills does Chatbot with Memory teach"
+    # A word no item names, or one that names two, points at nothing.
+    assert "Chatbot" not in resolve("is the vision one hard", turns, NAMES).question
+    assert resolve("what is the first one", turns, NAMES).question == "what is LLM Fine-Tuning"
+
+
 def test_the_second_paper_is_the_second_paper_the_last_answer_names() -> None:
     """ "what does the second paper introduce" after a list naming two papers in one item was not resolved, and
     was answered from the 14-day author's words on reading papers."""

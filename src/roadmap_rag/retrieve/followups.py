@@ -51,6 +51,8 @@ _ORDINAL = re.compile(
     r"playlist|project|tool|framework|model|guide|blog|article)\b|(?!\s*\w))",
     re.IGNORECASE,
 )
+# "the chatbot one", "the lora one": the item of the last answer's list that the word names.
+_NAMED_ONE = re.compile(r"\bthe\s+(?P<word>[a-z][\w-]*)\s+one\b", re.IGNORECASE)
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
 _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
@@ -184,12 +186,16 @@ def resolve(
     place = ("", "")
     answer = ""
     for turn in history:
-        if previous and is_followup(turn.question, names, vocabulary):
+        if previous and _one_named(turn.question, answer):
+            previous = _one_named(turn.question, answer)
+        elif previous and is_followup(turn.question, names, vocabulary):
             previous = _resolve_one(turn.question, previous, place, names, answer)
         else:
             previous = turn.question
         place = (turn.section, turn.roadmap)
         answer = turn.answer
+    if _one_named(question, answer):
+        return Resolved(_one_named(question, answer), True)
     if not is_followup(question, names, vocabulary):
         return Resolved(question, False)
     return Resolved(_resolve_one(question, previous, place, names, answer), True)
@@ -220,8 +226,8 @@ def _nth_named(answer: str, nth: str, kind: str) -> str:
     return names[index] if -len(names) <= index < len(names) else ""
 
 
-def _nth_item(answer: str, nth: str) -> str:
-    """The ``nth`` item of the first list in ``answer``, without its citations or details ("HELM")."""
+def _items(answer: str) -> list[str]:
+    """The items of the first list in ``answer``, each by its name: without citations or details ("HELM")."""
     items: list[str] = []
     for line in answer.splitlines():
         match = _ITEM.match(line)
@@ -229,12 +235,27 @@ def _nth_item(answer: str, nth: str) -> str:
             items.append(_CITE.sub("", match.group("item")).strip())
         elif items and line.strip():
             break
-    if not items:
-        return ""
+    return [re.split(r":\s|\s[-–—]\s|\s\(|;\s", item, maxsplit=1)[0].strip(" .*") for item in items]
+
+
+def _nth_item(answer: str, nth: str) -> str:
+    """The ``nth`` item of the first list in ``answer`` ("HELM"), or ""."""
+    items = _items(answer)
     index = _NTH[nth.lower()]
-    if index >= len(items):
+    return items[index] if -len(items) <= index < len(items) else ""
+
+
+def _one_named(question: str, answer: str) -> str:
+    """ "what skills does the chatbot one teach" after a list of projects: the question about the one item of
+    the last answer's list that the word names ("Chatbot with Memory"), or ""."""
+    match = _NAMED_ONE.search(question)
+    if not match or match.group("word").lower() in _NTH:
         return ""
-    return re.split(r":\s|\s[-–—]\s|\s\(|;\s", items[index], maxsplit=1)[0].strip(" .*")
+    word = re.compile(rf"\b{re.escape(match.group('word'))}\b", re.IGNORECASE)
+    named = [item for item in _items(answer) if word.search(item)]
+    if len(named) != 1:
+        return ""
+    return question[: match.start()] + named[0] + question[match.end() :]
 
 
 def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str], answer: str = "") -> str:
