@@ -122,6 +122,16 @@ def test_the_first_one_is_the_first_item_of_the_last_answer() -> None:
     assert "HELM" not in resolve("what do i do in the first 2 months", turns, NAMES).question
 
 
+def test_and_for_y_swaps_the_last_questions_phrase_after_for() -> None:
+    """ "and for advanced level?" after "whats the best university course for beginners in the core roadmap" was
+    resolved as "whats the best for advanced level ..." (the course lost), and "and for python?" as "for for"."""
+    previous = "whats the best university course for beginners in the core roadmap"
+    assert _ask("and for advanced level?", previous) == (
+        "whats the best university course for advanced level in the core roadmap"
+    )
+    assert _ask("and for python?", "which book for math") == "which book for python"
+
+
 def test_the_x_one_is_the_item_of_the_last_answer_that_x_names() -> None:
     """ "what skills does the chatbot one teach" after the intermediate projects was taken for a question of its
     own, and answered with the advanced projects' RAG chatbot."""

@@ -51,6 +51,8 @@ _ORDINAL = re.compile(
     r"playlist|project|tool|framework|model|guide|blog|article)\b|(?!\s*\w))",
     re.IGNORECASE,
 )
+# "and for advanced level?", "what about for python": the last question's phrase after that word, swapped.
+_PARALLEL = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<prep>for|on|about|with)\s+(?P<rest>[^?.!]+)", re.I)
 # "the chatbot one", "the lora one": the item of the last answer's list that the word names.
 _NAMED_ONE = re.compile(r"\bthe\s+(?P<word>[a-z][\w-]*)\s+one\b", re.IGNORECASE)
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
@@ -278,6 +280,17 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     if ordinal and item:
         # "what does the first one measure?": the first item of the last answer's list
         return text[: ordinal.start()] + item + text[ordinal.end() :]  # a thing of its own, wherever it is
+    parallel = _PARALLEL.match(question)
+    if parallel and not _names_in(parallel.group("rest"), names):
+        # "and for advanced level?" after "... course for beginners in the core roadmap": the same question, its
+        # phrase after that word swapped
+        prep = parallel.group("prep")
+        was = re.search(
+            rf"\b{prep}\s+(?P<what>.+?)(?=\s+(?:in|on|for|from|of|about|with|according)\b|\s*[?.!]|$)", previous, re.I
+        )
+        if was:
+            rest = parallel.group("rest").strip(" ?.!")
+            return previous[: was.start("what")] + rest + previous[was.end("what") :]
     swap = _SWAP.match(text)
     ones = _ONES.match(swap.group("rest") if swap else text)
     things = _things(previous, subject) if ones else ""
