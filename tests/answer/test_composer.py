@@ -260,3 +260,11 @@ def test_what_comes_before_a_whole_roadmap_is_its_own_prerequisites(assistant: A
     assert "Linear algebra, probability, statistics" in answer.text and "5. Infrastructure" not in answer.text
     core = assistant.ask("what should i learn before the core roadmap")
     assert "Table of Contents" not in core.text and "Programming: Python; PyTorch basics" in core.text, core.text
+
+
+def test_a_table_record_cites_the_header_its_labels_come_from(assistant: Assistant) -> None:
+    """The core roadmap's advanced resources ("Best University Course: Stanford CS25") were quoted from a chunk
+    that starts below the table's header, and the claim check removed them: "'Book' is not in source [5]"."""
+    answer = assistant.ask("whats the best university course for advanced level in the core roadmap")
+    assert "Best University Course: Stanford CS25; Level: Advanced" in answer.text, answer.text
+    assert not [r for r in answer.removed if "Stanford CS25" in r.text]

@@ -48,6 +48,11 @@ class _Builder:
                 if detail and unit.start < other.start and (view.doc_id, other.start) not in self.used:
                     self.used.add((view.doc_id, other.start))
                     numbers.add(self.number(view, other))
+        if unit.kind == "row":  # a record reads its labels from the table's header: cite the header's chunk too
+            first = next((u for u in view.group(unit.group) if u.kind == "row"), unit)
+            if first.start > 0:
+                header = view.chunk_at(first.start - 1)
+                numbers.add(self.number(view, Unit("row", "", header.start, header.start + 1)))
         kept = tuple((link.text, link.url) for link in unit.links) if links else ()
         text = text or topic_text(unit)
         if self.show_links:
