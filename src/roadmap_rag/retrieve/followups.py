@@ -188,16 +188,16 @@ def resolve(
     place = ("", "")
     answer = ""
     for turn in history:
-        if previous and _one_named(turn.question, answer):
-            previous = _one_named(turn.question, answer)
+        if previous and (one := _one_named(turn.question, answer)):
+            previous = one
         elif previous and is_followup(turn.question, names, vocabulary):
             previous = _resolve_one(turn.question, previous, place, names, answer)
         else:
             previous = turn.question
         place = (turn.section, turn.roadmap)
         answer = turn.answer
-    if _one_named(question, answer):
-        return Resolved(_one_named(question, answer), True)
+    if one := _one_named(question, answer):
+        return Resolved(one, True)
     if not is_followup(question, names, vocabulary):
         return Resolved(question, False)
     return Resolved(_resolve_one(question, previous, place, names, answer), True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from wordfreq import zipf_frequency
@@ -198,6 +199,7 @@ _TYPO_GAP = 2.5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+@lru_cache(maxsize=4096)
 def everyday_spelling(word: str) -> str:
     """The everyday word a misspelt one stands for ("actualy": "actually", "lern": "learn", "wich": "which"), or
     "": one letter dropped or added or two swapped after the first, in a word of at least four letters (a letter

@@ -32,11 +32,15 @@ class _Builder:
     show_links: bool = False  # paper questions: a link's URL is part of the answer
 
     def number(self, view: DocumentView, unit: Unit) -> int:
+        return self._number_at(view, unit.start, unit.end)
+
+    def _number_at(self, view: DocumentView, start: int, end: int) -> int:
+        """The citation number of the source that holds ``view``'s text from ``start`` to ``end``; the chunk that
+        holds ``start`` becomes a new source where none does."""
         for n, source in enumerate(self.sources, start=1):
-            if source.doc_id == view.doc_id and source.start <= unit.start and unit.end <= source.end:
+            if source.doc_id == view.doc_id and source.start <= start and end <= source.end:
                 return n
-        chunk = view.chunk_at(unit.start)
-        self.sources.append(to_source(chunk))
+        self.sources.append(to_source(view.chunk_at(start)))
         return len(self.sources)
 
     def statement(self, view: DocumentView, unit: Unit, text: str | None = None, links: bool = True) -> Statement:
@@ -51,8 +55,8 @@ class _Builder:
         if unit.kind == "row":  # a record reads its labels from the table's header: cite the header's chunk too
             first = next((u for u in view.group(unit.group) if u.kind == "row"), unit)
             if first.start > 0:
-                header = view.chunk_at(first.start - 1)
-                numbers.add(self.number(view, Unit("row", "", header.start, header.start + 1)))
+                header = view.chunk_at(first.start - 1).start
+                numbers.add(self._number_at(view, header, header + 1))
         kept = tuple((link.text, link.url) for link in unit.links) if links else ()
         text = text or topic_text(unit)
         if self.show_links:

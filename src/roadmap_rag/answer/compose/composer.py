@@ -108,11 +108,7 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         query = self.query(question, sources)
         builder = _Builder(library, list(sources))
         views = self._views(sources, library)
-        overview = self._overview_of(query) if shape in ("fact", "about", "list") else None
-        if overview is not None and self._overview(overview, builder):
-            return Composition(_without_chatter(builder.blocks, question), builder.sources, shape)
-        before = self._before_roadmap(query) if shape == "path" else None
-        if before is not None and self._prerequisites(before, builder):
+        if self._whole_roadmap(query, shape, builder):
             return Composition(_without_chatter(builder.blocks, question), builder.sources, shape)
         composed = {
             "list": self._list,

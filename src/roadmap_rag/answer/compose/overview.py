@@ -32,21 +32,32 @@ _MOST_PARTS = 12
 class OverviewShape(_State):
     """The overview's methods."""
 
+    def _whole_roadmap(self, query: Query, shape: str, b: _Builder) -> bool:
+        """Answer a question about one roadmap as a whole (its overview, or what comes before it), if it is one."""
+        if shape in ("fact", "about", "list"):
+            view = self._overview_of(query)
+            return view is not None and self._overview(view, b)
+        view = self._before_roadmap(query) if shape == "path" else None
+        return view is not None and self._prerequisites(view, b)
+
     def _overview_of(self, query: Query) -> DocumentView | None:
         """The roadmap a question asks about as a whole: it names one roadmap and, that name set aside, no word of
         its own but those that ask for the whole ("about", "in short", "overview": not "prerequisites", "book"),
         and asks neither how long nor whether to."""
-        if len(self.named) != 1 or set(query.words) - _WHOLE or asks_duration(query.text) or asks_verdict(query.text):
+        if set(query.words) - _WHOLE or asks_duration(query.text) or asks_verdict(query.text):
             return None
-        doc_id = self.named[0]
-        if doc_id not in self.library or self.library.kind(doc_id) != Kind.ROADMAP or not self.allowed(doc_id):
-            return None
-        return self.library.view(doc_id)
+        return self._one_roadmap_named()
 
     def _before_roadmap(self, query: Query) -> DocumentView | None:
         """The roadmap a question asks what comes before ("what do i need to know before starting the
         curriculum"): it names one roadmap, asks what comes before, and names no topic of its own."""
-        if len(self.named) != 1 or query.topic or not _BEFORE.search(query.text):
+        if query.topic or not _BEFORE.search(query.text):
+            return None
+        return self._one_roadmap_named()
+
+    def _one_roadmap_named(self) -> DocumentView | None:
+        """The roadmap the question names, where it names one only and the user's filters allow it."""
+        if len(self.named) != 1:
             return None
         doc_id = self.named[0]
         if doc_id not in self.library or self.library.kind(doc_id) != Kind.ROADMAP or not self.allowed(doc_id):
@@ -74,7 +85,7 @@ class OverviewShape(_State):
             b.paragraph([b.statement(view, lead)])
             lead = None
         b.listing([b.statement(view, u) for u in items[:12]], lead=b.statement(view, lead) if lead else None)
-        return bool(items) or bool(b.blocks[-1:])
+        return True
 
     def _overview(self, view: DocumentView, b: _Builder) -> bool:
         parts = _main_parts(view)
