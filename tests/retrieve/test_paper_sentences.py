@@ -128,6 +128,28 @@ def test_a_sentence_comes_with_what_it_leans_on_or_announces(library: Library) -
     assert [u.text for u in alone] == ["FooNet is instruction tuned on over 60 datasets."]
 
 
+def test_a_roadmap_sentence_that_opens_on_the_one_before_comes_after_it() -> None:
+    text = (
+        "# 6.2 Scaling & Efficiency\n"
+        "Innovations that make massive models practical. This includes Mixture of Experts and quantization.\n"
+        "Quantization lowers precision.\n"
+        "These methods cut memory. This roadmap guides you through them.\n"
+    )
+    chunk = Chunk(
+        id="roadmap:0", doc_id="roadmap", doc_title="A roadmap", kind=Kind.ROADMAP, section="6.2 Scaling & Efficiency",
+        text=text, start=0, end=len(text), ordinal=0, page=None,
+    )  # fmt: skip
+    view = Library([chunk]).view("roadmap")
+
+    def context(starts: str) -> list[str]:
+        unit = next(u for u in view.units if u.text.startswith(starts))
+        return [u.text[:12] for u in paper_sentences.in_context(view, unit)]
+
+    assert context("This includes") == ["Innovations ", "This include"]
+    assert context("These methods") == ["These method"]  # the sentence before is on another line
+    assert context("This roadmap") == ["This roadmap"]  # names its own subject
+
+
 def test_a_quantity_question_prefers_the_sentence_that_states_one(library: Library) -> None:
     view = library.view("paper-foonet")
     query = paper_sentences.question_for("How many datasets is FooNet tuned on?", library, ["paper-foonet"])

@@ -71,6 +71,11 @@ _LEANS_BACK = re.compile(
     r"\b(?:these|those|both)\s+(?!papers?\b|works?\b)[a-z-]+",
     re.IGNORECASE,
 )
+# A sentence whose subject is what the sentence before it said; "This roadmap ..." names its own subject.
+_OPENS_BACK = re.compile(
+    r"(?:this|these|those|it|they|such|both)\b(?!\s+(?:roadmap|guide|article|curriculum|post|blog|paper|course)s?\b)",
+    re.IGNORECASE,
+)
 _ANNOUNCES = re.compile(r":$|\b(?:the following|as follows|below|in this section)\b", re.IGNORECASE)
 _ENUMERATED = re.compile(
     r"^(?:(?:step|stage|phase|task|part|type)\s*#?\s*\d+\b|\(?(?:\d+|[ivx]+|[a-e])\)\s|(?:first|second|third|"
@@ -97,7 +102,11 @@ def is_statement(unit: Unit) -> bool:
 def in_context(view: DocumentView, unit: Unit) -> list[Unit]:
     """A paper's sentence with what it needs to be read alone: the sentence before, when it leans on it ("...
     after each of these sub-layers"), and the enumerated sentences after, when it announces them ("the
-    following three steps" -> "Step 1: ...", "Step 2: ..."), else the sentence after. Other units: alone."""
+    following three steps" -> "Step 1: ...", "Step 2: ..."), else the sentence after. A roadmap's sentence that
+    opens on what the one before said ("This includes Mixture of Experts ...") comes after that sentence of its
+    line. Other units: alone."""
+    if view.kind == Kind.ROADMAP and unit.kind == "sentence":
+        return [*_antecedent(view, unit), unit]
     if view.kind != Kind.PAPER or unit.kind != "sentence":
         return [unit]
     i = view.index_of(unit)
@@ -111,6 +120,17 @@ def in_context(view: DocumentView, unit: Unit) -> list[Unit]:
         enumerated = [u for u in after if _ENUMERATED.match(u.text)]
         out += enumerated[:_ENUMERATED_KEPT] or after[:1]
     return out
+
+
+def _antecedent(view: DocumentView, unit: Unit) -> list[Unit]:
+    """The sentence before ``unit`` on its line, when ``unit`` opens on it ("This includes ...", "They ...")."""
+    if not _OPENS_BACK.match(unit.text):
+        return []
+    i = view.index_of(unit)
+    before = view.units[i - 1] if i > 0 else None
+    if before is None or before.kind != "sentence" or before.section != unit.section:
+        return []
+    return [] if "\n" in view.text[before.end : unit.start] else [before]
 
 
 def similarities(lines: Sequence[tuple[str, str, float]]) -> dict[str, float]:
