@@ -22,7 +22,7 @@ def grounded(question: str, retrieved: Retrieved, retriever: HybridRetriever, se
     """Whether ``retrieved`` covers ``question``: else the answer is a refusal."""
     if not retrieved.sources:
         return False
-    if retrieved.best_passage >= settings.min_passage_score:
+    if retrieved.best_passage >= settings.passage_floor:
         return True
     if any(s.doc_id in retrieved.cards_named for s in retrieved.sources):
         return True  # a paper the question names by a name the catalog knows: its card covers it

@@ -138,6 +138,29 @@ def train_ranker_cmd(
     )
 
 
+@eval_app.command("adaptation-pairs")
+def adaptation_pairs_cmd() -> None:
+    """Read the embedder's adaptation pairs from the indexed roadmaps and cards; write them into the package.
+
+    Run after a shipped roadmap changes (a test fails until the pairs match the corpus). With
+    ROADMAP_RAG_EMBEDDING_ADAPTATION=corpus the next start adapts the embedder again, and asks for
+    `roadmap-rag ingest --rebuild`.
+    """
+    from roadmap_rag.evaluation.adaptation import corpus_pairs
+    from roadmap_rag.index.adaptation import PAIRS, read_pairs, write_pairs
+
+    try:
+        pairs = corpus_pairs(Assistant(_settings()).retriever.library())
+    except RoadmapRagError as exc:
+        raise _fail(exc) from exc
+    before = read_pairs() if PAIRS.is_file() else []
+    write_pairs(pairs)
+    console.print(
+        f"adaptation-pairs: {len(pairs)} pairs from {len({a for a, _ in pairs})} anchors "
+        f"({len(set(pairs) - set(before))} new, {len(set(before) - set(pairs))} gone); wrote {PAIRS}"
+    )
+
+
 @eval_app.command("import-feedback")
 def import_feedback_cmd(
     out: Annotated[Path, typer.Option(help="The drafts file (JSONL).")] = Path("eval/datasets/drafts.jsonl"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from roadmap_rag.errors import ConfigError
+from roadmap_rag.index import adaptation
 from roadmap_rag.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
 
@@ -194,22 +195,35 @@ def onnx_space(model: str, precision: str) -> str:
     return model if precision == "fp32" else f"{model} (onnx {precision})"
 
 
-def embedding_space(settings: Settings) -> str:
-    """The name an index is built under: vectors from different backends do not mix."""
-    if settings.embedder == "onnx":
-        return onnx_space(settings.embedding_model, settings.onnx_precision)
+def _model_name(settings: Settings) -> str:
+    if settings.adapted:
+        return adaptation.space_name(settings.embedding_model, shipped_model_path())
     return settings.embedding_model
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "sentence-transformers":
-        return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size or 8)
+def embedding_space(settings: Settings) -> str:
+    """The name an index is built under: vectors from different models or backends do not mix."""
     if settings.embedder == "onnx":
-        return OnnxEmbedder(
-            settings.embedding_model,
+        return onnx_space(_model_name(settings), settings.onnx_precision)
+    return _model_name(settings)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    model = settings.embedding_model
+    if settings.adapted:  # the shipped model adapted to the corpus, built once into the models folder
+        model = str(adaptation.build(shipped_model_path(), settings.models_dir))
+    embedder: Embedder
+    if settings.embedder == "sentence-transformers":
+        embedder = SentenceTransformerEmbedder(model, settings.embedding_batch_size or 8)
+    elif settings.embedder == "onnx":
+        embedder = OnnxEmbedder(
+            model,
             settings.models_dir,
             settings.embedding_batch_size or 1,
             settings.embedding_threads,
             settings.onnx_precision,
         )
-    raise ConfigError(f"unknown embedder '{settings.embedder}'; use 'sentence-transformers' or 'onnx'")
+    else:
+        raise ConfigError(f"unknown embedder '{settings.embedder}'; use 'sentence-transformers' or 'onnx'")
+    embedder.name = embedding_space(settings)
+    return embedder

@@ -107,7 +107,7 @@ class ChromaStore:
             raise IndexUnavailable(
                 f"the index at {self.location} was built with embedding model "
                 f"'{built_with}', not '{embedding_model}'; run `roadmap-rag ingest --rebuild` "
-                "or set ROADMAP_RAG_EMBEDDING_MODEL back"
+                "or set ROADMAP_RAG_EMBEDDING_MODEL (and ROADMAP_RAG_EMBEDDING_ADAPTATION) back"
             )
 
     def _open(self, settings: Settings, embedding_model: str, rebuild: bool) -> None:

@@ -151,7 +151,7 @@ class HybridRetriever:
         if guides is not None:
             small = guides.subset(filters.accepts)
             best = small.query_passages(vector, 1)
-            if best and best[0][1] >= self.settings.min_passage_score:
+            if best and best[0][1] >= self.settings.passage_floor:
                 _log.info("answered from the roadmaps and cards while the vector index loads")
                 return small
         warming.wait()
