@@ -13,6 +13,7 @@ import pytest
 from roadmap_rag import Assistant
 from roadmap_rag.answer.generation.llamacpp import default_gguf
 from roadmap_rag.cli.doctor import check_data_dir, check_gguf, check_index, run_checks
+from roadmap_rag.index.embeddings import embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.lexical import Lexical
 from roadmap_rag.index.state import read_state
@@ -41,7 +42,7 @@ def test_a_healthy_installation_passes(index_copy: Settings) -> None:
 
 
 def test_chunks_lost_from_chroma_are_found_and_repaired(index_copy: Settings) -> None:
-    store = make_store(index_copy, "all-MiniLM-L6-v2")
+    store = make_store(index_copy, embedding_space(index_copy))
     before = store.count()
     lost = [c.id for c in store.all_chunks()[:7]]
     store.delete(lost)
@@ -53,11 +54,11 @@ def test_chunks_lost_from_chroma_are_found_and_repaired(index_copy: Settings) ->
     repaired = check_index(index_copy, repair=True)
     assert repaired.status == "ok" and "7 added" in repaired.detail
     assert check_index(index_copy, repair=False).status == "ok"
-    assert make_store(index_copy, "all-MiniLM-L6-v2").count() == before
+    assert make_store(index_copy, embedding_space(index_copy)).count() == before
 
 
 def test_a_lexical_index_behind_chroma_is_found_and_repaired(index_copy: Settings) -> None:
-    make_store(index_copy, "all-MiniLM-L6-v2").set_generation("an-ingest-elsewhere")
+    make_store(index_copy, embedding_space(index_copy)).set_generation("an-ingest-elsewhere")
     broken = check_index(index_copy, repair=False)
     assert broken.status == "fail" and "the lexical index is behind Chroma" in broken.detail
     assert check_index(index_copy, repair=True).status == "ok"

@@ -15,6 +15,7 @@ import pytest
 from roadmap_rag.corpus.chunking import chunk_document
 from roadmap_rag.corpus.documents import discover, iter_documents, load_manifest
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.embeddings import embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.lexical import Lexical, signature
 from roadmap_rag.index.records import chunk_record
@@ -35,7 +36,7 @@ def expected_chunk_ids(settings: Settings, root: Path) -> set[str]:
 
 
 def stored_ids(settings: Settings) -> list[str]:
-    store = ChromaStore(settings, settings.embedding_model)
+    store = ChromaStore(settings, embedding_space(settings))
     return [c.id for c in store.all_chunks()]
 
 
@@ -57,7 +58,7 @@ def test_cold_then_unchanged_then_edit_then_delete(make_settings, corpus_copy, e
     assert edited.added == 1 and edited.removed == 1
     assert edited.updated > 10  # offsets shifted, metadata rewritten without re-embedding
     assert sorted(stored_ids(settings)) == sorted(expected_chunk_ids(settings, corpus_copy))
-    store = ChromaStore(settings, settings.embedding_model)
+    store = ChromaStore(settings, embedding_space(settings))
     first = next(c for c in store.all_chunks() if c.doc_id == "complete-llm-roadmap" and c.ordinal == 1)
     assert path.read_text()[: first.end].endswith(first.text[-20:])
 
@@ -177,7 +178,7 @@ def test_sigkill_mid_ingest_then_rerun_leaves_every_chunk_once(tmp_path: Path, c
     ids = stored_ids(settings)
     assert len(ids) == len(set(ids)) == len(expected)
     assert set(ids) == expected
-    store = ChromaStore(settings, settings.embedding_model)
+    store = ChromaStore(settings, embedding_space(settings))
     assert store.without_passages() == set()  # every chunk has its lines
     lexical = Lexical(settings.lexical_dir)  # and the lexical index holds each chunk, with its current record
     assert lexical.signatures() == {cid: signature(chunk_record(c)) for cid, c in store.records().items()}
@@ -226,7 +227,7 @@ def test_unreachable_chroma_server_says_how_to_start_it(make_settings) -> None:
 
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexUnavailable, match=r"chroma run --host 127\.0\.0\.1"):
-        ChromaStore(settings, "all-MiniLM-L6-v2")
+        ChromaStore(settings, embedding_space(settings))
 
 
 # -- the fast tier: planning on the in-memory store (the same phases, no model, no Chroma) --------------

@@ -14,7 +14,7 @@ from roadmap_rag import Assistant, Settings
 from roadmap_rag.corpus.chunking import Chunk
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
-from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.embeddings import Embedder, embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.lexical import (
     _TOKEN_PATTERN,
@@ -260,7 +260,7 @@ def test_the_cli_ingest_reports_a_repair(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "data", CORPUS)
     assert run_cli("ingest", env=env, cwd=tmp_path).returncode == 0
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS)
-    ChromaStore(settings, settings.embedding_model).set_generation("elsewhere")
+    ChromaStore(settings, embedding_space(settings)).set_generation("elsewhere")
     done = run_cli("ingest", "--json", env=env, cwd=tmp_path)
     assert done.returncode == 0 and '"lexical_repaired": 0' in done.stdout  # generations differed, nothing lagged
     assert Lexical(settings.lexical_dir).generation == "elsewhere"

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from roadmap_rag.api import Assistant
 from roadmap_rag.cli import app
 from roadmap_rag.index.chroma_server import free_port
+from roadmap_rag.index.embeddings import embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.paper_fetch import fetch_papers
 from roadmap_rag.index.store import ChromaStore
@@ -37,7 +38,7 @@ def settings_for(paper_corpus: Path, url: str, **overrides: object) -> Settings:
 
 
 def chunk_ids(settings: Settings, kind: str) -> set[str]:
-    return {c.id for c in ChromaStore(settings, settings.embedding_model).all_chunks() if c.kind == kind}
+    return {c.id for c in ChromaStore(settings, embedding_space(settings)).all_chunks() if c.kind == kind}
 
 
 def test_fetched_paper_is_cited_by_page_and_cached(paper_corpus, lora_bytes, embedder) -> None:

@@ -18,7 +18,7 @@ from roadmap_rag.api import Assistant
 from roadmap_rag.corpus.catalog import load_catalog
 from roadmap_rag.evaluation import load_dataset, run_eval
 from roadmap_rag.evaluation.runner import EvalRun
-from roadmap_rag.index.embeddings import Embedder
+from roadmap_rag.index.embeddings import Embedder, embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.paper_fetch import fetch_papers
 from roadmap_rag.index.state import read_state
@@ -67,7 +67,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tup
 
 
 def _paper_chunks(settings: Settings) -> list:  # type: ignore[type-arg]
-    return [c for c in ChromaStore(settings, settings.embedding_model).all_chunks() if c.kind == Kind.PAPER]
+    return [c for c in ChromaStore(settings, embedding_space(settings)).all_chunks() if c.kind == Kind.PAPER]
 
 
 def _debris(text: str) -> bool:

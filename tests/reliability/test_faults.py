@@ -20,6 +20,7 @@ from roadmap_rag import Assistant, BackendUnavailable, IndexUnavailable, Setting
 from roadmap_rag.answer.generation import make_llm
 from roadmap_rag.answer.generation.llamacpp import default_gguf
 from roadmap_rag.index.chroma_server import ChromaServer, free_port
+from roadmap_rag.index.embeddings import embedding_space
 from roadmap_rag.index.ingest import ingest
 from roadmap_rag.index.store import make_store
 from tests.conftest import CORPUS
@@ -132,7 +133,7 @@ def test_read_only_data_dir_is_a_clear_error_and_keeps_the_index(assistant: Assi
             assert "writable" in done.stderr and "Traceback" not in done.stderr
             results[command[0]] = done.returncode
         subprocess.run(["chmod", "-R", "u+w", str(data)], check=True)
-        copy = make_store(assistant.settings.model_copy(update={"data_dir": data}), "all-MiniLM-L6-v2")
+        copy = make_store(assistant.settings.model_copy(update={"data_dir": data}), embedding_space(assistant.settings))
         assert copy.count() == assistant.store.count()
         kept = copy.count()
         ledger.add(

@@ -145,6 +145,8 @@ def adaptation_pairs_cmd() -> None:
     Run after a shipped roadmap changes (a test fails until the pairs match the corpus). With
     ROADMAP_RAG_EMBEDDING_ADAPTATION=corpus the next start adapts the embedder again, and asks for
     `roadmap-rag ingest --rebuild`.
+
+    Example: roadmap-rag eval adaptation-pairs
     """
     from roadmap_rag.evaluation.adaptation import corpus_pairs
     from roadmap_rag.index.adaptation import PAIRS, read_pairs, write_pairs

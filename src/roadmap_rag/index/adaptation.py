@@ -4,7 +4,7 @@ topic and its resource, a paper's name and what it introduced; ``adaptation_pair
 generator go into it. On questions no one tuned on it retrieves more of what answers them (eval/README.md,
 "Adapting the embedder to the corpus").
 
-It is built once into the models folder (about 2 minutes on 2 cores; one thread, seeded, so that a build
+It is built once into the models folder (about a minute on 2 cores; one thread, seeded, so that a build
 gives the same model), beside a manifest of what it was built from: a changed base model, recipe or pair
 file builds it again, under a new name, so that an index built with the old one asks to be rebuilt.
 """
@@ -17,7 +17,6 @@ import logging
 import random
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +26,7 @@ from roadmap_rag.errors import ConfigError
 from roadmap_rag.files import file_sha256, held, read_json
 
 PAIRS = Path(__file__).with_name("adaptation_pairs.jsonl")
-EPOCHS = 3
+EPOCHS = 1
 LEARNING_RATE = 2e-5
 SEED = 13
 BATCH = 32
@@ -94,7 +93,7 @@ def build(base: Path, models_dir: Path, pairs: Path = PAIRS) -> Path:
     with held(models_dir / f".{directory.name}.lock"):  # one process trains; the others wait, then load it
         if ready():
             return directory
-        log.warning("Adapting the embedder to the corpus once, into %s (about 2 minutes on 2 cores) ...", directory)
+        log.warning("Adapting the embedder to the corpus once, into %s (about a minute on 2 cores) ...", directory)
         # Train beside the target, then swap in whole: a crash mid-build never leaves a half model in use.
         with tempfile.TemporaryDirectory(dir=models_dir, prefix=".adapt-") as tmp:
             staged = Path(tmp) / "out"
@@ -179,7 +178,6 @@ def train(
 
 
 def _tokens(model: Any, texts: list[str]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # "tokenize" is "preprocess" in newer releases
-        warnings.simplefilter("ignore", FutureWarning)
-        return model.tokenize(texts)
+    """The model's inputs for ``texts`` ("preprocess" since sentence-transformers 6; "tokenize" before)."""
+    preprocess = getattr(model, "preprocess", None)
+    return preprocess(inputs=texts) if preprocess else model.tokenize(texts)
