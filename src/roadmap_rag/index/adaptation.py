@@ -24,6 +24,7 @@ from typing import Any
 
 from roadmap_rag.errors import ConfigError
 from roadmap_rag.files import file_sha256, held, read_json
+from roadmap_rag.index.onnx_export import MODEL_FILES, hash_model, model_label
 
 PAIRS = Path(__file__).with_name("adaptation_pairs.jsonl")
 EPOCHS = 1
@@ -32,7 +33,6 @@ SEED = 13
 BATCH = 32
 SCALE = 20.0  # the similarity's temperature in the in-batch softmax
 RECIPE = f"in-batch-symmetric/scale{SCALE:g}/batch{BATCH}-unique/epochs{EPOCHS}/lr{LEARNING_RATE:g}/seed{SEED}/1-thread"
-_WEIGHTS = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json", "1_Pooling/config.json")
 
 log = logging.getLogger(__name__)
 Pair = tuple[str, str]
@@ -56,20 +56,14 @@ def write_pairs(pairs: list[Pair], path: Path = PAIRS) -> None:
 def fingerprint(base: Path, pairs: Path = PAIRS) -> str:
     """SHA-256 over the recipe, the base model's weights and configs, and the pairs (hashed once per process
     while the files are unchanged)."""
-    files = [pairs, *(base / name for name in _WEIGHTS)]
+    files = [pairs, *(base / name for name in MODEL_FILES)]
     stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
     return _fingerprint(base, pairs, stamps)
 
 
 @lru_cache(maxsize=8)
 def _fingerprint(base: Path, pairs: Path, stamps: tuple[tuple[int, int], ...]) -> str:
-    digest = hashlib.sha256(RECIPE.encode())
-    for name in _WEIGHTS:
-        if (base / name).is_file():
-            digest.update(name.encode())
-            file_sha256(base / name, digest)
-    file_sha256(pairs, digest)
-    return digest.hexdigest()
+    return file_sha256(pairs, hash_model(base, hashlib.sha256(RECIPE.encode())))
 
 
 def space_name(model: str, base: Path, pairs: Path = PAIRS) -> str:
@@ -80,7 +74,7 @@ def space_name(model: str, base: Path, pairs: Path = PAIRS) -> str:
 def build(base: Path, models_dir: Path, pairs: Path = PAIRS) -> Path:
     """The adapted model's directory (a sentence-transformers model), built into ``models_dir`` unless a
     matching one is there."""
-    directory = models_dir / f"{base.name if base.name != 'model' else base.parent.name}-corpus"
+    directory = models_dir / f"{model_label(base)}-corpus"
     expected = fingerprint(base, pairs)
 
     def ready() -> bool:
@@ -97,8 +91,9 @@ def build(base: Path, models_dir: Path, pairs: Path = PAIRS) -> Path:
         # Train beside the target, then swap in whole: a crash mid-build never leaves a half model in use.
         with tempfile.TemporaryDirectory(dir=models_dir, prefix=".adapt-") as tmp:
             staged = Path(tmp) / "out"
-            train(base, read_pairs(pairs), staged)
-            record = {"fingerprint": expected, "recipe": RECIPE, "base": str(base), "pairs": len(read_pairs(pairs))}
+            data = read_pairs(pairs)
+            train(base, data, staged)
+            record = {"fingerprint": expected, "recipe": RECIPE, "base": str(base), "pairs": len(data)}
             (staged / "manifest.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
             if directory.exists():
                 shutil.rmtree(directory, ignore_errors=True)

@@ -57,15 +57,28 @@ def _read_json(path: Path) -> Any:
     return data
 
 
-def source_fingerprint(source: Path, precision: str) -> str:
-    """SHA-256 over the recipe, the weights and the configs that decide the vectors."""
-    digest = hashlib.sha256(RECIPES[precision].encode())
-    for name in ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json", "1_Pooling/config.json"):
+# The files of a sentence-transformers model that decide its vectors.
+MODEL_FILES = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json", "1_Pooling/config.json")
+
+
+def hash_model(source: Path, digest: Any) -> Any:
+    """Feed the model's MODEL_FILES (those present, each with its name) into ``digest`` (a hashlib object)."""
+    for name in MODEL_FILES:
         path = source / name
         if path.is_file():
             digest.update(name.encode())
             file_sha256(path, digest)
-    return digest.hexdigest()
+    return digest
+
+
+def model_label(source: Path) -> str:
+    """The folder name a model built from ``source`` goes under: the package's name for a package's "model" dir."""
+    return source.name if source.name != "model" else source.parent.name
+
+
+def source_fingerprint(source: Path, precision: str) -> str:
+    """SHA-256 over the recipe, the weights and the configs that decide the vectors."""
+    return str(hash_model(source, hashlib.sha256(RECIPES[precision].encode())).hexdigest())
 
 
 def check_source(source: Path) -> tuple[int, int]:
@@ -158,7 +171,7 @@ def build(source: Path, models_dir: Path, precision: str = "fp32", force: bool =
         raise ConfigError(f"onnx precision '{precision}' is not one of {', '.join(RECIPES)}")
     max_len, dimension = check_source(source)
     fingerprint = source_fingerprint(source, precision)
-    directory = models_dir / f"{source.name if source.name != 'model' else source.parent.name}-onnx-{precision}"
+    directory = models_dir / f"{model_label(source)}-onnx-{precision}"
     built = OnnxModel(directory, max_len, dimension)
     manifest = directory / "manifest.json"
 
