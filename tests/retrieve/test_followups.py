@@ -180,3 +180,52 @@ def test_a_numbered_month_or_module_is_a_subject_and_a_learners_context_is_not()
     )
     asked = "im doing the comprehensive curriculum, whats in the tokenization module"
     assert _ask("what comes right after it", asked) == "what comes right after tokenization in the curriculum?"
+
+
+def test_the_x_ones_are_every_item_of_the_last_answer_that_x_names() -> None:
+    """ "which ones are the extrinsic ones" after the curriculum's evaluation topics named a subject of its own
+    ("extrinsic") and was refused: the ones are the last answer's extrinsic metrics."""
+    answer = (
+        "The curriculum — 9. Evaluation & Benchmarking:\n- Intrinsic metrics: perplexity, cross-entropy [1]\n"
+        "- Extrinsic metrics: BLEU, ROUGE, METEOR [1]\n- Benchmarks: GLUE, SuperGLUE, HELM, BigBench [1]\n"
+    )
+    turns = [Turn("what does the curriculum cover on evaluation", answer)]
+    resolved = resolve("which ones are the extrinsic ones", turns, NAMES)
+    assert resolved.followup and "Extrinsic metrics" in resolved.question
+    # "ones" may name several; "one" names exactly one.
+    assert "Intrinsic metrics and Extrinsic metrics" in resolve("what are the metrics ones", turns, NAMES).question
+    assert "Intrinsic" not in resolve("what is the metrics one", turns, NAMES).question
+
+
+def test_is_there_points_at_nothing_and_that_after_it_points_back() -> None:
+    """ "is there a paper for that, who wrote it" was answered as asked: "there" was read as its pointer."""
+    assert is_followup("is there a paper for that, who wrote it", NAMES)
+    assert not is_followup("is there a paper on lora", NAMES)
+    assert _ask("is there a paper for that", "what does the 14-day roadmap say about mixture of experts") == (
+        "is there a paper for mixture of experts"
+    )
+
+
+def test_it_after_a_question_for_a_paper_is_that_paper() -> None:
+    """ "who wrote it and when" after "what paper does the complete roadmap give for rag" was asked of RAG in the
+    complete roadmap (which names no authors): "it" is the paper the last question asked for."""
+    assert _ask("who wrote it and when", "what paper does the complete roadmap give for rag") == (
+        "who wrote the rag paper and when"
+    )
+    assert _ask("who wrote it", "which book does the core roadmap recommend for mlops") == (
+        "who wrote the mlops book in the core roadmap?"
+    )
+    assert _ask("why does it happen", "what does hallucination mean for llms") == "why does hallucination happen"
+
+
+def test_the_core_one_is_the_roadmap_whose_name_starts_so() -> None:
+    """ "what about the other roadmap, the core one" swapped the word "intermediate" for "the other roadmap"."""
+    asked = "whats on the intermediate project list in the getting-started guide"
+    assert _ask("what about the other roadmap, the core one", asked) == (
+        "whats on the intermediate project list in the core roadmap"
+    )
+    # Typed loosely, the roadmap by its own name; a word no name starts with names no roadmap.
+    assert _ask("what about the 14 day one", "what does the curriculum say about rag") == (
+        "what does the 14-day say about rag"
+    )
+    assert "core" not in _ask("what about the cheap one", asked)

@@ -54,7 +54,13 @@ _ORDINAL = re.compile(
 # "and for advanced level?", "what about for python": the last question's phrase after that word, swapped.
 _PARALLEL = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<prep>for|on|about|with)\s+(?P<rest>[^?.!]+)", re.I)
 # "the chatbot one", "the lora one": the item of the last answer's list that the word names.
-_NAMED_ONE = re.compile(r"\bthe\s+(?P<word>[a-z][\w-]*)\s+one\b", re.IGNORECASE)
+_NAMED_ONE = re.compile(r"\bthe\s+(?P<word>[a-z][\w-]*)\s+one(?P<plural>s)?\b", re.IGNORECASE)
+# "which paper ...", "what book ...": the thing the last question asked for, which "it" then points at.
+_ASKED_KIND = re.compile(
+    r"\b(?:what|which)\s+(?P<kind>paper|book|course|video|playlist|project|tool|framework|guide|blog|article)\b",
+    re.IGNORECASE,
+)
+_PAPERS = re.compile(r"\bpapers?\b", re.IGNORECASE)
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
 _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
@@ -144,13 +150,19 @@ def is_followup(question: str, names: Sequence[str] = (), vocabulary: Mapping[st
     own = [w for w in _WORD.findall(stripped) if _is_topic(w.strip(".'-"))]
     if not own and not _about_a_subject(stripped):
         return True  # "any papers?", "how long?", "is it hard?", "what does the curriculum say about it?"
-    pointer = _POINTER.search(_DUMMY.sub(" ", stripped))
+    pointer = _pointer(_DUMMY.sub(" ", stripped))
     if pointer and pointer.group(1).lower() in _PERSON:
         return True  # "what biases did he learn about?": its own subject, in the author's roadmap
-    if pointer and pointer.group(1).lower() not in ("one", "there"):
-        # "why does it happen?", "which tools implement that?": a pointer and no word that names a subject
+    if pointer:
+        # "why does it happen?", "is there a paper for that?": a pointer and no word that names a subject
         return not any(_names_subject(w, vocabulary) for w in own)
     return False
+
+
+def _pointer(text: str) -> re.Match[str] | None:
+    """The first word of ``text`` that points back: not "one" ("which one is best") nor the "there" of "is there
+    ...", which point at nothing, wherever they stand ("is there a paper for that": "that")."""
+    return next((m for m in _POINTER.finditer(text) if m.group(1).lower() not in ("one", "there")), None)
 
 
 # A person the conversation is about: the author of the roadmap it is about.
@@ -255,9 +267,10 @@ def _one_named(question: str, answer: str) -> str:
         return ""
     word = re.compile(rf"\b{re.escape(match.group('word'))}\b", re.IGNORECASE)
     named = [item for item in _items(answer) if word.search(item)]
-    if len(named) != 1:
+    if not named or (len(named) > 1 and not match.group("plural")):
         return ""
-    return question[: match.start()] + named[0] + question[match.end() :]
+    # "which ones are the extrinsic ones": the items that say so ("Extrinsic metrics"), all of them
+    return question[: match.start()] + " and ".join(named) + question[match.end() :]
 
 
 def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str], answer: str = "") -> str:
@@ -299,6 +312,8 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
         return _replace(previous, things, f"{ones.group('kind')} {things.split()[-1]}")
     if swap:
         rest = re.split(r"[,;?]", swap.group("rest"))[0].strip(" .!")  # "the curriculum, what does it list?"
+        if one := _roadmap_one(swap.group("rest"), names):
+            rest = one  # "what about the other roadmap, the core one?": the core roadmap, by its name
         if _names_in(rest, names) and not subject_of(rest, names):
             # "what about the curriculum?": the last question, asked of that roadmap
             if named_before:
@@ -322,22 +337,47 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     if not target:
         return text if named_now else _with_place(text, _in(roadmap_words))
     where = "" if named_now else _in(roadmap_words if named_before else [])
-    pointer = _POINTER.search(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
-    if pointer and pointer.group(1).lower() not in ("one", "there"):
+    pointer = _pointer(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
+    if pointer:
         word = pointer.group(1).lower()
         if word in _PERSON:  # the author: the roadmap stands for them
             target = _in(roadmap_words).removeprefix(" in ") if roadmap_words else target
             where = ""
         filled = f"{target}'s" if word in ("its", "his", "her", "their") else target
+        asked = _ASKED_KIND.search(previous)
         if word.startswith("the "):  # "who wrote the paper?": the LoRA paper
             filled = f"the {target} {word.removeprefix('the ')}"
+        elif asked and word in ("it", "that", "this") and target.lower() != asked.group("kind").lower():
+            # "who wrote it?" after "which paper covers RAG?": the answer, the RAG paper, not RAG
+            filled = f"the {target} {asked.group('kind').lower()}"
+            if asked.group("kind").lower() == "paper":
+                where = ""  # the paper's own card answers, not the roadmap that links it
         if word == "that" and re.search(r"\b(after|before)\s+that\b", text, re.IGNORECASE):
             filled = target
         resolved = text[: pointer.start()] + filled + text[pointer.end() :]
         if not subject and roadmap_words and not named_now:
             where = _in(roadmap_words)
+        if _PAPERS.search(text) and not named_now:
+            where = ""  # "is there a paper for that?": any paper on it, not only one the last roadmap links
         return _with_place(resolved, where)
     return _with_place(f"{text.rstrip(' ?.!')} about {target}?", where)
+
+
+def _roadmap_one(text: str, names: Sequence[str]) -> str:
+    """ "the core one", "the 14 day one": the roadmap whose name starts with those words, by its shortest name, or
+    "" (none, or the names of more than one roadmap: "the complete one" when two names start so)."""
+    match = _ROADMAP_ONE.search(text)
+    if not match:
+        return ""
+    words = _loose(match.group("words"))
+    found = [n for n in names if re.match(rf"{words}\b", n, re.IGNORECASE)]
+    if not found:
+        return ""
+    shortest = min(found, key=len)
+    return f"the {shortest}" if all(shortest.split()[0] == n.split()[0] for n in found) else ""
+
+
+_ROADMAP_ONE = re.compile(r"\bthe\s+(?P<words>[\w-]+(?:\s+[\w-]+)?)\s+one\b", re.IGNORECASE)
 
 
 def _with_place(question: str, where: str) -> str:
