@@ -148,7 +148,8 @@ class Assistant(Studying):
 
     def _uncovered(self, question: str, sources: list[Source]) -> list[str]:
         """What the question asks that none of the answer's sources holds (coverage.uncovered)."""
-        return uncovered(question, sources, self.retriever.library().vocabulary(terms))
+        library = self.retriever.library()
+        return uncovered(question, sources, library.vocabulary(terms), library.spellings())
 
     # -- the roadmaps as curricula --------------------------------------------------------------
     def curriculum(self) -> Curriculum:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from roadmap_rag.answer.coverage import note, uncovered
+from roadmap_rag.corpus.chunking import Chunk
+from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import terms
 from roadmap_rag.types import Kind, Source
 
@@ -41,6 +43,35 @@ def test_typos_and_everyday_words_are_not_subjects_of_their_own() -> None:
     assert uncovered("transfomers prereqs?", [_source()], VOCABULARY) == []
     assert uncovered("what jobs can i get after this?", [_source()], VOCABULARY) == []
     assert uncovered("which transfo papers?", [_source()], VOCABULARY) == []  # clipped: "transformers"
+
+
+def test_a_letter_doubled_or_not_is_a_typo_of_the_corpus_word_even_where_the_sources_lack_it() -> None:
+    """ "any good youtube stuff for a begginer" was told "The sources do not mention begginer": its sources held
+    no "beginner", so the typo was read as a word of its own. The corpus's spellings tell it from a new name."""
+    library = Library(list(_beginner_chunks()))
+    question = "any good youtube stuff for a begginer to start with"
+    vocabulary = VOCABULARY | library.vocabulary(terms)
+    assert "begginer" in uncovered(question, [_source()], vocabulary)  # without the corpus's spellings
+    assert uncovered(question, [_source()], vocabulary, library.spellings()) == []
+    # A name that differs from one of the corpus's by more than a doubled letter is still a name of its own.
+    assert uncovered("is deepseek open source", [_source()], vocabulary, library.spellings()) == ["deepseek"]
+
+
+def _beginner_chunks() -> list[Chunk]:
+    text = "Beginner projects: a chatbot trained with DeepSpeed. Accurate answers need sources."
+    return [
+        Chunk(
+            id="b1",
+            doc_id="core-llm-roadmap",
+            doc_title="Core roadmap",
+            kind=Kind.ROADMAP,
+            text=text,
+            section="Projects",
+            start=0,
+            end=len(text),
+            ordinal=0,
+        )
+    ]
 
 
 def test_a_misspelt_everyday_word_and_a_short_clipped_word_are_not_subjects() -> None:

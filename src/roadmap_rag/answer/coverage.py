@@ -22,6 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from difflib import get_close_matches
 
 from roadmap_rag.retrieve.followups import subject_of
+from roadmap_rag.retrieve.library import single_letters
 from roadmap_rag.retrieve.question_words import CHAT_WORDS
 from roadmap_rag.retrieve.questions import (
     CHAT_STEMS,
@@ -69,10 +70,14 @@ _COVERS = re.compile(
 )
 
 
-def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str, int]) -> list[str]:
+def uncovered(
+    question: str, sources: Sequence[Source], vocabulary: Mapping[str, int], spellings: Collection[str] = ()
+) -> list[str]:
     """What ``question`` asks that none of ``sources`` holds, in the question's words ("FlashAttention",
     "Llama 3", "a price"); empty when everything it needs is there. ``vocabulary``: the corpus's stems
-    (``Library.vocabulary``), which tells a word the corpus never uses from a typo of one it does."""
+    (``Library.vocabulary``), which tells a word the corpus never uses from a typo of one it does;
+    ``spellings``: the corpus's words with their repeated letters made one (``Library.spellings``), so that a
+    letter doubled or not ("begginer", "acurate") is a typo too."""
     text = " ".join(f"{s.title} {s.section} {s.text}" for s in sources)
     held = set(terms(text))
     flat = _written_names(text)
@@ -82,7 +87,7 @@ def uncovered(question: str, sources: Sequence[Source], vocabulary: Mapping[str,
     words = set(re.findall(r"[a-z0-9]+", text.lower()))
     for word in _WORD.findall(question):
         everyday = word in named and len(word) >= 4  # "mamba", not "non" of "non transformer"
-        if _absent(word, held, vocabulary, words, everyday=everyday) and not _written_apart(word, flat):
+        if _absent(word, held, vocabulary, words, everyday, spellings) and not _written_apart(word, flat):
             found.append(word)
     modified = _unknown_modifier(question, vocabulary, flat)
     if modified and not any(w in found for w in modified.split()):
@@ -200,9 +205,17 @@ def _time_unit_unsaid(question: str, held: set[str]) -> str:
     return f"the number of {match.group('unit').lower()}"
 
 
-def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set[str], everyday: bool = False) -> bool:
+def _absent(
+    word: str,
+    held: set[str],
+    vocabulary: Mapping[str, int],
+    words: set[str],
+    everyday: bool = False,
+    spellings: Collection[str] = (),
+) -> bool:
     """``words``: the sources' own words, whole: a stem cut short looks like another ("deepse" of "deepseek" like
-    "deeper"), so a long word is a typo only of a whole word the sources write ("embedings": "embeddings")."""
+    "deeper"), so a long word is a typo only of a whole word the sources write ("embedings": "embeddings"), or
+    one of the corpus's words with a letter doubled or not ("begginer": "beginner")."""
     lower = word.lower()
     stems = terms(lower)
     if not stems or lower in CHAT_WORDS or (len(lower) < 3 and not any(c.isdigit() for c in lower)):
@@ -213,6 +226,8 @@ def _absent(word: str, held: set[str], vocabulary: Mapping[str, int], words: set
         return False
     if lower.isdigit():
         return False  # a bare number is asked about ("in 2 weeks"), not named
+    if single_letters(lower) in spellings:
+        return False
     # An everyday word the corpus happens not to use ("jobs", "giant", "half") is no subject of its own; a
     # name or a term of art is rare in English at large ("QLoRA", "DSPy", "H100", "AWS").
     if not everyday and (is_everyday(lower) or bool(everyday_spelling(lower))):

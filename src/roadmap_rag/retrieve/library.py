@@ -143,6 +143,7 @@ class Library:
         self._views: dict[str, DocumentView] = {}
         self._lock = threading.RLock()
         self._df: dict[tuple[str, ...], tuple[dict[str, int], int]] = {}  # per document set: (df, units)
+        self._spellings: frozenset[str] | None = None
 
     @classmethod
     def lazy(cls, documents: Mapping[str, tuple[str, str]], load: Callable[[str], list[Chunk]]) -> Library:
@@ -202,6 +203,20 @@ class Library:
         """Every stem the roadmaps and cards use (their units' text and headings), with how many units use it."""
         return self._frequencies(terms, ())[0]
 
+    def spellings(self) -> frozenset[str]:
+        """Every word the roadmaps and cards use, lower case, with each run of a repeated letter made one
+        (``single_letters``): a learner's "begginer" and "acurate" are their "beginner" and "accurate"."""
+        with self._lock:
+            if self._spellings is None:
+                self._spellings = frozenset(
+                    single_letters(word)
+                    for doc_id in self._kinds
+                    if self._kinds[doc_id] != Kind.PAPER
+                    for unit in self.view(doc_id).units
+                    for word in _WHOLE_WORD.findall(unit.text.lower())
+                )
+            return self._spellings
+
     def _frequencies(self, terms: Callable[[str], list[str]], within: tuple[str, ...]) -> tuple[dict[str, int], int]:
         with self._lock:
             if within not in self._df:
@@ -216,3 +231,12 @@ class Library:
                             df[word] = df.get(word, 0) + 1
                 self._df[within] = (df, max(count, 1))
             return self._df[within]
+
+
+_WHOLE_WORD = re.compile(r"[a-z][a-z0-9]+")
+_REPEATED = re.compile(r"([a-z])\1+")
+
+
+def single_letters(word: str) -> str:
+    """ "begginer", "beginner" and "beginer" alike: each run of one repeated letter made one."""
+    return _REPEATED.sub(r"\1", word.lower())
