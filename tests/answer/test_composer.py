@@ -56,6 +56,18 @@ def test_what_comes_after_a_topic_gives_the_next_section_and_the_roadmaps_own_pa
     assert after.unsupported == following.unsupported == []
 
 
+def test_after_the_prerequisites_comes_what_follows_them_not_the_prerequisites(assistant: Assistant) -> None:
+    """ "i finished the prerequisites in the complete roadmap, what next" was answered with the prerequisites."""
+    for asked in (
+        "what comes after the prerequisites in the complete roadmap",
+        "i finished the prerequisites in the complete roadmap, what next",
+    ):
+        listed = items(assistant.ask(asked))
+        assert listed[0].startswith("2. Machine Learning Fundamentals"), listed
+        assert "Move to Machine Learning Fundamentals and Natural Language Processing" in listed
+        assert not any(item.startswith("Linear Algebra") for item in listed)
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

@@ -10,6 +10,7 @@ from roadmap_rag.retrieve.questions import (
     search_text,
     stem,
     topic_support,
+    turn_of,
     what_is_asked,
 )
 from roadmap_rag.types import Source
@@ -81,6 +82,32 @@ def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
     assert what_is_asked("I am learning LLMs, what is LoRA?") == "what is LoRA?"
     for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
         assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked
+
+
+def test_a_learner_who_says_what_they_have_done_and_asks_what_is_next_asks_what_comes_after_it() -> None:
+    """ "done with the applications part of the complete roadmap, whats next" was answered with the applications
+    section itself: "next" came after its topic, so no turn to what follows was read."""
+    assert what_is_asked("done with the applications part of the complete roadmap, whats next") == (
+        "what comes after the applications part of the complete roadmap"
+    )
+    assert what_is_asked("ok i get transformers now. whats next in the big roadmap") == (
+        "what comes after transformers in the big roadmap"
+    )
+    assert what_is_asked("i finished the prerequisites, what should i learn next?") == (
+        "what comes after the prerequisites"
+    )
+    assert what_is_asked("i know python and math, where do i go from here") == "what comes after python and math"
+    for asked in ("what is next after transformers", "i get what lora is, but how does qlora differ"):
+        assert what_is_asked(asked) == asked
+
+
+def test_the_first_turn_of_a_question_is_its_direction() -> None:
+    """ "what comes after the prerequisites" was read as asking what comes before: "prerequisites" turns too."""
+    assert turn_of("what comes after the prerequisites in the complete roadmap") == "after"
+    assert question_shape("what comes after the prerequisites in the complete roadmap") == "path"
+    assert turn_of("what are the prerequisites for the curriculum") == "before"
+    assert turn_of("what should i learn first, math or python?") == "before"
+    assert turn_of("what are easy first projects") == ""
 
 
 def test_retrieval_searches_for_the_subject_not_the_instruction() -> None:

@@ -108,8 +108,27 @@ def search_text(question: str) -> str:
 
 def what_is_asked(question: str) -> str:
     """``question`` without a learner's description of themselves before it ("im new to ml, where do i start"
-    -> "where do i start"); the question as it stands when it has none, or nothing else."""
+    -> "where do i start"); the question as it stands when it has none, or nothing else. A learner who says what
+    they have done and asks what is next asks what comes after it ("done with the applications part of the
+    complete roadmap, whats next" -> "what comes after the applications part of the complete roadmap")."""
+    progress = _PROGRESS.match(question)
+    if progress and terms(progress.group("done")):
+        return f"what comes after {progress.group('done').strip()}{progress.group('rest').rstrip()}"
     return _without(_SELF, question, "", count=1)
+
+
+# "ok i get transformers now. whats next", "done with X, what should i learn next": what is done, then the ask.
+_PROGRESS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|alright|right|cool|great)\b[\s,.!]*)*"
+    r"(?:i\s*'?\s*m\s+|i am\s+|i\s*'?\s*ve\s+|i have\s+|i\s+)?(?:(?:just|now|finally|already|mostly)\s+)?"
+    r"(?:done with|finished(?: with)?|through with|completed|covered|learned|learnt|understand|get|got|know)\s+"
+    r"(?P<done>[^,.;:!?]+?)(?:\s+now)?(?:\s*[,.;:!?-]+\s*|\s+)(?:so\s+|and\s+)?"
+    r"(?:what\s*'?\s*s\s+next|whats\s+next|what\s+is\s+next|what\s+(?:comes\s+)?next|what\s+now"
+    r"|what\s+(?:do|should|can)\s+i\s+(?:do|learn|study|read)\s+(?:next|after(?:\s+that)?)"
+    r"|where\s+(?:do|should)\s+i\s+go(?:\s+(?:next|from here))?)\b"
+    r"(?P<rest>[^?]*)",
+    re.IGNORECASE,
+)
 
 
 def _without(pattern: re.Pattern[str], question: str, by: str, count: int = 0) -> str:
@@ -148,11 +167,23 @@ _AFTER_FIRST = re.compile(
 
 
 def _turn(question: str) -> re.Match[str] | None:
-    """Where the question turns to what comes before or after something: "before X", "after X", "X first"."""
+    """Where the question turns to what comes before or after something: "before X", "after X", "X first". The
+    first turn counts: in "what comes after the prerequisites" the prerequisites are what it comes after."""
+    after = AFTER.search(question)
     for match in BEFORE.finditer(question):
+        if after is not None and after.start() < match.start():
+            break
         if match.group(1).lower() != "first" or _AFTER_FIRST.match(question, match.end()):
             return match
-    return AFTER.search(question)
+    return after
+
+
+def turn_of(question: str) -> str:
+    """Which way the question turns: "before" (or "X first"), "after", or "" (``_turn``)."""
+    match = _turn(question)
+    if match is None:
+        return ""
+    return "after" if AFTER.fullmatch(match.group(0)) else "before"
 
 
 def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
@@ -160,7 +191,7 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
         return "path"
     turn = _turn(q)
-    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :]):
+    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :], after=turn_of(q) == "after"):
         return "path"
     if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
         return "path"
@@ -225,9 +256,21 @@ def topic_terms(text: str) -> list[str]:
     return [t for t in terms(text) if t not in GENERIC_STEMS and t not in PATH_STEMS and t not in CORPUS_WORDS]
 
 
-def _has_topic(text: str) -> bool:
-    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"."""
-    return bool(topic_terms(text))
+def _has_topic(text: str, after: bool = False) -> bool:
+    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"; after
+    "after", the prerequisites are a part of a roadmap like any other ("what comes after the prerequisites")."""
+    return bool(topic_terms(text)) or (after and bool(_PREREQUISITES.search(text)))
+
+
+_PREREQUISITES = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
+
+
+def _parts_after(question: str) -> set[str]:
+    """The stems of a roadmap's part that a question asks what comes after ("the prerequisites"): its topic."""
+    turn = _turn(question)
+    if turn is None or turn_of(question) != "after":
+        return set()
+    return {s for m in _PREREQUISITES.finditer(question, turn.end()) for s in terms(m.group(0))}
 
 
 # An everyday English word ("still", "worth", "dead", "guy") counts this much of a term of art ("RNNs") towards
@@ -270,10 +313,11 @@ class Query:
         stop = set(extra_stop) | CHAT_STEMS  # "explain rag to me pls", "whats lora tho": chat is no topic
         words: dict[str, float] = {}
         expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
+        parts = _parts_after(question)
         for stem in terms(expanded):
             if stem in stop:
                 continue
-            weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS else 1.0)
+            weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS and stem not in parts else 1.0)
             words[stem] = weight * library.rarity(stem, terms, within)
         topic = {w for w, weight in words.items() if weight >= 0.6}
         return cls(words, topic, question)

@@ -9,7 +9,7 @@ import re
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.retrieve.library import DocumentView
-from roadmap_rag.retrieve.questions import Query, terms
+from roadmap_rag.retrieve.questions import Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title
 from roadmap_rag.types import Kind
@@ -51,8 +51,8 @@ class OverviewShape(_State):
     def _before_roadmap(self, query: Query) -> DocumentView | None:
         """The roadmap a question asks what comes before ("what do i need to know before starting the
         curriculum"): it names one roadmap, asks what comes before, and names no topic of its own."""
-        if query.topic or not _BEFORE.search(query.text):
-            return None
+        if query.topic or not _BEFORE.search(query.text) or turn_of(query.text) == "after":
+            return None  # "what comes after the prerequisites" asks where they lead, not what they are
         return self._one_roadmap_named()
 
     def _one_roadmap_named(self) -> DocumentView | None:

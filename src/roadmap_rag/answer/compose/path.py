@@ -7,7 +7,7 @@ import re
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.retrieve.library import DocumentView
-from roadmap_rag.retrieve.questions import AFTER, BEFORE, NTH, ORDER, Query
+from roadmap_rag.retrieve.questions import NTH, ORDER, Query, turn_of
 from roadmap_rag.text.units import Unit
 from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
 
@@ -22,15 +22,7 @@ class PathShape(_State):
     def _path(self, query: Query, views: list[tuple[int, Source, DocumentView]], b: _Builder) -> bool:
         """Where the topic sits in each roadmap's order, and what comes before or after it."""
         text = query.text
-        direction = (
-            "order"
-            if ORDER.search(text)
-            else "before"
-            if BEFORE.search(text)
-            else "after"
-            if AFTER.search(text)
-            else "at"
-        )
+        direction = "order" if ORDER.search(text) else turn_of(text) or "at"
         docs = self._path_docs(views)
         nth = NTH.search(text)
         answered = False
