@@ -68,6 +68,18 @@ def test_after_the_prerequisites_comes_what_follows_them_not_the_prerequisites(a
         assert not any(item.startswith("Linear Algebra") for item in listed)
 
 
+def test_a_story_that_announces_its_steps_is_read_in_order(assistant: Assistant) -> None:
+    """ "what order did the 14 day guy study things in" drew the bonus tips: the 14-day roadmap announces "three
+    steps" and walks through them in prose, with no list or heading to read an order from."""
+    answer = assistant.ask("in what order did the 14 day guy study things")
+    listed = items(answer)
+    assert len(listed) == 3, listed
+    assert listed[0].startswith("This would conclude the fundamentals of language models")
+    assert listed[1].startswith("For the second part of my studies")
+    assert "become mainstream" in listed[2]
+    assert "three steps" in answer.text and answer.unsupported == []
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""
