@@ -80,6 +80,17 @@ def test_a_story_that_announces_its_steps_is_read_in_order(assistant: Assistant)
     assert "three steps" in answer.text and answer.unsupported == []
 
 
+def test_where_to_start_is_where_each_roadmap_begins(assistant: Assistant) -> None:
+    """ "im totally new, where do i even start with llms" got the core roadmap's prerequisites and the Transformer
+    paper's card: one roadmap's start, and a paper no beginner starts with."""
+    answer = assistant.ask("im totally new, where do i even start with llms")
+    listed = items(answer)
+    assert any(item.startswith("1. Build a Strong Foundation in Prerequisites") for item in listed), listed
+    assert "Start with the Prerequisites to build a solid foundation" in listed
+    assert any(item.startswith("Getting Started: Introduction & Course Overview") for item in listed)
+    assert "Vaswani" not in answer.text and answer.unsupported == []
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from roadmap_rag.retrieve.questions import (
+    asks_where_to_start,
     everyday_spelling,
     question_shape,
     search_text,
@@ -108,6 +109,13 @@ def test_the_first_turn_of_a_question_is_its_direction() -> None:
     assert turn_of("what are the prerequisites for the curriculum") == "before"
     assert turn_of("what should i learn first, math or python?") == "before"
     assert turn_of("what are easy first projects") == ""
+
+
+def test_where_to_start_with_no_topic_of_its_own_asks_where_the_roadmaps_begin() -> None:
+    for asked in ("where do i even start with llms??", "how do i get started", "what should i learn first?"):
+        assert asks_where_to_start(asked) and question_shape(asked) == "path", asked
+    for asked in ("where do i start with transformers", "is it hard to start", "what should i learn first, math?"):
+        assert not asks_where_to_start(asked), asked
 
 
 def test_retrieval_searches_for_the_subject_not_the_instruction() -> None:

@@ -186,8 +186,26 @@ def turn_of(question: str) -> str:
     return "after" if AFTER.fullmatch(match.group(0)) else "before"
 
 
+# "where do i even start", "how do i get started", "what should i learn first": where a roadmap begins.
+_START = re.compile(
+    r"\bwhere (?:do|should|can|would) (?:i|u|you|one|a beginner) (?:even |actually |actualy |really )?"
+    r"(?:start|begin|get started)\b|\bwhere to (?:start|begin)\b"
+    r"|\bhow (?:do|should|can) (?:i|u) (?:even )?(?:start|begin|get started)\b|\bhow to (?:start|begin|get started)\b"
+    r"|\bwhat (?:should|do) i (?:learn|study|do|read) first\b",
+    re.IGNORECASE,
+)
+
+
+def asks_where_to_start(question: str) -> bool:
+    """Where to begin, with no topic of its own ("im new, where do i even start with llms"): each roadmap's start."""
+    match = _START.search(question)
+    return match is not None and not _has_topic(question[: match.start()] + " " + question[match.end() :])
+
+
 def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     q = question.strip()
+    if asks_where_to_start(q):
+        return "path"
     if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
         return "path"
     turn = _turn(q)

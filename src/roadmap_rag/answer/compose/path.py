@@ -7,7 +7,7 @@ import re
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.retrieve.library import DocumentView
-from roadmap_rag.retrieve.questions import NTH, ORDER, Query, turn_of
+from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
 from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
 
@@ -28,6 +28,8 @@ class PathShape(_State):
         answered = False
         if direction == "order":
             return self._order(docs, b, _PARTS.search(text))
+        if asks_where_to_start(text):
+            return self._start(docs, b)
         for view, retrieved in docs:
             if nth:
                 spots = [_nth_item(view, nth.group(1), int(nth.group(2)))]
@@ -104,6 +106,28 @@ class PathShape(_State):
             answered = True
         return answered
 
+    def _start(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
+        """Where the roadmaps begin (the one named, else those retrieval brought first): each one's first part
+        with what it holds, and the first steps of its own learning path or timeline, at most _STARTS roadmaps."""
+        shown = 0
+        for view, _ in docs:
+            first = _first_part(view)
+            steps = _learning_path(view)
+            if first is None and not steps:
+                continue
+            if first is not None:
+                b.heading(_where(view, _parent(first.section)))
+                b.listing([self._path_statement(view, first, b)])
+            if steps:
+                intro = next((u for u in view.group(steps[0].group) if u.kind == "intro"), None)
+                b.heading(_where(view, steps[0].section))
+                lead = b.statement(view, intro) if intro else None
+                b.listing([b.statement(view, u) for u in steps[:_FIRST_STEPS]], lead=lead)
+            shown += 1
+            if shown == _STARTS:
+                break
+        return shown > 0
+
     def _path_docs(self, views: list[tuple[int, Source, DocumentView]]) -> list[tuple[DocumentView, bool]]:
         """The roadmaps to place the topic in: those named, else those retrieved, then the others."""
         if self.named:
@@ -174,6 +198,28 @@ def _announced_steps(view: DocumentView) -> tuple[Unit, list[list[Unit]]] | None
             continue
         return unit, [prose[j : j + 2] for j in openers[:count]]
     return None
+
+
+# Where to start: at most this many roadmaps, and this many first steps of each one's own path.
+_STARTS = 4
+_FIRST_STEPS = 3
+_BEGINS = re.compile(r"^\s*(?:1[.)]\s|prerequisites\b|getting started\b)", re.IGNORECASE)
+
+
+def _first_part(view: DocumentView) -> Unit | None:
+    """The part a roadmap begins with: its first heading numbered 1, or named prerequisites or getting started."""
+    return next(
+        (u for u in view.units if u.kind == "heading" and _BEGINS.match(u.text) and not _SKIP_SECTIONS.search(u.text)),
+        None,
+    )
+
+
+def _learning_path(view: DocumentView) -> list[Unit]:
+    """The items of a roadmap's own learning path or timeline (a list under such an intro or section), in order."""
+    for unit in view.units:
+        if unit.kind == "item" and _ORDERED.search(f"{unit.intro} {unit.section.split(SECTION_SEPARATOR)[-1]}"):
+            return [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
+    return []
 
 
 def _joined(statements: list[Statement]) -> Statement:
