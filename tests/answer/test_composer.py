@@ -91,6 +91,17 @@ def test_where_to_start_is_where_each_roadmap_begins(assistant: Assistant) -> No
     assert "Vaswani" not in answer.text and answer.unsupported == []
 
 
+def test_which_first_of_two_things_in_one_order_reads_the_order_and_of_two_alternatives_does_not(
+    assistant: Assistant,
+) -> None:
+    """ "nlp basics or transformers, wich first" was answered with what transformers are; the timeline puts NLP in
+    month 4 and transformers in month 5. PyTorch or TensorFlow sit side by side: no order to read."""
+    listed = items(assistant.ask("nlp basics or transformers, wich first"))
+    assert "Month 4: NLP fundamentals" in listed and "Month 5: Transformers and LLM architectures" in listed
+    choice = assistant.ask("pytorch or tensorflow, which one first?")
+    assert "Month 4: NLP fundamentals" not in items(choice)
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

@@ -28,7 +28,8 @@ BEFORE = re.compile(r"\b(before|prerequisites?|first|prior|start(?:ing)? with|fo
 AFTER = re.compile(r"\b(after|next|comes? after|what follows)\b", re.I)
 ORDER = re.compile(
     r"\b(in what order|what order|which order|order of|sequence|which comes first|comes? first|the order"
-    r"|order (?:should|do|to|i should))\b",
+    r"|order (?:should|do|to|i should)"
+    r"|(?:which|wich|what)(?: one| should i (?:learn|study|do)| to (?:learn|study))? first)\b",
     re.I,
 )
 NTH = re.compile(r"\b(month|week|day|step)\s+(\d+)\b", re.I)

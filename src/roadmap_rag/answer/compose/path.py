@@ -26,10 +26,13 @@ class PathShape(_State):
         docs = self._path_docs(views)
         nth = NTH.search(text)
         answered = False
-        if direction == "order":
-            return self._order(docs, b, _PARTS.search(text))
         if asks_where_to_start(text):
             return self._start(docs, b)
+        if direction == "order":
+            choice = _CHOICE.search(text)
+            if choice and not self._in_one_order(choice, docs):
+                return False  # "pytorch or tensorflow, which one first?": a choice, not an order
+            return self._order(docs, b, _PARTS.search(text))
         for view, retrieved in docs:
             if nth:
                 spots = [_nth_item(view, nth.group(1), int(nth.group(2)))]
@@ -105,6 +108,16 @@ class PathShape(_State):
                 b.listing([b.statement(view, u) for u in tops[:20]])
             answered = True
         return answered
+
+    def _in_one_order(self, choice: re.Match[str], docs: list[tuple[DocumentView, bool]]) -> bool:
+        """Whether a roadmap places both things of "X or Y, which first" at different places of one order (NLP
+        and transformers: months 4 and 5), rather than side by side as alternatives (PyTorch or TensorFlow)."""
+        first, second = (Query.of(choice.group(g), self.library) for g in ("a", "b"))
+        for view, _ in docs:
+            one, other = _position(first, view, True), _position(second, view, True)
+            if one is not None and other is not None and one[0] is not other[0]:
+                return True
+        return False
 
     def _start(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
         """Where the roadmaps begin (the one named, else those retrieval brought first): each one's first part
@@ -200,6 +213,8 @@ def _announced_steps(view: DocumentView) -> tuple[Unit, list[list[Unit]]] | None
     return None
 
 
+# "nlp basics or transformers, which first": the two things an order question chooses between.
+_CHOICE = re.compile(r"^\W*(?P<a>[^,?]+?)\s+or\s+(?P<b>[^,?]+?)\s*[,?]?\s*(?:which|wich|what)\b", re.IGNORECASE)
 # Where to start: at most this many roadmaps, and this many first steps of each one's own path.
 _STARTS = 4
 _FIRST_STEPS = 3
