@@ -31,7 +31,8 @@ def with_joined_compounds(query: str) -> str:
 
 
 def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:
-    """'the <alias>' (optionally "'s", or followed by roadmap/guide/author) for every document alias."""
+    """'the <alias>', or the alias a question opens on (optionally "'s", or followed by roadmap/guide/author), for
+    every document alias."""
     out: list[tuple[re.Pattern[str], str]] = []
     aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
     for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
@@ -41,6 +42,8 @@ def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Patter
             {w for w in re.findall(r"[a-z]{4,}", documents[doc_id].title.lower())} - set(alias.lower().split())
         )
         before = rf"(?:(?:{'|'.join(own)})\s+)?" if own else ""
-        pattern = rf"(?:\b(?:according to|in|from)\s+)?\bthe\s+{before}{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
+        # "the curriculum", or the name a terse question opens on ("curriculum study tips", "core roadmap projects")
+        the = r"(?:\bthe\s+|^\W*)"
+        pattern = rf"(?:\b(?:according to|in|from)\s+)?{the}{before}{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
         out.append((re.compile(pattern, re.IGNORECASE), doc_id))
     return out
