@@ -78,6 +78,9 @@ def test_a_story_that_announces_its_steps_is_read_in_order(assistant: Assistant)
     assert listed[1].startswith("For the second part of my studies")
     assert "become mainstream" in listed[2]
     assert "three steps" in answer.text and answer.unsupported == []
+    # The same steps are the roadmap's parts when it is asked about as a whole.
+    overview = items(assistant.ask("give me an overview of the 14-day roadmap"))
+    assert [item[:30] for item in overview] == [item[:30] for item in listed], overview
 
 
 def test_where_to_start_is_where_each_roadmap_begins(assistant: Assistant) -> None:

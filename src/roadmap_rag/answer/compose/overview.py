@@ -8,6 +8,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
+from roadmap_rag.answer.compose.story import announced_steps, joined
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
@@ -90,11 +91,16 @@ class OverviewShape(_State):
     def _overview(self, view: DocumentView, b: _Builder) -> bool:
         parts = _main_parts(view)
         opening = _opening(view, parts)
-        if not opening and not parts:
+        steps = announced_steps(view) if not parts else None
+        if not opening and not parts and not steps:
             return False
         b.heading(view.short_title[0].upper() + view.short_title[1:])
         b.paragraph([b.statement(view, u) for u in opening])
         b.listing([b.statement(view, u) for u in parts], lead=None)
+        if steps:  # a roadmap told as a story: the steps it announces are its parts
+            announcement, openers = steps
+            lead = b.statement(view, announcement)
+            b.listing([joined([b.statement(view, u) for u in step]) for step in openers], lead=lead)
         return True
 
 

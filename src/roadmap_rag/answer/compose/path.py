@@ -6,6 +6,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
+from roadmap_rag.answer.compose.story import announced_steps, joined
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
@@ -90,7 +91,7 @@ class PathShape(_State):
                 None,
             )
             items = [u for u in ordered or [] if u.kind == "item" and not u.level]
-            steps = _announced_steps(view) if not items else None
+            steps = announced_steps(view) if not items else None
             if items:
                 intro = next((u for u in ordered or [] if u.kind == "intro"), None)
                 b.heading(_where(view, items[0].section))
@@ -99,7 +100,7 @@ class PathShape(_State):
                 announcement, openers = steps
                 b.heading(_where(view, announcement.section))
                 lead = b.statement(view, announcement)
-                b.listing([_joined([b.statement(view, u) for u in opening]) for opening in openers], lead=lead)
+                b.listing([joined([b.statement(view, u) for u in opening]) for opening in openers], lead=lead)
             else:
                 tops = [u for u in view.units if u.kind == "heading" and _depth(u) == 1 and re.match(r"\d", u.text)]
                 if len(tops) < 3:
@@ -179,40 +180,6 @@ def _compact(unit: Unit) -> str:
     return f"{unit.text} ({', '.join(unit.details)})" if unit.kind == "item" and unit.details else unit.text
 
 
-# A line that announces the parts its prose then walks through ("I studied LLMs majorly in three steps:"), and
-# a sentence that opens one of them ("For the second part of my studies, ...", "The last two stages ...").
-_ANNOUNCES = re.compile(
-    r"\b(?:in|into)\s+(?P<n>two|three|four|five|six|[2-9])\s+(?:main\s+|major\s+)?(?:steps|parts|stages|phases)\b",
-    re.IGNORECASE,
-)
-_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_OPENS_PART = re.compile(
-    r"\b(?:second|third|fourth|fifth|next|last|final)\s+(?:\w+\s+)?(?:parts?|steps?|stages?|phases?)\b", re.I
-)
-
-
-def _announced_steps(view: DocumentView) -> tuple[Unit, list[list[Unit]]] | None:
-    """A roadmap told as a story that announces its steps and then walks through them in prose: the line that
-    announces them, and each step's opening (the sentence after the announcement, then each sentence that opens
-    "the second part", "the last stage" ...), each with the sentence after it, which says what the step is."""
-    for i, unit in enumerate(view.units):
-        match = _ANNOUNCES.search(unit.text) if unit.kind == "intro" else None
-        if match is None or any(u.kind == "item" for u in view.group(unit.group)):
-            continue
-        number = match.group("n").lower()
-        count = _COUNTS.get(number) or int(number)
-        prose = []
-        for after in view.units[i + 1 :]:
-            if after.kind != "sentence" or after.section != unit.section:
-                break
-            prose.append(after)
-        openers = [0] + [j for j, u in enumerate(prose) if j and _OPENS_PART.search(u.text)]
-        if len(openers) < 2:
-            continue
-        return unit, [prose[j : j + 2] for j in openers[:count]]
-    return None
-
-
 # "nlp basics or transformers, which first": the two things an order question chooses between.
 _CHOICE = re.compile(r"^\W*(?P<a>[^,?]+?)\s+or\s+(?P<b>[^,?]+?)\s*[,?]?\s*(?:which|wich|what)\b", re.IGNORECASE)
 # Where to start: at most this many roadmaps, and this many first steps of each one's own path.
@@ -235,12 +202,6 @@ def _learning_path(view: DocumentView) -> list[Unit]:
         if unit.kind == "item" and _ORDERED.search(f"{unit.intro} {unit.section.split(SECTION_SEPARATOR)[-1]}"):
             return [u for u in view.group(unit.group) if u.kind == "item" and not u.level]
     return []
-
-
-def _joined(statements: list[Statement]) -> Statement:
-    """Consecutive sentences of a source as one statement, citing each one's source."""
-    citations = sorted({n for statement in statements for n in statement.citations})
-    return Statement(" ".join(statement.text for statement in statements), tuple(citations))
 
 
 def _named_parts(view: DocumentView, word: str) -> list[Unit]:
