@@ -10,7 +10,7 @@ from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth,
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.answer.compose.story import announced_steps, joined
 from roadmap_rag.retrieve.library import DocumentView
-from roadmap_rag.retrieve.questions import Query, terms, turn_of
+from roadmap_rag.retrieve.questions import CORPUS_WORDS, Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title
 from roadmap_rag.types import Kind
@@ -21,6 +21,8 @@ _WHOLE_WORDS = (
     "structure parts whole general give tell show describe explain walk"
 )
 _WHOLE = frozenset(stem for word in _WHOLE_WORDS.split() for stem in terms(word))
+# What a roadmap's name leaves behind when typed loosely ("the 14 day llm roadmap"): no topic of its own.
+_NAMING = CORPUS_WORDS | frozenset(terms("roadmap roadmaps guide curriculum"))
 _BEFORE = re.compile(r"\b(?:before|prior to|prerequisites?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
 # The roadmap's own description: at most this many of its opening sentences.
@@ -45,7 +47,7 @@ class OverviewShape(_State):
         """The roadmap a question asks about as a whole: it names one roadmap and, that name set aside, no word of
         its own but those that ask for the whole ("about", "in short", "overview": not "prerequisites", "book"),
         and asks neither how long nor whether to."""
-        if set(query.words) - _WHOLE or asks_duration(query.text) or asks_verdict(query.text):
+        if set(query.words) - _WHOLE - _NAMING or asks_duration(query.text) or asks_verdict(query.text):
             return None
         return self._one_roadmap_named()
 

@@ -62,7 +62,7 @@ class _State:
             _with_title_words(match, library.view(doc_id).title, question)
             for doc_id in library.doc_ids(Kind.ROADMAP)
             for alias in library.view(doc_id).aliases
-            for match in re.finditer(rf"\b{re.escape(alias)}\b", question, re.IGNORECASE)
+            for match in re.finditer(rf"\b{_loose(alias)}\b", question, re.IGNORECASE)
         ]
         rest = question
         for name in names:
@@ -153,3 +153,8 @@ def _with_title_words(match: re.Match[str], title: str, question: str) -> str:
     while (after := re.match(r"\s+([A-Za-z0-9-]+)", question[end:])) and after.group(1).lower() in own:
         end += after.end(1)
     return question[start:end]
+
+
+def _loose(name: str) -> str:
+    """A name as people type it: "14-day roadmap", "14 day roadmap" alike."""
+    return r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
