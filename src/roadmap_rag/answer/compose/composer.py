@@ -26,7 +26,6 @@ from roadmap_rag.answer.compose.overview import OverviewShape
 from roadmap_rag.answer.compose.paper import PaperShape
 from roadmap_rag.answer.compose.path import PathShape
 from roadmap_rag.answer.compose.section import SectionShape
-from roadmap_rag.answer.compose.story import announces
 from roadmap_rag.answer.compose.verdict import VerdictShape
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import Library
@@ -143,15 +142,13 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
 
 def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
     """Whatever shape picked them, the author's story, the article talking about itself and a reader's comment
-    never answer (prose.is_chatter), except the steps a story announces; a heading left with nothing under it
-    goes too."""
+    never answer (prose.is_chatter); a heading left with nothing under it goes too."""
     out: list[Block] = []
     for block in blocks:
         if block.kind in ("heading", "note"):
             out.append(block)
             continue
-        steps = block.lead is not None and announces(block.lead.text)  # a story's steps are its structure
-        kept = tuple(s for s in block.statements if steps or not is_chatter(s.text, question))
+        kept = tuple(s for s in block.statements if not is_chatter(s.text, question))
         lead = block.lead if block.lead is None or not is_chatter(block.lead.text, question) else None
         if kept or (lead and block.kind == "paragraph"):
             out.append(Block(block.kind, kept, block.title, lead))

@@ -8,7 +8,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
-from roadmap_rag.answer.compose.story import announced_steps, joined
+from roadmap_rag.answer.compose.story import announced_steps, joined, step_text
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import CORPUS_WORDS, Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
@@ -102,7 +102,8 @@ class OverviewShape(_State):
         if steps:  # a roadmap told as a story: the steps it announces are its parts
             announcement, openers = steps
             lead = b.statement(view, announcement)
-            b.listing([joined([b.statement(view, u) for u in step]) for step in openers], lead=lead)
+            quoted = [step_text(step, self.text) for step in openers]
+            b.listing([joined([b.statement(view, u) for u in step]) for step in quoted if step], lead=lead)
         return True
 
 

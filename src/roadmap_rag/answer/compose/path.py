@@ -6,7 +6,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
-from roadmap_rag.answer.compose.story import announced_steps, joined
+from roadmap_rag.answer.compose.story import announced_steps, joined, step_text
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
@@ -100,7 +100,8 @@ class PathShape(_State):
                 announcement, openers = steps
                 b.heading(_where(view, announcement.section))
                 lead = b.statement(view, announcement)
-                b.listing([joined([b.statement(view, u) for u in opening]) for opening in openers], lead=lead)
+                quoted = [step_text(step, self.text) for step in openers]
+                b.listing([joined([b.statement(view, u) for u in step]) for step in quoted if step], lead=lead)
             else:
                 tops = [u for u in view.units if u.kind == "heading" and _depth(u) == 1 and re.match(r"\d", u.text)]
                 if len(tops) < 3:
