@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from roadmap_rag.retrieve.questions import (
+    GENERIC_STEMS,
     asks_where_to_start,
     everyday_spelling,
     question_shape,
     search_text,
     stem,
+    terms,
     topic_support,
     turn_of,
     what_is_asked,
@@ -116,6 +118,15 @@ def test_where_to_start_with_no_topic_of_its_own_asks_where_the_roadmaps_begin()
         assert asks_where_to_start(asked) and question_shape(asked) == "path", asked
     for asked in ("where do i start with transformers", "is it hard to start", "what should i learn first, math?"):
         assert not asks_where_to_start(asked), asked
+
+
+def test_a_hyphenated_word_and_the_same_word_joined_meet_and_comparison_words_are_no_topic() -> None:
+    """ "explain pretraining vs finetuning" read "finetuning" as a word the roadmaps never use ("Fine-tuning" was
+    "fine-t"), and "vs" as a topic: the curriculum's pretraining module answered, not "Pretraining vs. Fine-tuning"."""
+    assert terms("Fine-tuning") == terms("finetuning") == ["finetu"]
+    assert terms("GPT-4 in month 1-2") == ["gpt-4", "month", "1-2"]  # a digit keeps the hyphen: a name, a range
+    assert terms("pretraining vs finetuning") == terms("the difference between pretraining versus finetuning")[1:]
+    assert stem("difference") in GENERIC_STEMS  # what kind of answer is wanted, not what it is about
 
 
 def test_retrieval_searches_for_the_subject_not_the_instruction() -> None:

@@ -28,10 +28,19 @@ STOP = STOPWORDS | {
     "get",
     "under",
     "within",
+    "between",
+    "vs",
+    "versus",
 }
 # Words that name the *kind* of answer wanted rather than its topic: they count for a little.
 GENERIC = frozenset(
     [
+        "difference",
+        "differences",
+        "different",
+        "differ",
+        "compare",
+        "comparison",
         "resource",
         "resources",
         "recommend",

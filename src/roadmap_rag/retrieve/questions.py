@@ -154,10 +154,18 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-case word stems, stopwords removed."""
+    """Lower-case word stems, stopwords removed; a hyphenated word as one, joined ("fine-tuning" and "finetuning"
+    meet)."""
     return [
-        stem(word) for word in _WORD.findall(text.lower()) if word not in STOP and (len(word) >= 2 or word.isdigit())
+        stem(_joined(word))
+        for word in _WORD.findall(text.lower())
+        if word not in STOP and (len(word) >= 2 or word.isdigit())
     ]
+
+
+def _joined(word: str) -> str:
+    """A compound of letters joined across its hyphens ("fine-tuning"); one with a digit kept ("gpt-4", "1-2")."""
+    return word.replace("-", "") if "-" in word and not any(c.isdigit() for c in word) else word
 
 
 # After "first", a word that ends the adverb's clause ("learn first, math or python?", "study first in ..."); any
