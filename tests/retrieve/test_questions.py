@@ -122,8 +122,12 @@ def test_where_to_start_with_no_topic_of_its_own_asks_where_the_roadmaps_begin()
 
 def test_a_hyphenated_word_and_the_same_word_joined_meet_and_comparison_words_are_no_topic() -> None:
     """ "explain pretraining vs finetuning" read "finetuning" as a word the roadmaps never use ("Fine-tuning" was
-    "fine-t"), and "vs" as a topic: the curriculum's pretraining module answered, not "Pretraining vs. Fine-tuning"."""
-    assert terms("Fine-tuning") == terms("finetuning") == ["finetu"]
+    "fine-t"), and "vs" as a topic: the curriculum's pretraining module answered, not "Pretraining vs. Fine-tuning".
+    "explain self attention" never met the roadmaps' "self-attention" either."""
+    assert terms("Fine-tuning") == ["finetu", "fine", "tun"]  # joined, then its parts: "fine tuning" meets it too
+    for typed in ("finetuning", "fine tuning"):
+        assert set(terms(typed)) < set(terms("Fine-tuning"))
+    assert set(terms("self attention")) < set(terms("Self-attention"))
     assert terms("GPT-4 in month 1-2") == ["gpt-4", "month", "1-2"]  # a digit keeps the hyphen: a name, a range
     assert terms("pretraining vs finetuning") == terms("the difference between pretraining versus finetuning")[1:]
     assert stem("difference") in GENERIC_STEMS  # what kind of answer is wanted, not what it is about

@@ -157,15 +157,20 @@ def terms(text: str) -> list[str]:
     """Lower-case word stems, stopwords removed; a hyphenated word as one, joined ("fine-tuning" and "finetuning"
     meet)."""
     return [
-        stem(_joined(word))
+        stem(form)
         for word in _WORD.findall(text.lower())
         if word not in STOP and (len(word) >= 2 or word.isdigit())
+        for form in _forms(word)
     ]
 
 
-def _joined(word: str) -> str:
-    """A compound of letters joined across its hyphens ("fine-tuning"); one with a digit kept ("gpt-4", "1-2")."""
-    return word.replace("-", "") if "-" in word and not any(c.isdigit() for c in word) else word
+def _forms(word: str) -> list[str]:
+    """A compound of letters joined across its hyphens, then its parts ("fine-tuning": "finetuning", "fine",
+    "tuning"), so that "finetuning" and "fine tuning" both meet it; one with a digit as it is ("gpt-4", "1-2")."""
+    if "-" not in word or any(c.isdigit() for c in word):
+        return [word]
+    parts = [part for part in word.split("-") if len(part) >= 2 and part not in STOP]
+    return [word.replace("-", ""), *parts]
 
 
 # After "first", a word that ends the adverb's clause ("learn first, math or python?", "study first in ..."); any
