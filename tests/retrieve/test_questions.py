@@ -83,6 +83,10 @@ def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
     assert what_is_asked("im a noob do i need to know cnns before llms") == "do i need to know cnns before llms"
     assert what_is_asked("beginner: what python libs should i know") == "what python libs should i know"
     assert what_is_asked("I am learning LLMs, what is LoRA?") == "what is LoRA?"
+    # "total beginner here, what even is an llm" was searched with "beginner here" and found nothing to say
+    assert what_is_asked("total beginner here, what even is an llm") == "what even is an llm"
+    assert what_is_asked("new to this, what even is an llm in simple words") == "what even is an llm in simple words"
+    assert what_is_asked("new models like gpt-4o, what are they") == "new models like gpt-4o, what are they"
     for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
         assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked
 

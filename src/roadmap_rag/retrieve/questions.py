@@ -84,7 +84,10 @@ def plain(text: str) -> str:
 _SELF = re.compile(
     r"^\s*(?:(?:i\s*'?\s*m|i am|me)\s+(?:(?:a|an|totally|completely|very|pretty|super|really|just|still|quite|"
     r"kinda|complete|total|absolute)\s+)*(?:new|beginner|noob|newbie|novice|starting|fresh|learning)\b[^,.;:?!]*?"
-    r"|(?:(?:a|as a|complete|total|absolute|real)\s+)*(?:beginner|noob|newbie|novice)"
+    r"|(?:(?:a|as a|complete|completely|total|totally|absolute|real)\s+)*(?:beginner|noob|newbie|novice)"
+    r"(?:\s+(?:here|question|q))?"
+    r"|(?:(?:completely|totally|very|pretty|super|brand)\s+)*new (?:to (?:this|ml|ai|llms?|coding|programming|all "
+    r"this|this stuff|the field)|here)"
     r"|just (?:starting|started|getting started)(?: out)?|i know (?:nothing|little|very little) about [\w\s]+?"
     r")(?:\s*[,.;:!?-]+\s*|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|when|why)\b))",
     re.IGNORECASE,
