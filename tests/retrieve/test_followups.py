@@ -165,9 +165,11 @@ def test_the_second_paper_is_the_second_paper_the_last_answer_names() -> None:
 
 
 def test_a_question_that_is_only_what_it_asks_for_is_read_where_the_last_one_was_asked() -> None:
+    # ... and of what it was asked about: the guide's web frameworks for deployment, not its LLM frameworks
     assert _ask("which web frameworks?", "what deployment stuff does the getting-started guide cover") == (
-        "which web frameworks in the getting-started guide?"
+        "which web frameworks for deployment in the getting-started guide?"
     )
+    assert _ask("which roadmaps mention it", "what is lora") == "which roadmaps mention lora"
     assert _ask("which web frameworks does flask compete with?", "what is lora") == (
         "which web frameworks does flask compete with?"
     )

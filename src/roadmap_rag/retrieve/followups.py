@@ -330,6 +330,11 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
         # "and qlora?": the last question, on this subject
         new = text.strip(" ?.!")
         return _replace(previous, subject, new) if subject and subject.lower() in previous.lower() else text
+    fragment = _FRAGMENT.match(text) and not _VERBISH.search(text) and not _pointer(text)
+    if fragment and subject and subject.lower() not in text.lower():
+        # "which web frameworks?" after "what deployment stuff does the guide cover": those of deployment, there
+        where = "" if named_now else _in(roadmap_words)
+        return _with_place(f"{text.rstrip(' ?.!')} for {subject}", where)
     if subject_of(text, names) and not _POINTER.search(_DUMMY.sub(" ", text)):
         # "and when do I get to RAG?": its own subject, in the roadmap the conversation is about
         return text if named_now else _with_place(text, _in(roadmap_words))
