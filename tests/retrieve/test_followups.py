@@ -231,3 +231,13 @@ def test_the_core_one_is_the_roadmap_whose_name_starts_so() -> None:
         "what does the 14-day say about rag"
     )
     assert "core" not in _ask("what about the cheap one", asked)
+
+
+def test_the_subject_keeps_the_word_before_it_that_the_last_answer_names_with_it() -> None:
+    """ "which ones should i study" after "what are word embeddings" asked about "embeddings" at large: "word" is
+    everyday English and was trimmed, though the answer named "Word Embeddings"."""
+    turns = [Turn("what are word embeddings", "The complete roadmap — Word Embeddings:\n- Word2Vec Tutorial [1]\n")]
+    assert resolve("which ones should i study", turns, NAMES).question == "which word embeddings should i study"
+    # An answer that does not name them together keeps the subject as read.
+    turns = [Turn("what are word embeddings", "Embeddings map tokens to vectors [1].")]
+    assert resolve("which ones should i study", turns, NAMES).question == "which embeddings should i study"

@@ -278,6 +278,7 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     # "im doing the comprehensive curriculum, whats in the tokenization module": the subject is the question's
     asked = re.split(r",\s+", previous)[-1]
     subject = (_ASKS.match(asked) and subject_of(asked, names)) or subject_of(previous, names)
+    subject = _as_answered(subject, previous, answer)
     section, roadmap = place
     named_before = _names_in(previous, names)
     named_now = _names_in(question, names)
@@ -383,6 +384,18 @@ def _roadmap_one(text: str, names: Sequence[str]) -> str:
 
 
 _ROADMAP_ONE = re.compile(r"\bthe\s+(?P<words>[\w-]+(?:\s+[\w-]+)?)\s+one\b", re.IGNORECASE)
+
+
+def _as_answered(subject: str, previous: str, answer: str) -> str:
+    """The subject with the everyday word the last question wrote before it, where the last answer names the two
+    together ("word embeddings", not "embeddings"; "neural networks"): the name its sources use."""
+    if not subject or not answer:
+        return subject
+    before = re.search(rf"([A-Za-z][\w-]*)\s+{re.escape(subject)}\b", previous, re.IGNORECASE)
+    if before is None or before.group(1).lower() in _JOIN or before.group(1).lower() in CHAT_WORDS:
+        return subject
+    longer = f"{before.group(1)} {subject}"
+    return longer if re.search(rf"\b{re.escape(longer)}\b", answer, re.IGNORECASE) else subject
 
 
 def _with_place(question: str, where: str) -> str:
