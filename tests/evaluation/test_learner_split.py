@@ -58,6 +58,24 @@ def test_every_key_fact_of_the_second_dev_split_is_in_the_corpus() -> None:
     assert subjects and not [s for s in subjects if any(contains(t, s) for t in texts)]
 
 
+@pytest.mark.parametrize("path", sorted(Path("eval/datasets").glob("learner_dev*.jsonl")), ids=lambda p: p.stem)
+def test_every_learner_dev_split_is_what_its_card_says(path: Path) -> None:
+    """Every learner dev split, written from the corpus alone: each fact alternative lies literally in a roadmap or
+    the catalog, each follow-up has its history, no near-miss has a fact to state. A split whose facts no longer
+    match the corpus measures nothing."""
+    from roadmap_rag.corpus.documents import normalise
+
+    texts = [normalise(p.read_text(encoding="utf-8")) for p in sorted((CORPUS / "roadmaps").iterdir())]
+    texts.append((CORPUS / "papers" / "catalog.yaml").read_text(encoding="utf-8"))
+    items = load_dataset(path)
+    missing = [
+        (i.id, alt) for i in items for group in i.facts for alt in group if not any(contains(t, alt) for t in texts)
+    ]
+    assert not missing
+    assert all(i.extra.get("history") for i in items if i.extra.get("kind") == "follow-up")
+    assert all(not i.facts for i in items if i.extra.get("kind") == "near-miss")
+
+
 NEAR_MISS_DEV = Path("eval/datasets/learner_dev4.jsonl")
 
 
