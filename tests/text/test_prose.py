@@ -42,16 +42,6 @@ def test_the_authors_timeline_answers_how_long_and_nothing_else() -> None:
     assert is_chatter(story, "what is self-attention?")
 
 
-def test_the_authors_story_answers_what_the_author_did() -> None:
-    """ "what order did the 14 day guy study things in": the second of the author's three steps was dropped as
-    their story, and the story is what was asked."""
-    story = "For the second part of my studies, I wanted to understand what hallucination is."
-    assert not is_chatter(story, "what order did the 14 day guy study things in")
-    assert not is_chatter(story, "in the 14 day roadmap what order did he go in")
-    assert is_chatter(story, "what is hallucination?")
-    assert is_chatter(story, "what order should i study things in")
-
-
 def test_what_a_question_asks_for() -> None:
     assert asks_duration("how long will it take to learn llms part time")
     # whether a stated time is enough asks about a duration too (the author's "more than a month" answers it)

@@ -34,11 +34,6 @@ _STORY = re.compile(
     r"|\bobsessed\b|\bbig time\b",
     re.IGNORECASE,
 )
-# The author of a roadmap as a learner names them, asked about what they did.
-_AUTHOR = re.compile(
-    r"\b(?:did|does|was)\s+(?:he|she|the author|the writer|the (?:[\w-]+\s+){0,3}(?:guy|author|writer|person))\b",
-    re.IGNORECASE,
-)
 _ADVICE = re.compile(
     r"\b(?:suggest|recommend|advise|should|must|need to|have to|mandatory|essential|crucial|don't|do not|avoid"
     r"|make sure|take the time|strongly|highly|worth|best to|better to|you can|you will|you'll|your)\b",
@@ -104,19 +99,13 @@ def is_narrative(text: str) -> bool:
 
 
 def is_chatter(text: str, question: str = "") -> bool:
-    """Any of the three: never quoted as an answer. Two exceptions: the author's story is the answer when it
+    """Any of the three: never quoted as an answer. One exception: the author's story is the answer when it
     states how long something took and ``question`` asks how long ("can I learn it in 2 weeks?": "... otherwise
-    this would take more than a month"), and when ``question`` asks what the author did ("what order did the 14
-    day guy study things in": "For the second part of my studies, I wanted to understand ...")."""
+    this would take more than a month")."""
     if is_meta(text) or is_comment(text):
         return True
     timed = states_duration(text) and asks_duration(question)
-    return is_narrative(text) and not timed and not asks_about_author(question)
-
-
-def asks_about_author(question: str) -> bool:
-    """The question asks what a roadmap's author did: "which book did he use", "how did the 14 day guy study"."""
-    return bool(_AUTHOR.search(question))
+    return is_narrative(text) and not timed
 
 
 def is_advice(text: str) -> bool:
