@@ -30,13 +30,18 @@ def with_joined_compounds(query: str) -> str:
     return " ".join([query, *joined])
 
 
+def loose_name(name: str) -> str:
+    """A pattern for a name as people type it: "14-day roadmap", "14 day roadmap" alike."""
+    return r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
+
+
 def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:
     """'the <alias>', or the alias a question opens on (optionally "'s", or followed by roadmap/guide/author), for
     every document alias."""
     out: list[tuple[re.Pattern[str], str]] = []
     aliases = {(alias, doc_id) for doc_id, info in documents.items() for alias in info.aliases}
     for alias, doc_id in sorted(aliases, key=lambda p: -len(p[0])):  # longest names first
-        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", alias.strip()))
+        words = loose_name(alias)
         # "the comprehensive curriculum": a word of the document's own title may stand before its alias
         own = sorted(
             {w for w in re.findall(r"[a-z]{4,}", documents[doc_id].title.lower())} - set(alias.lower().split())

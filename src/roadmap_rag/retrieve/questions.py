@@ -195,12 +195,16 @@ def _turn(question: str) -> re.Match[str] | None:
     return after
 
 
+def _turns_after(turn: re.Match[str]) -> bool:
+    return AFTER.fullmatch(turn.group(0)) is not None
+
+
 def turn_of(question: str) -> str:
     """Which way the question turns: "before" (or "X first"), "after", or "" (``_turn``)."""
     match = _turn(question)
     if match is None:
         return ""
-    return "after" if AFTER.fullmatch(match.group(0)) else "before"
+    return "after" if _turns_after(match) else "before"
 
 
 # "where do i even start", "how do i get started", "what should i learn first": where a roadmap begins.
@@ -226,7 +230,7 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
         return "path"
     turn = _turn(q)
-    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :], after=turn_of(q) == "after"):
+    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :], after=_turns_after(turn)):
         return "path"
     if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
         return "path"
@@ -303,7 +307,7 @@ _PREREQUISITES = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
 def _parts_after(question: str) -> set[str]:
     """The stems of a roadmap's part that a question asks what comes after ("the prerequisites"): its topic."""
     turn = _turn(question)
-    if turn is None or turn_of(question) != "after":
+    if turn is None or not _turns_after(turn):
         return set()
     return {s for m in _PREREQUISITES.finditer(question, turn.end()) for s in terms(m.group(0))}
 

@@ -8,7 +8,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
-from roadmap_rag.answer.compose.story import announced_steps, joined, step_text
+from roadmap_rag.answer.compose.story import announced_steps, quote_steps
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import CORPUS_WORDS, Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
@@ -100,10 +100,7 @@ class OverviewShape(_State):
         b.paragraph([b.statement(view, u) for u in opening])
         b.listing([b.statement(view, u) for u in parts], lead=None)
         if steps:  # a roadmap told as a story: the steps it announces are its parts
-            announcement, openers = steps
-            lead = b.statement(view, announcement)
-            quoted = [step_text(step, self.text) for step in openers]
-            b.listing([joined([b.statement(view, u) for u in step]) for step in quoted if step], lead=lead)
+            quote_steps(b, view, steps, self.text)
         return True
 
 

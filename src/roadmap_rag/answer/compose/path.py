@@ -6,7 +6,7 @@ import re
 
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
-from roadmap_rag.answer.compose.story import announced_steps, joined, step_text
+from roadmap_rag.answer.compose.story import announced_steps, quote_steps
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
@@ -82,26 +82,15 @@ class PathShape(_State):
                 b.listing([b.statement(view, u) for u in named])
                 answered = True
                 continue
-            ordered = next(
-                (
-                    view.group(u.group)
-                    for u in view.units
-                    if u.kind == "item" and _ORDERED.search(f"{u.intro} {u.section.split(' > ')[-1]}")
-                ),
-                None,
-            )
-            items = [u for u in ordered or [] if u.kind == "item" and not u.level]
-            steps = announced_steps(view) if not items else None
+            items = _learning_path(view)
+            story = announced_steps(view) if not items else None
             if items:
-                intro = next((u for u in ordered or [] if u.kind == "intro"), None)
+                intro = _intro(view, items[0])
                 b.heading(_where(view, items[0].section))
                 b.listing([b.statement(view, u) for u in items], lead=b.statement(view, intro) if intro else None)
-            elif steps:
-                announcement, openers = steps
-                b.heading(_where(view, announcement.section))
-                lead = b.statement(view, announcement)
-                quoted = [step_text(step, self.text) for step in openers]
-                b.listing([joined([b.statement(view, u) for u in step]) for step in quoted if step], lead=lead)
+            elif story:
+                b.heading(_where(view, story[0].section))
+                quote_steps(b, view, story, self.text)
             else:
                 tops = [u for u in view.units if u.kind == "heading" and _depth(u) == 1 and re.match(r"\d", u.text)]
                 if len(tops) < 3:
@@ -134,7 +123,7 @@ class PathShape(_State):
                 b.heading(_where(view, _parent(first.section)))
                 b.listing([self._path_statement(view, first, b)])
             if steps:
-                intro = next((u for u in view.group(steps[0].group) if u.kind == "intro"), None)
+                intro = _intro(view, steps[0])
                 b.heading(_where(view, steps[0].section))
                 lead = b.statement(view, intro) if intro else None
                 b.listing([b.statement(view, u) for u in steps[:_FIRST_STEPS]], lead=lead)
@@ -195,6 +184,11 @@ def _first_part(view: DocumentView) -> Unit | None:
         (u for u in view.units if u.kind == "heading" and _BEGINS.match(u.text) and not _SKIP_SECTIONS.search(u.text)),
         None,
     )
+
+
+def _intro(view: DocumentView, item: Unit) -> Unit | None:
+    """The line that introduces an item's list, if it has one."""
+    return next((u for u in view.group(item.group) if u.kind == "intro"), None)
 
 
 def _learning_path(view: DocumentView) -> list[Unit]:

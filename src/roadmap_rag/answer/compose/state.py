@@ -10,6 +10,7 @@ from roadmap_rag.answer.citations import looks_like_instruction
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import DocumentView, Library
+from roadmap_rag.retrieve.query_text import loose_name
 from roadmap_rag.retrieve.questions import Query, terms
 from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title, readable, topic_text
@@ -62,7 +63,7 @@ class _State:
             _with_title_words(match, library.view(doc_id).title, question)
             for doc_id in library.doc_ids(Kind.ROADMAP)
             for alias in library.view(doc_id).aliases
-            for match in re.finditer(rf"\b{_loose(alias)}\b", question, re.IGNORECASE)
+            for match in re.finditer(rf"\b{loose_name(alias)}\b", question, re.IGNORECASE)
         ]
         rest = question
         for name in names:
@@ -153,8 +154,3 @@ def _with_title_words(match: re.Match[str], title: str, question: str) -> str:
     while (after := re.match(r"\s+([A-Za-z0-9-]+)", question[end:])) and after.group(1).lower() in own:
         end += after.end(1)
     return question[start:end]
-
-
-def _loose(name: str) -> str:
-    """A name as people type it: "14-day roadmap", "14 day roadmap" alike."""
-    return r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from roadmap_rag.answer.compose.builder import _Builder
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.text.units import Unit
@@ -57,3 +58,11 @@ def joined(statements: list[Statement]) -> Statement:
     """Consecutive sentences of a source as one statement, citing each one's source."""
     citations = sorted({n for statement in statements for n in statement.citations})
     return Statement(" ".join(statement.text for statement in statements), tuple(citations))
+
+
+def quote_steps(b: _Builder, view: DocumentView, steps: tuple[Unit, list[list[Unit]]], question: str) -> None:
+    """The announcement as the lead of a list of the steps, each by what it says (``step_text``)."""
+    announcement, openers = steps
+    lead = b.statement(view, announcement)
+    quoted = [step_text(step, question) for step in openers]
+    b.listing([joined([b.statement(view, u) for u in step]) for step in quoted if step], lead=lead)
