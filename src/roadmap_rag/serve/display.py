@@ -375,8 +375,9 @@ a.rr-cite:hover .rr-tip,a.rr-cite:focus .rr-tip{display:block}
 
 # Our own fixed script, no document text in it. The question just asked scrolls to the top of the view, where its
 # answer is then written below it (a long conversation kept the new answer under the fold, even on a phone), and a
-# source a citation jumps to stays where the jump put it. Streamlit's chat sticks to the bottom while the page
-# grows, so what is shown is kept in view until the page's run is over (then 2 s more); from the moment the learner
+# source a citation jumps to stays where the jump put it. Streamlit's chat sticks to the bottom whenever the page
+# grows (while the answer streams, and later, as the Chat tab is shown again or a part of the page is drawn late),
+# so what is shown is kept in view until the learner acts (for at most 10 min): from the moment the learner
 # scrolls, taps, types or points at a citation, the view is theirs and nothing moves it.
 _KEEP_IN_VIEW = """<script>
 (() => {
@@ -397,8 +398,9 @@ _KEEP_IN_VIEW = """<script>
     const drawn = (el) => el && el.offsetParent !== null && el.getClientRects().length > 0;
     // Bring find()'s element into view. With `top`, at once, to the top of the view, as soon as it is drawn (asked
     // from another tab, the Chat tab shows when the run ends): waited for up to 10 min. Otherwise once the page has
-    // settled (its run over and its height unchanged for 0.3 s), and again while 2 s pass if the chat's stick to
-    // the bottom carries it away. A newer keep, or the learner, stops it.
+    // settled (its run over and its height unchanged for 0.3 s), and again whenever the chat's stick to the bottom
+    // carries it away (checked every 0.1 s, every 0.25 s once settled for 2 s). A newer keep, the learner, or 10
+    // min stop it.
     w.__rrKeep = (find, top, since) => {
       const mine = ++latest;
       let height = -1;
@@ -417,9 +419,8 @@ _KEEP_IN_VIEW = """<script>
         if (now - growing >= 300) {
           if (away) el.scrollIntoView({ block: "start" });
           settled = settled || now;
-          if (now - settled >= 2000) return;
         }
-        setTimeout(check, 100);
+        setTimeout(check, settled && now - settled >= 2000 ? 250 : 100);
       };
       setTimeout(check, 0);
     };
