@@ -156,6 +156,15 @@ def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -
     assert first.statements[0].text.startswith("You don't need to train trillion-parameter models"), answer.text
 
 
+def test_a_recommendation_comes_with_the_rest_of_its_paragraph(assistant: Assistant) -> None:
+    """ "do i have to finish the 14 day roadmap in exactly 2 weeks": the answer quoted "I did mention I learned
+    these subjects in two weeks" and stopped, and the same paragraph's advice ("don't care about ... a strict
+    deadline") and its limit ("it could last 1 month easily") were left out as the author's story."""
+    answer = assistant.ask("do i have to finish the 14 day roadmap in exactly 2 weeks")
+    assert "strict deadline" in answer.text and "1 month easily" in answer.text, answer.text
+    assert answer.grounded and not answer.uncovered
+
+
 def test_before_a_topic_ends_on_where_it_sits_and_reads_only_ordered_structure(assistant: Assistant) -> None:
     """ "what do i learn before rag in the 6-9 month plan" stopped at Month 5, leaving out the month RAG is in; a
     list of things the 14-day author studied (no order) was read as a path ("before transformers": MoE)."""

@@ -100,11 +100,12 @@ def is_narrative(text: str) -> bool:
 
 def is_chatter(text: str, question: str = "") -> bool:
     """Any of the three: never quoted as an answer. One exception: the author's story is the answer when it
-    states how long something took and ``question`` asks how long ("can I learn it in 2 weeks?": "... otherwise
-    this would take more than a month")."""
+    states how long something took and ``question`` asks how long, or asks for a verdict on a duration ("can I
+    learn it in 2 weeks?", "do I have to finish it in exactly 2 weeks?": "... it could last 1 month easily")."""
     if is_meta(text) or is_comment(text):
         return True
-    timed = states_duration(text) and asks_duration(question)
+    on_time = asks_duration(question) or (asks_verdict(question) and states_duration(question))
+    timed = states_duration(text) and on_time
     return is_narrative(text) and not timed
 
 

@@ -25,6 +25,10 @@ _MOST_UNITS = 6
 # A list of at most _SHORT_LIST items of at most _SHORT_ITEM words is shown whole when one of its items is chosen.
 _SHORT_LIST = 8
 _SHORT_ITEM = 12
+# A recommendation in a roadmap's prose comes with its reasons and limits in the sentences of its paragraph ("I
+# suggest that you don't care about ... a strict deadline. ... it could last 1 month easily"): a verdict question
+# is answered with the paragraph of each sentence chosen, this many sentences at most.
+_VERDICT_PARAGRAPH = 6
 
 
 class FactShape(VerdictShape, SectionShape):
@@ -102,6 +106,8 @@ class FactShape(VerdictShape, SectionShape):
         statements: list[Statement] = []
         place = None
         units = [(view, u) for _, _, view, unit in chosen for u in paper_sentences.in_context(view, unit)]
+        if asks_verdict(query.text) and not self.papers:
+            units = [(view, u) for view, unit in units for u in _paragraph(view, unit)]
         for view, unit in units:
             if b.is_used(view, unit):
                 continue
@@ -128,6 +134,28 @@ def _what_cards_introduced(
         if intro is not None and not any(v is view and u is intro for _, _, v, u in chosen + out):
             out.append((score, n, view, intro))
     return out
+
+
+def _paragraph(view: DocumentView, unit: Unit) -> list[Unit]:
+    """A roadmap's sentence with the other sentences of its paragraph (its line), in order, when the paragraph has
+    _VERDICT_PARAGRAPH sentences at most (a longer one is quoted for its chosen sentences); any other unit alone."""
+    if view.kind != Kind.ROADMAP or unit.kind != "sentence":
+        return [unit]
+    i = view.index_of(unit)
+    first = last = i
+    while first > 0 and _same_line(view, view.units[first - 1], view.units[first]):
+        first -= 1
+    while last + 1 < len(view.units) and _same_line(view, view.units[last], view.units[last + 1]):
+        last += 1
+    return view.units[first : last + 1] if last + 1 - first <= _VERDICT_PARAGRAPH else [unit]
+
+
+def _same_line(view: DocumentView, before: Unit, after: Unit) -> bool:
+    return (
+        before.kind == after.kind == "sentence"
+        and before.section == after.section
+        and "\n" not in view.text[before.end : after.start]
+    )
 
 
 def _short_list(view: DocumentView, unit: Unit) -> bool:
