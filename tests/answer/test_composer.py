@@ -329,6 +329,21 @@ def test_what_comes_before_a_whole_roadmap_is_its_own_prerequisites(assistant: A
     assert "Table of Contents" not in core.text and "Programming: Python; PyTorch basics" in core.text, core.text
 
 
+def test_what_comes_after_a_whole_roadmap_is_what_it_closes_on(assistant: Assistant) -> None:
+    """ "after i finish the curriculum what next" was answered with module 4 and "what comes after finishing the
+    whole comprehensive curriculum" with the 14-day author's tips: the curriculum says what follows it in its
+    wrap-up ("Future Learning Paths (RL, causality, AI alignment)"), the core roadmap in its career paths."""
+    for asked in (
+        "after i finish the curriculum what next",
+        "what comes after finishing the whole comprehensive curriculum",
+    ):
+        answer = assistant.ask(asked)
+        assert answer.text.startswith("The curriculum — 18. Course Wrap-Up"), answer.text
+        assert "Future Learning Paths (RL, causality, AI alignment)" in answer.text and not answer.unsupported
+    core = assistant.ask("done with the core roadmap, whats next?")
+    assert "Career Paths After This Roadmap" in core.text and "LLM Engineer" in core.text, core.text
+
+
 def test_a_table_record_cites_the_header_its_labels_come_from(assistant: Assistant) -> None:
     """The core roadmap's advanced resources ("Best University Course: Stanford CS25") were quoted from a chunk
     that starts below the table's header, and the claim check removed them: "'Book' is not in source [5]"."""

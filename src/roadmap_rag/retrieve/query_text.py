@@ -47,8 +47,9 @@ def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Patter
             {w for w in re.findall(r"[a-z]{4,}", documents[doc_id].title.lower())} - set(alias.lower().split())
         )
         before = rf"(?:(?:{'|'.join(own)})\s+)?" if own else ""
-        # "the curriculum", or the name a terse question opens on ("curriculum study tips", "core roadmap projects")
-        the = r"(?:\bthe\s+|^\W*)"
+        # "the curriculum", "the whole curriculum", or the name a terse question opens on ("curriculum study tips",
+        # "core roadmap projects")
+        the = r"(?:\bthe\s+(?:(?:whole|entire|full)\s+)?|^\W*)"
         pattern = rf"(?:\b(?:according to|in|from)\s+)?{the}{before}{words}(?:'s)?(?:\s+(?:roadmap|guide|author))?\b"
         out.append((re.compile(pattern, re.IGNORECASE), doc_id))
     return out

@@ -121,13 +121,16 @@ def what_is_asked(question: str) -> str:
     return _without(_SELF, question, "", count=1)
 
 
-# "ok i get transformers now. whats next", "done with X, what should i learn next": what is done, then the ask.
+# "ok i get transformers now. whats next", "done with X, what should i learn next", "after i finish X what next",
+# "finished X. now what?": what is done, then the ask.
 _PROGRESS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|alright|right|cool|great)\b[\s,.!]*)*"
-    r"(?:i\s*'?\s*m\s+|i am\s+|i\s*'?\s*ve\s+|i have\s+|i\s+)?(?:(?:just|now|finally|already|mostly)\s+)?"
-    r"(?:done with|finished(?: with)?|through with|completed|covered|learned|learnt|understand|get|got|know)\s+"
+    r"(?:(?:after|once|when)\s+)?(?:i\s*'?\s*m\s+|i am\s+|i\s*'?\s*ve\s+|i have\s+|i\s+)?"
+    r"(?:(?:just|now|finally|already|mostly)\s+)?"
+    r"(?:done with|finish(?:ed)?(?: with)?|through with|complete(?:d)?|covered|learned|learnt|understand|get|got"
+    r"|know)\s+"
     r"(?P<done>[^,.;:!?]+?)(?:\s+now)?(?:\s*[,.;:!?-]+\s*|\s+)(?:so\s+|and\s+)?"
-    r"(?:what\s*'?\s*s\s+next|whats\s+next|what\s+is\s+next|what\s+(?:comes\s+)?next|what\s+now"
+    r"(?:what\s*'?\s*s\s+next|whats\s+next|what\s+is\s+next|what\s+(?:comes\s+)?next|what\s+now|now\s+what"
     r"|what\s+(?:do|should|can)\s+i\s+(?:do|learn|study|read)\s+(?:next|after(?:\s+that)?)"
     r"|where\s+(?:do|should)\s+i\s+go(?:\s+(?:next|from here))?)\b"
     r"(?P<rest>[^?]*)",

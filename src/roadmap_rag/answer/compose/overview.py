@@ -1,6 +1,7 @@
 """A question about a roadmap as a whole ("what's the core roadmap about?", "what does the curriculum cover?"):
-what the roadmap says it is, then its main parts in order; and what comes before a whole roadmap ("what do i
-need to know before starting the curriculum?"): its own prerequisites."""
+what the roadmap says it is, then its main parts in order; what comes before a whole roadmap ("what do i need to
+know before starting the curriculum?"): its own prerequisites; and what comes after it ("finished the curriculum,
+what next?"): the parts it closes on, where it says what follows."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ _WHOLE = frozenset(stem for word in _WHOLE_WORDS.split() for stem in terms(word)
 _NAMING = CORPUS_WORDS | frozenset(terms("roadmap roadmaps guide curriculum"))
 _BEFORE = re.compile(r"\b(?:before|prior to|prerequisites?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
+# A part a roadmap closes on: one that says what follows it ("Career Paths After This Roadmap", "Next Steps"),
+# else one that wraps it up ("Course Wrap-Up", "Final Notes"); at most _CLOSING_PARTS of them, the last ones.
+_FOLLOWS = re.compile(r"\b(?:after|next|future|beyond|careers?)\b", re.IGNORECASE)
+_CLOSES = re.compile(r"\b(?:wrap[- ]?up|final|conclusions?|closing|summary)\b", re.IGNORECASE)
+_CLOSING_PARTS = 2
+# "after finishing the curriculum": having done a roadmap is no topic of the question.
+_DONE = frozenset(terms("finish finishing finished complete completing completed done"))
 # The roadmap's own description: at most this many of its opening sentences.
 _OPENING = 2
 # Its main parts: the shallowest level of headings with at least _PARTS of them, at most _MOST_PARTS shown.
@@ -40,7 +48,12 @@ class OverviewShape(_State):
         if shape in ("fact", "about", "list"):
             view = self._overview_of(query)
             return view is not None and self._overview(view, b)
-        view = self._before_roadmap(query) if shape == "path" else None
+        if shape != "path":
+            return False
+        after = self._after_roadmap(query)
+        if after is not None:
+            return self._closing(after, b)
+        view = self._before_roadmap(query)
         return view is not None and self._prerequisites(view, b)
 
     def _overview_of(self, query: Query) -> DocumentView | None:
@@ -57,6 +70,30 @@ class OverviewShape(_State):
         if query.topic or not _BEFORE.search(query.text) or turn_of(query.text) == "after":
             return None  # "what comes after the prerequisites" asks where they lead, not what they are
         return self._one_roadmap_named()
+
+    def _after_roadmap(self, query: Query) -> DocumentView | None:
+        """The roadmap a question asks what comes after ("what comes after the comprehensive curriculum"): it names
+        one roadmap, asks what comes after, and names no topic of its own."""
+        if query.topic - _DONE or turn_of(query.text) != "after" or _BEFORE.search(query.text):
+            return None
+        return self._one_roadmap_named()
+
+    def _closing(self, view: DocumentView, b: _Builder) -> bool:
+        """What comes after a whole roadmap: the parts it closes on that say what follows it ("Career Paths After
+        This Roadmap", "Future Learning Paths" in its "Course Wrap-Up"), each with what it holds; else its last part."""
+        parts = _main_parts(view, most=len(view.units))
+        closing = [u for u in parts if _FOLLOWS.search(u.text)] or [u for u in parts if _CLOSES.search(u.text)]
+        chosen = closing[-_CLOSING_PARTS:] or parts[-1:]
+        for unit in chosen:
+            body = [u for u in _section_units(view, unit) if u.section == unit.section]
+            lead = next((u for u in body if u.kind in ("sentence", "intro")), None)
+            items = [u for u in body if u.kind == "item" and not u.level]
+            b.heading(_where(view, unit.section))
+            if lead is not None and (lead.kind == "sentence" or not items):
+                b.paragraph([b.statement(view, lead)])
+                lead = None
+            b.listing([b.statement(view, u) for u in items[:12]], lead=b.statement(view, lead) if lead else None)
+        return bool(chosen)
 
     def _one_roadmap_named(self) -> DocumentView | None:
         """The roadmap the question names, where it names one only and the user's filters allow it."""
@@ -125,11 +162,12 @@ def _opening(view: DocumentView, parts: list[Unit]) -> list[Unit]:
     return out
 
 
-def _main_parts(view: DocumentView) -> list[Unit]:
-    """The roadmap's parts in order: the shallowest level of headings that has at least _PARTS of them."""
+def _main_parts(view: DocumentView, most: int = _MOST_PARTS) -> list[Unit]:
+    """The roadmap's parts in order: the shallowest level of headings that has at least _PARTS of them, the first
+    ``most``."""
     headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
     for depth in sorted({_depth(u) for u in headings}):
         level = [u for u in headings if _depth(u) == depth]
         if len(level) >= _PARTS:
-            return level[:_MOST_PARTS]
+            return level[:most]
     return []
