@@ -114,6 +114,20 @@ def test_which_first_of_two_things_in_one_order_reads_the_order_and_of_two_alter
     assert "Month 4: NLP fundamentals" not in items(choice)
 
 
+def test_two_things_asked_in_order_are_shown_where_the_order_places_them(assistant: Assistant) -> None:
+    """ "curriculum: rlhf first or evaluation first?" listed the curriculum's modules from the first, cut before
+    evaluation; "should i learn nlp before or after deep learning" gave the guide's first two steps. The two
+    things, and what lies between them, in the one order that places both, answer it."""
+    answer = assistant.ask("curriculum: rlhf first or evaluation first?")
+    assert answer.text.startswith("The curriculum:\n- 8. Reinforcement Learning from Human Feedback"), answer.text
+    assert "9. Evaluation & Benchmarking" in answer.text and "1. Foundations" not in answer.text
+    order = assistant.ask("where does tokenization sit in the curriculum, before or after pretraining")
+    assert order.text.index("3. Tokenization & Preprocessing") < order.text.index("4. Pretraining LLMs"), order.text
+    months = assistant.ask("should i learn nlp before or after deep learning")
+    assert "Month 3: Deep learning + PyTorch" in months.text and "Month 4: NLP fundamentals" in months.text
+    assert not (answer.unsupported or order.unsupported or months.unsupported)
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

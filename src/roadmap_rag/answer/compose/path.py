@@ -29,6 +29,9 @@ class PathShape(_State):
         answered = False
         if asks_where_to_start(text):
             return self._start(docs, b)
+        pair = _pair(text)
+        if pair and self._between(pair, docs, b):
+            return True
         if direction == "order":
             choice = _CHOICE.search(text)
             if choice and not self._in_one_order(choice, docs):
@@ -110,6 +113,29 @@ class PathShape(_State):
                 return True
         return False
 
+    def _between(self, pair: tuple[str, str], docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
+        """ "rlhf first or evaluation first?", "nlp before or after deep learning?": in each roadmap that places
+        both in one order, the two parts and those between them (only the two where more than _BETWEEN lie
+        between), in its order; whether any roadmap did."""
+        first, second = (Query.of(part, self.library) for part in pair)
+        answered = False
+        for view, retrieved in docs:
+            if not retrieved and answered:
+                continue
+            one, other = _position(first, view, retrieved), _position(second, view, retrieved)
+            if one is None or other is None or one[0] is other[0] or one[1] != other[1]:
+                continue
+            siblings = one[1]
+            lo, hi = sorted((siblings.index(one[0]), siblings.index(other[0])))
+            chosen = siblings[lo : hi + 1] if hi - lo <= _BETWEEN + 1 else [siblings[lo], siblings[hi]]
+            unit = chosen[0]
+            b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
+            b.listing([self._path_statement(view, u, b) for u in chosen])
+            answered = True
+            if self.named:
+                break
+        return answered
+
     def _start(self, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
         """Where the roadmaps begin (the one named, else those retrieval brought first): each one's first part
         with what it holds, and the first steps of its own learning path or timeline, at most _STARTS roadmaps."""
@@ -172,6 +198,45 @@ def _compact(unit: Unit) -> str:
 
 # "nlp basics or transformers, which first": the two things an order question chooses between.
 _CHOICE = re.compile(r"^\W*(?P<a>[^,?]+?)\s+or\s+(?P<b>[^,?]+?)\s*[,?]?\s*(?:which|wich|what)\b", re.IGNORECASE)
+# Two things asked in order: "rlhf first or evaluation first", "nlp before or after deep learning", "X or Y, which
+# (one) first", "which comes first, X or Y", "X or Y first". At most _BETWEEN parts are shown between them.
+_THING = r"(?P<{}>[a-z0-9][\w&/+.' -]*?)"
+_PAIRS = (
+    re.compile(rf"{_THING.format('a')}\s+first\s+or\s+{_THING.format('b')}\s+first\b", re.I),
+    re.compile(
+        rf"{_THING.format('a')}\s+(?:before|after)\s+or\s+(?:before|after)\s+{_THING.format('b')}\s*(?:[?.!,]|$)", re.I
+    ),
+    re.compile(rf"{_THING.format('a')}\s+or\s+{_THING.format('b')}\s*,?\s*(?:which|wich|what)\b.*\bfirst\b", re.I),
+    re.compile(rf"\bcomes?\s+first\b[^,?]*[,:]\s*{_THING.format('a')}\s+or\s+{_THING.format('b')}\s*(?:[?.!]|$)", re.I),
+    re.compile(rf"{_THING.format('a')}\s+or\s+{_THING.format('b')}\s+first\b", re.I),
+    re.compile(
+        rf"\b(?:does|do|is|are|should)\s+{_THING.format('a')}\s+(?:sit|go|come|fit|belong)\b.*?\b(?:before|after)\s+"
+        rf"or\s+(?:before|after)\s+{_THING.format('b')}\s*(?:[?.!,]|$)",
+        re.I,
+    ),
+)
+# Where the question is asked, after a thing: "pretraining in the curriculum", "rag according to the guide".
+_WHERE_ASKED = re.compile(r"\s+(?:in|according to|from|on)\s+the\b.*$", re.I)
+_BETWEEN = 3
+# What leads a question, not a thing it asks about: "curriculum:", "should i learn", "in the curriculum,".
+_LEADS = re.compile(
+    r"^.*[:,]\s*|^(?:(?:should|do|can|would)\s+(?:i|u|you)\s+)?(?:(?:learn|study|do|read|take)\s+)?", re.I
+)
+# "does rlhf come before or after ...": the thing without the verb around it.
+_AROUND = re.compile(r"^(?:does|do|is|are|should)\s+|\s+(?:come|comes|go|goes|sit|sits|fit|fits|belong)$", re.I)
+
+
+def _pair(question: str) -> tuple[str, str] | None:
+    """The two things a question asks the order of, or None."""
+    for pattern in _PAIRS:
+        match = pattern.search(question.strip())
+        if match:
+            a = _AROUND.sub("", _WHERE_ASKED.sub("", _LEADS.sub("", match.group("a"), count=1)).strip()).strip()
+            b = _WHERE_ASKED.sub("", match.group("b")).strip()
+            return (a, b) if a and b else None
+    return None
+
+
 # Where to start: at most this many roadmaps, and this many first steps of each one's own path.
 _STARTS = 4
 _FIRST_STEPS = 3
