@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import (
     GENERIC_STEMS,
+    Query,
     asks_where_to_start,
     everyday_spelling,
     question_shape,
@@ -146,3 +148,13 @@ def test_retrieval_searches_for_the_subject_not_the_instruction() -> None:
     assert search_text("tell me about the gpt3 paper") == "the gpt3 paper"
     for asked in ("what is explainability", "how do i explain my model predictions", "explain"):
         assert search_text(asked) == asked  # the word is the subject, or nothing else is asked
+
+
+def test_a_clipped_word_meets_its_whole_form_in_the_corpus(library: Library) -> None:
+    """ "what math do i need before starting llms" placed "math" nowhere: the roadmaps' headings say
+    "Mathematics", and "math" and "mathematics" share no stem. A word the corpus writes whole in only one way
+    counts as that word; one it could clip several ways ("stats": statistics, StatQuest, state-of-the-art) does not."""
+    math = Query.of("what math do i need before starting llms", library)
+    assert math.covers_topic("1.1 Mathematics & Statistics") == 1.0
+    assert math.score("Mathematics: Linear Algebra") > math.score("Programming: Python")
+    assert Query.of("which stats should i know", library).covers_topic("Probability & Statistics") == 0.0

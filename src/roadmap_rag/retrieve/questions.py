@@ -8,8 +8,8 @@ kind of answer is wanted ("which resources", "recommend", "before").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -349,6 +349,8 @@ class Query:
     words: dict[str, float]  # stem -> weight
     topic: set[str]  # stems that are neither generic nor path words
     text: str = ""
+    # the corpus's whole form of a clipped word, for the word as asked ("mathem" of "mathematics": "math")
+    clipped: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, question: str, library: Library, extra_stop: Iterable[str] = (), within: tuple[str, ...] = ()) -> Query:
@@ -362,22 +364,40 @@ class Query:
             weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS and stem not in parts else 1.0)
             words[stem] = weight * library.rarity(stem, terms, within)
         topic = {w for w, weight in words.items() if weight >= 0.6}
-        return cls(words, topic, question)
+        vocabulary = library.vocabulary(terms)
+        clipped = {whole: stem for stem in words for whole in _completed(stem, vocabulary)}
+        return cls(words, topic, question, clipped)
+
+    def _found(self, text: str) -> set[str]:
+        """The question's stems that ``text`` holds, a clipped word's whole form counting as the word."""
+        found = set(terms(text))
+        return found | {self.clipped[f] for f in found if f in self.clipped}
 
     def score(self, own: str, context: str = "") -> float:
         """Share of the question's weight found in ``own`` (full) or only in ``context`` (half)."""
         total = sum(self.words.values())
         if not total:
             return 0.0
-        own_terms, ctx_terms = set(terms(own)), set(terms(context))
+        own_terms, ctx_terms = self._found(own), self._found(context)
         got = sum(w if s in own_terms else (w / 2 if s in ctx_terms else 0.0) for s, w in self.words.items())
         return got / total
 
     def covers_topic(self, text: str) -> float:
         if not self.topic:
             return 0.0
-        found = set(terms(text))
-        return len(self.topic & found) / len(self.topic)
+        return len(self.topic & self._found(text)) / len(self.topic)
+
+
+def _completed(stem: str, vocabulary: Mapping[str, int]) -> list[str]:
+    """A clipped word's whole form in the corpus ("math": "mathematics", "eval": "evaluation", "libs":
+    "libraries"): the one stem of the corpus that starts with it and is longer by more than a letter, where the
+    corpus writes the whole form at least as often; none where the clipping could be of several ("stats")."""
+    if len(stem) < 3:
+        return []
+    longer = [v for v in vocabulary if v.startswith(stem) and len(v) > len(stem) + 1]
+    if len(longer) != 1 or vocabulary[longer[0]] < vocabulary.get(stem, 0):
+        return []
+    return longer
 
 
 GENERIC_STEMS = frozenset(s for w in GENERIC for s in terms(w))
