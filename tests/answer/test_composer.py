@@ -128,6 +128,25 @@ def test_two_things_asked_in_order_are_shown_where_the_order_places_them(assista
     assert not (answer.unsupported or order.unsupported or months.unsupported)
 
 
+def test_the_part_just_before_a_module_named_by_generic_words_typed_loosely(assistant: Assistant) -> None:
+    """ "what do i cover just before the projcts module in the curriculum" was refused ("projcts" was no word of
+    the corpus, and "projects" no topic, being generic), then answered with module 11: "just before" is the one
+    module before, and "the projects module" names a module."""
+    answer = assistant.ask("what do i cover just before the projcts module in the curriculum")
+    assert answer.text.startswith("The curriculum:\n- 16. Cutting-Edge Research Trends"), answer.text
+    assert "17. Hands-On Projects & Case Studies" in answer.text and "15. Multi-Modal" not in answer.text
+    assert assistant.ask("total noob, in what order am i supposed to go through the getting started guide").grounded
+
+
+def test_the_order_inside_a_part_is_its_subsections(assistant: Assistant) -> None:
+    """ "getting started nlp step, what order do the subsections go" got the guide's timeline: the order asked
+    for is that of the NLP section's own subsections."""
+    answer = assistant.ask("getting started nlp step, what order do the subsections go")
+    assert answer.text.startswith("The getting-started guide — 3. Dive into Natural Language Processing"), answer.text
+    parts = ["Text Preprocessing", "Word Representations", "Core NLP Tasks", "Evaluation in NLP"]
+    assert [answer.text.index(p) for p in parts] == sorted(answer.text.index(p) for p in parts)
+
+
 def test_a_short_list_is_shown_whole_and_a_place_in_the_path_names_each_topic_once(assistant: Assistant) -> None:
     """One item of a short list read as the whole answer ("jobs after the roadmap": "LLM Engineer"); a section
     named in a path listed its topics and then their sub-items again."""

@@ -220,3 +220,15 @@ def test_a_subject_read_wrong_does_not_make_a_date_or_a_number_missing() -> None
     series = _source("1. GPT Series (GPT, GPT-2, GPT-3, GPT-4)\nGPT-4 (OpenAI, 2023).")
     vocabulary |= dict.fromkeys(terms(series.text), 1)
     assert uncovered("how many paramters does gpt-4 have? just the number pls", [series], vocabulary) == ["a number"]
+
+
+def test_a_place_in_a_roadmap_and_a_part_of_a_subject_are_not_things_the_sources_lack() -> None:
+    """ "whats step 3 of the complete roadmap's recommended path" opened on "The sources do not mention step 3"
+    ("step" and a number read as a name and its version, as "Llama 3"); "does any roadmap cover the ethics side of
+    it" on "do not mention side"; "what order do the subtopics go in" on "do not mention subtopics"."""
+    source = _source("Recommended Learning Path: Start with the Prerequisites. Step by step. Ethics and bias.")
+    vocabulary = VOCABULARY | dict.fromkeys(terms(source.text), 1)
+    assert uncovered("whats step 3 of the complete roadmap's recommended path", [source], vocabulary) == []
+    assert uncovered("does any roadmap cover the ethics side of it", [source], vocabulary) == []
+    assert uncovered("what order do the subtopics go in", [source], vocabulary) == []
+    assert "Llama 3" in uncovered("is Llama 3 in step 3?", [_source()], VOCABULARY)  # a version still is

@@ -241,3 +241,10 @@ def test_the_subject_keeps_the_word_before_it_that_the_last_answer_names_with_it
     # An answer that does not name them together keeps the subject as read.
     turns = [Turn("what are word embeddings", "Embeddings map tokens to vectors [1].")]
     assert resolve("which ones should i study", turns, NAMES).question == "which embeddings should i study"
+
+
+def test_a_pointer_with_a_word_for_a_part_points_at_the_part() -> None:
+    """ "how many months is that bit" after a question on the timeline's last stretch was made "how many months is
+    last stretch bit": the pointer stands for the subject, and "bit" is that subject too."""
+    assert _ask("how long is that bit", "what is quantization") == "how long is quantization"
+    assert _ask("any papers on that part", "what is quantization") == "any papers on quantization"

@@ -11,6 +11,7 @@ from roadmap_rag.retrieve.questions import (
     asks_where_to_start,
     everyday_spelling,
     question_shape,
+    respelt,
     search_text,
     stem,
     terms,
@@ -158,3 +159,12 @@ def test_a_clipped_word_meets_its_whole_form_in_the_corpus(library: Library) -> 
     assert math.covers_topic("1.1 Mathematics & Statistics") == 1.0
     assert math.score("Mathematics: Linear Algebra") > math.score("Programming: Python")
     assert Query.of("which stats should i know", library).covers_topic("Probability & Statistics") == 0.0
+
+
+def test_a_misspelt_everyday_word_is_read_as_the_word_it_stands_for(library: Library) -> None:
+    """ "the projcts module": "projcts" is no word of the corpus, and read as typed it named nothing the sources
+    hold; a name or term of art the corpus uses stays as typed ("LoRA", "QLoRA")."""
+    vocabulary = library.vocabulary(terms).keys()
+    assert respelt("what comes before the projcts module", vocabulary) == "what comes before the projects module"
+    assert respelt("is QLoRA like LoRA", vocabulary) == "is QLoRA like LoRA"
+    assert set(terms("projects")) <= Query.of("what do i cover just before the projcts module", library).topic

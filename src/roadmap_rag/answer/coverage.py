@@ -50,6 +50,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
 # A name with its version: "Llama 3", "GPT-4o", "Claude 3 Opus", "Mistral 7B"
 _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
 
+# Places in a roadmap, which a number follows as "Llama 3" follows its family: "step 3", "module 7", "month 4".
+_PLACES = frozenset(
+    terms("step steps module modules month months week weeks day days stage stages phase phases level levels chapter")
+)
 # A year and a list's number, which state no amount ("GPT-4 (OpenAI, 2023).", "1. GPT Series").
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
@@ -95,7 +99,13 @@ def uncovered(
     for match in _VERSIONED.finditer(question):
         name = match.group(0)
         family = stem(match.group(1).lower())
-        if family in vocabulary and family not in GENERIC_STEMS and _flat(name) not in flat and name not in found:
+        # "step 3", "module 7": a place in a roadmap, not a model's version
+        if (
+            family in vocabulary
+            and family not in GENERIC_STEMS | _PLACES
+            and _flat(name) not in flat
+            and name not in found
+        ):
             found.append(name)
     attribute = _attribute_unsaid(question, sources) or _time_unit_unsaid(question, held)
     if attribute:

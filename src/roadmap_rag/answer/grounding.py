@@ -6,7 +6,7 @@ import re
 
 from roadmap_rag.answer.citations import overlap
 from roadmap_rag.retrieve.hybrid import HybridRetriever
-from roadmap_rag.retrieve.questions import CHAT_STEMS, is_everyday, terms, topic_support, topic_terms
+from roadmap_rag.retrieve.questions import CHAT_STEMS, is_everyday, spelt, terms, topic_support, topic_terms
 from roadmap_rag.retrieve.scope import Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source, section_leaf
@@ -43,6 +43,7 @@ def _about_itself(rest: str, retriever: HybridRetriever) -> bool:
     curriculum say about baking bread" names a subject the corpus never uses."""
     vocabulary = retriever.library().vocabulary(terms)
     rest = _ITS_AUTHOR.sub(" ", rest)  # the roadmap's author is the roadmap
+    rest = " ".join(spelt(rest, vocabulary.keys()))  # "the projcts module": the projects module
     topic = set(topic_terms(rest)) - CHAT_STEMS  # "actually", "pls": no subject
     words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
     return topic <= vocabulary.keys() and all(is_everyday(w) for w in words)

@@ -61,6 +61,11 @@ _ASKED_KIND = re.compile(
     re.IGNORECASE,
 )
 _PAPERS = re.compile(r"\bpapers?\b", re.IGNORECASE)
+# "that bit", "this part", "those steps": a word for a part of what the pointer points at, which it names no more.
+_PART_NOUN = re.compile(
+    r"\s+(?:bit|part|piece|portion|stretch|stage|step|phase|section|module|one|stuff|thing|topic|chapter)s?\b",
+    re.IGNORECASE,
+)
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
 _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
@@ -360,7 +365,11 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
                 where = ""  # the paper's own card answers, not the roadmap that links it
         if word == "that" and re.search(r"\b(after|before)\s+that\b", text, re.IGNORECASE):
             filled = target
-        resolved = text[: pointer.start()] + filled + text[pointer.end() :]
+        end = pointer.end()
+        part = _PART_NOUN.match(text, end) if word in ("that", "this", "those", "these") else None
+        if part and not word.startswith("the "):
+            end = part.end()  # "how many months is that bit": the bit is what "that" points at
+        resolved = text[: pointer.start()] + filled + text[end:]
         if not subject and roadmap_words and not named_now:
             where = _in(roadmap_words)
         if _PAPERS.search(text) and not named_now:

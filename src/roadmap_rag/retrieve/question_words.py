@@ -124,6 +124,19 @@ GENERIC = frozenset(
         "advice",
         "recommendation",
         "say",
+        # a part of a subject, not a subject: "the ethics side", "the math bit", "what order do the subtopics go in"
+        "side",
+        "sides",
+        "bit",
+        "bits",
+        "aspect",
+        "aspects",
+        "area",
+        "areas",
+        "subtopic",
+        "subtopics",
+        "subsection",
+        "subsections",
     ]
 )
 PATH_WORDS = frozenset(
@@ -173,6 +186,7 @@ CHAT_WORDS = frozenset(
         "isnt",
         "cant",
         "wont",
+        "supposed",
         "gonna",
         "wanna",
         "gotta",

@@ -8,7 +8,7 @@ kind of answer is wanted ("which resources", "recommend", "before").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -299,20 +299,44 @@ def topic_terms(text: str) -> list[str]:
 
 
 def _has_topic(text: str, after: bool = False) -> bool:
-    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"; after
-    "after", the prerequisites are a part of a roadmap like any other ("what comes after the prerequisites")."""
-    return bool(topic_terms(text)) or (after and bool(_PREREQUISITES.search(text)))
+    """Words after "before"/"after" that name something ("transformers"), not "starting" or "LLMs"; a part of a
+    roadmap named by its generic words ("the projects module") does; after "after", so do the prerequisites
+    ("what comes after the prerequisites")."""
+    return bool(topic_terms(text) or _part_names(text)) or (after and bool(_PREREQUISITES.search(text)))
 
 
 _PREREQUISITES = re.compile(r"\bprerequisites?\b", re.IGNORECASE)
+# "the projects module", "the resources section": a part of a roadmap, named by words that are generic elsewhere.
+_NAMED_PART = re.compile(
+    r"\bthe\s+(?P<name>[a-z][\w&-]*(?:\s+[a-z][\w&-]*)?)\s+(?:module|section|part|level|stage|phase|chapter)\b",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = frozenset(
+    ["next", "first", "last", "final", "previous", "this", "that", "same", "other", "whole", "entire", "second"]
+)
+
+
+def _part_names(text: str) -> set[str]:
+    """The stems of the parts ``text`` names by their generic words ("the projects module": "project")."""
+    return {
+        s
+        for m in _NAMED_PART.finditer(text)
+        for w in m.group("name").split()
+        if w.lower() not in _NOT_A_NAME
+        for s in terms(w)
+    }
 
 
 def _parts_after(question: str) -> set[str]:
-    """The stems of a roadmap's part that a question asks what comes after ("the prerequisites"): its topic."""
+    """The stems of a roadmap's part that a question asks what comes before or after ("the prerequisites", "the
+    projects module"): its topic, though generic elsewhere."""
     turn = _turn(question)
-    if turn is None or not _turns_after(turn):
+    if turn is None:
         return set()
-    return {s for m in _PREREQUISITES.finditer(question, turn.end()) for s in terms(m.group(0))}
+    named = _part_names(question[turn.end() :])
+    if not _turns_after(turn):
+        return named
+    return named | {s for m in _PREREQUISITES.finditer(question, turn.end()) for s in terms(m.group(0))}
 
 
 # An everyday English word ("still", "worth", "dead", "guy") counts this much of a term of art ("RNNs") towards
@@ -320,11 +344,24 @@ def _parts_after(question: str) -> set[str]:
 _EVERYDAY_WEIGHT = 0.25
 
 
-def _spelt(text: str, known: set[str]) -> list[str]:
+def spelt(text: str, known: Collection[str]) -> list[str]:
     """The words of ``text``, lower case; a misspelt everyday word the sources do not use (its stem not in
     ``known``) as the word it stands for ("lern": "learn"; "LoRA", in the sources, stays "lora")."""
     words = re.findall(r"[A-Za-z0-9]+", text.lower())
-    return [w if is_everyday(w) or set(terms(w)) <= known else everyday_spelling(w) or w for w in words]
+    return [w if is_everyday(w) or set(terms(w)).issubset(known) else everyday_spelling(w) or w for w in words]
+
+
+def respelt(text: str, known: Collection[str]) -> str:
+    """``text`` with each misspelt everyday word that ``known`` (the corpus's stems) lacks written as the word it
+    stands for ("the projcts module": "the projects module"); every other word as typed."""
+
+    def word(match: re.Match[str]) -> str:
+        typed = match.group(0)
+        if len(typed) < 4 or is_everyday(typed) or set(terms(typed)).issubset(known):
+            return typed
+        return everyday_spelling(typed) or typed
+
+    return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", word, text)
 
 
 def topic_support(question: str, sources: Sequence[Source]) -> float:
@@ -332,7 +369,7 @@ def topic_support(question: str, sources: Sequence[Source]) -> float:
     holds, best source first: "what does the curriculum's RLHF module cover?" rests on "RLHF" alone, and an
     everyday word weighs a quarter of a term of art."""
     held = [set(terms(f"{s.section} {s.text}")) for s in sources]
-    words = {w: t for w in _spelt(question, set().union(*held)) for t in terms(w)}
+    words = {w: t for w in spelt(question, set().union(*held)) for t in terms(w)}
     topic = {
         t: _EVERYDAY_WEIGHT if is_everyday(w) else 1.0
         for w, t in words.items()
@@ -356,15 +393,16 @@ class Query:
     def of(cls, question: str, library: Library, extra_stop: Iterable[str] = (), within: tuple[str, ...] = ()) -> Query:
         stop = set(extra_stop) | CHAT_STEMS  # "explain rag to me pls", "whats lora tho": chat is no topic
         words: dict[str, float] = {}
+        vocabulary = library.vocabulary(terms)
+        question = respelt(question, vocabulary.keys())  # "the projcts module": the projects module
         expanded = question + (" capabilities" if re.search(r"\bcan\b.*\bdo\b", question, re.I) else "")
         parts = _parts_after(question)
         for stem in terms(expanded):
             if stem in stop:
                 continue
-            weight = 0.3 if stem in GENERIC_STEMS else (0.5 if stem in PATH_STEMS and stem not in parts else 1.0)
+            weight = 1.0 if stem in parts else 0.3 if stem in GENERIC_STEMS else 0.5 if stem in PATH_STEMS else 1.0
             words[stem] = weight * library.rarity(stem, terms, within)
         topic = {w for w, weight in words.items() if weight >= 0.6}
-        vocabulary = library.vocabulary(terms)
         clipped = {whole: stem for stem in words for whole in _completed(stem, vocabulary)}
         return cls(words, topic, question, clipped)
 

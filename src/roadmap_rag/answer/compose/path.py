@@ -7,6 +7,7 @@ import re
 from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.answer.compose.story import announced_steps, quote_steps
+from roadmap_rag.retrieve.followups import subject_of
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
@@ -15,6 +16,12 @@ from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 # "what order are the levels in": the parts a question asks the order of, by the word the headings use for them.
 _PARTS = re.compile(r"\b(level|module|phase|stage|step|part|month|week|day|chapter|unit)s\b", re.I)
+# "what order do the subtopics go in", "the order of the topics in the nlp section": the order inside one part.
+_INSIDE = re.compile(
+    r"\bsub(?:topics?|sections?|parts?)\b|\b(?:topics|lessons|items|things)\s+(?:in|of|inside|within|under)\b"
+    r"|\b(?:section|module|step|chapter|phase|stage)\b(?!s)",
+    re.I,
+)
 
 
 class PathShape(_State):
@@ -36,6 +43,8 @@ class PathShape(_State):
             choice = _CHOICE.search(text)
             if choice and not self._in_one_order(choice, docs):
                 return False  # "pytorch or tensorflow, which one first?": a choice, not an order
+            if query.topic and _INSIDE.search(text) and self._within(query, docs, b):
+                return True
             return self._order(docs, b, _PARTS.search(text))
         for view, retrieved in docs:
             if nth:
@@ -58,10 +67,11 @@ class PathShape(_State):
         """The units around ``spot`` that answer ``direction``, under where they sit; whether there were any."""
         unit, siblings = spot
         i = siblings.index(unit)
+        next_to = _NEXT_TO.search(self.text) is not None  # "just before", "right after": the one beside it
         if direction == "before":  # what comes before, ending on where the topic sits
-            chosen = siblings[max(0, i - 5) : i + 1] if i else []
+            chosen = siblings[max(0, i - (1 if next_to else 5)) : i + 1] if i else []
         elif direction == "after":
-            chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" else 3)]
+            chosen = siblings[i + 1 : i + (2 if unit.kind == "heading" or next_to else 3)]
         elif nth:
             chosen = [unit]
         else:
@@ -102,6 +112,26 @@ class PathShape(_State):
                 b.listing([b.statement(view, u) for u in tops[:20]])
             answered = True
         return answered
+
+    def _within(self, query: Query, docs: list[tuple[DocumentView, bool]], b: _Builder) -> bool:
+        """ "getting started nlp step, what order do the subsections go": the parts of the section that names the
+        topic (its subsections, else its items), in the roadmap's order; whether a roadmap had such a section."""
+        subject = subject_of(query.text)  # "getting started nlp step, what order ...": nlp
+        asked = Query.of(subject, self.library) if subject else query
+        for view, retrieved in docs:
+            spot = _position(asked if asked.topic else query, view, retrieved, kind="heading")
+            if spot is None:
+                continue
+            unit = spot[0]
+            body = _section_units(view, unit)
+            parts = [u for u in body if u.kind == "heading" and _depth(u) == _depth(unit) + 1]
+            parts = parts or [u for u in body if u.kind == "item" and not u.level and u.section == unit.section]
+            if len(parts) < 2:
+                continue
+            b.heading(_where(view, unit.section))
+            b.listing([self._path_statement(view, u, b) for u in parts[:12]])
+            return True
+        return False
 
     def _in_one_order(self, choice: re.Match[str], docs: list[tuple[DocumentView, bool]]) -> bool:
         """Whether a roadmap places both things of "X or Y, which first" at different places of one order (NLP
@@ -218,6 +248,7 @@ _PAIRS = (
 # Where the question is asked, after a thing: "pretraining in the curriculum", "rag according to the guide".
 _WHERE_ASKED = re.compile(r"\s+(?:in|according to|from|on)\s+the\b.*$", re.I)
 _BETWEEN = 3
+_NEXT_TO = re.compile(r"\b(?:just|right|immediately|directly)\s+(?:before|after)\b", re.IGNORECASE)
 # What leads a question, not a thing it asks about: "curriculum:", "should i learn", "in the curriculum,".
 _LEADS = re.compile(
     r"^.*[:,]\s*|^(?:(?:should|do|can|would)\s+(?:i|u|you)\s+)?(?:(?:learn|study|do|read|take)\s+)?", re.I
