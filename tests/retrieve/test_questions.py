@@ -168,3 +168,10 @@ def test_a_misspelt_everyday_word_is_read_as_the_word_it_stands_for(library: Lib
     assert respelt("what comes before the projcts module", vocabulary) == "what comes before the projects module"
     assert respelt("is QLoRA like LoRA", vocabulary) == "is QLoRA like LoRA"
     assert set(terms("projects")) <= Query.of("what do i cover just before the projcts module", library).topic
+
+
+def test_who_the_learner_is_is_no_place_in_a_path() -> None:
+    """ "what are some easy projects to start with as a beginer" was answered with where the roadmaps begin:
+    "start with as a beginner" read as a turn to the beginner level."""
+    assert question_shape("what are some easy projects to start with as a beginer") != "path"
+    assert question_shape("what should i start with, transformers or rnns") == "path"

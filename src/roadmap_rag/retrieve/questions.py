@@ -226,6 +226,12 @@ def asks_where_to_start(question: str) -> bool:
     return match is not None and not _has_topic(question[: match.start()] + " " + question[match.end() :])
 
 
+# "as a beginner", "as a total noob": who the learner is, not what comes before or after what.
+_AS_LEARNER = re.compile(
+    r"\bas an?\s+(?:(?:complete|total|absolute|real)\s+)?(?:begin+er|noob|newbie|novice|starter)\b", re.I
+)
+
+
 def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     q = question.strip()
     if asks_where_to_start(q):
@@ -233,7 +239,8 @@ def question_shape(question: str, named: Sequence[str] = ()) -> Shape:
     if _LOCATE.search(q) or NTH.search(q) or ORDER.search(q):
         return "path"
     turn = _turn(q)
-    if turn and not _PAPER.search(q) and _has_topic(q[turn.end() :], after=_turns_after(turn)):
+    turned = _AS_LEARNER.sub(" ", q[turn.end() :]) if turn else ""  # "projects to start with as a beginner"
+    if turn and not _PAPER.search(q) and _has_topic(turned, after=_turns_after(turn)):
         return "path"
     if re.search(r"\bin what order\b|\bwhat order\b|\bwhich comes first\b|\bcomes? first\b", q, re.I):
         return "path"
