@@ -248,3 +248,23 @@ def test_a_pointer_with_a_word_for_a_part_points_at_the_part() -> None:
     last stretch bit": the pointer stands for the subject, and "bit" is that subject too."""
     assert _ask("how long is that bit", "what is quantization") == "how long is quantization"
     assert _ask("any papers on that part", "what is quantization") == "any papers on quantization"
+
+
+def test_that_and_a_noun_is_the_last_questions_mention_of_it() -> None:
+    """ "best books for that level?" after "what concepts are in the core roadmap's advanced level" was made
+    "best books for concepts level": "that level" is the level the last question named."""
+    asked = _ask("best books for that level?", "what concepts are in the core roadmap's advanced level")
+    assert asked == "best books for advanced level in the core roadmap?"
+    assert _ask("any papers on that topic", "what is quantization") == "any papers on quantization"
+
+
+def test_and_then_asks_what_comes_next() -> None:
+    """ "cool, and then?" after "which module is the safety and bias one" was made "about safety and bias?"."""
+    assert _ask("cool, and then?", "which module is the safety and bias one") == "what comes after safety and bias?"
+    assert _ask("ok then what", "what is month 3 of the getting-started guide").startswith("what comes after")
+
+
+def test_the_last_step_and_the_middle_one_are_items_of_the_last_answer() -> None:
+    turns = [Turn("what are the steps", "Steps:\n- Read [1]\n- Build [1]\n- Ship [1]\n")]
+    assert resolve("the last step, whats in that", turns, NAMES).question.startswith("Ship")
+    assert resolve("the middle one of those, why", turns, NAMES).question.startswith("Build")

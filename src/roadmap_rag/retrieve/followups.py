@@ -47,8 +47,9 @@ _ONES = re.compile(r"^\s*(?:the\s+)?(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+o
 # "the first one", "the second", "the last one": an item of the last answer's list, by its place; "the second
 # paper", "the first course": the thing of that kind the last answer names in that place.
 _ORDINAL = re.compile(
-    r"\bthe\s+(?P<nth>first|second|third|fourth|fifth|last)(?:\s+one\b|\s+(?P<kind>paper|book|course|video|"
-    r"playlist|project|tool|framework|model|guide|blog|article)\b|(?!\s*\w))",
+    r"\bthe\s+(?P<nth>first|second|third|fourth|fifth|last|middle)(?:\s+one\b|\s+(?P<kind>paper|book|course|video|"
+    r"playlist|project|tool|framework|model|guide|blog|article)\b|\s+(?P<place>step|stage|phase|module|level|part|"
+    r"item|section)\b|(?!\s*\w))",
     re.IGNORECASE,
 )
 # "and for advanced level?", "what about for python": the last question's phrase after that word, swapped.
@@ -66,7 +67,7 @@ _PART_NOUN = re.compile(
     r"\s+(?:bit|part|piece|portion|stretch|stage|step|phase|section|module|one|stuff|thing|topic|chapter)s?\b",
     re.IGNORECASE,
 )
-_NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "middle": None}
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+)$")
 _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
 # "which web frameworks?", "what tools?": a question that is only what it asks for, to be read where the last
@@ -76,7 +77,11 @@ _VERBISH = re.compile(r"\b(?:is|are|was|were|do|does|did|can|should|would|will|h
 # A numbered place a subject can be: "month 1-2", "module 3", "day 5".
 _LABEL = re.compile(r"^(?:months?|modules?|weeks?|days?|steps?|stages?|phases?|levels?|chapters?|sections?)$", re.I)
 _NUMBERED = re.compile(r"^\d+(?:[-–]\d+)?$")
-_NEXT = re.compile(r"^\s*(?:and\s+)?(?:what(?:'s| is| comes)?\s+)?(?:next|after\s+that)\b\W*$", re.IGNORECASE)
+_NEXT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|cool|great|alright|right|nice|thanks)\b[\s,.!]*)*(?:and\s+)?"
+    r"(?:(?:what(?:'s| is| comes)?\s+)?(?:next|after\s+that)|then(?:\s+what)?|what\s+then)\b\W*$",
+    re.IGNORECASE,
+)
 # "... about Large Language Models?", "... say about evaluation?": what follows "about" is the question's own
 # subject, however generic its words ("language", "models" name no subject alone), unless it points back.
 _ABOUT = re.compile(r"\babout\s+(?P<subject>[^?.!,;]+)", re.IGNORECASE)
@@ -241,8 +246,7 @@ def _nth_named(answer: str, nth: str, kind: str) -> str:
         for part in re.split(r"[;:,]\s|\s[-–—]\s", _CITE.sub("", line))
         if re.search(rf"\b{kind}s?\b", part, re.IGNORECASE) and len(part.split()) <= 8
     ]
-    index = _NTH[nth.lower()]
-    return names[index] if -len(names) <= index < len(names) else ""
+    return _at(names, nth)
 
 
 def _items(answer: str) -> list[str]:
@@ -259,9 +263,15 @@ def _items(answer: str) -> list[str]:
 
 def _nth_item(answer: str, nth: str) -> str:
     """The ``nth`` item of the first list in ``answer`` ("HELM"), or ""."""
-    items = _items(answer)
+    return _at(_items(answer), nth)
+
+
+def _at(things: list[str], nth: str) -> str:
+    """The thing at the place ``nth`` names ("second", "last", "middle": of an odd number), or ""."""
     index = _NTH[nth.lower()]
-    return items[index] if -len(items) <= index < len(items) else ""
+    if index is None:  # "the middle one": of three, the second
+        return things[len(things) // 2] if len(things) % 2 else ""
+    return things[index] if -len(things) <= index < len(things) else ""
 
 
 def _one_named(question: str, answer: str) -> str:
@@ -366,8 +376,13 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
         if word == "that" and re.search(r"\b(after|before)\s+that\b", text, re.IGNORECASE):
             filled = target
         end = pointer.end()
-        part = _PART_NOUN.match(text, end) if word in ("that", "this", "those", "these") else None
-        if part and not word.startswith("the "):
+        demonstrative = word in ("that", "this", "those", "these")
+        noun = _NOUN_AFTER.match(text, end) if demonstrative else None
+        mention = _mention(previous, noun.group("noun"), names) if noun else ""
+        part = _PART_NOUN.match(text, end) if demonstrative else None
+        if mention and noun:
+            filled, end = mention, noun.end()  # "books for that level" after "... the advanced level": that one
+        elif part:
             end = part.end()  # "how many months is that bit": the bit is what "that" points at
         resolved = text[: pointer.start()] + filled + text[end:]
         if not subject and roadmap_words and not named_now:
@@ -376,6 +391,27 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
             where = ""  # "is there a paper for that?": any paper on it, not only one the last roadmap links
         return _with_place(resolved, where)
     return _with_place(f"{text.rstrip(' ?.!')} about {target}?", where)
+
+
+def _mention(previous: str, noun: str, names: Sequence[str]) -> str:
+    """ "that level" after "what concepts are in the core roadmap's advanced level": the last question's own
+    mention of a ``noun`` with the words that tell which one ("advanced level"), or "" (no such mention, or one
+    with no word of its own: "the level")."""
+    if not noun.isalpha() or noun.lower() in _NOT_A_SUBJECT:
+        return ""
+    found = re.search(rf"((?:[\w'-]+\s+){{1,2}}){re.escape(noun)}s?\b", _without_names(previous, names), re.I)
+    if found is None:
+        return ""
+    words = [w for w in found.group(1).split() if w.lower() not in _DETERMINERS and not w.endswith("'s")]
+    return " ".join([*words[-2:], found.group(0).split()[-1]]) if words else ""
+
+
+# "the", "its": words before a noun that say no more of which one it is.
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "its", "their", "his", "her", "my", "your", "this", "that", "of", "in", "on"]
+)
+# The word after "that" ("that level", "that playlist").
+_NOUN_AFTER = re.compile(r"\s+(?P<noun>[a-z][a-z-]*)\b", re.IGNORECASE)
 
 
 def _roadmap_one(text: str, names: Sequence[str]) -> str:
