@@ -136,6 +136,8 @@ def test_the_part_just_before_a_module_named_by_generic_words_typed_loosely(assi
     assert answer.text.startswith("The curriculum:\n- 16. Cutting-Edge Research Trends"), answer.text
     assert "17. Hands-On Projects & Case Studies" in answer.text and "15. Multi-Modal" not in answer.text
     assert assistant.ask("total noob, in what order am i supposed to go through the getting started guide").grounded
+    typed = assistant.ask("curiculum q - which module sits right before prompt engineering")
+    assert typed.text.startswith("The curriculum:\n- 6. Fine-Tuning & Adaptation"), typed.text
 
 
 def test_the_order_inside_a_part_is_its_subsections(assistant: Assistant) -> None:

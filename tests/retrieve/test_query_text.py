@@ -27,3 +27,11 @@ def test_a_terse_question_that_opens_on_a_roadmaps_name_names_it() -> None:
     assert _named("what are the study tips in the curriculum") == ["comprehensive-llm-curriculum"]
     # Inside a question, the bare word is no name: "which curriculum" asks about curricula at large.
     assert _named("which curriculum should a beginner follow") == []
+
+
+def test_a_name_typed_with_a_doubled_letter_once_or_as_a_whole_is_still_its_name() -> None:
+    """ "curiculum q - which module sits right before prompt engineering" searched every roadmap: "curiculum" was
+    no name; nor was "the whole curriculum"."""
+    assert _named("curiculum q - which module sits right before prompt engineering") == ["comprehensive-llm-curriculum"]
+    assert _named("what comes after the whole curriculum") == ["comprehensive-llm-curriculum"]
+    assert _named("what is in the core roadmap") == ["core-llm-roadmap"]

@@ -31,8 +31,10 @@ def with_joined_compounds(query: str) -> str:
 
 
 def loose_name(name: str) -> str:
-    """A pattern for a name as people type it: "14-day roadmap", "14 day roadmap" alike."""
-    return r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
+    """A pattern for a name as people type it: "14-day roadmap", "14 day roadmap" alike, and a doubled letter
+    typed once ("curiculum", "geting started")."""
+    parts = (re.sub(r"([a-z])\1", r"\1\1?", re.escape(part)) for part in re.split(r"[\s-]+", name.strip()))
+    return r"[\s-]+".join(parts)
 
 
 def name_patterns(documents: Mapping[str, DocumentInfo]) -> list[tuple[re.Pattern[str], str]]:

@@ -165,6 +165,13 @@ PATH_WORDS = frozenset(
         "plan",
         "when",
         "follow",
+        # where a part sits: "which module sits right before prompt engineering"
+        "sit",
+        "sits",
+        "right",
+        "just",
+        "immediately",
+        "directly",
     ]
 )
 # Words of chat, not of a subject: "explain rope like im 5 pls", "whats lora tho".

@@ -11,7 +11,7 @@ from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import DocumentView, Library
 from roadmap_rag.retrieve.query_text import loose_name
-from roadmap_rag.retrieve.questions import Query, terms
+from roadmap_rag.retrieve.questions import Query, respelt, terms
 from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title, readable, topic_text
 from roadmap_rag.types import Kind, Source, section_leaf
@@ -56,6 +56,7 @@ class _State:
     def query(self, question: str, sources: Sequence[Source]) -> Query:
         """The question's weighted words, as the sources are read (a paper's text: paper_sentences.question_for)."""
         library = self.library
+        question = respelt(question, library.vocabulary(terms).keys())  # "curiculum": the curriculum
         text_kinds = {s.kind for s in sources if s.kind != Kind.PAPER_CARD}
         # The name of a document the question names ("the complete roadmap") is not its topic; a word outside
         # the name is, though it shares a stem with one inside ("compression" in the comprehensive roadmap).
