@@ -90,6 +90,11 @@ def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
     assert what_is_asked("total beginner here, what even is an llm") == "what even is an llm"
     assert what_is_asked("new to this, what even is an llm in simple words") == "what even is an llm in simple words"
     assert what_is_asked("new models like gpt-4o, what are they") == "new models like gpt-4o, what are they"
+    # "beginner but i want to get into fine tuning, any project ideas for it" drew the beginner projects
+    assert what_is_asked("beginner but i want to get into fine tuning, any project ideas") == (
+        "i want to get into fine tuning, any project ideas"
+    )
+    assert what_is_asked("just getting into ai, does any roadmap cover ethics") == "does any roadmap cover ethics"
     for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
         assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked
 

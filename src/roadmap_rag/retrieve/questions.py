@@ -88,8 +88,9 @@ _SELF = re.compile(
     r"(?:\s+(?:here|question|q))?"
     r"|(?:(?:completely|totally|very|pretty|super|brand)\s+)*new (?:to (?:this|ml|ai|llms?|coding|programming|all "
     r"this|this stuff|the field)|here)"
-    r"|just (?:starting|started|getting started)(?: out)?|i know (?:nothing|little|very little) about [\w\s]+?"
-    r")(?:\s*[,.;:!?-]+\s*|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|when|why)\b))",
+    r"|just (?:starting|started|getting started|getting into (?:ai|ml|llms?|this))(?: out)?"
+    r"|i know (?:nothing|little|very little) about [\w\s]+?"
+    r")(?:\s*[,.;:!?-]+\s*|\s+but\s+|\s+(?=(?:what|where|which|how|do|does|should|can|could|is|are|any|when|why)\b))",
     re.IGNORECASE,
 )
 
