@@ -55,7 +55,9 @@ _ORDINAL = re.compile(
 # "and for advanced level?", "what about for python": the last question's phrase after that word, swapped.
 _PARALLEL = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<prep>for|on|about|with)\s+(?P<rest>[^?.!]+)", re.I)
 # "the chatbot one", "the lora one": the item of the last answer's list that the word names.
-_NAMED_ONE = re.compile(r"\bthe\s+(?P<word>[a-z][\w-]*)\s+one(?P<plural>s)?\b", re.IGNORECASE)
+_NAMED_ONE = re.compile(
+    r"\bthe\s+(?P<word>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:one(?P<plural>s)?|bit|part)\b", re.IGNORECASE
+)
 # "which paper ...", "what book ...": the thing the last question asked for, which "it" then points at.
 _ASKED_KIND = re.compile(
     r"\b(?:what|which)\s+(?P<kind>paper|book|course|video|playlist|project|tool|framework|guide|blog|article)\b",
@@ -278,9 +280,9 @@ def _one_named(question: str, answer: str) -> str:
     """ "what skills does the chatbot one teach" after a list of projects: the question about the one item of
     the last answer's list that the word names ("Chatbot with Memory"), or ""."""
     match = _NAMED_ONE.search(question)
-    if not match or match.group("word").lower() in _NTH:
+    if not match or match.group("word").split()[0].lower() in _NTH:
         return ""
-    word = re.compile(rf"\b{re.escape(match.group('word'))}\b", re.IGNORECASE)
+    word = re.compile(rf"\b{_loose(match.group('word'))}\b", re.IGNORECASE)  # "compute optimal": "Compute-Optimal"
     named = [item for item in _items(answer) if word.search(item)]
     if not named or (len(named) > 1 and not match.group("plural")):
         return ""
