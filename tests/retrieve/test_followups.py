@@ -273,7 +273,7 @@ def test_the_last_step_and_the_middle_one_are_items_of_the_last_answer() -> None
 def test_the_x_bit_is_the_item_of_the_last_answer_that_names_x() -> None:
     """ "the compute optimal bit, whats the idea there" after the complete roadmap's scaling laws was answered
     as a question of its own, with the curriculum's compression module."""
-    answer = "5.2 Scaling Laws:\n- Parameter Scaling: Scaling Laws for Neural Language Models [1]\n- Compute Optimal Training [1]\n"
+    answer = "5.2 Scaling Laws:\n- Parameter Scaling: Scaling Laws for Neural LMs [1]\n- Compute Optimal Training [1]\n"
     turns = [Turn("what does the complete roadmap cover under scaling laws", answer)]
     asked = resolve("the compute optimal bit, whats the idea there", turns, NAMES)
     assert asked.followup and asked.question.startswith("Compute Optimal Training")
