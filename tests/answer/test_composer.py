@@ -126,6 +126,11 @@ def test_two_things_asked_in_order_are_shown_where_the_order_places_them(assista
     months = assistant.ask("should i learn nlp before or after deep learning")
     assert "Month 3: Deep learning + PyTorch" in months.text and "Month 4: NLP fundamentals" in months.text
     assert not (answer.unsupported or order.unsupported or months.unsupported)
+    # "do i do X before Y or after", "what sits between X and Y": the same two things, the parts between them
+    later = assistant.ask("curriculum: do i do model compression before deployment or after")
+    assert later.text.index("10. Model Compression") < later.text.index("11. Deployment & Serving"), later.text
+    between = assistant.ask("complete roadmap, what sits between ml fundamentals and the transformers section")
+    assert "3. Natural Language Processing: 3.1 Traditional NLP" in between.text, between.text
 
 
 def test_the_part_just_before_a_module_named_by_generic_words_typed_loosely(assistant: Assistant) -> None:

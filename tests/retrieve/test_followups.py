@@ -277,3 +277,32 @@ def test_the_x_bit_is_the_item_of_the_last_answer_that_names_x() -> None:
     turns = [Turn("what does the complete roadmap cover under scaling laws", answer)]
     asked = resolve("the compute optimal bit, whats the idea there", turns, NAMES)
     assert asked.followup and asked.question.startswith("Compute Optimal Training")
+
+
+def test_the_last_one_of_things_the_last_question_listed_itself() -> None:
+    """ "what makes the last one different" after "the curriculum lists word2vec, glove and fasttext for embeddings
+    right" was read against the last answer's list ("Transformer Architecture"): the question's own list comes first."""
+    asked = "the curriculum lists word2vec, glove and fasttext for embeddings right"
+    assert _ask("what makes the last one different", asked) == "what makes fasttext different"
+
+
+def test_which_of_them_chooses_among_the_last_answers_items() -> None:
+    """ "ok which of them involves quantization" after the core roadmap's advanced projects was answered as a
+    question of its own, with the complete roadmap's quantization papers."""
+    answer = (
+        "Advanced Projects:\n- RAG-Based Production Chatbot — Skills: Retrieval, LLM Orchestration [1]\n"
+        "- Inference-Optimized LLM Deployment — Skills: Quantization, Serving [1]\n"
+    )
+    turns = [Turn("what are the advanced projects in the core roadmap", answer)]
+    asked = resolve("ok which of them involves quantization", turns, NAMES)
+    assert asked.followup and asked.question.startswith("Inference-Optimized LLM Deployment")
+
+
+def test_the_x_one_named_inside_an_item_is_that_name() -> None:
+    """ "and the bloom one? what is it and who built it" after the curriculum's open-source models: BLOOM is named
+    inside an item ("Emergent open-source models (LLaMA, BLOOM, Falcon, etc.)"), and the question is about it."""
+    answer = (
+        "2. Core LLM Architectures:\n- GPT Series (GPT, GPT-2) [1]\n- Emergent open-source models (LLaMA, BLOOM) [1]\n"
+    )
+    turns = [Turn("which open-source models does the curriculum mention", answer)]
+    assert resolve("and the bloom one? what is it", turns, NAMES).question == "and BLOOM? what is it"

@@ -106,6 +106,9 @@ def test_a_learner_who_says_what_they_have_done_and_asks_what_is_next_asks_what_
         "what comes after the applications part of the complete roadmap"
     )
     assert what_is_asked("after i finish the curriculum what next") == "what comes after the curriculum"
+    assert what_is_asked("finished observability and mlops in the curriculum, which module do i hit next") == (
+        "what comes after observability and mlops in the curriculum"
+    )
     assert what_is_asked("finished the complete roadmap. now what?") == "what comes after the complete roadmap"
     assert what_is_asked("ok i get transformers now. whats next in the big roadmap") == (
         "what comes after transformers in the big roadmap"

@@ -6,7 +6,15 @@ import re
 
 from roadmap_rag.answer.citations import overlap
 from roadmap_rag.retrieve.hybrid import HybridRetriever
-from roadmap_rag.retrieve.questions import CHAT_STEMS, is_everyday, spelt, terms, topic_support, topic_terms
+from roadmap_rag.retrieve.questions import (
+    CHAT_STEMS,
+    completed,
+    is_everyday,
+    spelt,
+    terms,
+    topic_support,
+    topic_terms,
+)
 from roadmap_rag.retrieve.scope import Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.types import Kind, Source, section_leaf
@@ -46,7 +54,8 @@ def _about_itself(rest: str, retriever: HybridRetriever) -> bool:
     rest = " ".join(spelt(rest, vocabulary.keys()))  # "the projcts module": the projects module
     topic = set(topic_terms(rest)) - CHAT_STEMS  # "actually", "pls": no subject
     words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
-    return topic <= vocabulary.keys() and all(is_everyday(w) for w in words)
+    known = {t for t in topic if t in vocabulary or completed(t, vocabulary)}  # "his repo": repository
+    return topic <= known and all(is_everyday(w) for w in words)
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

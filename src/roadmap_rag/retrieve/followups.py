@@ -222,6 +222,8 @@ def resolve(
         answer = turn.answer
     if one := _one_named(question, answer):
         return Resolved(one, True)
+    if chosen := _which_of_them(question, answer):
+        return Resolved(chosen, True)
     if not is_followup(question, names, vocabulary):
         return Resolved(question, False)
     return Resolved(_resolve_one(question, previous, place, names, answer), True)
@@ -251,21 +253,46 @@ def _nth_named(answer: str, nth: str, kind: str) -> str:
     return _at(names, nth)
 
 
-def _items(answer: str) -> list[str]:
-    """The items of the first list in ``answer``, each by its name: without citations or details ("HELM")."""
+def _items(answer: str, every: bool = False) -> list[str]:
+    """The items of the first list in ``answer`` (``every``: of all its lists), each by its name: without
+    citations or details ("HELM")."""
+    items = _item_lines(answer, every)
+    return [re.split(r":\s|\s[-–—]\s|\s\(|;\s", item, maxsplit=1)[0].strip(" .*") for item in items]
+
+
+def _item_lines(answer: str, every: bool = True) -> list[str]:
+    """The items of ``answer``'s lists as written, without citations: of its first list, or of all of them."""
     items: list[str] = []
     for line in answer.splitlines():
         match = _ITEM.match(line)
         if match:
             items.append(_CITE.sub("", match.group("item")).strip())
-        elif items and line.strip():
+        elif items and line.strip() and not every:
             break
-    return [re.split(r":\s|\s[-–—]\s|\s\(|;\s", item, maxsplit=1)[0].strip(" .*") for item in items]
+    return items
 
 
 def _nth_item(answer: str, nth: str) -> str:
     """The ``nth`` item of the first list in ``answer`` ("HELM"), or ""."""
     return _at(_items(answer), nth)
+
+
+# "word2vec, glove and fasttext", "lora, qlora or prefix tuning": three or more things a question lists itself.
+_LISTED = re.compile(
+    r"(?P<items>[\w.+-]+(?:\s+[\w.+-]+)?(?:\s*,\s*[\w.+-]+(?:\s+[\w.+-]+)?)+,?\s+(?:and|or)\s+[\w.+-]+(?:\s+[\w.+-]+)?)",
+    re.IGNORECASE,
+)
+
+
+def _listed(question: str) -> list[str]:
+    """The things ``question`` lists itself, in its order (at least three), or []: the last words before each
+    comma and the word after "and"/"or" ("lists word2vec, glove and fasttext for embeddings": three)."""
+    match = _LISTED.search(question)
+    if match is None:
+        return []
+    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", match.group("items"))
+    things = [parts[0].split()[-1], *(p.split()[0] for p in parts[1:] if p.split())]
+    return things if len(things) >= 3 else []
 
 
 def _at(things: list[str], nth: str) -> str:
@@ -276,6 +303,30 @@ def _at(things: list[str], nth: str) -> str:
     return things[index] if -len(things) <= index < len(things) else ""
 
 
+# "which of them involves quantization", "which one of those is free": a choice among the last answer's items.
+_WHICH_OF = re.compile(r"\b(?:which|what)\s+(?:one\s+|ones\s+)?of\s+(?:them|those|these)\b", re.IGNORECASE)
+
+
+def _which_of_them(question: str, answer: str) -> str:
+    """ "ok which of them involves quantization" after the advanced projects: the items of the last answer whose
+    text holds the question's own topic words ("Inference-Optimized LLM Deployment — Skills: Quantization,
+    Serving"), asked about by name, or "" (no such choice, or no item holds them)."""
+    match = _WHICH_OF.search(question)
+    if match is None:
+        return ""
+    rest = question[match.end() :]
+    wanted = {t for w in _WORD.findall(rest) if _is_topic(w.strip(".'-")) for t in terms(w)}
+    if not wanted:
+        return ""
+    lines = _item_lines(answer)
+    chosen = [
+        _items(line_as_item)[0] for line_as_item in (f"- {line}" for line in lines) if wanted & set(terms(line_as_item))
+    ]
+    if not chosen:
+        return ""
+    return f"{' and '.join(dict.fromkeys(chosen))}:{rest}"
+
+
 def _one_named(question: str, answer: str) -> str:
     """ "what skills does the chatbot one teach" after a list of projects: the question about the one item of
     the last answer's list that the word names ("Chatbot with Memory"), or ""."""
@@ -283,7 +334,12 @@ def _one_named(question: str, answer: str) -> str:
     if not match or match.group("word").split()[0].lower() in _NTH:
         return ""
     word = re.compile(rf"\b{_loose(match.group('word'))}\b", re.IGNORECASE)  # "compute optimal": "Compute-Optimal"
-    named = [item for item in _items(answer) if word.search(item)]
+    named = [item for item in _items(answer, every=True) if word.search(item)]
+    if not named:
+        # "the bloom one" where the answer names BLOOM inside an item ("open-source models (LLaMA, BLOOM, ...)"):
+        # the name itself, as the answer writes it
+        written = [m.group(0) for line in _item_lines(answer) for m in word.finditer(line)]
+        named = written[:1]
     if not named or (len(named) > 1 and not match.group("plural")):
         return ""
     # "which ones are the extrinsic ones": the items that say so ("Extrinsic metrics"), all of them
@@ -304,7 +360,10 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     text = _LEADING.sub("", question).strip() or question.strip()
     ordinal = _ORDINAL.search(text)
     item = ""
-    if ordinal and ordinal.group("kind"):
+    listed = _listed(previous)  # "the curriculum lists word2vec, glove and fasttext": "the last one" is fasttext
+    if ordinal and listed and not ordinal.group("kind") and not ordinal.group("place"):
+        item = _at(listed, ordinal.group("nth"))
+    elif ordinal and ordinal.group("kind"):
         item = _nth_named(answer, ordinal.group("nth"), ordinal.group("kind"))
     elif ordinal:
         item = _nth_item(answer, ordinal.group("nth"))

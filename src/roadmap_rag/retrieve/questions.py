@@ -42,7 +42,11 @@ SECTION = re.compile(
     r"|^what (?:is|are)\b",
     re.I,
 )
-_LOCATE = re.compile(r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage)\b", re.I)
+_LOCATE = re.compile(
+    r"\b(when should|month \d+|week \d+|day \d+|in month|which month|at what stage"
+    r"|(?:comes?|sits?|is|are|lies|goes|go)\s+(?:in\s+)?between)\b",
+    re.I,
+)
 _PAPER = re.compile(
     r"\b(which|what|where)\b.{0,40}\bpapers?\b|\bwhere can i read\b|\bwho (?:wrote|introduced)\b"
     r"|\bpaper (?:introduced|describes|proposed)\b|\barxiv\b",
@@ -133,6 +137,7 @@ _PROGRESS = re.compile(
     r"(?P<done>[^,.;:!?]+?)(?:\s+now)?(?:\s*[,.;:!?-]+\s*|\s+)(?:so\s+|and\s+)?"
     r"(?:what\s*'?\s*s\s+next|whats\s+next|what\s+is\s+next|what\s+(?:comes\s+)?next|what\s+now|now\s+what"
     r"|what\s+(?:do|should|can)\s+i\s+(?:do|learn|study|read)\s+(?:next|after(?:\s+that)?)"
+    r"|(?:what|which)\s+(?:\w+\s+){1,4}?next"
     r"|where\s+(?:do|should)\s+i\s+go(?:\s+(?:next|from here))?)\b"
     r"(?P<rest>[^?]*)",
     re.IGNORECASE,
@@ -411,7 +416,7 @@ class Query:
             weight = 1.0 if stem in parts else 0.3 if stem in GENERIC_STEMS else 0.5 if stem in PATH_STEMS else 1.0
             words[stem] = weight * library.rarity(stem, terms, within)
         topic = {w for w, weight in words.items() if weight >= 0.6}
-        clipped = {whole: stem for stem in words for whole in _completed(stem, vocabulary)}
+        clipped = {whole: stem for stem in words for whole in completed(stem, vocabulary)}
         return cls(words, topic, question, clipped)
 
     def _found(self, text: str) -> set[str]:
@@ -434,7 +439,7 @@ class Query:
         return len(self.topic & self._found(text)) / len(self.topic)
 
 
-def _completed(stem: str, vocabulary: Mapping[str, int]) -> list[str]:
+def completed(stem: str, vocabulary: Mapping[str, int]) -> list[str]:
     """A clipped word's whole form in the corpus ("math": "mathematics", "eval": "evaluation", "libs":
     "libraries"): the one stem of the corpus that starts with it and is longer by more than a letter, where the
     corpus writes the whole form at least as often; none where the clipping could be of several ("stats")."""

@@ -152,11 +152,17 @@ class PathShape(_State):
         for view, retrieved in docs:
             if not retrieved and answered:
                 continue
-            one, other = _position(first, view, retrieved), _position(second, view, retrieved)
-            if one is None or other is None or one[0] is other[0] or one[1] != other[1]:
+            # where both sit in one order, the order that holds the most between them: the roadmap's own parts
+            # ("2. Machine Learning Fundamentals" ... "4. Transformers Architecture") or its learning path's steps
+            spans = []
+            for kind in ("", "heading"):
+                one, other = _position(first, view, retrieved, kind), _position(second, view, retrieved, kind)
+                if one is not None and other is not None and one[0] is not other[0] and one[1] == other[1]:
+                    at = sorted((one[1].index(one[0]), one[1].index(other[0])))
+                    spans.append((at[1] - at[0], at[0], at[1], one[1]))
+            if not spans:
                 continue
-            siblings = one[1]
-            lo, hi = sorted((siblings.index(one[0]), siblings.index(other[0])))
+            _, lo, hi, siblings = max(spans, key=lambda span: span[0])
             chosen = siblings[lo : hi + 1] if hi - lo <= _BETWEEN + 1 else [siblings[lo], siblings[hi]]
             unit = chosen[0]
             b.heading(_where(view, unit.section if unit.kind != "heading" else _parent(unit.section)))
@@ -239,6 +245,8 @@ _PAIRS = (
     re.compile(rf"{_THING.format('a')}\s+or\s+{_THING.format('b')}\s*,?\s*(?:which|wich|what)\b.*\bfirst\b", re.I),
     re.compile(rf"\bcomes?\s+first\b[^,?]*[,:]\s*{_THING.format('a')}\s+or\s+{_THING.format('b')}\s*(?:[?.!]|$)", re.I),
     re.compile(rf"{_THING.format('a')}\s+or\s+{_THING.format('b')}\s+first\b", re.I),
+    re.compile(rf"{_THING.format('a')}\s+(?:before|after)\s+{_THING.format('b')}\s+or\s+(?:before|after)\b", re.I),
+    re.compile(rf"\bbetween\s+{_THING.format('a')}\s+and\s+{_THING.format('b')}\s*(?:[?.!,]|$)", re.I),
     re.compile(
         rf"\b(?:does|do|is|are|should)\s+{_THING.format('a')}\s+(?:sit|go|come|fit|belong)\b.*?\b(?:before|after)\s+"
         rf"or\s+(?:before|after)\s+{_THING.format('b')}\s*(?:[?.!,]|$)",
@@ -253,6 +261,8 @@ _NEXT_TO = re.compile(r"\b(?:just|right|immediately|directly)\s+(?:before|after)
 _LEADS = re.compile(
     r"^.*[:,]\s*|^(?:(?:should|do|can|would)\s+(?:i|u|you)\s+)?(?:(?:learn|study|do|read|take)\s+)?", re.I
 )
+# "the transformers section": the thing, without the words that say it is a part.
+_PART_WORDS = re.compile(r"^(?:the|a|an)\s+|\s+(?:section|module|part|step|stage|phase|level|chapter)s?$", re.I)
 # "does rlhf come before or after ...": the thing without the verb around it.
 _AROUND = re.compile(r"^(?:does|do|is|are|should)\s+|\s+(?:come|comes|go|goes|sit|sits|fit|fits|belong)$", re.I)
 
@@ -264,6 +274,7 @@ def _pair(question: str) -> tuple[str, str] | None:
         if match:
             a = _AROUND.sub("", _WHERE_ASKED.sub("", _LEADS.sub("", match.group("a"), count=1)).strip()).strip()
             b = _WHERE_ASKED.sub("", match.group("b")).strip()
+            a, b = (_PART_WORDS.sub("", thing).strip() for thing in (a, b))  # "the transformers section"
             return (a, b) if a and b else None
     return None
 
