@@ -306,3 +306,15 @@ def test_the_x_one_named_inside_an_item_is_that_name() -> None:
     )
     turns = [Turn("which open-source models does the curriculum mention", answer)]
     assert resolve("and the bloom one? what is it", turns, NAMES).question == "and BLOOM? what is it"
+
+
+def test_it_doing_what_a_document_does_is_the_roadmap_and_a_paper_asked_for_is_it_later() -> None:
+    """ "im a student doing the complete roadmap", "it lists a paper for parameter scaling right", "whos the first
+    author and when did it come out": "it lists" is the roadmap, and the last "it" the paper asked about (it had
+    been "student doing", and the answer a refusal)."""
+    turns = [Turn("im a student doing the complete roadmap", "")]
+    second = "it lists a paper for parameter scaling right"
+    assert resolve(second, turns, NAMES).question == "the complete roadmap lists a paper for parameter scaling right"
+    turns.append(Turn(second, ""))
+    last = resolve("whos the first author and when did it come out", turns, NAMES).question
+    assert last == "whos the first author and when did the parameter scaling paper come out"

@@ -60,7 +60,7 @@ _NAMED_ONE = re.compile(
 )
 # "which paper ...", "what book ...": the thing the last question asked for, which "it" then points at.
 _ASKED_KIND = re.compile(
-    r"\b(?:what|which)\s+(?P<kind>paper|book|course|video|playlist|project|tool|framework|guide|blog|article)\b",
+    r"\b(?:what|which|an?|any)\s+(?P<kind>paper|book|course|video|playlist|project|tool|framework|guide|blog|article)\b",
     re.IGNORECASE,
 )
 _PAPERS = re.compile(r"\bpapers?\b", re.IGNORECASE)
@@ -177,6 +177,10 @@ def _pointer(text: str) -> re.Match[str] | None:
     return next((m for m in _POINTER.finditer(text) if m.group(1).lower() not in ("one", "there")), None)
 
 
+# "it lists", "it says", "does it cover": what a document does, so "it" is the roadmap of the conversation.
+_DOCUMENT_VERB = re.compile(
+    r"\s+(?:lists?|says?|mentions?|covers?|recommends?|includes?|suggests?|names?|links?|teaches)\b", re.IGNORECASE
+)
 # A person the conversation is about: the author of the roadmap it is about.
 _PERSON = frozenset({"he", "him", "his", "she", "her"})
 
@@ -422,8 +426,10 @@ def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Se
     pointer = _pointer(_DUMMY.sub(lambda m: "_" * len(m.group(0)), text))
     if pointer:
         word = pointer.group(1).lower()
-        if word in _PERSON:  # the author: the roadmap stands for them
-            target = _in(roadmap_words).removeprefix(" in ") if roadmap_words else target
+        document_verb = word == "it" and _DOCUMENT_VERB.match(text, pointer.end()) is not None
+        if (word in _PERSON or document_verb) and roadmap_words:
+            # the author, or "it lists a paper for ...": the roadmap the conversation is about
+            target = _in(roadmap_words).removeprefix(" in ")
             where = ""
         filled = f"{target}'s" if word in ("its", "his", "her", "their") else target
         asked = _ASKED_KIND.search(previous)

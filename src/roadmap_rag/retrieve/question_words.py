@@ -168,7 +168,6 @@ PATH_WORDS = frozenset(
         # where a part sits: "which module sits right before prompt engineering"
         "sit",
         "sits",
-        "right",
         "just",
         "immediately",
         "directly",
@@ -194,6 +193,7 @@ CHAT_WORDS = frozenset(
         "cant",
         "wont",
         "supposed",
+        "right",
         "gonna",
         "wanna",
         "gotta",
