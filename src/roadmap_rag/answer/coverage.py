@@ -23,7 +23,7 @@ from difflib import get_close_matches
 
 from roadmap_rag.retrieve.followups import subject_of
 from roadmap_rag.retrieve.library import single_letters
-from roadmap_rag.retrieve.question_words import CHAT_WORDS
+from roadmap_rag.retrieve.question_words import CHAT_WORDS, PLACES
 from roadmap_rag.retrieve.questions import (
     CHAT_STEMS,
     CORPUS_WORDS,
@@ -51,9 +51,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*|\d+[A-Za-z]*")
 _VERSIONED = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-]?(\d+(?:\.\d+)?[a-z]?)\b(?!\s*(?:months?|weeks?|days?|hours?|%))")
 
 # Places in a roadmap, which a number follows as "Llama 3" follows its family: "step 3", "module 7", "month 4".
-_PLACES = frozenset(
-    terms("step steps module modules month months week weeks day days stage stages phase phases level levels chapter")
-)
+_PLACES = frozenset(stem for place in PLACES for stem in terms(f"{place} {place}s"))
 # A year and a list's number, which state no amount ("GPT-4 (OpenAI, 2023).", "1. GPT Series").
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from roadmap_rag.retrieve.question_words import CHAT_WORDS
+from roadmap_rag.retrieve.question_words import CHAT_WORDS, PLACES
 from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms, what_is_asked
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
@@ -77,7 +77,7 @@ _CITE = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
 _FRAGMENT = re.compile(r"^\s*(?:and\s+)?(?:which|what)\s+(?:[a-z][\w-]*\s*){1,3}\?*\s*$", re.IGNORECASE)
 _VERBISH = re.compile(r"\b(?:is|are|was|were|do|does|did|can|should|would|will|has|have)\b|'s\b", re.IGNORECASE)
 # A numbered place a subject can be: "month 1-2", "module 3", "day 5".
-_LABEL = re.compile(r"^(?:months?|modules?|weeks?|days?|steps?|stages?|phases?|levels?|chapters?|sections?)$", re.I)
+_LABEL = re.compile(rf"^(?:{'|'.join(PLACES)})s?$", re.I)
 _NUMBERED = re.compile(r"^\d+(?:[-–]\d+)?$")
 _NEXT = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|cool|great|alright|right|nice|thanks)\b[\s,.!]*)*(?:and\s+)?"
@@ -260,11 +260,15 @@ def _nth_named(answer: str, nth: str, kind: str) -> str:
 def _items(answer: str, every: bool = False) -> list[str]:
     """The items of the first list in ``answer`` (``every``: of all its lists), each by its name: without
     citations or details ("HELM")."""
-    items = _item_lines(answer, every)
-    return [re.split(r":\s|\s[-–—]\s|\s\(|;\s", item, maxsplit=1)[0].strip(" .*") for item in items]
+    return [_item_name(item) for item in _item_lines(answer, every)]
 
 
-def _item_lines(answer: str, every: bool = True) -> list[str]:
+def _item_name(item: str) -> str:
+    """An item by its name, its details aside ("HELM" of "HELM: ...", "BLOOM" of "BLOOM (BigScience) ...")."""
+    return re.split(r":\s|\s[-–—]\s|\s\(|;\s", item, maxsplit=1)[0].strip(" .*")
+
+
+def _item_lines(answer: str, every: bool) -> list[str]:
     """The items of ``answer``'s lists as written, without citations: of its first list, or of all of them."""
     items: list[str] = []
     for line in answer.splitlines():
@@ -322,10 +326,7 @@ def _which_of_them(question: str, answer: str) -> str:
     wanted = {t for w in _WORD.findall(rest) if _is_topic(w.strip(".'-")) for t in terms(w)}
     if not wanted:
         return ""
-    lines = _item_lines(answer)
-    chosen = [
-        _items(line_as_item)[0] for line_as_item in (f"- {line}" for line in lines) if wanted & set(terms(line_as_item))
-    ]
+    chosen = [_item_name(line) for line in _item_lines(answer, every=True) if wanted & set(terms(line))]
     if not chosen:
         return ""
     return f"{' and '.join(dict.fromkeys(chosen))}:{rest}"
@@ -342,7 +343,7 @@ def _one_named(question: str, answer: str) -> str:
     if not named:
         # "the bloom one" where the answer names BLOOM inside an item ("open-source models (LLaMA, BLOOM, ...)"):
         # the name itself, as the answer writes it
-        written = [m.group(0) for line in _item_lines(answer) for m in word.finditer(line)]
+        written = [m.group(0) for line in _item_lines(answer, every=True) for m in word.finditer(line)]
         named = written[:1]
     if not named or (len(named) > 1 and not match.group("plural")):
         return ""

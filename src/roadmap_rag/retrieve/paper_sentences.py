@@ -128,9 +128,16 @@ def _antecedent(view: DocumentView, unit: Unit) -> list[Unit]:
         return []
     i = view.index_of(unit)
     before = view.units[i - 1] if i > 0 else None
-    if before is None or before.kind != "sentence" or before.section != unit.section:
-        return []
-    return [] if "\n" in view.text[before.end : unit.start] else [before]
+    return [before] if before is not None and on_one_line(view, before, unit) else []
+
+
+def on_one_line(view: DocumentView, before: Unit, after: Unit) -> bool:
+    """Whether two units are sentences of one line (a roadmap's paragraph) of one section, ``before`` first."""
+    return (
+        before.kind == after.kind == "sentence"
+        and before.section == after.section
+        and "\n" not in view.text[before.end : after.start]
+    )
 
 
 def similarities(lines: Sequence[tuple[str, str, float]]) -> dict[str, float]:

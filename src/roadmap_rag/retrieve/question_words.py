@@ -268,3 +268,6 @@ CHAT_WORDS = frozenset(
         "exactly",
     ]
 )
+
+# Places in a roadmap, which a number follows ("month 1-2", "module 7", "step 3"): never a model and its version.
+PLACES = ("month", "module", "week", "day", "step", "stage", "phase", "level", "chapter", "section")

@@ -143,19 +143,11 @@ def _paragraph(view: DocumentView, unit: Unit) -> list[Unit]:
         return [unit]
     i = view.index_of(unit)
     first = last = i
-    while first > 0 and _same_line(view, view.units[first - 1], view.units[first]):
+    while first > 0 and paper_sentences.on_one_line(view, view.units[first - 1], view.units[first]):
         first -= 1
-    while last + 1 < len(view.units) and _same_line(view, view.units[last], view.units[last + 1]):
+    while last + 1 < len(view.units) and paper_sentences.on_one_line(view, view.units[last], view.units[last + 1]):
         last += 1
     return view.units[first : last + 1] if last + 1 - first <= _VERDICT_PARAGRAPH else [unit]
-
-
-def _same_line(view: DocumentView, before: Unit, after: Unit) -> bool:
-    return (
-        before.kind == after.kind == "sentence"
-        and before.section == after.section
-        and "\n" not in view.text[before.end : after.start]
-    )
 
 
 def _short_list(view: DocumentView, unit: Unit) -> bool:
