@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from roadmap_rag.corpus.chunking import Chunk
@@ -175,3 +177,11 @@ class MemoryStore:
         ]
         scored.sort(key=lambda p: (-p[1], p[0]))
         return scored[:k]
+
+
+def with_lexical_index(indexed: Path, data_dir: Path) -> Path:
+    """``data_dir`` holding the lexical half of the index built in ``indexed`` (the vectors are in MemoryStore),
+    so an Assistant there retrieves as on the index, with its own logs."""
+    if not (data_dir / "lexical").exists():
+        shutil.copytree(indexed / "lexical", data_dir / "lexical")
+    return data_dir

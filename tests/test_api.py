@@ -10,6 +10,7 @@ import pytest
 
 from roadmap_rag import Answer, Assistant, QuestionError, Settings
 from roadmap_rag.index.ingest import ingest
+from tests.fakes import HashingEmbedder, MemoryStore
 
 
 def test_retrieve_returns_sources_best_first_with_sections(assistant: Assistant) -> None:
@@ -203,3 +204,21 @@ def test_a_beginner_saying_so_is_answered_on_what_they_ask(assistant: Assistant)
     answer = assistant.ask("beginner: what python libs should i know")
     assert "numpy" in answer.text.lower() and "pandas" in answer.text.lower(), answer.text
     assert answer.standalone == "what python libs should i know" and answer.unsupported == []
+
+
+@pytest.mark.fast
+def test_fast_an_answer_with_nothing_to_quote_says_so_and_is_never_blank(
+    fake_index: tuple[Settings, HashingEmbedder, MemoryStore], tmp_path: Path
+) -> None:
+    """Where the sources retrieved hold no unit the composer can quote (here the index's lexical half is missing,
+    so retrieval is the hashing embedder alone), the learner read an empty answer marked grounded. Now they read
+    that the corpus does not answer it, with the nearest topics."""
+    settings, embedder, store = fake_index
+    blind = Assistant(
+        settings.model_copy(update={"data_dir": tmp_path, "min_passage_score": 0.15}),
+        embedder=embedder,
+        store=store,
+    )
+    answer = blind.ask("What is LoRA?")
+    assert answer.text.strip() and "does not cover" in answer.text and "nearest topics" in answer.text
+    assert not answer.grounded and not answer.citations

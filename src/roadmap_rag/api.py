@@ -288,25 +288,37 @@ class Assistant(Studying):
         asked = Asked(trace, request.question, request.standalone, requested, answer, error)
         observe(self.settings, asked, self.tracer_provider)
 
+    def _refused(
+        self, request: Request, retrieved: Retrieved, trace: Trace, clock: Clock
+    ) -> Generator[str, None, Answer]:
+        """The corpus does not answer the question: said so, with the nearest topics it does cover."""
+        text = refusal(retrieved.sources)
+        clock.first_token()
+        yield text
+        return request.answer(
+            text,
+            id=trace.id,
+            citations=[],
+            sources=retrieved.sources,
+            grounded=False,
+            backend="none",
+            timings=clock.done(),
+        )
+
     def _answered(self, request: Request, trace: Trace) -> Generator[str, None, Answer]:
         clock = Clock()
         question = request.standalone  # a follow-up is answered as the standalone question it stands for
         with tracing.active(trace), trace.stage("retrieve"):
             retrieved = self._retrieve(question, request.k, request.doc_ids, request.kinds, "hybrid")
+            if not grounded(question, retrieved, self.retriever, self.settings) and (joined := _joined(request)):
+                # A follow-up whose standalone question the sources do not answer ("how many months is last
+                # stretch ..."): asked again with the turn it follows, as the learner meant it.
+                again = self._retrieve(joined, request.k, request.doc_ids, request.kinds, "hybrid")
+                if grounded(joined, again, self.retriever, self.settings):
+                    question, retrieved, request = joined, again, replace(request, standalone=joined)
         clock.timings.retrieve = clock.now()
         if not grounded(question, retrieved, self.retriever, self.settings):
-            text = refusal(retrieved.sources)
-            clock.first_token()
-            yield text
-            return request.answer(
-                text,
-                id=trace.id,
-                citations=[],
-                sources=retrieved.sources,
-                grounded=False,
-                backend="none",
-                timings=clock.done(),
-            )
+            return (yield from self._refused(request, retrieved, trace, clock))
         backend, notes = self.llm(request.llm)
         is_composer = isinstance(backend, Composer)
         composer = backend if isinstance(backend, Composer) else Composer()
@@ -326,6 +338,9 @@ class Assistant(Studying):
         if isinstance(backend, Composer):
             with trace.stage("verify"):
                 checked = noted(verify(composition.blocks, composition.sources, question, names=self._names()), missing)
+            if not any(b.kind != "note" for b in checked.blocks):
+                # Nothing in the sources states it (the composer found no unit to quote): said, never a blank answer.
+                return (yield from self._refused(request, retrieved, trace, clock))
             yield from by_statement(checked.text, clock)
             sources, name = composition.sources, backend.name
         else:
@@ -350,3 +365,11 @@ class Assistant(Studying):
             timings=clock.done(),
             uncovered=missing,
         )
+
+
+def _joined(request: Request) -> str:
+    """A follow-up asked together with the question it follows ("the 14 day guy keeps mentioning his repo: whats
+    it called ..."); "" for a question that stands alone."""
+    if not request.history or request.standalone == request.question:
+        return ""
+    return f"{request.history[-1].question.rstrip(' ?.!')}: {request.question}"

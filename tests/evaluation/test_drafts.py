@@ -16,7 +16,7 @@ from roadmap_rag.errors import InputFileError
 from roadmap_rag.evaluation import load_dataset
 from roadmap_rag.evaluation.drafts import import_feedback
 from roadmap_rag.observe.feedback import FeedbackStore
-from tests.fakes import HashingEmbedder, MemoryStore
+from tests.fakes import HashingEmbedder, MemoryStore, with_lexical_index
 
 FakeIndex = tuple[Settings, HashingEmbedder, MemoryStore]
 
@@ -24,6 +24,7 @@ FakeIndex = tuple[Settings, HashingEmbedder, MemoryStore]
 def _rate(fake_index: FakeIndex, data_dir: Path, query_log: bool = True) -> Settings:
     """Three answers rated in the app: a disliked answer, a liked one, and a disliked refusal."""
     base, embedder, store = fake_index
+    data_dir = with_lexical_index(base.data_dir, data_dir)
     settings = base.model_copy(update={"data_dir": data_dir, "min_passage_score": 0.15, "query_log": query_log})
     assistant = Assistant(settings, embedder=embedder, store=store)
     strict = Assistant(settings.model_copy(update={"min_passage_score": 1.0}), embedder=embedder, store=store)

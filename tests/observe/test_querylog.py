@@ -20,7 +20,7 @@ from roadmap_rag import Assistant, Settings
 from roadmap_rag.index.chroma_server import free_port
 from roadmap_rag.observe.querylog import LOG_NAME, QueryLog
 from roadmap_rag.observe.tracing import _otlp_provider
-from tests.fakes import HashingEmbedder, MemoryStore
+from tests.fakes import HashingEmbedder, MemoryStore, with_lexical_index
 
 FakeIndex = tuple[Settings, HashingEmbedder, MemoryStore]
 STAGES = {"retrieve", "lane.dense", "lane.lexical", "fuse", "generate", "verify"}
@@ -28,6 +28,7 @@ STAGES = {"retrieve", "lane.dense", "lane.lexical", "fuse", "generate", "verify"
 
 def _assistant(fake_index: FakeIndex, data_dir: Path, **settings: object) -> Assistant:
     base, embedder, store = fake_index
+    data_dir = with_lexical_index(base.data_dir, data_dir)
     changed = base.model_copy(update={"data_dir": data_dir, "min_passage_score": 0.15, **settings})
     return Assistant(changed, embedder=embedder, store=store)
 

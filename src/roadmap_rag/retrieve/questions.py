@@ -166,13 +166,14 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-case word stems, stopwords removed; a hyphenated word as one, joined ("fine-tuning" and "finetuning"
-    meet)."""
+    """Lower-case word stems, stopwords removed (also a stop word's other forms: "saying", "tells"); a hyphenated
+    word as one, joined ("fine-tuning" and "finetuning" meet)."""
     return [
-        stem(form)
+        stemmed
         for word in _WORD.findall(text.lower())
         if word not in STOP and (len(word) >= 2 or word.isdigit())
         for form in _forms(word)
+        if (stemmed := stem(form)) not in STOP or stemmed == form or form != word
     ]
 
 
