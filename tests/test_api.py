@@ -161,6 +161,16 @@ def test_instructions_inside_a_document_are_data(tmp_path: Path, embedder) -> No
     assert "Byte-pair encoding merges frequent character pairs" in answer.text
 
 
+def test_a_follow_up_its_resolved_question_misses_is_asked_with_the_turn_it_follows(assistant: Assistant) -> None:
+    """ "how many months is that part" after "whats the final stretch of the getting started timeline" became
+    "how many months is final stretch ...", which no source answers: it was refused. Asked with the turn it
+    follows, it is answered from the timeline, and the answer says what it answered."""
+    first = assistant.ask("whats the final stretch of the getting started timeline")
+    answer = assistant.ask("how many months is that part", first.history)
+    assert answer.grounded and "Month 7–9: Advanced projects + fine-tuning" in answer.text, answer.text
+    assert answer.standalone.startswith("whats the final stretch of the getting started timeline")
+
+
 # -- the fast tier: the streaming contract on the in-memory index ---------------------------------------
 @pytest.mark.fast
 def test_fast_stream_then_answer_and_ask_agree(fake_assistant: Assistant) -> None:

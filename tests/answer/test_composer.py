@@ -188,6 +188,16 @@ def test_tell_me_about_a_paper_is_its_card_and_a_name_typed_as_one_word_is_cover
     assert roadmaps.blocks[0].title != "Papers", roadmaps.text
 
 
+def test_a_card_quoted_beside_the_roadmaps_is_headed_by_the_papers_full_title(assistant: Assistant) -> None:
+    """A card quoted in a paragraph was headed "GloVe (Pennington et al., 2014)": the title a learner searches
+    for ("Global Vectors for Word Representation") was nowhere in the answer."""
+    answer = assistant.ask("glove vectors, how are they trained? explain simply")
+    titles = [b.title for b in answer.blocks if b.kind == "heading"]
+    assert "GloVe: Global Vectors for Word Representation (Pennington et al., 2014)" in titles, answer.text
+    rope = assistant.ask("What is RoPE?")  # a title that does not hold the short name keeps it in front
+    assert any(t.startswith("RoPE — RoFormer") for t in (b.title for b in rope.blocks if b.kind == "heading"))
+
+
 def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -> None:
     """Verdict first: the core roadmap's "You don't need to train trillion-parameter models" was ranked 7th and
     left out; the answer gave facts about scaling instead."""

@@ -115,7 +115,7 @@ class FactShape(VerdictShape, SectionShape):
                 b.paragraph(statements)
                 statements = []
                 place = (view.doc_id, unit.section)
-                b.heading(view.title if view.kind == Kind.PAPER_CARD else _where(view, unit.section))
+                b.heading(_card_title(view) if view.kind == Kind.PAPER_CARD else _where(view, unit.section))
             self._emit_unit(view, unit, b, statements, whole_lists or _short_list(view, unit))
         b.paragraph(statements)
         return bool(b.blocks)
@@ -173,3 +173,15 @@ def _child_headings(view: DocumentView, intro: Unit) -> list[Unit]:
         if unit_depth == depth + 1:
             out.append(unit)
     return out
+
+
+def _card_title(card: DocumentView) -> str:
+    """A paper card's heading: the paper's full title, by which a learner finds it, with who wrote it and when
+    ("GloVe: Global Vectors for Word Representation (Pennington et al., 2014)"); the short name first where the
+    title does not hold it ("Transformer — Attention Is All You Need (Vaswani et al., 2017)")."""
+    short, _, who = card.title.partition(" (")
+    full = next((u.text for u in card.units if u.kind == "heading"), "")
+    if not full or not who or full.casefold() == short.casefold():
+        return card.title
+    named = full if short.casefold() in full.casefold() else f"{short} — {full}"
+    return f"{named} ({who}"
