@@ -195,3 +195,23 @@ def test_a_sections_own_name_in_a_sentence_is_no_sign_of_a_swap() -> None:
     )
     assert checker.check(claim, [1]), checker.check(claim, [1]).reason
     assert not checker.check("Module 10 covers knowledge distillation frameworks such as ONNX and TVM", [1])
+
+
+NLP_STEP = source(
+    "getting-started",
+    "Getting Started with LLMs",
+    "3. Dive into Natural Language Processing (NLP)",
+    "3. Dive into Natural Language Processing (NLP)\n\nNLP knowledge bridges the gap between generic deep learning "
+    "and LLM applications:\n\nText Preprocessing\nTokenization, stemming, lemmatization, stopword removal.\n\n"
+    "Core NLP Tasks\nSentiment analysis, named entity recognition (NER), text classification.\n",
+)
+
+
+def test_a_plain_text_subsection_is_read_with_its_heading_not_as_an_item_beside_it() -> None:
+    """In a plain-text roadmap a heading line sits over its sentence ("Text Preprocessing" over "Tokenization,
+    stemming, ..."). The check read the two as sibling items, so "Text Preprocessing: Tokenization, ..." was
+    removed as a swap; the heading over another subsection's sentence still is one."""
+    checker = ClaimChecker([NLP_STEP])
+    assert checker.check("Text Preprocessing: Tokenization, stemming, lemmatization, stopword removal.", [1], item=True)
+    swapped = checker.check("Core NLP Tasks: Tokenization, stemming, lemmatization, stopword removal.", [1], item=True)
+    assert not swapped and "another item" in swapped.reason

@@ -198,6 +198,16 @@ def test_a_card_quoted_beside_the_roadmaps_is_headed_by_the_papers_full_title(as
     assert any(t.startswith("RoPE — RoFormer") for t in (b.title for b in rope.blocks if b.kind == "heading"))
 
 
+def test_subsections_listed_under_their_intro_say_what_each_holds(assistant: Assistant) -> None:
+    """The getting-started NLP step lists its subsections under "NLP knowledge bridges the gap ...:". Each was shown
+    by its heading alone ("- Text Preprocessing"), so "stemming" was nowhere in the answer to a question about it;
+    a subsection of one short sentence now says it, and the check keeps it (it read the heading as an item)."""
+    answer = assistant.ask("should i learn classic nlp stuff like stemming first or skip it")
+    assert "- Text Preprocessing: Tokenization, stemming, lemmatization, stopword removal" in answer.text, answer.text
+    assert "- Word Representations [" in answer.text  # a subsection with a list of its own keeps its heading alone
+    assert answer.unsupported == [] and answer.removed == []
+
+
 def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -> None:
     """Verdict first: the core roadmap's "You don't need to train trillion-parameter models" was ranked 7th and
     left out; the answer gave facts about scaling instead."""

@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from roadmap_rag.answer.claim_parts import _digits, _parts, _quoted, qualifiers, words
+from roadmap_rag.corpus.chunking import text_headings
 from roadmap_rag.text.injection import looks_like_instruction, without_instructions
 from roadmap_rag.text.units import Unit, parse
-from roadmap_rag.types import SECTION_SEPARATOR, Source
+from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source
 
 _SCOPES = re.compile(r";\s|\),\s")
 _SWAP = 2  # words another item must hold, beyond the named one's, for a name to have been swapped
@@ -109,7 +110,12 @@ class Evidence:
 
     @cached_property
     def passages(self) -> list[Passage]:
-        units = [u for u in parse(self.source.text) if u.kind != "heading" and len(u.text) > 1]
+        text = self.source.text
+        # A plain-text roadmap's headings read as the chunker reads them ("Text Preprocessing" over its sentence
+        # is the sentence's heading, not an item beside it), so the check sees the structure the answer quotes.
+        plain = self.source.kind == Kind.ROADMAP and not re.search(r"(?m)^#", text)
+        units = parse(text, headings=text_headings(text) if plain else None)
+        units = [u for u in units if u.kind != "heading" and len(u.text) > 1]
         topics: dict[tuple[int, str], list[str]] = {}
         for u in units:
             if u.kind == "item" and u.parent:

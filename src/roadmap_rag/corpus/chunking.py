@@ -142,8 +142,13 @@ def _clean_title(text: str) -> str:
 
 def find_headings(doc: Document) -> dict[int, tuple[int, str]]:
     """Line index -> (level, title) for every heading line of ``doc``."""
-    lines = _lines(doc.text)
-    if doc.is_markdown:
+    return text_headings(doc.text, doc.is_markdown)
+
+
+def text_headings(text: str, is_markdown: bool = False) -> dict[int, tuple[int, str]]:
+    """Line index -> (level, title) for every heading line of ``text`` (a document's, or a part of one)."""
+    lines = _lines(text)
+    if is_markdown:
         return _markdown_headings(lines)
     headings: dict[int, tuple[int, str]] = {}
     last_top = 0

@@ -56,7 +56,7 @@ class FactShape(VerdictShape, SectionShape):
                     return  # an introduction never appears without its list
             b.paragraph(statements[:])
             statements.clear()
-            b.listing([b.statement(view, u) for u in items], lead=b.statement(view, unit))
+            b.listing([_headed(view, u, b) for u in items], lead=b.statement(view, unit))
             return
         statements.append(b.statement(view, unit))
 
@@ -121,6 +121,9 @@ class FactShape(VerdictShape, SectionShape):
         return bool(b.blocks)
 
 
+_HEADED_WORDS = 25  # a subsection's one sentence shown beside its heading in a list of subsections
+
+
 def _what_cards_introduced(
     chosen: list[tuple[float, int, DocumentView, Unit]],
 ) -> list[tuple[float, int, DocumentView, Unit]]:
@@ -173,6 +176,24 @@ def _child_headings(view: DocumentView, intro: Unit) -> list[Unit]:
         if unit_depth == depth + 1:
             out.append(unit)
     return out
+
+
+def _headed(view: DocumentView, heading: Unit, b: _Builder) -> Statement:
+    """A subsection listed by its heading, with what it says where that is one short sentence ("Text
+    Preprocessing: Tokenization, stemming, lemmatization, stopword removal."): its name alone says what to
+    study, not what it holds."""
+    if heading.kind != "heading":
+        return b.statement(view, heading)
+    i = view.index_of(heading)
+    body = []
+    for unit in view.units[i + 1 :]:
+        if unit.section != heading.section:
+            break
+        body.append(unit)
+    if len(body) == 1 and body[0].kind == "sentence" and len(body[0].text.split()) <= _HEADED_WORDS:
+        b.statement(view, heading)  # the heading is used, and its source cited
+        return b.statement(view, body[0], f"{heading.text.rstrip(' :')}: {body[0].text}")
+    return b.statement(view, heading)
 
 
 def _card_title(card: DocumentView) -> str:
