@@ -208,6 +208,16 @@ def test_subsections_listed_under_their_intro_say_what_each_holds(assistant: Ass
     assert answer.unsupported == [] and answer.removed == []
 
 
+def test_a_one_line_section_is_shown_with_the_list_that_opens_it(assistant: Assistant) -> None:
+    """ "the core roadmap's first level, which ideas does it cover" was answered with the level's one line ("Understand
+    how large language models work internally"), all the Beginner Level says before its subsections; the list that
+    opens them says what the level holds."""
+    answer = assistant.ask("the core roadmap's first level, which ideas does it cover")
+    assert "Understand how large language models work internally" in answer.text, answer.text
+    assert "- Tokenization (BPE, WordPiece) [" in answer.text and "- Attention Mechanism [" in answer.text, answer.text
+    assert answer.removed == []
+
+
 def test_a_should_i_question_opens_on_the_recommendation(assistant: Assistant) -> None:
     """Verdict first: the core roadmap's "You don't need to train trillion-parameter models" was ranked 7th and
     left out; the answer gave facts about scaling instead."""

@@ -108,6 +108,8 @@ class FactShape(VerdictShape, SectionShape):
         units = [(view, u) for _, _, view, unit in chosen for u in paper_sentences.in_context(view, unit)]
         if asks_verdict(query.text) and not self.papers:
             units = [(view, u) for view, unit in units for u in _paragraph(view, unit)]
+        if len(units) == 1:
+            units += _first_list_below(*units[0])
         for view, unit in units:
             if b.is_used(view, unit):
                 continue
@@ -119,6 +121,28 @@ class FactShape(VerdictShape, SectionShape):
             self._emit_unit(view, unit, b, statements, whole_lists or _short_list(view, unit))
         b.paragraph(statements)
         return bool(b.blocks)
+
+
+def _first_list_below(view: DocumentView, unit: Unit) -> list[tuple[DocumentView, Unit]]:
+    """An answer of one sentence that is all its section says ("Beginner Level — LLM Foundations: Understand how
+    large language models work internally."), where the section goes on in subsections: the list that opens the
+    first of them ("Core Concepts: Language Modeling, Tokenization, ..."), which says what the section holds. A
+    list's intro, or its first item where the list is short (the item brings its whole list)."""
+    if view.kind != Kind.ROADMAP or unit.kind != "sentence":
+        return []
+    i = view.index_of(unit)
+    own = [u for u in view.units if u.section == unit.section and u.kind != "heading"]
+    if own != [unit] or i + 1 >= len(view.units):
+        return []
+    below = view.units[i + 1]
+    if below.kind != "heading" or not below.section.startswith(unit.section + SECTION_SEPARATOR):
+        return []
+    first = next((u for u in view.units[i + 2 :] if u.kind != "heading"), None)
+    if first is None or first.section != below.section:
+        return []
+    if first.kind == "intro" or (first.kind == "item" and _short_list(view, first)):
+        return [(view, first)]
+    return []
 
 
 _HEADED_WORDS = 25  # a subsection's one sentence shown beside its heading in a list of subsections
