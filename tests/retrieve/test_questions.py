@@ -117,6 +117,11 @@ def test_a_learner_who_says_what_they_have_done_and_asks_what_is_next_asks_what_
         "what comes after the prerequisites"
     )
     assert what_is_asked("i know python and math, where do i go from here") == "what comes after python and math"
+    # Other words for finishing and for asking where to go: "went through", "wrapped up", "where to next"
+    assert what_is_asked("i went through the transformers part of the complete roadmap, where to next") == (
+        "what comes after the transformers part of the complete roadmap"
+    )
+    assert what_is_asked("wrapped up the rlhf module, where now?") == "what comes after the rlhf module"
     for asked in ("what is next after transformers", "i get what lora is, but how does qlora differ"):
         assert what_is_asked(asked) == asked
 

@@ -133,12 +133,12 @@ _PROGRESS = re.compile(
     r"(?:(?:after|once|when)\s+)?(?:i\s*'?\s*m\s+|i am\s+|i\s*'?\s*ve\s+|i have\s+|i\s+)?"
     r"(?:(?:just|now|finally|already|mostly)\s+)?"
     r"(?:done with|finish(?:ed)?(?: with)?|through with|complete(?:d)?|covered|learned|learnt|understand|get|got"
-    r"|know)\s+"
+    r"|know|wrapped up|wrapped|got through|went through|worked through|made it through)\s+"
     r"(?P<done>[^,.;:!?]+?)(?:\s+now)?(?:\s*[,.;:!?-]+\s*|\s+)(?:so\s+|and\s+)?"
     r"(?:what\s*'?\s*s\s+next|whats\s+next|what\s+is\s+next|what\s+(?:comes\s+)?next|what\s+now|now\s+what"
     r"|what\s+(?:do|should|can)\s+i\s+(?:do|learn|study|read)\s+(?:next|after(?:\s+that)?)"
     r"|(?:what|which)\s+(?:\w+\s+){1,4}?next"
-    r"|where\s+(?:do|should)\s+i\s+go(?:\s+(?:next|from here))?)\b"
+    r"|where\s+(?:do|should)\s+i\s+go(?:\s+(?:next|from here))?|where\s+to(?:\s+(?:now|next))?|where\s+now)\b"
     r"(?P<rest>[^?]*)",
     re.IGNORECASE,
 )
