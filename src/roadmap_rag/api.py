@@ -310,14 +310,16 @@ class Assistant(Studying):
         question = request.standalone  # a follow-up is answered as the standalone question it stands for
         with tracing.active(trace), trace.stage("retrieve"):
             retrieved = self._retrieve(question, request.k, request.doc_ids, request.kinds, "hybrid")
-            if not grounded(question, retrieved, self.retriever, self.settings) and (joined := _joined(request)):
+            covered = grounded(question, retrieved, self.retriever, self.settings)
+            if not covered and (joined := _joined(request)):
                 # A follow-up whose standalone question the sources do not answer ("how many months is last
                 # stretch ..."): asked again with the turn it follows, as the learner meant it.
                 again = self._retrieve(joined, request.k, request.doc_ids, request.kinds, "hybrid")
-                if grounded(joined, again, self.retriever, self.settings):
+                covered = grounded(joined, again, self.retriever, self.settings)
+                if covered:
                     question, retrieved, request = joined, again, replace(request, standalone=joined)
         clock.timings.retrieve = clock.now()
-        if not grounded(question, retrieved, self.retriever, self.settings):
+        if not covered:
             return (yield from self._refused(request, retrieved, trace, clock))
         backend, notes = self.llm(request.llm)
         is_composer = isinstance(backend, Composer)
