@@ -216,6 +216,24 @@ def test_a_beginner_saying_so_is_answered_on_what_they_ask(assistant: Assistant)
     assert answer.standalone == "what python libs should i know" and answer.unsupported == []
 
 
+def test_what_a_learner_tells_before_asking_is_not_what_they_ask(assistant: Assistant) -> None:
+    """ "java backend dev, 10 yrs, skimming the complete roadmap. which secton sits right before the prompt
+    engineering one" flagged "skimming" as missing and quoted 7.1 Prompt Engineering. The sentence that asks is
+    answered, with the roadmap the other sentences name and the terms of art they use."""
+    answer = assistant.ask(
+        "java backend dev, 10 yrs, skimming the complete roadmap. "
+        "which secton sits right before the prompt engineering one"
+    )
+    assert answer.standalone == "which secton sits right before the prompt engineering one in the complete roadmap"
+    assert answer.uncovered == [] and "6. Advanced LLM Topics" in answer.text, answer.text
+    probing = assistant.ask("used to do biology, i probed cells. how do people probe a model to see what it does")
+    assert probing.standalone == "how do people probe a model to see what it does", probing.standalone
+    told = assistant.ask("lora is a cheap way to fine-tune. how does it work?")  # "it": about what was told
+    assert told.standalone == ""
+    kept = assistant.ask("i read the lora paper. what rank do they use?")  # what it told is kept by its terms
+    assert kept.standalone == "what rank do they use (lora)", kept.standalone
+
+
 @pytest.mark.fast
 def test_fast_an_answer_with_nothing_to_quote_says_so_and_is_never_blank(
     fake_index: tuple[Settings, HashingEmbedder, MemoryStore], tmp_path: Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import threading
 from collections import Counter
 from collections.abc import Generator, Sequence
@@ -29,7 +30,15 @@ from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, resolve
 from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
 from roadmap_rag.retrieve.library import Library
-from roadmap_rag.retrieve.questions import plain, terms, what_is_asked
+from roadmap_rag.retrieve.questions import (
+    everyday_spelling,
+    is_everyday,
+    plain,
+    split_ask,
+    terms,
+    topic_terms,
+    what_is_asked,
+)
 from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
 from roadmap_rag.studying import Studying
@@ -220,6 +229,35 @@ class Assistant(Studying):
         names = [alias for d in library.doc_ids(Kind.ROADMAP) for alias in library.view(d).aliases]
         return resolve(question, history, names, library.vocabulary(terms))
 
+    def _focused(self, question: str) -> str:
+        """A question after sentences of the learner's own ("retired, doing this for fun. in the complete roadmap
+        does ... come before ..."): the sentence that asks, with the roadmap the others name and the terms of art
+        they use ("probing", "BERT"); the question as it stands when the sentence that asks has no subject of
+        its own in the corpus."""
+        told, ask = split_ask(question)
+        if not told:
+            return question
+        library = self.retriever.library()
+        vocabulary = library.vocabulary(terms)
+        if not any(t in vocabulary for t in topic_terms(self.retriever.named_documents(ask)[1])):
+            return question
+        named = [d for d in self.retriever.named_documents(told)[0] if d not in self.retriever.named_documents(ask)[0]]
+        _, rest = self.retriever.named_documents(told)
+        asked = set(terms(ask))
+        kept = [
+            w
+            for w in re.findall(r"[A-Za-z][\w+#.-]*[\w+#]|[A-Za-z]", rest)
+            if topic_terms(w)
+            and all(t in vocabulary and t not in asked for t in terms(w))
+            and not (is_everyday(w) or everyday_spelling(w))
+        ]
+        ask = ask.rstrip(" ?.!")
+        if named:
+            ask += f" in the {library.view(named[0]).aliases[0]}"
+        if kept:
+            ask += f" ({', '.join(dict.fromkeys(kept))})"
+        return ask
+
     def stream(
         self,
         question: str,
@@ -243,7 +281,7 @@ class Assistant(Studying):
             check_backend(llm)  # an unknown name is the caller's error now, not the stream's
         turns = [replace(t, question=plain(t.question), answer=plain(t.answer)) for t in history or []]
         resolved = self._resolve(asked, turns)
-        request = Request(asked, turns, llm, k, doc_ids, kinds, what_is_asked(resolved.question))
+        request = Request(asked, turns, llm, k, doc_ids, kinds, self._focused(what_is_asked(resolved.question)))
         return AnswerStream(self._answer(request))
 
     def ask(

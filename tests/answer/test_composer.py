@@ -51,7 +51,8 @@ def test_what_comes_after_a_topic_gives_the_next_section_and_the_roadmaps_own_pa
     assert listed[0].startswith("4. Understand LLMs and Their Ecosystem: Pretraining vs. Fine-tuning"), listed
     assert "Month 5: Transformers and LLM architectures" in listed
     following = assistant.ask("what comes after transformers in the complete roadmap")
-    assert items(following)[0].startswith("5. Large Language Models")
+    # the next part by its numbered subsections, not by the first few items of its first one
+    assert items(following)[0].startswith("5. Large Language Models: 5.1 Key LLM Models & History; 5.2 Scaling")
     assert "Dive into Large Language Models core concepts" in items(following)
     assert after.unsupported == following.unsupported == []
 
@@ -143,6 +144,18 @@ def test_the_part_just_before_a_module_named_by_generic_words_typed_loosely(assi
     assert assistant.ask("total noob, in what order am i supposed to go through the getting started guide").grounded
     typed = assistant.ask("curiculum q - which module sits right before prompt engineering")
     assert typed.text.startswith("The curriculum:\n- 6. Fine-Tuning & Adaptation"), typed.text
+
+
+def test_before_the_first_subsection_of_a_part_is_the_part_before_it(assistant: Assistant) -> None:
+    """ "which section sits right before the prompt engineering one" (7.1, the first subsection of part 7) had
+    nothing before it among its siblings, and was answered with 7.1 itself: what comes before it is part 6, shown
+    by its numbered subsections (its last, 6.3, sits right before 7.1)."""
+    answer = assistant.ask("which section sits right before the prompt engineering one in the complete roadmap")
+    listed = items(answer)
+    assert listed[0].startswith("6. Advanced LLM Topics: 6.1 Alignment & Safety; 6.2 Scaling & Efficiency;"), listed
+    assert "6.3 Evaluation & Benchmarks" in listed[0] and answer.unsupported == []
+    after = assistant.ask("what comes after the policy and governance part of the complete roadmap")
+    assert "6.1" not in after.text and "7.1 Prompt Engineering" not in after.text, after.text
 
 
 def test_the_order_inside_a_part_is_its_subsections(assistant: Assistant) -> None:

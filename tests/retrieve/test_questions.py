@@ -13,6 +13,7 @@ from roadmap_rag.retrieve.questions import (
     question_shape,
     respelt,
     search_text,
+    split_ask,
     stem,
     terms,
     topic_support,
@@ -97,6 +98,23 @@ def test_a_learner_saying_who_they_are_is_not_part_of_what_they_ask() -> None:
     assert what_is_asked("just getting into ai, does any roadmap cover ethics") == "does any roadmap cover ethics"
     for asked in ("what should a beginner study first", "is rlhf for beginners", "beginner projects?", "im new"):
         assert what_is_asked(asked) == asked  # the learner is what is asked about, or nothing else is asked
+
+
+def test_sentences_a_learner_tells_before_the_sentence_that_asks_are_apart_from_it() -> None:
+    """ "java backend dev, 10 yrs, skimming the complete roadmap. which secton sits right before the prompt
+    engineering one" read "java", "backend", "yrs" and "skimming" as its topic (and flagged "skimming" as missing
+    from the sources): the question is the sentence that asks."""
+    told, ask = split_ask("retired and doing this for fun. in the complete roadmap does nlp come before ml")
+    assert (told, ask) == ("retired and doing this for fun.", "in the complete roadmap does nlp come before ml")
+    assert split_ask("know java, zero ml! where do i learn pytorch?")[1] == "where do i learn pytorch?"
+    assert split_ask("know java. where do i learn pytorch and when do i pick it up")[0] == "know java."
+    for whole in (
+        "whats rope and which model uses it? explain simple pls",  # it asks in its first sentence
+        "albert is a lighter bert. how did they make it smaller",  # it asks about what it told
+        "what is lora",
+        "i finished the curriculum. thanks",  # nothing asks after what it tells
+    ):
+        assert split_ask(whole) == ("", whole)
 
 
 def test_a_learner_who_says_what_they_have_done_and_asks_what_is_next_asks_what_comes_after_it() -> None:

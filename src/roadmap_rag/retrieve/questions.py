@@ -144,6 +144,37 @@ _PROGRESS = re.compile(
 )
 
 
+# A question after what the learner tells of themselves in sentences of its own ("java dev, 10 yrs, skimming the
+# complete roadmap. which section sits right before the prompt engineering one"): where one sentence ends.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\s*\n+\s*")
+# A sentence that asks: a question mark, or a question's or a request's first word.
+_ASKING = re.compile(
+    r"^\W*(?:(?:so|ok(?:ay)?|and|but|then|now|also|anyway|basically|honestly|q)\W+)*"
+    r"(?:what|whats|which|wich|where|how|when|why|who|whom|do|does|did|is|are|was|were|should|shall|can|could|would"
+    r"|will|any|in|according|explain|tell|give|pls|please)\b",
+    re.IGNORECASE,
+)
+
+
+# A word that points back at what was told ("albert is a lighter bert. how did they make it smaller"), unless the
+# sentence that asks names something before it ("where do i learn pytorch and when do i pick it up").
+_BACK = re.compile(r"\b(?:it|its|they|them|their|this|these|those|he|she|his|her|him)\b", re.IGNORECASE)
+
+
+def split_ask(question: str) -> tuple[str, str]:
+    """What a question tells before it asks, and what it asks: the sentences before the first one that asks,
+    and that one with what follows it; ("", question) when the question asks in its first sentence, or points
+    back at what it told."""
+    parts = [p for p in _SENTENCE_END.split(question.strip()) if p.strip()]
+    asks = [p.rstrip().endswith("?") or bool(_ASKING.match(p)) for p in parts]
+    first = asks.index(True) if True in asks else 0
+    ask = " ".join(parts[first:])
+    back = _BACK.search(ask)
+    if first == 0 or (back and not topic_terms(ask[: back.start()])):
+        return "", question  # it asks from its first sentence, or about what it told ("how did they make it ...")
+    return " ".join(parts[:first]), ask
+
+
 def _without(pattern: re.Pattern[str], question: str, by: str, count: int = 0) -> str:
     """``question`` with ``pattern`` replaced by ``by``, unless no word of its own would be left."""
     rest = pattern.sub(by, question, count=count).strip()

@@ -68,6 +68,12 @@ class PathShape(_State):
         unit, siblings = spot
         i = siblings.index(unit)
         next_to = _NEXT_TO.search(self.text) is not None  # "just before", "right after": the one beside it
+        if unit.kind == "heading" and direction in ("before", "after") and not nth:
+            edge = i == 0 if direction == "before" else i == len(siblings) - 1
+            up = _parent_spot(view, unit) if edge else None
+            if up is not None:  # "7.1 Prompt Engineering" opens its part: before it, the part before "7."
+                unit, siblings = up
+                i = siblings.index(unit)
         if direction == "before":  # what comes before, ending on where the topic sits
             chosen = siblings[max(0, i - (1 if next_to else 5)) : i + 1] if i else []
         elif direction == "after":
@@ -211,12 +217,17 @@ class PathShape(_State):
     def _path_statement(self, view: DocumentView, unit: Unit, b: _Builder) -> Statement:
         if unit.kind != "heading":
             return b.statement(view, unit)
-        # Top-level items (their sub-items are in _compact's details already) and subheadings
-        children = [
-            u
-            for u in _section_units(view, unit)
-            if (u.kind == "heading" and u.level <= 2) or (u.kind == "item" and not u.level)
-        ][:6]
+        # Its numbered subsections ("6.1 Alignment & Safety; 6.2 ..."), else its top-level items (their sub-items are in
+        # _compact's details already)
+        body = _section_units(view, unit)
+        subsections = [
+            u for u in body if u.kind == "heading" and _depth(u) == _depth(unit) + 1 and re.match(r"\d+\.\d", u.text)
+        ]
+        children = (
+            subsections
+            if len(subsections) >= 2
+            else [u for u in body if (u.kind == "heading" and u.level <= 2) or (u.kind == "item" and not u.level)]
+        )[:6]
         statement = b.statement(view, unit)
         if not children:
             return statement
@@ -318,6 +329,22 @@ def _named_parts(view: DocumentView, word: str) -> list[Unit]:
     first = named[0]
     siblings = [u for u in named if u.level == first.level and _parent(u.section) == _parent(first.section)]
     return siblings if len(siblings) >= 2 else []
+
+
+def _parent_spot(view: DocumentView, unit: Unit) -> tuple[Unit, list[Unit]] | None:
+    """The heading ``unit`` sits under, and that heading's siblings in document order; None at the top."""
+    parent = next((u for u in view.units if u.kind == "heading" and u.section == _parent(unit.section)), None)
+    if parent is None or not _parent(unit.section):
+        return None
+    siblings = [
+        u
+        for u in view.units
+        if u.kind == "heading"
+        and u.level == parent.level
+        and _parent(u.section) == _parent(parent.section)
+        and not _SKIP_SECTIONS.search(u.text)
+    ]
+    return (parent, siblings) if len(siblings) > 1 else None
 
 
 def _parent(section: str) -> str:
