@@ -27,7 +27,7 @@ from roadmap_rag.learn.outline import Outline, outlines
 from roadmap_rag.observe import tracing
 from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
-from roadmap_rag.retrieve.followups import Resolved, resolve
+from roadmap_rag.retrieve.followups import Resolved, question_parts, resolve
 from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
 from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import (
@@ -91,7 +91,9 @@ class Assistant(Studying):
         self, question: str, k: int | None, doc_ids: Sequence[str], kinds: Sequence[str], mode: Mode
     ) -> Retrieved:
         filters = Filters(doc_ids=tuple(doc_ids), kinds=tuple(kinds))
-        retrieved = self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
+        # "whats prompt engineering and where do i learn it": each ask retrieves its own sources
+        parts = [self.retriever.retrieve(p, k or self.settings.top_k, filters, mode) for p in question_parts(question)]
+        retrieved = parts[0] if len(parts) == 1 else _together(parts)
         if not retrieved.sources and self.store.count() == 0:  # not "not covered": nothing is there to cover it
             raise NothingIndexed(self.settings.store_location)
         return retrieved
@@ -405,6 +407,20 @@ class Assistant(Studying):
             timings=clock.done(),
             uncovered=missing,
         )
+
+
+def _together(parts: Sequence[Retrieved]) -> Retrieved:
+    """What each ask of a question retrieved, as one: the text sources in order of the asks (each once), then
+    the paper cards likewise."""
+    sources = list({s.id: s for r in parts for s in r.sources if s.kind != Kind.PAPER_CARD}.values())
+    cards = list({s.id: s for r in parts for s in r.sources if s.kind == Kind.PAPER_CARD}.values())
+    return Retrieved(
+        sources + cards,
+        max(r.best_passage for r in parts),
+        tuple(dict.fromkeys(d for r in parts for d in r.named)),
+        tuple(line for r in parts for line in r.lines),
+        tuple(dict.fromkeys(c for r in parts for c in r.cards_named)),
+    )
 
 
 def _joined(request: Request) -> str:

@@ -158,6 +158,19 @@ def test_before_the_first_subsection_of_a_part_is_the_part_before_it(assistant: 
     assert "6.1" not in after.text and "7.1 Prompt Engineering" not in after.text, after.text
 
 
+def test_each_ask_of_a_question_is_answered_in_turn(assistant: Assistant) -> None:
+    """ "total noob, whats prompt engineering and where do i learn it" got the curriculum's list of prompt formats
+    and the guide's timeline: asked alone, "whats prompt engineering" gets the complete roadmap's definition with
+    its resources. Each ask retrieves its sources and is answered in turn, on one numbering of sources."""
+    answer = assistant.ask("total noob, whats prompt engineering and where do i learn it")
+    assert "The practice of crafting effective input prompts" in answer.text, answer.text
+    assert "Prompt Engineering Guide" in answer.text and answer.unsupported == []
+    texts = [s.text for b in answer.blocks for s in b.statements]
+    assert len(texts) == len(set(texts))  # nothing said twice
+    cited = {n for b in answer.blocks for s in b.statements for n in s.citations}
+    assert cited and max(cited) <= len(answer.sources)
+
+
 def test_the_order_inside_a_part_is_its_subsections(assistant: Assistant) -> None:
     """ "getting started nlp step, what order do the subsections go" got the guide's timeline: the order asked
     for is that of the NLP section's own subsections."""

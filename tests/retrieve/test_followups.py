@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadmap_rag.retrieve.followups import is_followup, resolve, subject_of
+from roadmap_rag.retrieve.followups import is_followup, question_parts, resolve, subject_of
 from roadmap_rag.types import Turn
 
 pytestmark = pytest.mark.fast
@@ -318,3 +318,26 @@ def test_it_doing_what_a_document_does_is_the_roadmap_and_a_paper_asked_for_is_i
     turns.append(Turn(second, ""))
     last = resolve("whos the first author and when did it come out", turns, NAMES).question
     assert last == "whos the first author and when did the parameter scaling paper come out"
+
+
+def test_a_question_that_asks_two_things_is_two_questions_each_standing_alone() -> None:
+    """ "total noob, whats prompt engineering and where do i learn it" was answered with the curriculum's prompt
+    list and the guide's timeline: neither says what prompt engineering is, nor where to learn it."""
+    assert question_parts("whats prompt engineering and where do i learn it") == [
+        "whats prompt engineering",
+        "where do i learn prompt engineering",
+    ]
+    assert question_parts("whats rope and which model uses it? explain simple pls") == [
+        "whats rope",
+        "which model uses rope? explain simple pls",
+    ]
+    assert question_parts("is deepseek open source? which roadmap teaches it")[1] == "which roadmap teaches deepseek"
+    for one in (
+        "what is the difference between lora and qlora",  # "and" joins two things, not two asks
+        "should i learn pytorch or tensorflow, which one first",
+        "align and clip both match pictures with text right? whats the actual diference",  # about the first
+        "python + math first or deep learning? and how long for that first part",
+        "people at work keep saying agents. what are they and where do i read up on them",  # "they": no one thing
+        "what is it and why",  # no subject to stand alone
+    ):
+        assert question_parts(one) == [one]

@@ -16,7 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from roadmap_rag.retrieve.question_words import CHAT_WORDS, PLACES
-from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, is_everyday, terms, what_is_asked
+from roadmap_rag.retrieve.questions import (
+    CORPUS_WORDS,
+    GENERIC_STEMS,
+    PATH_STEMS,
+    everyday_spelling,
+    is_everyday,
+    terms,
+    what_is_asked,
+)
 from roadmap_rag.types import Turn, section_leaf, unnumbered
 
 _POINTER = re.compile(
@@ -100,6 +108,39 @@ class Resolved:
 
     question: str
     followup: bool
+
+
+# Where a question asks a second thing: "whats prompt engineering and where do i learn it", "what is rope? which
+# model uses it": a question word after "and", "also" or a question mark.
+_SECOND_ASK = re.compile(
+    r"(?:\?+\s*(?:and\s+|also\s+)?|\s*[,;]?\s+(?:and|also|plus)\s+)"
+    r"(?=(?:what|whats|which|where|how|why|when|who|is|are|does|do|should|can)\b)",
+    re.IGNORECASE,
+)
+# What points back at the first ask's subject in the second ("where do i learn it", "why does it matter").
+_IT = re.compile(r"\b(?:it|them|they|this|that one)\b", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions ``question`` asks, each standing alone: "whats prompt engineering and where do i learn it"
+    -> ["whats prompt engineering", "where do i learn prompt engineering"]. A second ask that names no subject of
+    its own and points at none ("... ? and how long for that first part") stays part of the first; so does
+    anything whose first part names no subject ("what is it and why")."""
+    match = _SECOND_ASK.search(question)
+    if match is None or match.start() == 0:
+        return [question]
+    first, second = question[: match.start()].strip(), question[match.end() :].strip()
+    subject = subject_of(first)
+    if not subject or not terms(second):
+        return [question]
+    pointed = _IT.search(second)
+    if pointed and pointed.group(0).lower() in ("they", "them") and not re.search(r"[^s]s\b", subject):
+        return [question]  # "they" stands for more than one thing: not for "work keep" of "people at work keep ..."
+    if pointed:
+        second = f"{second[: pointed.start()]}{subject}{second[pointed.end() :]}"
+    elif all(is_everyday(w) or everyday_spelling(w) for w in subject_of(second).split()):
+        return [question]  # "... right? whats the actual diference": the second ask is about the first
+    return [first, second]
 
 
 def subject_of(question: str, names: Sequence[str] = ()) -> str:

@@ -15,6 +15,7 @@ Each shape is a module of this package holding one mixin of ``_Compose``; this o
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from dataclasses import replace
 from typing import Literal
 
 from roadmap_rag.answer import ranking
@@ -28,11 +29,12 @@ from roadmap_rag.answer.compose.path import PathShape
 from roadmap_rag.answer.compose.section import SectionShape
 from roadmap_rag.answer.compose.verdict import VerdictShape
 from roadmap_rag.retrieve import paper_sentences
+from roadmap_rag.retrieve.followups import question_parts
 from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import question_shape
 from roadmap_rag.retrieve.routing import asks_roadmaps, names_a_paper
 from roadmap_rag.text.prose import asks_quantity, is_chatter
-from roadmap_rag.types import Block, Kind, Source, without_bare_headings
+from roadmap_rag.types import Block, Kind, Source, Statement, without_bare_headings
 
 # The shapes whose answer ends on the cards of the papers its quotes name (PaperShape._quoted_papers).
 _QUOTED_PAPERS = ("fact", "about", "compare", "paper", "list")
@@ -64,9 +66,12 @@ class Composer:
         similarity ranks units the question paraphrases rather than names. ``doc_ids`` and ``kinds``:
         the user's filters, which bind what the structure may add as much as what retrieval returned.
         ``cards``: the cards of the papers the question names (the retriever's ``cards_named``)."""
-        composer = self._compose(library, named, lines, doc_ids, kinds)
-        composer.cards_named = tuple(cards)
-        return composer.run(question, sources)
+        compositions = []
+        for part in question_parts(question):  # "whats X and where do i learn it": each ask answered in turn
+            composer = self._compose(library, named, lines, doc_ids, kinds)
+            composer.cards_named = tuple(cards)
+            compositions.append(composer.run(part, sources))
+        return _merged(compositions)
 
     def candidates(
         self,
@@ -138,6 +143,34 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         if as_paper and (shape in ("fact", "list") or (shape == "about" and not roadmaps)):
             return True
         return shape == "fact" and asks_quantity(question) and not roadmaps
+
+
+def _merged(compositions: list[Composition]) -> Composition:
+    """The answers to each ask of a question one after the other, on one list of sources (a later answer's
+    citations renumbered into it); a statement an earlier answer made is not made again."""
+    first, *rest = compositions
+    sources, blocks = list(first.sources), list(first.blocks)
+    said = {s.text for b in blocks for s in (*b.statements, *([b.lead] if b.lead else []))}
+    for composition in rest:
+        numbers: dict[int, int] = {}
+        for n, source in enumerate(composition.sources, start=1):
+            at = next((i for i, s in enumerate(sources, start=1) if s.id == source.id), 0)
+            if not at:
+                sources.append(source)
+                at = len(sources)
+            numbers[n] = at
+
+        for block in composition.blocks:
+            kept = tuple(_renumbered(s, numbers) for s in block.statements if s.text not in said)
+            lead = _renumbered(block.lead, numbers) if block.lead and block.lead.text not in said else None
+            if block.kind in ("heading", "note") or kept:
+                blocks.append(Block(block.kind, kept, block.title, lead if kept else None))
+                said |= {s.text for s in kept}
+    return Composition(without_bare_headings(blocks), sources, first.shape)
+
+
+def _renumbered(statement: Statement, numbers: dict[int, int]) -> Statement:
+    return replace(statement, citations=tuple(sorted({numbers[n] for n in statement.citations})))
 
 
 def _without_chatter(blocks: list[Block], question: str) -> list[Block]:
