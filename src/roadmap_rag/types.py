@@ -31,6 +31,10 @@ def unnumbered(section: str) -> str:
     return SECTION_SEPARATOR.join(p for p in parts if p)
 
 
+# A document's table of contents: the names of its sections, which say nothing of what they hold.
+NAVIGATION = re.compile(r"table of contents|^contents$", re.IGNORECASE)
+
+
 def section_leaf(section: str) -> str:
     """The innermost heading of a section path ("" for none)."""
     parts = section_parts(section)

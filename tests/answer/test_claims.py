@@ -215,3 +215,30 @@ def test_a_plain_text_subsection_is_read_with_its_heading_not_as_an_item_beside_
     assert checker.check("Text Preprocessing: Tokenization, stemming, lemmatization, stopword removal.", [1], item=True)
     swapped = checker.check("Core NLP Tasks: Tokenization, stemming, lemmatization, stopword removal.", [1], item=True)
     assert not swapped and "another item" in swapped.reason
+
+
+TABLE_ROWS = source(
+    "core", "Large Language Models (LLM) Roadmap", "Advanced Level > Core Concepts",
+    "| 1 | [Designing Machine Learning Systems – Chip Huyen](https://example.org/dmls) | [Full Stack Deep Learning]"
+    "(https://example.org/fsdl) | Advanced |\n| 2 | [Generative AI with LLMs](https://example.org/genai) | "
+    "[Hugging Face Advanced](https://example.org/hf) | Advanced |",
+)  # fmt: skip
+TABLE_HEADER = source(
+    "core", "Large Language Models (LLM) Roadmap", "Advanced Level > Core Concepts",
+    "### Core Concepts\n- RLHF\n\n| S.No | Best Book | Best YouTube Playlist | Level |\n|----|----|----|----|",
+)  # fmt: skip
+
+
+def test_a_table_record_reads_its_labels_from_the_header_it_cites() -> None:
+    """ "best books for the core roadmap's advanced level": the composer quotes each record with the labels of
+    its table's header ("Best Book: Designing Machine Learning Systems – Chip Huyen; ..."), citing the chunk of
+    its rows and the chunk of its header. The check looked for "Best Book" beside the row and removed both
+    records as said "of another item"; a label no cited header holds still is one."""
+    checker = ClaimChecker([TABLE_ROWS, TABLE_HEADER])
+    row = (
+        "Best Book: Designing Machine Learning Systems – Chip Huyen; Best YouTube Playlist: Full Stack Deep Learning; "
+        "Level: Advanced"
+    )
+    assert checker.check(row, [1, 2], item=True), checker.check(row, [1, 2], item=True).reason
+    wrong = "Best Course: Designing Machine Learning Systems – Chip Huyen; Full Stack Deep Learning; Advanced"
+    assert not checker.check(wrong, [1, 2], item=True)

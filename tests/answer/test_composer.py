@@ -171,6 +171,15 @@ def test_each_ask_of_a_question_is_answered_in_turn(assistant: Assistant) -> Non
     assert cited and max(cited) <= len(answer.sources)
 
 
+def test_books_asked_for_a_level_are_its_tables_records(assistant: Assistant) -> None:
+    """ "best books for advanced level in the core roadmap?" listed the level's concepts only: its table of
+    books was not retrieved (the table of contents took two places), and when it was, the claim check removed
+    each record as said of another item (the labels sit in the table's header)."""
+    answer = assistant.ask("best books for advanced level in the core roadmap?")
+    assert "Best Book: Designing Machine Learning Systems – Chip Huyen" in answer.text, answer.text
+    assert "Generative AI with LLMs" in answer.text and answer.unsupported == []
+
+
 def test_the_order_inside_a_part_is_its_subsections(assistant: Assistant) -> None:
     """ "getting started nlp step, what order do the subsections go" got the guide's timeline: the order asked
     for is that of the NLP section's own subsections."""

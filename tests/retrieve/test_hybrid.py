@@ -42,6 +42,17 @@ def test_what_is_x_finds_the_section_whose_heading_names_x(assistant: Assistant)
     assert sources[0].section == "What are Large Language Models?", [s.label() for s in sources]
 
 
+def test_a_table_of_contents_takes_none_of_the_k_places(assistant: Assistant) -> None:
+    """ "best books for advanced level in the core roadmap?" drew the core roadmap's table of contents twice
+    (two of five places), and the table of books was not among the five: a contents list names every section and
+    holds none. At most one rides after the k, for a model to read the order from."""
+    sources = assistant.retrieve("best books for advanced level in the core roadmap?", k=5)
+    text = [s for s in sources if s.kind != "paper-card"]
+    contents = [s for s in text if "Table of Contents" in s.section]
+    assert len(text) - len(contents) == 5 and len(contents) <= 1
+    assert all("Table of Contents" not in s.section for s in text[:5])
+
+
 def test_a_small_index_is_searched_exactly_in_memory(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped corpus never goes through Chroma's approximate search: loaded afresh, it returned a different
     tail of the 80 best lines for 6 of 90 learner questions, and answers then differed from run to run."""

@@ -47,6 +47,8 @@ _STATED = frozenset(["time", "need", "cost"])  # groups whose member a passage m
 _ABSOLUTE = re.compile(r"\b(?:always|never|exclusively|solely)\b", re.IGNORECASE)
 _ENUMERATION = re.compile(r",\s+|\s(?:and|or|plus|alongside)\s")
 _BRACKETED = re.compile(r"([^()]*?)\(([^()]*)\)")
+# A markdown table's header line, over the line that rules it off: "| S.No | Best Book | Level |" / "|---|---|".
+_TABLE_HEADER = re.compile(r"(?m)^(\|.+\|)[ \t]*\n\|[ \t:|-]+\|[ \t]*$")
 _PIECES = re.compile(r";\s*|(?<=\)),\s*")
 _PARTS = re.compile(
     r"\s(?=(?:right |just |only |soon |long |well )?(?:before|after|ahead of|prior to)\s)|,\s*(?:then|followed by)\s"
@@ -191,7 +193,9 @@ class ClaimChecker:
             return _OK
         head, colon, body = text.partition(":")
         head_words, body_words = words(head), words(body)
-        if colon and head_words and len(body_words) >= 2 and len(head) <= 60:
+        # A table's record reads its labels from the table's header, which the record cites ("Best Book: ...")
+        header_words = {w for e in cited for header in _TABLE_HEADER.findall(e.source.text) for w in words(header)}
+        if colon and head_words and len(body_words) >= 2 and len(head) <= 60 and not head_words <= header_words:
             holders = [p for p in passages if len(body_words & p.words) * 2 >= len(body_words)]
             # A head of one or two words all there; a longer one, all but one.
             if holders and all(len(head_words - p.words) > (len(head_words) > 2) for p in holders):

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from roadmap_rag.retrieve.library import DocumentView, Library
 from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STEMS, Query, terms
 from roadmap_rag.text.units import Unit, topic_text
-from roadmap_rag.types import SECTION_SEPARATOR, Kind, Place, section_leaf
+from roadmap_rag.types import NAVIGATION, SECTION_SEPARATOR, Kind, Place, section_leaf
 
-_SKIP = re.compile(r"table of contents|^contents$", re.IGNORECASE)
+_SKIP = NAVIGATION
 _LEVEL = re.compile(r"\b(beginner|intermediate|advanced|expert)\b(?:\s+level)?", re.IGNORECASE)
 TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"prerequisite", re.IGNORECASE)

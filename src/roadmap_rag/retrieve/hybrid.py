@@ -33,7 +33,7 @@ from roadmap_rag.retrieve.questions import search_text, terms
 from roadmap_rag.retrieve.routing import CardName, PaperName, card_names, named_cards, paper_names, route
 from roadmap_rag.retrieve.scope import Filters, Retrieved
 from roadmap_rag.settings import Settings
-from roadmap_rag.types import Kind, Source
+from roadmap_rag.types import NAVIGATION, Kind, Source, section_leaf
 
 _log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -457,14 +457,20 @@ class HybridRetriever:
         if self.settings.reranker:
             order = self._rerank(query, [chunks[c] for c in order[: rankings.depth]])
         picked: list[Source] = []
+        contents: list[Source] = []
         for cid in order:
             chunk = chunks[cid]
             if any(near_duplicate(chunk.text, s.text) for s in picked):
                 continue
+            if NAVIGATION.search(section_leaf(chunk.section)):
+                # A table of contents names sections and holds none: it takes no place of the k, and one that
+                # ranks among them rides after them (where a part sits in the order, for a model to read).
+                contents += [to_source(chunk, fused[cid])][: 1 - len(contents)]
+                continue
             picked.append(to_source(chunk, fused[cid]))
             if len(picked) >= k:
                 break
-        return picked
+        return picked + contents
 
     def _titled(self, query: str, chunks: Mapping[str, Chunk]) -> list[str]:
         """For "what is X?": the chunks under a heading that names X and nothing else ("What are Large Language

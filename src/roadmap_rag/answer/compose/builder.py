@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from roadmap_rag.answer.citations import looks_like_instruction
 from roadmap_rag.retrieve.library import DocumentView, Library, to_source
 from roadmap_rag.retrieve.questions import Shape
 from roadmap_rag.text.units import Unit, topic_text
-from roadmap_rag.types import SECTION_SEPARATOR, Block, Source, Statement
+from roadmap_rag.types import NAVIGATION, SECTION_SEPARATOR, Block, Source, Statement
 
-_SKIP_SECTIONS = re.compile(r"table of contents|^contents$", re.I)
+_SKIP_SECTIONS = NAVIGATION
 
 
 @dataclass
