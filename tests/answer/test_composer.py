@@ -219,6 +219,8 @@ def test_tell_me_about_a_paper_is_its_card_and_a_name_typed_as_one_word_is_cover
         assert answer.blocks[0].title == "Papers" and "Language Models are Few-Shot Learners" in answer.text
         assert "do not mention" not in answer.text, answer.text
     assert "175B parameters" in assistant.ask("how big was the gpt3 model").text
+    # "what sizes ..." asks for amounts too, though it reads as a list question
+    assert "7B to 65B" in assistant.ask("what sizes did the original LLaMA come in").text
     roadmaps = assistant.ask("what do the roadmaps recommend for lora")  # what the roadmaps say stays theirs
     assert roadmaps.blocks[0].title != "Papers", roadmaps.text
 

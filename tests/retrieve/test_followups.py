@@ -306,6 +306,15 @@ def test_the_x_one_named_inside_an_item_is_that_name() -> None:
     )
     turns = [Turn("which open-source models does the curriculum mention", answer)]
     assert resolve("and the bloom one? what is it", turns, NAMES).question == "and BLOOM? what is it"
+    # "the llama one" of a longer item that names it among other things ("Fine-tune a LLaMA or Mistral model ..."):
+    # LLaMA, not the whole project; an item the word opens is the item ("the chatbot one": "Chatbot with Memory")
+    projects = (
+        "Advanced:\n- Fine-tune a LLaMA or Mistral model for domain-specific Q&A [1]\n- Chatbot with Memory [1]\n"
+    )
+    turns = [Turn("which models does the getting started guide suggest fine-tuning", projects)]
+    asked = resolve("the llama one, what sizes did the original come in", turns, NAMES).question
+    assert asked == "LLaMA, what sizes did the original come in"
+    assert resolve("the chatbot one, how hard is it", turns, NAMES).question.startswith("Chatbot with Memory")
 
 
 def test_it_doing_what_a_document_does_is_the_roadmap_and_a_paper_asked_for_is_it_later() -> None:

@@ -381,6 +381,9 @@ def _one_named(question: str, answer: str) -> str:
         return ""
     word = re.compile(rf"\b{_loose(match.group('word'))}\b", re.IGNORECASE)  # "compute optimal": "Compute-Optimal"
     named = [item for item in _items(answer, every=True) if word.search(item)]
+    # "the llama one" of "Fine-tune a LLaMA or Mistral model for domain-specific Q&A": a name inside a longer
+    # item is the thing meant, as the item writes it; an item the word opens ("Chatbot with Memory") is itself
+    named = [item if _opens(word, item) else word.findall(item)[0] for item in named]
     if not named:
         # "the bloom one" where the answer names BLOOM inside an item ("open-source models (LLaMA, BLOOM, ...)"):
         # the name itself, as the answer writes it
@@ -390,6 +393,15 @@ def _one_named(question: str, answer: str) -> str:
         return ""
     # "which ones are the extrinsic ones": the items that say so ("Extrinsic metrics"), all of them
     return question[: match.start()] + " and ".join(named) + question[match.end() :]
+
+
+def _opens(word: re.Pattern[str], item: str) -> bool:
+    """Whether ``word`` opens ``item`` or names most of it (an item of at most _SHORT_ITEM words)."""
+    found = word.search(item)
+    return found is not None and (found.start() == 0 or len(item.split()) <= _SHORT_ITEM)
+
+
+_SHORT_ITEM = 4
 
 
 def _resolve_one(question: str, previous: str, place: tuple[str, str], names: Sequence[str], answer: str = "") -> str:

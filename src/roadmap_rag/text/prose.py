@@ -73,7 +73,7 @@ _ASKS_DATE = re.compile(
 _STATES_DATE = re.compile(r"\b(?:19|20)\d\d\b")
 _ASKS_QUANTITY = re.compile(
     r"\bhow many\b|\bhow (?:big|large|fast|accurate)\b|\bwhat (?:is |was )?(?:the |its |their )?"
-    r"(?:score|scores|accuracy|size|parameter count|number of \w+|percentage)\b|\bscored?\b.{0,20}\bon\b",
+    r"(?:score|scores|accuracy|sizes?|parameter count|number of \w+|percentage)\b|\bscored?\b.{0,20}\bon\b",
     re.IGNORECASE,
 )
 # A number that states an amount; the digits of a name ("GPT-4", "Llama-2") are none.

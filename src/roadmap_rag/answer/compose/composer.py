@@ -142,7 +142,7 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
         as_paper = names_a_paper(question) and not text_kinds & {Kind.PAPER}
         if as_paper and (shape in ("fact", "list") or (shape == "about" and not roadmaps)):
             return True
-        return shape == "fact" and asks_quantity(question) and not roadmaps
+        return shape in ("fact", "list") and asks_quantity(question) and not roadmaps
 
 
 def _merged(compositions: list[Composition]) -> Composition:
