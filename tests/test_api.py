@@ -230,8 +230,11 @@ def test_what_a_learner_tells_before_asking_is_not_what_they_ask(assistant: Assi
     assert probing.standalone == "how do people probe a model to see what it does", probing.standalone
     told = assistant.ask("lora is a cheap way to fine-tune. how does it work?")  # "it": about what was told
     assert told.standalone == ""
-    kept = assistant.ask("i read the lora paper. what rank do they use?")  # what it told is kept by its terms
-    assert kept.standalone == "what rank do they use (lora)", kept.standalone
+    three = assistant.ask("i read the 14 day post. he says three things cause hallucination. which three?")
+    assert three.standalone == ""  # "which three?" has no subject of its own: it asks about what it told
+    assert "Data, Training, and Inference" in three.text, three.text
+    kept = assistant.ask("read the lora paper. where does quantization for inference come in?")  # terms of art stay
+    assert kept.standalone == "where does quantization for inference come in (lora)", kept.standalone
 
 
 @pytest.mark.fast

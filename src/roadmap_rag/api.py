@@ -29,9 +29,8 @@ from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, question_parts, resolve
 from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
-from roadmap_rag.retrieve.library import Library
+from roadmap_rag.retrieve.library import Library, single_letters
 from roadmap_rag.retrieve.questions import (
-    everyday_spelling,
     is_everyday,
     plain,
     split_ask,
@@ -46,6 +45,10 @@ from roadmap_rag.types import Answer, AnswerStream, Kind, Place, Source, Turn, s
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
+
+
+# A word as a learner types it: "pytorch", "gpt-4", "c++", "c#".
+_WORDS = re.compile(r"[A-Za-z][\w+#.-]*[\w+#]|[A-Za-z]")
 
 
 class Assistant(Studying):
@@ -235,25 +238,25 @@ class Assistant(Studying):
         """A question after sentences of the learner's own ("retired, doing this for fun. in the complete roadmap
         does ... come before ..."): the sentence that asks, with the roadmap the others name and the terms of art
         they use ("probing", "BERT"); the question as it stands when the sentence that asks has no subject of
-        its own in the corpus."""
+        its own in the corpus (two of its words, or a term of art: not "which three?")."""
         told, ask = split_ask(question)
         if not told:
             return question
         library = self.retriever.library()
-        vocabulary = library.vocabulary(terms)
-        if not any(t in vocabulary for t in topic_terms(self.retriever.named_documents(ask)[1])):
-            return question
-        named = [d for d in self.retriever.named_documents(told)[0] if d not in self.retriever.named_documents(ask)[0]]
-        _, rest = self.retriever.named_documents(told)
+        vocabulary, spellings = library.vocabulary(terms), library.spellings()
+        in_ask, ask_rest = self.retriever.named_documents(ask)
+        in_told, told_rest = self.retriever.named_documents(told)
+        known = [w for w in _WORDS.findall(ask_rest) if (t := topic_terms(w)) and t[0] in vocabulary]
+        if len({t for w in known for t in topic_terms(w)}) < 2 and all(is_everyday(w) for w in known):
+            return question  # "he say three things cause it. which three?": the ask is about what was told
         asked = set(terms(ask))
         kept = [
             w
-            for w in re.findall(r"[A-Za-z][\w+#.-]*[\w+#]|[A-Za-z]", rest)
-            if topic_terms(w)
-            and all(t in vocabulary and t not in asked for t in terms(w))
-            and not (is_everyday(w) or everyday_spelling(w))
+            for w in _WORDS.findall(told_rest)
+            if topic_terms(w) and not asked & set(terms(w)) and single_letters(w) in spellings and not is_everyday(w)
         ]
         ask = ask.rstrip(" ?.!")
+        named = [d for d in in_told if d not in in_ask]
         if named:
             ask += f" in the {library.view(named[0]).aliases[0]}"
         if kept:

@@ -348,5 +348,7 @@ def test_a_question_that_asks_two_things_is_two_questions_each_standing_alone() 
         "python + math first or deep learning? and how long for that first part",
         "people at work keep saying agents. what are they and where do i read up on them",  # "they": no one thing
         "what is it and why",  # no subject to stand alone
+        # "it" is the entry the first ask picks out, not a subject it names
+        "which entry in the core roadmap's techniques table is marked beginner, and whats the video for it",
     ):
         assert question_parts(one) == [one]

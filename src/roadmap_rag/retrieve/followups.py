@@ -117,6 +117,8 @@ _SECOND_ASK = re.compile(
     r"(?=(?:what|whats|which|where|how|why|when|who|is|are|does|do|should|can)\b)",
     re.IGNORECASE,
 )
+# A first ask that picks one thing out ("which entry ... is marked beginner"): what the second points at is its answer.
+_PICKS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|wich)\b", re.IGNORECASE)
 # What points back at the first ask's subject in the second ("where do i learn it", "why does it matter").
 _IT = re.compile(r"\b(?:it|them|they|this|that one)\b", re.IGNORECASE)
 
@@ -134,6 +136,8 @@ def question_parts(question: str) -> list[str]:
     if not subject or not terms(second):
         return [question]
     pointed = _IT.search(second)
+    if pointed and _PICKS.match(first):
+        return [question]  # "which entry is marked beginner, and whats the video for it": "it" is the one picked
     if pointed and pointed.group(0).lower() in ("they", "them") and not re.search(r"[^s]s\b", subject):
         return [question]  # "they" stands for more than one thing: not for "work keep" of "people at work keep ..."
     if pointed:
