@@ -216,25 +216,23 @@ def test_a_beginner_saying_so_is_answered_on_what_they_ask(assistant: Assistant)
     assert answer.standalone == "what python libs should i know" and answer.unsupported == []
 
 
-def test_what_a_learner_tells_before_asking_is_not_what_they_ask(assistant: Assistant) -> None:
+def test_what_a_learner_tells_before_asking_is_never_said_to_be_missing(assistant: Assistant) -> None:
     """ "java backend dev, 10 yrs, skimming the complete roadmap. which secton sits right before the prompt
-    engineering one" flagged "skimming" as missing and quoted 7.1 Prompt Engineering. The sentence that asks is
-    answered, with the roadmap the other sentences name and the terms of art they use."""
+    engineering one" opened on "The sources do not mention skimming": what the learner tells of themselves is
+    context, not something the sources must cover. The sentence that asks is what they must; the whole question
+    is still what retrieval and the answer read."""
     answer = assistant.ask(
         "java backend dev, 10 yrs, skimming the complete roadmap. "
         "which secton sits right before the prompt engineering one"
     )
-    assert answer.standalone == "which secton sits right before the prompt engineering one in the complete roadmap"
-    assert answer.uncovered == [] and "6. Advanced LLM Topics" in answer.text, answer.text
-    probing = assistant.ask("used to do biology, i probed cells. how do people probe a model to see what it does")
-    assert probing.standalone == "how do people probe a model to see what it does", probing.standalone
-    told = assistant.ask("lora is a cheap way to fine-tune. how does it work?")  # "it": about what was told
-    assert told.standalone == ""
+    assert answer.uncovered == [] and not answer.text.startswith("The sources do not"), answer.text
+    assert answer.standalone == ""  # answered as asked
+    # a sentence that asks about what was told ("which three?") is read with it: "cause" is the subject
     three = assistant.ask("i read the 14 day post. he says three things cause hallucination. which three?")
-    assert three.standalone == ""  # "which three?" has no subject of its own: it asks about what it told
     assert "Data, Training, and Inference" in three.text, three.text
-    kept = assistant.ask("read the lora paper. where does quantization for inference come in?")  # terms of art stay
-    assert kept.standalone == "where does quantization for inference come in (lora)", kept.standalone
+    # the sentence that asks is still checked: "ia3" is not in the sources, whoever asks
+    asked = assistant.ask("been fine-tuning models at work for a year. is ia3 better than lora?")
+    assert asked.uncovered == ["ia3"], asked.uncovered
 
 
 @pytest.mark.fast

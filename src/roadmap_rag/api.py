@@ -29,7 +29,7 @@ from roadmap_rag.observe.querylog import Asked, observe
 from roadmap_rag.observe.tracing import Trace
 from roadmap_rag.retrieve.followups import Resolved, question_parts, resolve
 from roadmap_rag.retrieve.hybrid import HybridRetriever, Mode
-from roadmap_rag.retrieve.library import Library, single_letters
+from roadmap_rag.retrieve.library import Library
 from roadmap_rag.retrieve.questions import (
     is_everyday,
     plain,
@@ -234,33 +234,24 @@ class Assistant(Studying):
         names = [alias for d in library.doc_ids(Kind.ROADMAP) for alias in library.view(d).aliases]
         return resolve(question, history, names, library.vocabulary(terms))
 
-    def _focused(self, question: str) -> str:
-        """A question after sentences of the learner's own ("retired, doing this for fun. in the complete roadmap
-        does ... come before ..."): the sentence that asks, with the roadmap the others name and the terms of art
-        they use ("probing", "BERT"); the question as it stands when the sentence that asks has no subject of
-        its own in the corpus (two of its words, or a term of art: not "which three?")."""
+    def _asking(self, question: str) -> str:
+        """The sentence that asks, after sentences of the learner's own ("java backend dev, 10 yrs, skimming the
+        complete roadmap. which section sits right before ..."): what the sources must cover, so that "skimming"
+        is not said to be missing from them. The whole question when that sentence has no subject of its own in
+        the corpus (two of its words, or a term of art: not "which three?"). Retrieval and the answer read the
+        whole question: on two splits written apart from the code, answering the sentence alone stated 0.013 more
+        of the key facts on one and 0.026 fewer on the other (what a learner tells of themselves is context)."""
         told, ask = split_ask(question)
         if not told:
             return question
-        library = self.retriever.library()
-        vocabulary, spellings = library.vocabulary(terms), library.spellings()
-        in_ask, ask_rest = self.retriever.named_documents(ask)
-        in_told, told_rest = self.retriever.named_documents(told)
-        known = [w for w in _WORDS.findall(ask_rest) if (t := topic_terms(w)) and t[0] in vocabulary]
+        vocabulary = self.retriever.library().vocabulary(terms)
+        known = [
+            w
+            for w in _WORDS.findall(self.retriever.named_documents(ask)[1])
+            if (t := topic_terms(w)) and t[0] in vocabulary
+        ]
         if len({t for w in known for t in topic_terms(w)}) < 2 and all(is_everyday(w) for w in known):
             return question  # "he say three things cause it. which three?": the ask is about what was told
-        asked = set(terms(ask))
-        kept = [
-            w
-            for w in _WORDS.findall(told_rest)
-            if topic_terms(w) and not asked & set(terms(w)) and single_letters(w) in spellings and not is_everyday(w)
-        ]
-        ask = ask.rstrip(" ?.!")
-        named = [d for d in in_told if d not in in_ask]
-        if named:
-            ask += f" in the {library.view(named[0]).aliases[0]}"
-        if kept:
-            ask += f" ({', '.join(dict.fromkeys(kept))})"
         return ask
 
     def stream(
@@ -286,7 +277,7 @@ class Assistant(Studying):
             check_backend(llm)  # an unknown name is the caller's error now, not the stream's
         turns = [replace(t, question=plain(t.question), answer=plain(t.answer)) for t in history or []]
         resolved = self._resolve(asked, turns)
-        request = Request(asked, turns, llm, k, doc_ids, kinds, self._focused(what_is_asked(resolved.question)))
+        request = Request(asked, turns, llm, k, doc_ids, kinds, what_is_asked(resolved.question))
         return AnswerStream(self._answer(request))
 
     def ask(
@@ -379,7 +370,7 @@ class Assistant(Studying):
                 retrieved.cards_named,
             )
         generating = clock.now()
-        missing = self._uncovered(question, composition.sources)
+        missing = self._uncovered(self._asking(question), composition.sources)
         if isinstance(backend, Composer):
             with trace.stage("verify"):
                 checked = noted(verify(composition.blocks, composition.sources, question, names=self._names()), missing)

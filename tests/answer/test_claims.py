@@ -113,6 +113,27 @@ def test_a_title_with_a_negating_word_denies_nothing() -> None:
     )
     assert checker.check(title, [1], item=True), checker.check(title, [1], item=True).reason
     assert not checker.check("The Infini-attention paper introduced no compressive memory", [1])
+    quoted = 'It was introduced in the paper "Leave No Context Behind: Efficient Infinite Context Transformers".'
+    assert checker.check(quoted, [1]), checker.check(quoted, [1]).reason  # a quoted title, after a word not capital
+
+
+def test_an_answers_no_and_not_only_deny_nothing_of_the_clause() -> None:
+    """A model answers "should I finish every paper?" with "No. The author says ..., you aren't sworn by blood to
+    finish it": the opening "No." answered the learner, and the check read it as denying the source's "when you
+    pick up a book ..." (replay dev sets: 3 true statements removed); "not only for researchers but also for ..."
+    asserts both. A denial the source does not make is still removed."""
+    tips = source(
+        "14-day", "LLM Fundamentals in 14 Days", "Some Bonus Tips",
+        "When you pick up a book, YouTube video, or paper to study any of these materials, you aren't sworn by blood "
+        "to finish it. Hallucination is a big pain in the head for both researchers and those who build "
+        "applications with LLM.",
+    )  # fmt: skip
+    checker = ClaimChecker([tips])
+    answer = "No. When you pick up a book, YouTube video or paper, you aren't sworn by blood to finish it."
+    assert checker.check(answer, [1]), checker.check(answer, [1]).reason
+    both = "Hallucination is a big pain not only for researchers but also for those who build applications with LLM."
+    assert checker.check(both, [1]), checker.check(both, [1]).reason
+    assert not checker.check("Hallucination is no pain for those who build applications with LLM.", [1])
 
 
 def test_a_caveat_is_ours_unless_a_source_holds_what_it_says_is_missing(checker: ClaimChecker) -> None:

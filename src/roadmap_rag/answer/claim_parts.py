@@ -161,8 +161,18 @@ def _rare(word: str, threshold: float | None = None) -> bool:
 
 
 def negated(text: str) -> bool:
-    """A denial: a negating word outside a title ("Leave No Context Behind" names a paper, it denies nothing)."""
-    return bool(_NEGATION.search(_TITLE_CASE.sub(" ", text)))
+    """A denial: a negating word outside a title ("Leave No Context Behind" names a paper, it denies nothing, and
+    so does a quoted one), outside an answer's opening "No." (it answers the learner, the clause after it says
+    what it says), and not in "not only ... but also" (which asserts both)."""
+    text = _ANSWER_WORD.sub(" ", _QUOTED_TITLE.sub(" ", _TITLE_CASE.sub(" ", text)))
+    return bool(_NEGATION.search(_NOT_ONLY.sub(" ", text)))
+
+
+# A title in quotation marks (a clause may end inside it); an answer's first word; "not only" (of "not only A but
+# also B").
+_QUOTED_TITLE = re.compile(r"[\"“][^\"“”]{3,150}(?:[\"”]|$)")
+_ANSWER_WORD = re.compile(r"^\W*(?:no|nope|yes|yeah|yep)\b\s*[.,!:;—–-]+", re.IGNORECASE)
+_NOT_ONLY = re.compile(r"\bnot\s+only\b", re.IGNORECASE)
 
 
 def qualifiers(text: str) -> dict[str, set[str]]:
