@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from roadmap_rag.retrieve.question_words import CHAT_WORDS, PLACES
+from roadmap_rag.retrieve.question_words import ASKING, CHAT_WORDS, PLACES
 from roadmap_rag.retrieve.questions import (
     CORPUS_WORDS,
     GENERIC_STEMS,
@@ -45,11 +45,7 @@ _LEADING = re.compile(
 )
 _CONTINUES = re.compile(r"^\s*(?:and|also|then|so|what else|anything else|more)\b|\bagain\W*$", re.IGNORECASE)
 _SWAP = re.compile(r"^\s*(?:what|how)\s+about\s+(?P<rest>.+)$", re.IGNORECASE)
-_ASKS = re.compile(
-    r"^\s*(?:what|whats|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will"
-    r"|explain|describe|tell|list|name|give|show|any|recommend)\b",
-    re.IGNORECASE,
-)
+_ASKS = re.compile(rf"^\s*(?:{ASKING})\b", re.IGNORECASE)
 # "and the intermediate ones?", "what about the advanced ones": the last question's things, of another kind.
 _ONES = re.compile(r"^\s*(?:the\s+)?(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+ones\W*$", re.IGNORECASE)
 # "the first one", "the second", "the last one": an item of the last answer's list, by its place; "the second

@@ -328,3 +328,9 @@ CHAT_WORDS = frozenset(
 
 # Places in a roadmap, which a number follows ("month 1-2", "module 7", "step 3"): never a model and its version.
 PLACES = ("month", "module", "week", "day", "step", "stage", "phase", "level", "chapter", "section")
+
+# The words a question or a request opens on (typed "whats", "wich" too), as one regex alternation.
+ASKING = (
+    "what|whats|which|wich|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should|shall"
+    "|would|will|explain|describe|tell|list|name|give|show|any|recommend|pls|please"
+)

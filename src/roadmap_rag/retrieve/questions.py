@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from wordfreq import zipf_frequency
 
-from roadmap_rag.retrieve.question_words import CHAT_WORDS, GENERIC, PATH_WORDS, STOP
+from roadmap_rag.retrieve.question_words import ASKING, CHAT_WORDS, GENERIC, PATH_WORDS, STOP
 from roadmap_rag.types import Source
 
 if TYPE_CHECKING:
@@ -149,9 +149,7 @@ _PROGRESS = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\s*\n+\s*")
 # A sentence that asks: a question mark, or a question's or a request's first word.
 _ASKING = re.compile(
-    r"^\W*(?:(?:so|ok(?:ay)?|and|but|then|now|also|anyway|basically|honestly|q)\W+)*"
-    r"(?:what|whats|which|wich|where|how|when|why|who|whom|do|does|did|is|are|was|were|should|shall|can|could|would"
-    r"|will|any|in|according|explain|tell|give|pls|please)\b",
+    rf"^\W*(?:(?:so|ok(?:ay)?|and|but|then|now|also|anyway|basically|honestly|q)\W+)*(?:{ASKING}|in|according)\b",
     re.IGNORECASE,
 )
 
