@@ -70,6 +70,11 @@ _OK = Verdict(True)
 _COMMON = 3  # a specific in this many passages is the sources' everyday word, not one fact's
 
 
+def _labels(cited: Sequence[Evidence]) -> set[str]:
+    """The words of the table headers in ``cited``: the labels a table's record is quoted with."""
+    return {w for e in cited for header in _TABLE_HEADER.findall(e.source.text) for w in words(header)}
+
+
 class ClaimChecker:
     """Checks claims against numbered sources (1-based, as the answer cites them)."""
 
@@ -194,8 +199,7 @@ class ClaimChecker:
         head, colon, body = text.partition(":")
         head_words, body_words = words(head), words(body)
         # A table's record reads its labels from the table's header, which the record cites ("Best Book: ...")
-        header_words = {w for e in cited for header in _TABLE_HEADER.findall(e.source.text) for w in words(header)}
-        if colon and head_words and len(body_words) >= 2 and len(head) <= 60 and not head_words <= header_words:
+        if colon and head_words and len(body_words) >= 2 and len(head) <= 60 and not head_words <= _labels(cited):
             holders = [p for p in passages if len(body_words & p.words) * 2 >= len(body_words)]
             # A head of one or two words all there; a longer one, all but one.
             if holders and all(len(head_words - p.words) > (len(head_words) > 2) for p in holders):

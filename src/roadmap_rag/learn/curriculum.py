@@ -17,7 +17,6 @@ from roadmap_rag.retrieve.questions import CORPUS_WORDS, GENERIC_STEMS, PATH_STE
 from roadmap_rag.text.units import Unit, topic_text
 from roadmap_rag.types import NAVIGATION, SECTION_SEPARATOR, Kind, Place, section_leaf
 
-_SKIP = NAVIGATION
 _LEVEL = re.compile(r"\b(beginner|intermediate|advanced|expert)\b(?:\s+level)?", re.IGNORECASE)
 TIMELINE = re.compile(r"^((?:month|week|day|phase|step|stage)\s*\d+(?:\s*[–-]\s*\d+)?)\b", re.IGNORECASE)
 _PREREQUISITE = re.compile(r"prerequisite", re.IGNORECASE)
@@ -96,7 +95,7 @@ class Curriculum:
 
     def _read_spine(self, doc_id: str) -> list[Unit]:
         headings = [u for u in self.library.view(doc_id).units if u.kind == "heading"]
-        headings = [h for h in headings if not _SKIP.search(h.text)]
+        headings = [h for h in headings if not NAVIGATION.search(h.text)]
         levels = sorted({h.level for h in headings})
         level = next((lv for lv in levels if sum(h.level == lv for h in headings) >= 3), None)
         return [h for h in headings if h.level == level]
@@ -217,7 +216,7 @@ class Curriculum:
         for unit in view.units:
             if (
                 unit.kind not in ("heading", "item")
-                or _SKIP.search(unit.section)
+                or NAVIGATION.search(unit.section)
                 or query.covers_topic(unit.text) < 0.99
             ):
                 continue
@@ -254,7 +253,7 @@ class Curriculum:
         for doc_id in self.roadmaps():
             view = self.library.view(doc_id)
             for unit in view.units:
-                if unit.kind in ("heading", "item") and not _SKIP.search(unit.section) and len(unit.text) < 80:
+                if unit.kind in ("heading", "item") and not NAVIGATION.search(unit.section) and len(unit.text) < 80:
                     score = sum(query.words.get(t, 0.0) for t in set(terms(unit.text)))
                     if score > 0:
                         scored.append((score, f"{unit.text} ({_short(view)})"))

@@ -465,7 +465,8 @@ class HybridRetriever:
             if NAVIGATION.search(section_leaf(chunk.section)):
                 # A table of contents names sections and holds none: it takes no place of the k, and one that
                 # ranks among them rides after them (where a part sits in the order, for a model to read).
-                contents += [to_source(chunk, fused[cid])][: 1 - len(contents)]
+                if not contents:
+                    contents.append(to_source(chunk, fused[cid]))
                 continue
             picked.append(to_source(chunk, fused[cid]))
             if len(picked) >= k:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _where
+from roadmap_rag.answer.compose.builder import _Builder, _where
 from roadmap_rag.answer.compose.paper import PaperShape, recommended_places
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query, terms
 from roadmap_rag.text.units import Unit, readable, topic_text
-from roadmap_rag.types import Kind, Source, section_leaf, unnumbered
+from roadmap_rag.types import NAVIGATION, Kind, Source, section_leaf, unnumbered
 
 
 class AboutShape(PaperShape):
@@ -50,7 +50,7 @@ class AboutShape(PaperShape):
                 for u in readable(view.units)
                 if u.kind not in ("intro", "heading")
                 and u.start not in known
-                and not _SKIP_SECTIONS.search(u.section)
+                and not NAVIGATION.search(u.section)
                 and query.covers_topic(_own(u)) >= 0.99
             ]
             if found or per_doc.get(doc_id):

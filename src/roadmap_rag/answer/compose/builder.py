@@ -8,9 +8,7 @@ from roadmap_rag.answer.citations import looks_like_instruction
 from roadmap_rag.retrieve.library import DocumentView, Library, to_source
 from roadmap_rag.retrieve.questions import Shape
 from roadmap_rag.text.units import Unit, topic_text
-from roadmap_rag.types import NAVIGATION, SECTION_SEPARATOR, Block, Source, Statement
-
-_SKIP_SECTIONS = NAVIGATION
+from roadmap_rag.types import SECTION_SEPARATOR, Block, Source, Statement
 
 
 @dataclass

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
+from roadmap_rag.answer.compose.builder import _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.answer.compose.story import announced_steps, quote_steps
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import CORPUS_WORDS, Query, terms, turn_of
 from roadmap_rag.text.prose import asks_duration, asks_verdict, is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title
-from roadmap_rag.types import Kind
+from roadmap_rag.types import NAVIGATION, Kind
 
 # Words that ask for the whole rather than name a topic: "in short", "an overview of", "what it covers".
 _WHOLE_WORDS = (
@@ -109,7 +109,7 @@ class OverviewShape(_State):
         named = [
             u
             for u in view.units
-            if u.kind in ("heading", "item") and _PREREQUISITE.search(u.text) and not _SKIP_SECTIONS.search(u.section)
+            if u.kind in ("heading", "item") and _PREREQUISITE.search(u.text) and not NAVIGATION.search(u.section)
         ]
         unit = next((u for u in named if u.kind == "heading"), None) or next(iter(named), None)
         if unit is None:
@@ -165,7 +165,7 @@ def _opening(view: DocumentView, parts: list[Unit]) -> list[Unit]:
 def _main_parts(view: DocumentView, most: int = _MOST_PARTS) -> list[Unit]:
     """The roadmap's parts in order: the shallowest level of headings that has at least _PARTS of them, the first
     ``most``."""
-    headings = [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+    headings = [u for u in view.units if u.kind == "heading" and not NAVIGATION.search(u.text)]
     for depth in sorted({_depth(u) for u in headings}):
         level = [u for u in headings if _depth(u) == depth]
         if len(level) >= _PARTS:

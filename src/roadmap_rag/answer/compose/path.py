@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
+from roadmap_rag.answer.compose.builder import _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.state import _State
 from roadmap_rag.answer.compose.story import announced_steps, quote_steps
 from roadmap_rag.retrieve.followups import subject_of
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import NTH, ORDER, Query, asks_where_to_start, turn_of
 from roadmap_rag.text.units import Unit
-from roadmap_rag.types import SECTION_SEPARATOR, Kind, Source, Statement
+from roadmap_rag.types import NAVIGATION, SECTION_SEPARATOR, Kind, Source, Statement
 
 _ORDERED = re.compile(r"learning path|timeline|progression|in order|steps", re.I)
 # "what order are the levels in": the parts a question asks the order of, by the word the headings use for them.
@@ -299,7 +299,7 @@ _BEGINS = re.compile(r"^\s*(?:1[.)]\s|prerequisites\b|getting started\b)", re.IG
 def _first_part(view: DocumentView) -> Unit | None:
     """The part a roadmap begins with: its first heading numbered 1, or named prerequisites or getting started."""
     return next(
-        (u for u in view.units if u.kind == "heading" and _BEGINS.match(u.text) and not _SKIP_SECTIONS.search(u.text)),
+        (u for u in view.units if u.kind == "heading" and _BEGINS.match(u.text) and not NAVIGATION.search(u.text)),
         None,
     )
 
@@ -322,7 +322,7 @@ def _named_parts(view: DocumentView, word: str) -> list[Unit]:
     named = [
         u
         for u in view.units
-        if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text) and re.search(rf"\b{word}s?\b", u.text, re.I)
+        if u.kind == "heading" and not NAVIGATION.search(u.text) and re.search(rf"\b{word}s?\b", u.text, re.I)
     ]
     if not named:
         return []
@@ -333,8 +333,9 @@ def _named_parts(view: DocumentView, word: str) -> list[Unit]:
 
 def _parent_spot(view: DocumentView, unit: Unit) -> tuple[Unit, list[Unit]] | None:
     """The heading ``unit`` sits under, and that heading's siblings in document order; None at the top."""
-    parent = next((u for u in view.units if u.kind == "heading" and u.section == _parent(unit.section)), None)
-    if parent is None or not _parent(unit.section):
+    above = _parent(unit.section)
+    parent = next((u for u in view.units if u.kind == "heading" and u.section == above), None) if above else None
+    if parent is None:
         return None
     siblings = [
         u
@@ -342,7 +343,7 @@ def _parent_spot(view: DocumentView, unit: Unit) -> tuple[Unit, list[Unit]] | No
         if u.kind == "heading"
         and u.level == parent.level
         and _parent(u.section) == _parent(parent.section)
-        and not _SKIP_SECTIONS.search(u.text)
+        and not NAVIGATION.search(u.text)
     ]
     return (parent, siblings) if len(siblings) > 1 else None
 
@@ -369,7 +370,7 @@ def _position(
     best: tuple[float, Unit, list[Unit]] | None = None
     floor = 0.5 if retrieved else 0.99
     headings = (
-        [] if kind == "item" else [u for u in view.units if u.kind == "heading" and not _SKIP_SECTIONS.search(u.text)]
+        [] if kind == "item" else [u for u in view.units if u.kind == "heading" and not NAVIGATION.search(u.text)]
     )
     for unit in headings:
         cover = query.covers_topic(unit.text)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS, _Builder, _depth, _section_units, _where
+from roadmap_rag.answer.compose.builder import _Builder, _depth, _section_units, _where
 from roadmap_rag.answer.compose.path import PathShape
 from roadmap_rag.retrieve.library import DocumentView
 from roadmap_rag.retrieve.questions import Query
 from roadmap_rag.text.units import Unit
-from roadmap_rag.types import Kind, Source
+from roadmap_rag.types import NAVIGATION, Kind, Source
 
 
 class SectionShape(PathShape):
@@ -21,7 +21,7 @@ class SectionShape(PathShape):
             if source.kind == Kind.PAPER_CARD:
                 continue
             for unit in view.units:
-                if unit.kind != "heading" or _SKIP_SECTIONS.search(unit.text) or query.covers_topic(unit.text) < 0.99:
+                if unit.kind != "heading" or NAVIGATION.search(unit.text) or query.covers_topic(unit.text) < 0.99:
                     continue
                 inside = source.start <= unit.start < source.end
                 score = 0.04 / n - 0.01 * _depth(unit) + 0.1 * inside + query.score(unit.text)

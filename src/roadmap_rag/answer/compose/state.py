@@ -7,14 +7,13 @@ from collections.abc import Sequence
 
 from roadmap_rag.answer import ranking
 from roadmap_rag.answer.citations import looks_like_instruction
-from roadmap_rag.answer.compose.builder import _SKIP_SECTIONS
 from roadmap_rag.retrieve import paper_sentences
 from roadmap_rag.retrieve.library import DocumentView, Library
 from roadmap_rag.retrieve.query_text import loose_name
 from roadmap_rag.retrieve.questions import Query, respelt, terms
 from roadmap_rag.text.prose import is_chatter
 from roadmap_rag.text.units import Unit, is_bare_title, readable, topic_text
-from roadmap_rag.types import Kind, Source, section_leaf
+from roadmap_rag.types import NAVIGATION, Kind, Source, section_leaf
 
 # The learned unit ranker (ranking.py): its chance blends into the lexical-and-dense score (_BLEND); the fact
 # shape picks the units by it too (fact.py). Chosen on the golden set and the learner dev split (eval/README.md),
@@ -100,7 +99,7 @@ class _State:
         for n, source, view in views:
             for unit in readable(view.units_between(source.start, source.end)):
                 key = (view.doc_id, unit.start)
-                if key in seen or _SKIP_SECTIONS.search(section_leaf(unit.section)):
+                if key in seen or NAVIGATION.search(section_leaf(unit.section)):
                     continue
                 if looks_like_instruction(unit.text) or (unit.is_link_only and unit.text.lower().startswith("see ")):
                     continue
