@@ -124,6 +124,8 @@ class _State:
         ranker = self.ranker if not any(view.kind == Kind.PAPER for _, _, view in views) else None
         self.chances = {}
         for n, view, unit in self._units(views):
+            if unit.kind != "intro" and is_chatter(unit.text, query.text):
+                continue  # never quoted (composer._without_chatter): chosen, it would leave the answer empty
             if view.kind == Kind.PAPER:
                 paper = paper_sentences.score(query, view, unit, self.dense)
                 if paper is None:
