@@ -123,15 +123,21 @@ def test_learner_split_answers_are_clean_and_honest(learner_run: EvalRun) -> Non
 
 
 @pytest.mark.eval
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 27's bars on the frozen split are not met yet (fact recall >= 0.75 and >= 90% of its ceiling, "
-    "follow-ups >= 0.80, near-miss honesty 100%); the closing note gives today's figures",
-)
-def test_learner_split_meets_the_issue_bars(learner_run: EvalRun) -> None:
+def test_learner_split_answers_state_three_quarters_of_the_key_facts(learner_run: EvalRun) -> None:
+    """Issue 27's bar on the frozen split, met since the twelfth pass (eval/README.md): the answers state at least
+    75% of the key facts, and at least 90% of those their sources hold."""
     summary: dict[str, Any] = learner_run.summary()
-    kinds = by_kind(learner_run.results, 5)
     assert summary["fact_recall"] >= 0.75, summary
     assert summary["fact_recall"] >= 0.9 * summary["fact_ceiling"], summary
+
+
+@pytest.mark.eval
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 27's bars on the frozen split are not met yet (follow-ups >= 0.80, near-miss honesty 100%); the "
+    "closing note gives today's figures",
+)
+def test_learner_split_meets_the_issue_bars(learner_run: EvalRun) -> None:
+    kinds = by_kind(learner_run.results, 5)
     assert kinds["follow-up"]["fact_recall"] >= 0.80, kinds["follow-up"]
     assert kinds["near-miss"]["near_miss_honesty"] == 1.0, kinds["near-miss"]
