@@ -23,6 +23,11 @@ case "$EXTRAS" in
 esac
 case "$EXTRAS" in *llamacpp*) echo "installing $lock (the first run compiles llama-cpp-python, ~5 min)...";;
   *) echo "installing $lock...";; esac
+# llama.cpp built for the machine it compiles on (GGML_NATIVE) uses AMX on Sapphire Rapids-class CPUs, and its AMX
+# matrix multiply segfaults on the first token with a Q4_K_M model there (ggml-org/llama.cpp#20824): seen here on a
+# 2-core machine with amx_int8, every completion. A portable build (AVX2, FMA, F16C; no AMX, no AVX-512) runs on
+# every x86-64 machine of the last decade; CMAKE_ARGS set by the caller wins.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
 # The project itself, without dependencies (the lock has them all) and without build isolation (setuptools
 # comes from the lock too).
