@@ -62,6 +62,15 @@ def test_a_question_about_a_named_roadmap_itself_is_answered_not_refused(assista
     assert not assistant.ask("what does the curriculum author say about baking bread").grounded
 
 
+def test_a_named_roadmap_and_a_term_it_uses_are_answered_however_weak_the_match(assistant: Assistant) -> None:
+    """ "how far into the curriculum before i actually get to lora" was refused: its best line scored 0.25. It names
+    the curriculum and a term of art the curriculum uses; "baking bread" is everyday English, "jailbreak" a term
+    the curriculum never uses."""
+    answer = assistant.ask("how far into the curriculum before i actually get to lora")
+    assert answer.grounded and "Adapter modules, LoRA (Low-Rank Adaptation)" in answer.text, answer.text
+    assert not assistant.ask("what does the curriculum say about jailbreak prompts").grounded
+
+
 def test_a_paper_named_by_a_name_the_catalog_knows_is_answered_from_its_card(assistant: Assistant) -> None:
     """ "whats the actual title of the chinchilla paper and when did it come out" was refused (its best line 0.22),
     then flagged as if the sources gave no date, beside the card's title and year."""

@@ -37,8 +37,11 @@ def grounded(question: str, retrieved: Retrieved, retriever: HybridRetriever, se
     # The question's own words in one of the best sources ("which paper introduced LoRA?" in its card),
     # or more than half of its topic words, once a named document and the generic words are set aside.
     named, rest = retriever.named_documents(question)
-    if named and any(s.doc_id in named for s in retrieved.sources) and _about_itself(rest, retriever):
-        return True  # about the named roadmap itself: "how long does the getting-started guide take?"
+    if named and any(s.doc_id in named for s in retrieved.sources):
+        if _about_itself(rest, retriever):
+            return True  # about the named roadmap itself: "how long does the getting-started guide take?"
+        if _its_terms(rest, named, retriever):
+            return True  # "how far into the curriculum before i actually get to lora": a term the curriculum uses
     supporting = _supporting(retrieved.sources)
     support = max(overlap(question, f"{s.title} {s.section} {s.text}") for s in supporting)
     topic = topic_support(rest, supporting)
@@ -56,6 +59,17 @@ def _about_itself(rest: str, retriever: HybridRetriever) -> bool:
     words = [w for w in re.findall(r"[a-z]{3,}", rest.lower()) if topic & set(terms(w))]
     known = {t for t in topic if t in vocabulary or completed(t, vocabulary)}  # "his repo": repository
     return topic <= known and all(is_everyday(w) for w in words)
+
+
+def _its_terms(rest: str, named: tuple[str, ...], retriever: HybridRetriever) -> bool:
+    """The question's terms of art (its words rare in English at large, typos read as the word meant), at least
+    one, all in the named roadmaps' text: it asks about something they hold ("... before i actually get to lora"),
+    not about what they never mention ("baking bread" is everyday English, "jailbreak" is not in the curriculum)."""
+    library = retriever.library()
+    vocabulary = library.vocabulary(terms)
+    rare = {t for w in spelt(rest, vocabulary.keys()) if not is_everyday(w) for t in topic_terms(w)} - CHAT_STEMS
+    held = {t for doc_id in named for t in terms(library.view(doc_id).text)}
+    return bool(rare) and rare <= held
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:
