@@ -465,3 +465,11 @@ def test_where_the_best_matches_are_the_authors_story_the_next_best_answer(assis
     answer = assistant.ask("new to this, which big models should i know the backstory of")
     assert answer.grounded, answer.text
     assert {"GPT Series: OpenAI Blog", "LLaMa: Meta AI Research"} <= set(items(answer)), answer.text
+
+
+def test_two_asks_never_show_one_heading_twice(assistant: Assistant) -> None:
+    # "what is quantization" quoted the GPTQ card, and "why would I use it" the card's line on where it is
+    # recommended, under a second, identical GPTQ heading after the papers list.
+    answer = assistant.ask("What is quantization, and why would I use it?")
+    titles = [b.title for b in answer.blocks if b.kind == "heading" and b.title]
+    assert titles and len(titles) == len(set(titles)), titles

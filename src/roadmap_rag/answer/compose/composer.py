@@ -147,10 +147,12 @@ class _Compose(AboutShape, PaperShape, ListShape, FactShape, VerdictShape, Secti
 
 def _merged(compositions: list[Composition]) -> Composition:
     """The answers to each ask of a question one after the other, on one list of sources (a later answer's
-    citations renumbered into it); a statement an earlier answer made is not made again."""
+    citations renumbered into it); a statement an earlier answer made is not made again, and what a later answer
+    says under a heading an earlier one has (a paper's card, a roadmap's section) goes under that heading."""
     first, *rest = compositions
-    sources, blocks = list(first.sources), list(first.blocks)
-    said = {s.text for b in blocks for s in (*b.statements, *([b.lead] if b.lead else []))}
+    sources = list(first.sources)
+    said = {s.text for b in first.blocks for s in (*b.statements, *([b.lead] if b.lead else []))}
+    sections = _sections(first.blocks)
     for composition in rest:
         numbers: dict[int, int] = {}
         for n, source in enumerate(composition.sources, start=1):
@@ -160,13 +162,31 @@ def _merged(compositions: list[Composition]) -> Composition:
                 at = len(sources)
             numbers[n] = at
 
+        blocks = []
         for block in composition.blocks:
             kept = tuple(_renumbered(s, numbers) for s in block.statements if s.text not in said)
             lead = _renumbered(block.lead, numbers) if block.lead and block.lead.text not in said else None
             if block.kind in ("heading", "note") or kept:
                 blocks.append(Block(block.kind, kept, block.title, lead if kept else None))
                 said |= {s.text for s in kept}
-    return Composition(without_bare_headings(blocks), sources, first.shape)
+        for section in _sections(blocks):
+            head = section[0]
+            same = next((s for s in sections if head.kind == "heading" and head.title and s[0] == head), None)
+            if same is None:
+                sections.append(section)
+            else:
+                same.extend(section[1:])
+    return Composition(without_bare_headings([b for section in sections for b in section]), sources, first.shape)
+
+
+def _sections(blocks: Sequence[Block]) -> list[list[Block]]:
+    """``blocks`` cut before each heading: each part opens on its heading (the first may open on none)."""
+    sections: list[list[Block]] = []
+    for block in blocks:
+        if block.kind == "heading" or not sections:
+            sections.append([])
+        sections[-1].append(block)
+    return sections
 
 
 def _renumbered(statement: Statement, numbers: dict[int, int]) -> Statement:
