@@ -68,8 +68,7 @@ def _its_terms(rest: str, named: tuple[str, ...], retriever: HybridRetriever) ->
     library = retriever.library()
     vocabulary = library.vocabulary(terms)
     rare = {t for w in spelt(rest, vocabulary.keys()) if not is_everyday(w) for t in topic_terms(w)} - CHAT_STEMS
-    held = {t for doc_id in named for t in terms(library.view(doc_id).text)}
-    return bool(rare) and rare <= held
+    return bool(rare) and rare <= library.vocabulary(terms, named).keys()
 
 
 def _supporting(sources: list[Source], top: int = 3) -> list[Source]:

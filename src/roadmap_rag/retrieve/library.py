@@ -199,9 +199,10 @@ class Library:
         share = df.get(stem, 0) / units
         return max(0.2, min(1.0, 1.0 - (share - 0.03) * 6)) if share > 0.03 else 1.0
 
-    def vocabulary(self, terms: Callable[[str], list[str]]) -> Mapping[str, int]:
-        """Every stem the roadmaps and cards use (their units' text and headings), with how many units use it."""
-        return self._frequencies(terms, ())[0]
+    def vocabulary(self, terms: Callable[[str], list[str]], within: tuple[str, ...] = ()) -> Mapping[str, int]:
+        """Every stem the roadmaps and cards use (their units' text and headings), with how many units use it; or
+        the stems of the documents ``within`` alone."""
+        return self._frequencies(terms, within)[0]
 
     def spellings(self) -> frozenset[str]:
         """Every word the roadmaps and cards use, lower case, with each run of a repeated letter made one
